@@ -1,0 +1,209 @@
+"""The account and its state: who owns it, what it holds, and whether it may trade.
+
+Every model is a frozen pydantic model that refuses unknown fields, so an account state
+is a value: it can be hashed into an audit record and replayed byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from accounts.money import (
+    CurrencyCode,
+    FiniteDecimal,
+    NonNegativeDecimal,
+    PositiveDecimal,
+)
+from accounts.personality import Personality
+
+Identifier = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$")
+]
+Symbol = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.!/-]{0,31}$"
+    ),
+]
+
+
+class Frozen(BaseModel):
+    """Base for domain values: immutable, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Side(StrEnum):
+    """Direction of a position or order."""
+
+    LONG = "long"
+    SHORT = "short"
+
+    @property
+    def sign(self) -> int:
+        """+1 for long, -1 for short: the sign of P&L per unit of price rise."""
+        return 1 if self is Side.LONG else -1
+
+    @property
+    def opposite(self) -> Side:
+        """The other side."""
+        return Side.SHORT if self is Side.LONG else Side.LONG
+
+
+class TradingStatus(StrEnum):
+    """What an account may do: everything, only reduce exposure, or nothing."""
+
+    ACTIVE = "active"
+    REDUCING = "reducing"
+    HALTED = "halted"
+
+
+class HaltKind(StrEnum):
+    """Why an account is halted, which decides how the halt ends."""
+
+    DAILY = "daily"  # ends at the firm's next daily reset
+    FAILED = "failed"  # a hard breach: ends only when an operator re-enables the account
+    OPERATOR = "operator"  # disabled by hand: ends when an operator re-enables it
+
+
+class TradingState(Frozen):
+    """The account's trading state; exits and reductions are never blocked by it."""
+
+    status: TradingStatus = TradingStatus.ACTIVE
+    halt: HaltKind | None = None
+    reason: str | None = None
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.status is TradingStatus.HALTED and self.halt is None:
+            raise ValueError("a halted account needs a halt kind (daily, failed or operator)")
+        if self.status is not TradingStatus.HALTED and self.halt is not None:
+            raise ValueError(
+                f"halt kind {self.halt.value!r} given for a {self.status.value} account"
+            )
+        if self.halt is HaltKind.DAILY and self.until is None:
+            raise ValueError("a daily halt needs the instant it ends ('until')")
+        return self
+
+    def allows_new_risk(self) -> bool:
+        """True when a trade that adds exposure may be placed."""
+        return self.status is TradingStatus.ACTIVE
+
+    def lifted(self, now: dt.datetime) -> TradingState:
+        """Return the state at ``now``: a daily halt whose ``until`` has passed is lifted."""
+        if self.halt is HaltKind.DAILY and self.until is not None and now >= self.until:
+            return TradingState(since=self.until, reason="daily halt ended at the reset")
+        return self
+
+
+class Position(Frozen):
+    """An open position as the broker reports it."""
+
+    id: str | None = None
+    symbol: Symbol
+    side: Side
+    lots: PositiveDecimal
+    entry: PositiveDecimal
+    stop: PositiveDecimal | None = None
+    price: PositiveDecimal | None = Field(
+        default=None, description="current mark price; the entry is used when absent"
+    )
+    decision_id: str | None = None
+    opened_at: AwareDatetime | None = None
+
+    @property
+    def mark(self) -> Decimal:
+        """The price the position is valued at now."""
+        return self.price if self.price is not None else self.entry
+
+    def stop_distance(self) -> Decimal | None:
+        """Price distance from the mark to the stop in the losing direction (0 if past it)."""
+        if self.stop is None:
+            return None
+        distance = (self.mark - self.stop) * self.side.sign
+        return max(distance, Decimal(0))
+
+
+class Trade(Frozen):
+    """A closed trade; ``pnl`` is net of commissions and swaps, in the account currency."""
+
+    id: str | None = None
+    symbol: Symbol
+    side: Side
+    lots: PositiveDecimal
+    entry: PositiveDecimal
+    exit: PositiveDecimal
+    pnl: FiniteDecimal
+    opened_at: AwareDatetime
+    closed_at: AwareDatetime
+    decision_id: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.closed_at < self.opened_at:
+            raise ValueError("a trade cannot close before it opened")
+        return self
+
+
+class AccountState(Frozen):
+    """Balance, equity and open positions at one instant, as the broker reports them."""
+
+    balance: NonNegativeDecimal
+    equity: FiniteDecimal
+    as_of: AwareDatetime
+    positions: tuple[Position, ...] = ()
+
+    @property
+    def floating_pnl(self) -> Decimal:
+        """Open profit or loss (equity already holds it)."""
+        return self.equity - self.balance
+
+
+class DayStart(Frozen):
+    """The account at the firm's last daily reset: the anchor of the daily-loss floor."""
+
+    starts_at: AwareDatetime
+    balance: NonNegativeDecimal
+    equity: FiniteDecimal
+    equity_high: FiniteDecimal = Field(description="highest equity seen since the reset")
+
+    @classmethod
+    def at(cls, starts_at: dt.datetime, balance: Decimal, equity: Decimal) -> DayStart:
+        """Open a day at ``starts_at`` with the account's balance and equity at that instant."""
+        return cls(starts_at=starts_at, balance=balance, equity=equity, equity_high=equity)
+
+    def observe(self, state: AccountState) -> DayStart:
+        """Fold a state seen during the day into the day's equity high."""
+        if state.equity <= self.equity_high:
+            return self
+        return self.model_copy(update={"equity_high": state.equity})
+
+
+class Account(Frozen):
+    """A prop-firm account: its owner, the firm rules it was bought under, and how it sizes."""
+
+    id: Identifier
+    label: str = ""
+    owner: Identifier
+    firm: Identifier
+    plan: Identifier
+    phase: Identifier
+    rulebook_version: str | None = None
+    currency: CurrencyCode = "USD"
+    initial_balance: PositiveDecimal
+    profile: Identifier = "aria"
+    strategy: Identifier | None = None
+    personality: Personality = Field(default_factory=Personality.neutral)
+    trading: TradingState = Field(default_factory=TradingState)
+
+    @property
+    def risk_multiplier(self) -> Decimal:
+        """The constant multiplier the account's personality applies to every size."""
+        return self.personality.multiplier

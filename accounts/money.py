@@ -1,0 +1,134 @@
+"""Money: exact decimals, currencies, and rounding that never adds risk.
+
+Money, prices and lots are ``Decimal`` wherever they cross a boundary (storage, the API,
+rounding to a lot step). Analytics elsewhere may use float64, but a value only becomes
+money again through :func:`to_decimal`, which refuses NaN and infinities.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_UP, Decimal, InvalidOperation
+from typing import Annotated, Final
+
+from pydantic import AfterValidator, BeforeValidator
+
+from accounts.errors import InvalidAmount, UnknownCurrency
+
+ZERO: Final = Decimal(0)
+ONE: Final = Decimal(1)
+HUNDRED: Final = Decimal(100)
+
+# ISO 4217 codes with their minor units, for the account and quote currencies ARIA meets
+# at prop firms and their brokers (plus the crypto quote units instruments use).
+CURRENCIES: Final[dict[str, int]] = {
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "CHF": 2,
+    "JPY": 0,
+    "CAD": 2,
+    "AUD": 2,
+    "NZD": 2,
+    "CZK": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "PLN": 2,
+    "HUF": 2,
+    "SGD": 2,
+    "HKD": 2,
+    "ZAR": 2,
+    "MXN": 2,
+    "CNH": 2,
+    "TRY": 2,
+    "AED": 2,
+    "USDT": 2,
+}
+
+
+def currency(code: str) -> str:
+    """Return the upper-case ISO code, or raise :class:`UnknownCurrency`."""
+    normal = code.strip().upper()
+    if normal not in CURRENCIES:
+        raise UnknownCurrency(f"unknown currency {code!r}; known: {', '.join(sorted(CURRENCIES))}")
+    return normal
+
+
+def minor_unit(code: str) -> Decimal:
+    """Return the smallest amount of a currency, e.g. ``0.01`` for USD and ``1`` for JPY."""
+    return Decimal(1).scaleb(-CURRENCIES[currency(code)])
+
+
+def to_decimal(value: object, what: str = "amount") -> Decimal:
+    """Convert ``value`` to a finite ``Decimal``; floats go through ``repr`` to stay exact."""
+    if isinstance(value, bool):
+        raise InvalidAmount(f"{what} must be a number, not a boolean")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip().replace("_", ""))
+        except InvalidOperation:
+            raise InvalidAmount(f"{what} must be a number, got {value!r}") from None
+    else:
+        raise InvalidAmount(f"{what} must be a number, got {type(value).__name__}")
+    if not result.is_finite():
+        raise InvalidAmount(f"{what} must be a finite number, got {value!r}")
+    # Normalise -0 so that equal amounts hash and serialise alike.
+    return result + ZERO
+
+
+def floor_to_step(value: Decimal, step: Decimal) -> Decimal:
+    """Round ``value`` down to a whole number of ``step`` (never up: rounding must not add risk)."""
+    if step <= ZERO:
+        raise InvalidAmount(f"step must be positive, got {step}")
+    steps = (value / step).to_integral_value(rounding=ROUND_FLOOR)
+    return (steps * step).quantize(step) if step.as_tuple().exponent < 0 else steps * step
+
+
+def round_money(amount: Decimal, code: str, *, against_us: bool = False) -> Decimal:
+    """Round to the currency's minor unit; ``against_us`` rounds a loss up (away from zero)."""
+    rounding = ROUND_UP if against_us else ROUND_HALF_EVEN
+    return amount.quantize(minor_unit(code), rounding=rounding)
+
+
+def pct(amount: Decimal, percent: Decimal) -> Decimal:
+    """Return ``percent`` % of ``amount``, exactly."""
+    return amount * percent / HUNDRED
+
+
+def _finite(value: object) -> Decimal:
+    return to_decimal(value, "value")
+
+
+def _positive(value: Decimal) -> Decimal:
+    if value <= ZERO:
+        raise ValueError("must be greater than zero")
+    return value
+
+
+def _non_negative(value: Decimal) -> Decimal:
+    if value < ZERO:
+        raise ValueError("must not be negative")
+    return value
+
+
+def _currency(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a currency code such as 'USD'")
+    try:
+        return currency(value)
+    except UnknownCurrency as exc:
+        raise ValueError(str(exc)) from None
+
+
+# Field types for pydantic models at every boundary: NaN, infinities and booleans are
+# refused before any arithmetic sees them.
+FiniteDecimal = Annotated[Decimal, BeforeValidator(_finite)]
+PositiveDecimal = Annotated[Decimal, BeforeValidator(_finite), AfterValidator(_positive)]
+NonNegativeDecimal = Annotated[Decimal, BeforeValidator(_finite), AfterValidator(_non_negative)]
+CurrencyCode = Annotated[str, BeforeValidator(_currency)]

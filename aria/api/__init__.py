@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI), a face over ``aria.service``."""

@@ -1,0 +1,1 @@
+"""The composition root: settings → storage → service, wired once per process."""

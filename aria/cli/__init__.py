@@ -1,0 +1,22 @@
+"""The ``aria`` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from aria.cli import firms as firms_commands
+
+app = typer.Typer(
+    name="aria",
+    help="ARIA — sizes trades across prop-firm accounts without breaching their rules.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(firms_commands.firms_app, name="firms")
+app.add_typer(firms_commands.rules_app, name="rules")
+
+
+def main() -> None:
+    """Entry point of the ``aria`` script."""
+    app()

@@ -1,0 +1,213 @@
+"""Cross-account checks: what a firm forbids across one trader's accounts.
+
+- **Hedging**: an opposite position on the same instrument (or an equivalent one, e.g. ES
+  and MES) in another account of the same owner *at the same firm*, when that firm forbids
+  it. Accounts at different firms are not the firm's business.
+- **Allocation cap**: the capital one trader (or one strategy) runs at a firm. Accounts are
+  counted in the order given (the caller passes them oldest first); those that push the
+  total past the cap are flagged. Accounts in different currencies are counted as a share
+  of the cap in their own currency, using the firm's listed equivalents.
+- **Account-count cap** and the **copy-trading matrix**.
+
+An ``unknown`` permission is enforced as forbidden: when a firm does not say, ARIA does not
+assume it may.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from accounts.model import Side
+from accounts.money import ONE, ZERO
+from firms.model import CapScope, CopyPolicy, CrossAccountRules, Permission, PhaseKind
+
+HEDGE = "cross_account_hedge"
+ALLOCATION = "allocation_cap"
+ACCOUNT_COUNT = "account_cap"
+COPY = "copy_forbidden"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    """What the cross-account checks need to know of an account."""
+
+    account_id: str
+    owner: str
+    firm: str
+    phase_kind: PhaseKind
+    size: Decimal
+    currency: str
+    rules: CrossAccountRules | None
+    strategy: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """A position held, or an order intended, on an account."""
+
+    account: AccountRef
+    symbol: str
+    side: Side
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A cross-account pattern the firm forbids, with a stable code."""
+
+    code: str
+    account_id: str
+    firm: str
+    others: tuple[str, ...]
+    detail: str
+
+
+def _forbids(permission: Permission) -> bool:
+    return permission in (Permission.FORBIDDEN, Permission.UNKNOWN)
+
+
+def same_instrument(first: str, second: str, rules: CrossAccountRules | None) -> bool:
+    """True when the two symbols are one instrument for the firm (ES and MES, say)."""
+    a, b = first.upper(), second.upper()
+    if a == b:
+        return True
+    groups = rules.equivalent_symbols if rules else []
+    return any(a in {s.upper() for s in g} and b in {s.upper() for s in g} for g in groups)
+
+
+def _hedge_forbidden(a: AccountRef, b: AccountRef) -> bool:
+    if a.account_id == b.account_id or a.owner != b.owner or a.firm != b.firm:
+        return False
+    return any(r is not None and _forbids(r.hedging_across_accounts) for r in (a.rules, b.rules))
+
+
+def hedge_conflicts(candidate: Exposure, held: Iterable[Exposure]) -> tuple[Finding, ...]:
+    """Opposite exposure elsewhere that makes ``candidate`` a forbidden cross-account hedge."""
+    others = sorted(
+        {
+            e.account.account_id
+            for e in held
+            if e.side is candidate.side.opposite
+            and _hedge_forbidden(candidate.account, e.account)
+            and same_instrument(candidate.symbol, e.symbol, candidate.account.rules)
+        }
+    )
+    if not others:
+        return ()
+    detail = (
+        f"{candidate.side.value} {candidate.symbol} on {candidate.account.account_id} opposes"
+        f" {candidate.side.opposite.value} positions of the same owner on {', '.join(others)}"
+        f" at {candidate.account.firm}, which forbids hedging across accounts"
+    )
+    return (
+        Finding(HEDGE, candidate.account.account_id, candidate.account.firm, tuple(others), detail),
+    )
+
+
+def scan_hedges(exposures: Sequence[Exposure]) -> tuple[Finding, ...]:
+    """Every exposure that opposes another of the same owner at a firm that forbids it."""
+    found: list[Finding] = []
+    for index, exposure in enumerate(exposures):
+        rest = exposures[:index] + exposures[index + 1 :]
+        found.extend(hedge_conflicts(exposure, rest))
+    return tuple(found)
+
+
+def _allocation_groups(
+    accounts: Sequence[AccountRef],
+) -> dict[tuple[str, str, str], list[AccountRef]]:
+    groups: dict[tuple[str, str, str], list[AccountRef]] = defaultdict(list)
+    for account in accounts:
+        cap = account.rules.allocation_cap if account.rules else None
+        if cap is None or account.phase_kind not in cap.phases:
+            continue
+        if cap.scope in (CapScope.TRADER, CapScope.TRADER_OR_STRATEGY):
+            groups[(account.firm, "trader", account.owner)].append(account)
+        if cap.scope in (CapScope.STRATEGY, CapScope.TRADER_OR_STRATEGY) and account.strategy:
+            groups[(account.firm, "strategy", account.strategy)].append(account)
+    return groups
+
+
+def allocation_findings(accounts: Sequence[AccountRef]) -> tuple[Finding, ...]:
+    """Accounts that push a trader's (or strategy's) capital at a firm past its cap."""
+    flagged: dict[str, Finding] = {}
+    for (firm, scope, key), members in _allocation_groups(accounts).items():
+        used = ZERO
+        for position, account in enumerate(members):
+            cap = account.rules.allocation_cap if account.rules else None
+            assert cap is not None
+            limit = cap.in_currency(account.currency)
+            share = account.size / limit if limit else None
+            used = used + share if share is not None else used
+            if share is not None and used <= ONE:
+                continue
+            if account.account_id in flagged:
+                continue
+            before = tuple(m.account_id for m in members[:position])
+            detail = (
+                f"{firm} lists no allocation cap in {account.currency}"
+                if share is None
+                else f"{scope} {key!r} would run {used:.0%} of {firm}'s {cap.amount:,}"
+                f" {cap.currency} cap with {account.account_id}"
+                f" (after {', '.join(before) or 'no other account'})"
+            )
+            flagged[account.account_id] = Finding(
+                ALLOCATION, account.account_id, firm, before, detail
+            )
+    return tuple(flagged[a.account_id] for a in accounts if a.account_id in flagged)
+
+
+def account_count_findings(accounts: Sequence[AccountRef]) -> tuple[Finding, ...]:
+    """Accounts beyond a firm's cap on how many accounts one trader may hold."""
+    counted: dict[tuple[str, str], list[AccountRef]] = defaultdict(list)
+    found: list[Finding] = []
+    for account in accounts:
+        cap = account.rules.account_cap if account.rules else None
+        if cap is None or account.phase_kind not in cap.phases:
+            continue
+        group = counted[(account.firm, account.owner)]
+        group.append(account)
+        if len(group) > cap.count:
+            detail = (
+                f"{account.owner} would hold {len(group)} {'/'.join(cap.phases)} accounts at"
+                f" {account.firm}, which allows {cap.count} per {cap.per}"
+            )
+            others = tuple(a.account_id for a in group[:-1])
+            found.append(Finding(ACCOUNT_COUNT, account.account_id, account.firm, others, detail))
+    return tuple(found)
+
+
+def copy_permission(source: AccountRef, target: AccountRef, policy: CopyPolicy) -> Permission:
+    """Whether copying trades from ``source`` to ``target`` is allowed by ``policy``."""
+    if source.owner != target.owner:
+        return policy.other_person
+    funded = {PhaseKind.FUNDED, PhaseKind.LIVE}
+    from_funded, to_funded = source.phase_kind in funded, target.phase_kind in funded
+    if from_funded and to_funded:
+        return policy.funded_to_funded
+    if from_funded:
+        return policy.funded_to_evaluation
+    if to_funded:
+        return policy.evaluation_to_funded
+    return policy.evaluation_to_evaluation
+
+
+def copy_findings(source: AccountRef, targets: Sequence[AccountRef]) -> tuple[Finding, ...]:
+    """Targets that ``source`` may not be copied to under their firm's copy policy."""
+    found: list[Finding] = []
+    for target in targets:
+        policy = target.rules.copy_trading if target.rules else None
+        if policy is None or target.account_id == source.account_id:
+            continue
+        permission = copy_permission(source, target, policy)
+        if _forbids(permission):
+            detail = (
+                f"copying {source.account_id} ({source.phase_kind.value}) to {target.account_id}"
+                f" ({target.phase_kind.value}) is {permission.value} at {target.firm}"
+            )
+            found.append(
+                Finding(COPY, target.account_id, target.firm, (source.account_id,), detail)
+            )
+    return tuple(found)

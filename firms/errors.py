@@ -1,0 +1,48 @@
+"""Errors of the ``firms`` package.
+
+The tree, by what the caller should do::
+
+    FirmsError                       base; never raised itself
+    ├── RuleFileError (ValueError)   a rule file that does not validate: fix the file named
+    │                                in the message (it names file, firm, plan and field)
+    ├── UnknownFirm (LookupError)    no firm with that id in the catalog: check the id
+    ├── UnknownPlan (LookupError)    no such plan (or rulebook version) at the firm
+    ├── UnknownPhase (LookupError)   the plan has no such phase
+    └── UnknownSize (LookupError)    the plan is not sold in that account size and one of
+                                     its amounts is only known per size
+
+Rule breaches and cross-account conflicts are findings returned as values, never errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class FirmsError(Exception):
+    """Base of every error raised by ``firms``."""
+
+
+class RuleFileError(FirmsError, ValueError):
+    """A rule file that cannot be used; every problem names file, plan and field."""
+
+    def __init__(self, file: str, problems: Sequence[str]) -> None:
+        self.file = file
+        self.problems = tuple(problems)
+        super().__init__("\n".join(f"{file}: {problem}" for problem in self.problems))
+
+
+class UnknownFirm(FirmsError, LookupError):
+    """No firm with that id is in the catalog."""
+
+
+class UnknownPlan(FirmsError, LookupError):
+    """The firm has no such plan or rulebook version."""
+
+
+class UnknownPhase(FirmsError, LookupError):
+    """The plan has no such phase."""
+
+
+class UnknownSize(FirmsError, LookupError):
+    """An amount of the plan is only known per account size, and not for this size."""

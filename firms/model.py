@@ -1,0 +1,589 @@
+"""Firm rule sets as data: what a rule file may say, validated on load.
+
+A firm has plans (program × rulebook version); a plan has phases and account sizes. Every
+rule block carries its provenance — the source it was read from, the date it was read, how
+confident that source is, and which of its values are uncertain — so that a compliance
+audit can see where each number came from.
+
+The codes D1–D8 and M1–M7 are those of ``research/prop_firm_rules.md`` section 15; each
+block names its own code (``DailyLossRule.code``) so tables can show it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from accounts.money import HUNDRED, ZERO, CurrencyCode, NonNegativeDecimal, PositiveDecimal
+from firms.clock import WallClock
+from firms.errors import UnknownPhase, UnknownSize
+
+Slug = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Percent = Annotated[Decimal, Field(gt=0, le=100)]
+
+
+def _listify(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _clock(value: Any) -> Any:
+    return WallClock.parse(value) if isinstance(value, str) else value
+
+
+Clock = Annotated[WallClock, BeforeValidator(_clock)]
+
+
+class Spec(BaseModel):
+    """Base of every rule-file model: immutable and strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+class Confidence(StrEnum):
+    """How far a source can be trusted ([O], [S] and [U] in the research)."""
+
+    OFFICIAL = "official"
+    SECONDARY = "secondary"
+    UNCERTAIN = "uncertain"
+
+
+class Sourced(Spec):
+    """A rule block with its provenance."""
+
+    source: Annotated[list[Text], BeforeValidator(_listify), Field(min_length=1)]
+    read_on: dt.date
+    published: dt.date | None = None
+    confidence: Confidence
+    uncertain: list[str] = Field(
+        default_factory=list, description="fields of this block whose value is uncertain"
+    )
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _uncertain_names_fields(self) -> Self:
+        fields = set(type(self).model_fields) - set(Sourced.model_fields)
+        unknown = sorted(set(self.uncertain) - fields)
+        if unknown:
+            raise ValueError(
+                f"'uncertain' names {', '.join(unknown)}, which are not fields of this block"
+                f" (fields: {', '.join(sorted(fields))})"
+            )
+        return self
+
+    @property
+    def is_uncertain(self) -> bool:
+        """True when the block's source or any of its values is uncertain."""
+        return self.confidence is Confidence.UNCERTAIN or bool(self.uncertain)
+
+
+class Amount(Spec):
+    """An amount of money: a percentage of a base, a fixed amount, or a fixed amount per size."""
+
+    pct: Percent | None = None
+    fixed: PositiveDecimal | None = None
+    by_size: dict[int, PositiveDecimal] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        given = [name for name in ("pct", "fixed", "by_size") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'pct', 'fixed' or 'by_size'")
+        if self.by_size is not None and (not self.by_size or min(self.by_size) <= 0):
+            raise ValueError("'by_size' needs at least one positive account size")
+        return self
+
+    def resolve(self, size: Decimal, base: Decimal | None = None) -> Decimal:
+        """The amount for an account of ``size``; a percentage is of ``base`` (default: size)."""
+        if self.pct is not None:
+            return (size if base is None else base) * self.pct / HUNDRED
+        if self.fixed is not None:
+            return self.fixed
+        assert self.by_size is not None
+        key = int(size)
+        if key != size or key not in self.by_size:
+            sizes = ", ".join(f"{s:,}" for s in sorted(self.by_size))
+            raise UnknownSize(f"no amount for an account of {size:,}; known sizes: {sizes}")
+        return self.by_size[key]
+
+    def describe(self, of: str = "initial") -> str:
+        """Human form, e.g. ``5% of initial`` or ``2,000``."""
+        if self.pct is not None:
+            return f"{self.pct.normalize():f}% of {of}"
+        if self.fixed is not None:
+            return f"{self.fixed:,}"
+        assert self.by_size is not None
+        return " / ".join(f"{v:,} ({k // 1000}k)" for k, v in sorted(self.by_size.items()))
+
+
+class BreachKind(StrEnum):
+    """Hard: the account fails. Soft: it is locked until the next reset."""
+
+    HARD = "hard"
+    SOFT = "soft"
+
+
+class PhaseKind(StrEnum):
+    """Evaluation phases are passed; funded and live accounts are paid."""
+
+    EVALUATION = "evaluation"
+    FUNDED = "funded"
+    LIVE = "live"
+
+
+class Phase(Spec):
+    """One phase of a plan, e.g. FTMO's ``verification`` (an evaluation)."""
+
+    id: Slug
+    kind: PhaseKind
+    name: str | None = None
+
+
+# --------------------------------------------------------------------------- daily loss
+
+
+class DailyAnchor(StrEnum):
+    """What the daily floor hangs from."""
+
+    RESET_BALANCE = "reset_balance"  # balance at the last reset (D1, D4, D5)
+    RESET_BALANCE_OR_EQUITY = "reset_balance_or_equity"  # max(balance, equity) then (D2, D3)
+    INITIAL = "initial"  # the initial balance every day
+    DAY_EQUITY_HIGH = "day_equity_high"  # the day's equity high, trailing (D7)
+    NONE = "none"  # no daily limit (D6)
+
+
+class PctOf(StrEnum):
+    """What a daily percentage is of."""
+
+    INITIAL = "initial"
+    ANCHOR = "anchor"
+
+
+class DailyLossRule(Sourced):
+    """The daily-loss floor: an anchor minus an amount, checked against equity."""
+
+    anchor: DailyAnchor
+    amount: Amount | None = None
+    pct_of: PctOf = PctOf.INITIAL
+    checked_on: Literal["equity", "balance"] = "equity"
+    breach: BreachKind = BreachKind.HARD
+    reset: Clock | None = Field(default=None, description="defaults to the plan's or firm's")
+
+    @model_validator(mode="after")
+    def _amount_matches_anchor(self) -> Self:
+        if self.anchor is DailyAnchor.NONE and self.amount is not None:
+            raise ValueError("a daily rule with anchor 'none' takes no amount")
+        if self.anchor is not DailyAnchor.NONE and self.amount is None:
+            raise ValueError(f"a daily rule anchored on {self.anchor.value!r} needs an amount")
+        return self
+
+    @property
+    def code(self) -> str:
+        """The mechanic's code, D1–D7."""
+        if self.anchor is DailyAnchor.NONE:
+            return "D6"
+        if self.anchor is DailyAnchor.DAY_EQUITY_HIGH:
+            return "D7"
+        assert self.amount is not None
+        if self.amount.pct is None:
+            return "D5"
+        of_anchor = self.pct_of is PctOf.ANCHOR
+        if self.anchor is DailyAnchor.RESET_BALANCE_OR_EQUITY:
+            return "D3" if of_anchor else "D2"
+        return "D4" if of_anchor else "D1"
+
+    @property
+    def active(self) -> bool:
+        """False for D6 (no daily limit)."""
+        return self.anchor is not DailyAnchor.NONE
+
+    def describe(self) -> str:
+        """E.g. ``D1 5% of initial below reset balance (hard)``."""
+        if not self.active:
+            return "D6 none"
+        assert self.amount is not None
+        of = "initial" if self.pct_of is PctOf.INITIAL else "anchor"
+        anchor = self.anchor.value.replace("_", " ")
+        return f"{self.code} {self.amount.describe(of)} below {anchor}, {self.breach.value}"
+
+
+class FloatingLossRule(Sourced):
+    """D8: open P&L must never fall below minus this amount (a percentage is of initial)."""
+
+    amount: Amount
+    breach: BreachKind = BreachKind.HARD
+
+    @property
+    def code(self) -> str:
+        """Always D8."""
+        return "D8"
+
+
+# --------------------------------------------------------------------------- maximum loss
+
+
+class TrailBasis(StrEnum):
+    """What a maximum-loss floor trails."""
+
+    NONE = "none"  # static from initial (M1)
+    END_OF_DAY_BALANCE = "end_of_day_balance"  # M2, M3
+    INTRADAY_EQUITY = "intraday_equity"  # M4, M5 (open P&L included)
+    CLOSED_BALANCE = "closed_balance"  # M7 (realised P&L only, updated intraday)
+
+
+class LockAt(StrEnum):
+    """Where a trailing floor stops rising."""
+
+    NONE = "none"
+    INITIAL = "initial"  # plus ``lock_offset`` (M6 uses 100)
+
+
+class MaxLossRule(Sourced):
+    """The maximum-loss floor: a peak minus a fixed distance, optionally locked."""
+
+    trail: TrailBasis
+    amount: Amount
+    lock: LockAt = LockAt.NONE
+    lock_offset: NonNegativeDecimal = ZERO
+    breach: BreachKind = BreachKind.HARD
+
+    @model_validator(mode="after")
+    def _lock_needs_trail(self) -> Self:
+        if self.trail is TrailBasis.NONE and self.lock is not LockAt.NONE:
+            raise ValueError("a static floor (trail 'none') cannot have a lock")
+        if self.lock is LockAt.NONE and self.lock_offset != ZERO:
+            raise ValueError("'lock_offset' needs 'lock = \"initial\"'")
+        return self
+
+    @property
+    def code(self) -> str:
+        """The mechanic's code, M1–M7."""
+        if self.trail is TrailBasis.NONE:
+            return "M1"
+        if self.lock is LockAt.INITIAL and self.lock_offset > ZERO:
+            return "M6"
+        locked = self.lock is LockAt.INITIAL
+        if self.trail is TrailBasis.END_OF_DAY_BALANCE:
+            return "M3" if locked else "M2"
+        if self.trail is TrailBasis.INTRADAY_EQUITY:
+            return "M4" if locked else "M5"
+        return "M7"
+
+    def describe(self) -> str:
+        """E.g. ``M3 2,000 trailing end_of_day_balance, locked at initial``."""
+        if self.trail is TrailBasis.NONE:
+            return f"M1 {self.amount.describe()} static"
+        lock = ""
+        if self.lock is LockAt.INITIAL:
+            lock = ", locked at initial" + (f" + {self.lock_offset:,}" if self.lock_offset else "")
+        trail = self.trail.value.replace("_", " ")
+        return f"{self.code} {self.amount.describe()} trailing {trail}{lock}"
+
+
+# --------------------------------------------------------------------------- limits
+
+
+class AssetClass(StrEnum):
+    """Asset classes firms set leverage and lot caps by."""
+
+    FX = "fx"
+    METAL = "metal"
+    INDEX = "index"
+    ENERGY = "energy"
+    COMMODITY = "commodity"
+    CRYPTO = "crypto"
+    EQUITY = "equity"
+    BOND = "bond"
+
+
+class ScalingStep(Spec):
+    """From this much profit on, this many contracts may be held."""
+
+    from_profit: NonNegativeDecimal
+    max_contracts: Annotated[int, Field(gt=0)]
+
+
+class Limits(Sourced):
+    """Per-order and per-account size limits; a missing value means no such limit."""
+
+    max_lots_per_order: dict[AssetClass, PositiveDecimal] = Field(default_factory=dict)
+    max_total_lots: Amount | None = None
+    lots_per_1k: PositiveDecimal | None = Field(
+        default=None, description="total open lots per 1,000 of initial balance"
+    )
+    max_contracts: Amount | None = Field(
+        default=None, description="absolute contracts across all products (long 2 + short 3 = 5)"
+    )
+    micros_per_contract: Annotated[int, Field(ge=1)] = Field(
+        default=1,
+        description="micro contracts that count as one contract (1: a micro is a full one)",
+    )
+    contract_scaling: dict[int, list[ScalingStep]] = Field(
+        default_factory=dict,
+        description="per account size: contract allowance by end-of-day profit",
+    )
+    max_positions_per_symbol: Annotated[int, Field(gt=0)] | None = None
+    max_open_positions: Annotated[int, Field(gt=0)] | None = None
+    max_exposure_multiple: PositiveDecimal | None = Field(
+        default=None, description="total notional over balance"
+    )
+    leverage: dict[AssetClass, PositiveDecimal] = Field(default_factory=dict)
+    max_risk_per_trade: Amount | None = Field(
+        default=None, description="loss to the stop of one trade; a percentage is of balance"
+    )
+    max_open_risk: Amount | None = Field(
+        default=None, description="loss to the stops of all open trades; a percentage is of balance"
+    )
+
+    @field_validator("contract_scaling")
+    @classmethod
+    def _steps_ascend(cls, value: dict[int, list[ScalingStep]]) -> dict[int, list[ScalingStep]]:
+        for size, steps in value.items():
+            profits = [step.from_profit for step in steps]
+            if not steps or profits[0] != ZERO or profits != sorted(set(profits)):
+                raise ValueError(
+                    f"scaling steps for size {size:,} must start at profit 0 and rise strictly"
+                )
+        return value
+
+
+# --------------------------------------------------------------------------- cross-account
+
+
+class Permission(StrEnum):
+    """Whether a cross-account pattern is allowed."""
+
+    ALLOWED = "allowed"
+    SAME_DIRECTION = "same_direction"  # copying allowed, but never opposite
+    FORBIDDEN = "forbidden"
+    UNKNOWN = "unknown"  # the firm does not say; treated as forbidden when enforcing
+
+
+class CapScope(StrEnum):
+    """Who an allocation cap is counted for."""
+
+    TRADER = "trader"
+    STRATEGY = "strategy"
+    TRADER_OR_STRATEGY = "trader_or_strategy"
+
+
+class AllocationCap(Spec):
+    """The most capital one trader (or one strategy) may run at the firm."""
+
+    amount: PositiveDecimal
+    currency: CurrencyCode = "USD"
+    equivalents: dict[CurrencyCode, PositiveDecimal] = Field(
+        default_factory=dict,
+        description="the cap in other account currencies, as the firm lists it",
+    )
+    scope: CapScope = CapScope.TRADER
+    phases: list[PhaseKind] = Field(default_factory=lambda: [PhaseKind.FUNDED, PhaseKind.LIVE])
+
+    def in_currency(self, code: str) -> Decimal | None:
+        """The cap for an account in ``code``, or ``None`` when the firm gives no equivalent."""
+        if code == self.currency:
+            return self.amount
+        return self.equivalents.get(code)
+
+
+class AccountCountCap(Spec):
+    """The most accounts one trader (or household) may hold in these phases."""
+
+    count: Annotated[int, Field(gt=0)]
+    phases: list[PhaseKind] = Field(default_factory=lambda: [PhaseKind.FUNDED])
+    per: Literal["trader", "household"] = "trader"
+
+
+class CopyPolicy(Spec):
+    """Copy trading between account types, as a matrix."""
+
+    evaluation_to_evaluation: Permission = Permission.UNKNOWN
+    funded_to_funded: Permission = Permission.UNKNOWN
+    funded_to_evaluation: Permission = Permission.UNKNOWN
+    evaluation_to_funded: Permission = Permission.UNKNOWN
+    personal_to_firm: Permission = Permission.UNKNOWN
+    firm_to_personal: Permission = Permission.UNKNOWN
+    other_person: Permission = Permission.FORBIDDEN
+    cap: PositiveDecimal | None = Field(
+        default=None, description="total balance copying may cover (FundedNext: 300,000)"
+    )
+
+
+class CrossAccountRules(Sourced):
+    """Rules across one trader's accounts at the firm."""
+
+    hedging_across_accounts: Permission
+    hedging_within_account: Permission = Permission.ALLOWED
+    equivalent_symbols: list[list[str]] = Field(
+        default_factory=list, description="groups that count as one instrument, e.g. ES and MES"
+    )
+    allocation_cap: AllocationCap | None = None
+    account_cap: AccountCountCap | None = None
+    identical_trading_cap: PositiveDecimal | None = Field(
+        default=None, description="capital above which identical trades across accounts are banned"
+    )
+    copy_trading: CopyPolicy | None = None
+
+
+# --------------------------------------------------------------------------- informational
+
+
+class TradingDayRule(StrEnum):
+    """What makes a day count towards minimum trading days."""
+
+    POSITION_OPENED = "position_opened"
+    ANY_TRADE = "any_trade"
+    PROFITABLE_DAY = "profitable_day"
+    POSITION_HELD = "position_held"
+
+
+class PhaseObjective(Spec):
+    """Target and day counts of one phase."""
+
+    target: Amount | None = None
+    min_trading_days: Annotated[int, Field(ge=0)] | None = None
+    time_limit_days: Annotated[int, Field(gt=0)] | None = None
+    min_profitable_day: Amount | None = Field(
+        default=None, description="closed profit a day needs to count as profitable"
+    )
+
+
+class Objectives(Sourced):
+    """Profit targets and minimum days, per phase."""
+
+    target_on: Literal["closed_balance_flat", "balance", "equity"] = "balance"
+    trading_day: TradingDayRule = TradingDayRule.ANY_TRADE
+    phases: dict[Slug, PhaseObjective]
+
+
+class ConsistencyRule(Sourced):
+    """Best day ÷ total profit must stay at or below a share."""
+
+    max_best_day_pct: Percent
+    denominator: Literal["total_profit", "positive_days"] = "total_profit"
+    window: Literal["since_start", "since_last_payout"] = "since_start"
+    gate: Literal["pass", "payout"]
+    effect: Literal["blocks", "raises_target", "excludes_excess"] = "blocks"
+    strict: bool = Field(default=False, description="true: the share must be strictly below")
+    phases: list[PhaseKind | Slug] = Field(default_factory=list, description="empty: every phase")
+
+
+class NewsRule(Sourced):
+    """A window around listed releases in which some actions are restricted."""
+
+    before_minutes: Annotated[int, Field(ge=0)]
+    after_minutes: Annotated[int, Field(ge=0)]
+    scope: Literal["targeted", "all"] = "targeted"
+    actions: list[Literal["open", "close", "pending", "stop_fill", "hold"]]
+    effect: Literal["breach", "profit_removed", "profit_scaled", "profit_deducted"]
+    profit_share: Annotated[Decimal, Field(ge=0, le=1)] | None = None
+    phases: list[PhaseKind | Slug] = Field(default_factory=list, description="empty: every phase")
+
+
+class SessionRules(Sourced):
+    """Holding rules: weekends, overnight, a time to be flat by, inactivity."""
+
+    weekend_holding: bool = True
+    overnight_holding: bool = True
+    flat_by: Clock | None = None
+    inactivity_days: Annotated[int, Field(gt=0)] | None = None
+    phases: list[PhaseKind | Slug] = Field(default_factory=list, description="empty: every phase")
+
+
+# --------------------------------------------------------------------------- plans and firms
+
+
+class PlanOverride(Spec):
+    """Rule blocks that differ in one phase of a plan."""
+
+    daily_loss: DailyLossRule | None = None
+    max_loss: MaxLossRule | None = None
+    floating_loss: FloatingLossRule | None = None
+    limits: Limits | None = None
+
+
+class Plan(Spec):
+    """A plan: one program under one rulebook version, sold in some sizes."""
+
+    id: Slug
+    name: Text
+    rulebook_version: Text
+    effective_from: dt.date | None = None
+    status: Literal["active", "legacy", "retired"] = "active"
+    currency: CurrencyCode = "USD"
+    sizes: Annotated[list[Annotated[int, Field(gt=0)]], Field(min_length=1)]
+    phases: Annotated[list[Phase], Field(min_length=1)]
+    reset: Clock | None = None
+    daily_loss: DailyLossRule
+    max_loss: MaxLossRule
+    floating_loss: FloatingLossRule | None = None
+    limits: Limits | None = None
+    cross_account: CrossAccountRules | None = None
+    objectives: Objectives | None = None
+    consistency: list[ConsistencyRule] = Field(default_factory=list)
+    news: list[NewsRule] = Field(default_factory=list)
+    sessions: list[SessionRules] = Field(default_factory=list)
+    overrides: dict[Slug, PlanOverride] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _phases_known(self) -> Self:
+        ids = [phase.id for phase in self.phases]
+        if len(set(ids)) != len(ids):
+            raise ValueError("phase ids must be unique")
+        for where, names in (
+            ("overrides", list(self.overrides)),
+            ("objectives.phases", list(self.objectives.phases) if self.objectives else []),
+        ):
+            unknown = sorted(set(names) - set(ids))
+            if unknown:
+                raise ValueError(f"{where} names unknown phases {unknown}; phases: {ids}")
+        return self
+
+    def phase(self, phase_id: str) -> Phase:
+        """Return the phase ``phase_id`` or raise :class:`UnknownPhase`."""
+        for phase in self.phases:
+            if phase.id == phase_id:
+                return phase
+        known = ", ".join(p.id for p in self.phases)
+        raise UnknownPhase(f"plan {self.id!r} has no phase {phase_id!r}; phases: {known}")
+
+
+class Firm(Spec):
+    """A prop firm: its default reset clock, firm-wide cross-account rules, and plans."""
+
+    id: Slug
+    name: Text
+    website: str | None = None
+    status: Literal["active", "defunct"] = "active"
+    reset: Clock
+    cross_account: CrossAccountRules | None = None
+    plans: list[Plan] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_plans(self) -> Self:
+        keys = [(plan.id, plan.rulebook_version) for plan in self.plans]
+        duplicates = sorted({f"{p} ({v})" for p, v in keys if keys.count((p, v)) > 1})
+        if duplicates:
+            raise ValueError(f"plans listed twice: {', '.join(duplicates)}")
+        return self
+
+
+def applies_to(phases: list[PhaseKind | str], phase: Phase) -> bool:
+    """True when a list of phase ids or kinds (empty: all) covers ``phase``."""
+    if not phases:
+        return True
+    return any(entry in (phase.id, phase.kind) for entry in phases)

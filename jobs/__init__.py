@@ -1,0 +1,1 @@
+"""Scheduled jobs: APScheduler wiring around ``aria.service.maintenance``."""

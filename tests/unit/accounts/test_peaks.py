@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from accounts.errors import InvalidState
+from accounts.model import AccountState
+from accounts.peaks import Drawdown, Peaks, track
+from tests.conftest import utc
+
+
+def state(hour: int, balance: str, equity: str) -> AccountState:
+    return AccountState(balance=balance, equity=equity, as_of=utc(2026, 5, 4, hour))
+
+
+def test_peaks_start_at_the_initial_balance() -> None:
+    peaks = Peaks.start(Decimal(50000))
+    assert peaks.intraday_equity == peaks.end_of_day_balance == peaks.closed_balance == 50000
+
+
+def test_intraday_equity_and_closed_balance_follow_states() -> None:
+    peaks = Peaks.start(Decimal(50000))
+    peaks = peaks.observe(state(1, "50000", "51000"))  # open profit
+    peaks = peaks.observe(state(2, "50400", "50400"))  # closed part of it
+    peaks = peaks.observe(state(3, "50400", "49000"))
+    assert peaks.intraday_equity == 51000
+    assert peaks.closed_balance == 50400
+    assert peaks.end_of_day_balance == 50000  # no day has closed yet
+
+
+def test_states_out_of_order_are_refused() -> None:
+    peaks = Peaks.start(Decimal(100)).observe(state(5, "100", "100"))
+    with pytest.raises(InvalidState, match="time order"):
+        peaks.observe(state(4, "100", "100"))
+
+
+def test_track_closes_days_with_the_last_balance_before_each_end() -> None:
+    states = [state(1, "50500", "50600"), state(10, "51200", "51000"), state(20, "50900", "50950")]
+    ends = [utc(2026, 5, 4, 5), utc(2026, 5, 4, 15), utc(2026, 5, 4, 22)]
+    peaks = track(Peaks.start(Decimal(50000)), states, ends)
+    # Day closes at 05:00 (50,500), 15:00 (51,200); the 22:00 close has no later state yet.
+    assert peaks.end_of_day_balance == 51200
+    assert peaks.intraday_equity == 51000
+
+
+def test_drawdown_from_peak() -> None:
+    drawdown = Drawdown.of(Decimal(52000), Decimal(50440))
+    assert drawdown.amount == 1560
+    assert drawdown.fraction == Decimal("0.03")
+    assert Drawdown.of(Decimal(100), Decimal(120)).amount == 0
+
+
+amounts = st.decimals(min_value=1, max_value=10**7, places=2)
+
+
+@given(st.lists(st.tuples(amounts, amounts, st.booleans()), max_size=40))
+def test_peaks_never_fall(stream: list[tuple[Decimal, Decimal, bool]]) -> None:
+    peaks = Peaks.start(Decimal(100000))
+    start = utc(2026, 1, 1)
+    for step, (balance, equity, closes_day) in enumerate(stream):
+        at = start + dt.timedelta(hours=step)
+        before = peaks
+        peaks = peaks.observe(AccountState(balance=balance, equity=equity, as_of=at))
+        if closes_day:
+            peaks = peaks.close_day(balance, at)
+        assert peaks.intraday_equity >= max(before.intraday_equity, equity)
+        assert peaks.closed_balance >= before.closed_balance
+        assert peaks.end_of_day_balance >= before.end_of_day_balance
