@@ -102,7 +102,11 @@ def pct(amount: Decimal, percent: Decimal) -> Decimal:
 
 
 def _finite(value: object) -> Decimal:
-    return to_decimal(value, "value")
+    try:
+        return to_decimal(value, "value")
+    except InvalidAmount as exc:
+        # pydantic names the field; the message needs no subject of its own.
+        raise ValueError(str(exc).removeprefix("value ")) from None
 
 
 def _positive(value: Decimal) -> Decimal:

@@ -25,3 +25,7 @@ class Settings(BaseSettings):
         default_factory=list,
         description="user rule files overlaid on the built-in firm catalog, in order",
     )
+    instrument_files: Annotated[list[Path], NoDecode, BeforeValidator(_paths)] = Field(
+        default_factory=list,
+        description="user instrument files overlaid on the built-in instruments, in order",
+    )

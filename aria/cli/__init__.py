@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from aria.cli import firms as firms_commands
+from aria.cli import sizing as sizing_commands
 
 app = typer.Typer(
     name="aria",
@@ -15,6 +16,9 @@ app = typer.Typer(
 )
 app.add_typer(firms_commands.firms_app, name="firms")
 app.add_typer(firms_commands.rules_app, name="rules")
+app.command("decide")(sizing_commands.decide)
+app.command("schema")(sizing_commands.schema)
+app.command("presets")(sizing_commands.presets)
 
 
 def main() -> None:

@@ -1,0 +1,178 @@
+"""Stage 3 of the pipeline: factors that shrink (or grow) the base size, each with its reason.
+
+Factors combine by ``product`` or ``most_restrictive`` (the smallest wins), as the profile
+says. Heat is measured last, on the size the other factors leave, because heat depends on
+the size itself (seed 001 does the same).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from accounts.model import Position, Side, Trade
+from accounts.money import HUNDRED, ONE, ZERO
+from accounts.performance import performance
+from aria.sizing.decision import Factor
+from aria.sizing.inputs import MarketSnapshot
+from aria.sizing.profiles import Profile, ladder_factor
+
+
+@dataclass(frozen=True, slots=True)
+class AdjusterContext:
+    """What the adjusters look at."""
+
+    profile: Profile
+    market: MarketSnapshot
+    symbol: str
+    side: Side
+    equity: Decimal
+    balance: Decimal
+    initial: Decimal
+    peak_equity: Decimal
+    trades: Sequence[Trade]
+    positions: Sequence[Position]
+    pending: int  # approved decisions not yet seen as positions
+    open_risk: Decimal  # further loss of open positions and reservations
+    loss_per_lot: Decimal
+
+
+def _volatility(ctx: AdjusterContext) -> Factor:
+    rule = ctx.profile.adjusters.volatility
+    if rule.source == "percentile":
+        value, what = ctx.market.atr_percentile, "ATR percentile"
+        shown = f"{value}" if value is not None else ""
+    else:
+        value, what = ctx.market.daily_volatility, "daily volatility"
+        shown = f"{value:.2%}" if value is not None else ""
+    if value is None:
+        return Factor(value=ONE, reason=f"no {what} known: no volatility adjustment")
+    step = ladder_factor(rule.ladder, value)
+    return Factor(
+        value=step.factor, reason=f"{what} {shown} (at least {step.at_least}) → ×{step.factor}"
+    )
+
+
+def _drawdown(ctx: AdjusterContext) -> Factor:
+    rule = ctx.profile.adjusters.drawdown
+    if rule.measure == "initial":
+        peak, label = ctx.initial, "initial balance"
+    else:
+        peak, label = max(ctx.peak_equity, ctx.equity), "peak equity"
+    percent = max(peak - ctx.equity, ZERO) / peak * HUNDRED if peak > ZERO else ZERO
+    step = ladder_factor(rule.ladder, percent)
+    return Factor(
+        value=step.factor,
+        reason=f"drawdown {percent:.2f} % from {label} {peak:.2f}"
+        f" (at least {step.at_least} %) → ×{step.factor}",
+    )
+
+
+def _performance(ctx: AdjusterContext) -> Factor:
+    rule = ctx.profile.adjusters.performance
+    stats = performance(ctx.trades, last=rule.window_trades)
+    value, reasons = ONE, []
+    if rule.win_rate is not None:
+        if stats.trades >= rule.min_trades and stats.win_rate is not None:
+            step = ladder_factor(rule.win_rate, Decimal(repr(stats.win_rate)))
+            value *= step.factor
+            reasons.append(
+                f"win rate {stats.win_rate:.0%} over {stats.trades} trades → ×{step.factor}"
+            )
+        else:
+            reasons.append(
+                f"{stats.trades} trades, fewer than {rule.min_trades}: win rate not used"
+            )
+    if rule.losing_streak is not None:
+        streak = stats.losing_streak
+        if streak >= rule.losing_streak.at_least:
+            value *= rule.losing_streak.factor
+            reasons.append(f"losing streak of {streak} → ×{rule.losing_streak.factor}")
+        else:
+            reasons.append(f"losing streak {streak}, under {rule.losing_streak.at_least}")
+    return Factor(value=value, reason="; ".join(reasons) or "no performance rule")
+
+
+def _concurrency(ctx: AdjusterContext) -> Factor:
+    count = len(ctx.positions) + ctx.pending
+    value = ONE / (count + 1)
+    return Factor(value=value, reason=f"{count} open or pending positions → 1/({count} + 1)")
+
+
+def _correlation(ctx: AdjusterContext) -> Factor:
+    rule = ctx.profile.adjusters.correlation
+    strongest: tuple[Decimal, str] | None = None
+    unknown: list[str] = []
+    for position in ctx.positions:
+        if position.symbol == ctx.symbol:
+            corr = ONE
+        elif position.symbol in ctx.market.correlations:
+            corr = ctx.market.correlations[position.symbol]
+        else:
+            unknown.append(position.symbol)
+            continue
+        if rule.mode == "directional":
+            # A position on the other side with positive correlation is a hedge, not a
+            # reinforcement; so is one on the same side with negative correlation.
+            effective = corr * ctx.side.sign * position.side.sign
+        else:
+            effective = abs(corr)
+        if strongest is None or effective > strongest[0]:
+            strongest = (effective, f"{position.side.value} {position.symbol} (ρ {corr})")
+    if strongest is None:
+        note = f"; no correlation known for {', '.join(sorted(set(unknown)))}" if unknown else ""
+        return Factor(value=ONE, reason=f"no open exposure to correlate with{note}")
+    measure = max(strongest[0], ZERO)
+    step = ladder_factor(rule.ladder, measure)
+    kind = "reinforcing" if rule.mode == "directional" else "absolute"
+    return Factor(
+        value=step.factor,
+        reason=f"strongest {kind} correlation {strongest[0]:.2f} with {strongest[1]}"
+        f" → ×{step.factor}",
+    )
+
+
+def _heat(ctx: AdjusterContext, lots: Decimal) -> Factor:
+    rule = ctx.profile.adjusters.heat
+    new_risk = lots * ctx.loss_per_lot
+    heat = (ctx.open_risk + new_risk) / ctx.balance if ctx.balance > ZERO else ONE
+    if heat > rule.threshold:
+        return Factor(
+            value=rule.factor,
+            reason=f"portfolio heat {heat:.2%} (open {ctx.open_risk:.2f} + new {new_risk:.2f})"
+            f" above {rule.threshold:.0%} → ×{rule.factor}",
+        )
+    return Factor(value=ONE, reason=f"portfolio heat {heat:.2%}, within {rule.threshold:.0%}")
+
+
+def combine(values: Sequence[Decimal], how: str) -> Decimal:
+    """Combine factor values by ``product`` or ``most_restrictive``."""
+    if not values:
+        return ONE
+    if how == "most_restrictive":
+        return min(values)
+    result = ONE
+    for value in values:
+        result *= value
+    return result
+
+
+def adjust(ctx: AdjusterContext, base_lots: Decimal) -> tuple[dict[str, Factor], Decimal]:
+    """Every enabled adjuster's factor, and their combination."""
+    adjusters = ctx.profile.adjusters
+    factors: dict[str, Factor] = {}
+    if adjusters.volatility.enabled:
+        factors["volatility"] = _volatility(ctx)
+    if adjusters.drawdown.enabled:
+        factors["drawdown"] = _drawdown(ctx)
+    if adjusters.performance.enabled:
+        factors["performance"] = _performance(ctx)
+    if adjusters.concurrency.enabled:
+        factors["concurrency"] = _concurrency(ctx)
+    if adjusters.correlation.enabled:
+        factors["correlation"] = _correlation(ctx)
+    if adjusters.heat.enabled:
+        before_heat = combine([f.value for f in factors.values()], adjusters.combine)
+        factors["heat"] = _heat(ctx, base_lots * before_heat)
+    return factors, combine([f.value for f in factors.values()], adjusters.combine)

@@ -1,0 +1,112 @@
+"""Stage 1 of the pipeline: the stop and take-profit, and money per lot at them.
+
+The stop is the request's, or ``entry ∓ ATR × k``; the take-profit is the request's, or the
+larger of ``entry ± ATR × k_tp`` and ``entry ± risk × min_rr`` (long; mirrored for short),
+or ``entry ± entry × take_profit_pct``. The loss per lot includes the profile's costs
+(commission, and slippage in ticks beyond the stop), so the worst case is the real one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from accounts.money import ZERO
+from aria.sizing.errors import InvalidRequest
+from aria.sizing.inputs import MarketSnapshot, TradeRequest
+from aria.sizing.instruments import Instrument, notional_per_lot, point_value
+from aria.sizing.profiles import Profile
+
+
+@dataclass(frozen=True, slots=True)
+class Geometry:
+    """Where the trade's stop and target are, and what a lot is worth at them."""
+
+    entry: Decimal
+    stop: Decimal
+    take_profit: Decimal | None
+    stop_source: str
+    value_per_point: Decimal  # account currency per lot per 1.0 of price, at the stop
+    cost_per_lot: Decimal
+    notional_per_lot: Decimal
+
+    @property
+    def distance(self) -> Decimal:
+        """Price distance from entry to stop."""
+        return abs(self.entry - self.stop)
+
+    @property
+    def loss_per_lot(self) -> Decimal:
+        """Loss of one lot at the stop, costs included, in the account currency."""
+        return self.distance * self.value_per_point + self.cost_per_lot
+
+    def loss_at(self, distance: Decimal) -> Decimal:
+        """Loss of one lot over another price distance, costs included."""
+        return distance * self.value_per_point + self.cost_per_lot
+
+
+def stop_and_target(
+    request: TradeRequest, market: MarketSnapshot, profile: Profile
+) -> tuple[Decimal, Decimal | None, str]:
+    """The stop, the take-profit and where the stop came from."""
+    sign = request.side.sign
+    entry = request.entry
+    stops = profile.stops
+    if request.stop is not None:
+        stop, source = request.stop, "request"
+    elif request.stop_atr_multiple is not None or (
+        stops.stop_pct is None and stops.atr_stop_multiple is not None
+    ):
+        multiple = request.stop_atr_multiple or stops.atr_stop_multiple
+        if market.atr is None:
+            raise InvalidRequest(
+                "the request has no stop and the market has no ATR to place one at"
+                f" {multiple} × ATR; give 'stop' or the market's 'atr'"
+            )
+        stop, source = entry - sign * market.atr * multiple, f"{multiple} × ATR {market.atr}"
+    elif stops.stop_pct is not None:
+        stop, source = entry - sign * entry * stops.stop_pct, f"{stops.stop_pct:%} of entry"
+    else:
+        raise InvalidRequest("the request has no stop and the profile places none; give 'stop'")
+    if stop <= ZERO:
+        raise InvalidRequest(f"the stop would be at {stop}, at or below zero; give a tighter stop")
+    risk = abs(entry - stop)
+
+    take_profit = request.take_profit
+    if take_profit is None:
+        candidates: list[Decimal] = []
+        if stops.atr_tp_multiple is not None and market.atr is not None:
+            candidates.append(entry + sign * market.atr * stops.atr_tp_multiple)
+        if stops.min_rr is not None:
+            candidates.append(entry + sign * risk * stops.min_rr)
+        if stops.take_profit_pct is not None:
+            candidates.append(entry + sign * entry * stops.take_profit_pct)
+        if candidates:
+            take_profit = max(candidates) if sign > 0 else min(candidates)
+            take_profit = take_profit if take_profit > ZERO else None
+    return stop, take_profit, source
+
+
+def geometry(
+    request: TradeRequest,
+    market: MarketSnapshot,
+    profile: Profile,
+    instrument: Instrument,
+    account_ccy: str,
+) -> Geometry | None:
+    """Stage 1; ``None`` when a conversion rate the trade needs is missing."""
+    stop, take_profit, source = stop_and_target(request, market, profile)
+    unit = point_value(instrument, stop, account_ccy, market.rates)
+    notional = notional_per_lot(instrument, request.entry, account_ccy, market.rates)
+    if unit is None or notional is None:
+        return None
+    slippage = profile.costs.slippage_ticks * instrument.tick_size * unit
+    return Geometry(
+        entry=request.entry,
+        stop=stop,
+        take_profit=take_profit,
+        stop_source=source,
+        value_per_point=unit,
+        cost_per_lot=profile.costs.commission_per_lot + slippage,
+        notional_per_lot=notional,
+    )

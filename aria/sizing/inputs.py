@@ -1,0 +1,162 @@
+"""Everything the pipeline decides from, as immutable values that can be hashed and replayed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+from typing import Annotated, Any, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from accounts.model import Account, AccountState, DayStart, Identifier, Side, Symbol, Trade
+from accounts.money import CurrencyCode, PositiveDecimal
+from accounts.peaks import Peaks
+from aria.sizing.instruments import Instrument
+from aria.sizing.profiles import Profile
+from firms.model import CrossAccountRules, PhaseKind
+from firms.ruleset import RuleSet
+
+Probability = Annotated[Decimal, Field(ge=0, le=1)]
+Correlation = Annotated[Decimal, Field(ge=-1, le=1)]
+RatePair = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{6,8}$")
+]
+
+
+class Frozen(BaseModel):
+    """Base of the pipeline's inputs: immutable, unknown keys refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TradeRequest(Frozen):
+    """What a strategy asks: a symbol, a side, an entry, and a stop or an ATR multiple."""
+
+    symbol: Symbol
+    side: Side
+    entry: PositiveDecimal
+    stop: PositiveDecimal | None = None
+    stop_atr_multiple: PositiveDecimal | None = None
+    take_profit: PositiveDecimal | None = None
+    confidence: Probability | None = None
+    strategy: Identifier | None = None
+    reduce_only: bool = Field(
+        default=False, description="closes or reduces an open position; never blocked"
+    )
+
+    @model_validator(mode="after")
+    def _sides(self) -> Self:
+        if self.stop is not None and self.stop_atr_multiple is not None:
+            raise ValueError("give either 'stop' or 'stop_atr_multiple', not both")
+        sign = self.side.sign
+        if self.stop is not None and (self.entry - self.stop) * sign <= 0:
+            where = "below" if self.side is Side.LONG else "above"
+            raise ValueError(
+                f"the stop of a {self.side.value} must be {where} the entry ({self.entry})"
+            )
+        if self.take_profit is not None and (self.take_profit - self.entry) * sign <= 0:
+            where = "above" if self.side is Side.LONG else "below"
+            raise ValueError(
+                f"the take-profit of a {self.side.value} must be {where} the entry ({self.entry})"
+            )
+        return self
+
+
+class MarketSnapshot(Frozen):
+    """Market facts for the request's symbol, and the rates to convert money."""
+
+    as_of: AwareDatetime | None = None
+    atr: PositiveDecimal | None = None
+    atr_percentile: Annotated[Decimal, Field(ge=0, le=100)] | None = None
+    daily_volatility: Annotated[Decimal, Field(ge=0, le=5)] | None = None
+    correlations: dict[Symbol, Correlation] = Field(
+        default_factory=dict, description="correlation of the request's symbol with each symbol"
+    )
+    rates: dict[RatePair, PositiveDecimal] = Field(
+        default_factory=dict, description="conversion rates, e.g. GBPUSD: 1.27 (1 GBP = 1.27 USD)"
+    )
+
+
+class Exposure(Frozen):
+    """A position another account holds (symbol and side are what cross-account rules see)."""
+
+    symbol: Symbol
+    side: Side
+
+
+class OtherAccount(Frozen):
+    """Another account of the same owner, for the cross-account rules."""
+
+    id: Identifier
+    firm: Identifier
+    phase_kind: PhaseKind
+    size: PositiveDecimal
+    currency: CurrencyCode = "USD"
+    strategy: Identifier | None = None
+    rules: CrossAccountRules | None = None
+    positions: tuple[Exposure, ...] = ()
+    same_signal: bool = Field(
+        default=False, description="receives this same signal (a fan-out sibling)"
+    )
+    signal_order: int | None = Field(
+        default=None, description="its place in the fan-out; earlier siblings count first for caps"
+    )
+
+
+class Reservation(Frozen):
+    """Risk held for an approved decision whose position the broker has not shown yet."""
+
+    decision_id: str
+    amount: Annotated[Decimal, Field(ge=0)]
+    expires_at: AwareDatetime | None = None
+
+
+class DecisionInputs(Frozen):
+    """The complete input of one decision."""
+
+    now: AwareDatetime
+    profile: Profile
+    rules: RuleSet
+    account: Account
+    state: AccountState
+    peaks: Peaks
+    day: DayStart | None = None
+    trades: tuple[Trade, ...] = ()
+    reservations: tuple[Reservation, ...] = ()
+    instrument: Instrument
+    instruments: dict[Symbol, Instrument] = Field(
+        default_factory=dict, description="specs of the symbols of open positions"
+    )
+    market: MarketSnapshot = Field(default_factory=MarketSnapshot)
+    request: TradeRequest
+    others: tuple[OtherAccount, ...] = ()
+    signal_order: int = Field(default=0, description="this account's place in a fan-out")
+
+    def input_hash(self) -> str:
+        """SHA-256 of the canonical inputs: equal inputs give the same hash, byte for byte."""
+        return hashlib.sha256(canonical_json(self.model_dump(mode="python")).encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # 100, 100.0 and 1E+2 are one amount, so they hash alike.
+        text = format(value.normalize(), "f")
+        return text if "." not in text else text.rstrip("0").rstrip(".")
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()  # one instant, one text, whatever the zone
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def canonical_json(value: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces, decimals in plain normalised form."""
+    return json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=True)

@@ -1,0 +1,188 @@
+"""Instruments: contract specifications, and money per lot in the account currency.
+
+The loss of one lot at a stop is ``distance / tick_size × tick_value`` in the quote
+currency, i.e. ``distance × contract_size``, converted to the account currency. Conversion
+uses a quoted rate, direct (``GBPUSD`` for GBP → USD) or inverse (``USDGBP``). When the
+account currency is the instrument's own base (USDJPY on a USD account) the instrument's
+price is the rate, and the loss is converted at the stop price, where it would be realised.
+A rate that is missing is never guessed: the caller rejects the trade.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from accounts.model import Symbol
+from accounts.money import ONE, CurrencyCode, PositiveDecimal
+from aria.sizing.errors import InstrumentFileError, UnknownInstrument
+from firms.model import AssetClass
+
+
+class Instrument(BaseModel):
+    """A tradable instrument's contract specification."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    symbol: Symbol
+    name: str = ""
+    kind: Literal["spot", "cfd", "future"]
+    asset_class: AssetClass
+    base: str | None = None
+    quote: CurrencyCode
+    contract_size: PositiveDecimal
+    tick_size: PositiveDecimal
+    lot_step: PositiveDecimal
+    min_lot: PositiveDecimal
+    max_lot: PositiveDecimal
+    margin_rate: Annotated[Decimal, Field(gt=0, le=1)]
+    micro_of: Symbol | None = Field(
+        default=None, description="the full-size future this is a micro of"
+    )
+
+    @model_validator(mode="after")
+    def _lots_consistent(self) -> Self:
+        if self.min_lot > self.max_lot:
+            raise ValueError(f"min_lot {self.min_lot} is above max_lot {self.max_lot}")
+        if self.min_lot % self.lot_step != 0:
+            raise ValueError(
+                f"min_lot {self.min_lot} is not a multiple of lot_step {self.lot_step}"
+            )
+        return self
+
+    @property
+    def tick_value(self) -> Decimal:
+        """Value of one tick of one lot in the quote currency."""
+        return self.tick_size * self.contract_size
+
+    @property
+    def is_micro(self) -> bool:
+        """True for a micro future (counted against contract caps by the firm's ratio)."""
+        return self.micro_of is not None
+
+
+def conversion_rate(from_ccy: str, to_ccy: str, rates: Mapping[str, Decimal]) -> Decimal | None:
+    """Units of ``to_ccy`` per unit of ``from_ccy`` from quoted rates, or ``None`` if missing."""
+    if from_ccy == to_ccy:
+        return ONE
+    direct = rates.get(from_ccy + to_ccy)
+    if direct is not None:
+        return direct
+    inverse = rates.get(to_ccy + from_ccy)
+    if inverse is not None:
+        return ONE / inverse
+    return None
+
+
+def _quote_to_account(
+    instrument: Instrument, account_ccy: str, rates: Mapping[str, Decimal], price: Decimal
+) -> Decimal | None:
+    quoted = conversion_rate(instrument.quote, account_ccy, rates)
+    if quoted is not None:
+        return quoted
+    if instrument.base == account_ccy:
+        return ONE / price  # USDJPY on a USD account: the pair's own price is the rate
+    return None
+
+
+def point_value(
+    instrument: Instrument, price: Decimal, account_ccy: str, rates: Mapping[str, Decimal]
+) -> Decimal | None:
+    """Account currency per lot per 1.0 of price, at ``price`` (``None``: no rate)."""
+    rate = _quote_to_account(instrument, account_ccy, rates, price)
+    return None if rate is None else instrument.contract_size * rate
+
+
+def loss_per_lot(
+    instrument: Instrument,
+    entry: Decimal,
+    stop: Decimal,
+    account_ccy: str,
+    rates: Mapping[str, Decimal],
+) -> Decimal | None:
+    """Loss of one lot from ``entry`` to ``stop`` in the account currency (``None``: no rate)."""
+    value = point_value(instrument, stop, account_ccy, rates)
+    return None if value is None else abs(entry - stop) * value
+
+
+def notional_per_lot(
+    instrument: Instrument, price: Decimal, account_ccy: str, rates: Mapping[str, Decimal]
+) -> Decimal | None:
+    """Value of one lot at ``price`` in the account currency (``None``: no rate)."""
+    value = point_value(instrument, price, account_ccy, rates)
+    return None if value is None else price * value
+
+
+@dataclass(frozen=True)
+class InstrumentCatalog:
+    """Instruments by symbol: the built-ins overlaid with any user files."""
+
+    instruments: Mapping[str, Instrument]
+
+    def get(self, symbol: str) -> Instrument:
+        """Return the instrument or raise :class:`UnknownInstrument`."""
+        key = symbol.strip().upper()
+        if key not in self.instruments:
+            raise UnknownInstrument(
+                f"unknown instrument {symbol!r}; add it with an instrument file or use one of:"
+                f" {', '.join(sorted(self.instruments))}"
+            )
+        return self.instruments[key]
+
+    def __contains__(self, symbol: object) -> bool:
+        return isinstance(symbol, str) and symbol.strip().upper() in self.instruments
+
+
+def _parse(
+    document: Mapping[str, Any], file: str, inherited: Mapping[str, Any]
+) -> dict[str, Instrument]:
+    defaults = {**inherited, **document.get("defaults", {})}
+    parsed: dict[str, Instrument] = {}
+    problems: list[str] = []
+    for index, entry in enumerate(document.get("instruments", [])):
+        data = dict(entry)
+        group = data.pop("group", None)
+        if group is not None:
+            if group not in defaults:
+                problems.append(f"instrument #{index + 1}: field group: unknown group {group!r}")
+                continue
+            data = {**defaults[group], **data}
+        try:
+            instrument = Instrument.model_validate(data)
+        except ValidationError as exc:
+            name = data.get("symbol", f"#{index + 1}")
+            for error in exc.errors():
+                field = ".".join(str(p) for p in error["loc"]) or "(entry)"
+                message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+                problems.append(
+                    f"instrument {name!r}: field {field}: {message.removeprefix('Value error, ')}"
+                )
+            continue
+        parsed[instrument.symbol] = instrument
+    if problems:
+        raise InstrumentFileError("\n".join(f"{file}: {p}" for p in problems))
+    return parsed
+
+
+def load_instruments(user_files: Sequence[Path | str] = ()) -> InstrumentCatalog:
+    """The built-in instruments, overlaid (by symbol) with ``user_files`` in order."""
+    text = (resources.files("aria.sizing") / "instruments.toml").read_text(encoding="utf-8")
+    builtin = tomllib.loads(text)
+    instruments = _parse(builtin, "built-in instruments.toml", {})
+    for path in user_files:
+        try:
+            document = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InstrumentFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InstrumentFileError(f"{path}: is not valid TOML: {exc}") from None
+        # A user file may use the built-in groups (fx, fx_jpy, index_cfd, future).
+        instruments.update(_parse(document, str(path), builtin.get("defaults", {})))
+    return InstrumentCatalog(instruments=instruments)

@@ -1,0 +1,290 @@
+"""Stage 5 of the pipeline: every limit as the most lots it allows, and what it rejects.
+
+Limits are applied after everything else, so nothing before can break one. Each limit
+either clips the size (its ``max_lots``) or, when it leaves no room at all, rejects with its
+code. The firm's limits come from the rule set, the profile's own from the profile; the
+worst-case-loss headroom of the account (DESIGN section 4) is one more limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+from accounts.money import ZERO
+from aria.sizing.decision import LimitCheck, RejectCode
+from aria.sizing.exposure import Held
+from aria.sizing.geometry import Geometry
+from aria.sizing.inputs import TradeRequest
+from aria.sizing.instruments import Instrument
+from aria.sizing.profiles import Profile
+from firms.headroom import Headroom
+from firms.ruleset import RuleSet
+
+_EIGHT = Decimal("1e-8")
+HEADROOM_CODES = {
+    "daily_loss": RejectCode.DAILY_LOSS_HEADROOM,
+    "max_loss": RejectCode.MAX_LOSS_HEADROOM,
+    "floating_loss": RejectCode.FLOATING_LOSS_HEADROOM,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A limit's answer: the most lots it allows, and its code if it binds at zero."""
+
+    name: str
+    max_lots: Decimal
+    reason: str
+    code: RejectCode | None = None
+
+    def check(self) -> LimitCheck:
+        """As reported in the decision (lots floored to 8 places: a report never overstates)."""
+        shown = self.max_lots.quantize(_EIGHT, rounding=ROUND_FLOOR)
+        return LimitCheck(name=self.name, max_lots=shown, reason=self.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitContext:
+    """What the limits look at."""
+
+    rules: RuleSet
+    profile: Profile
+    instrument: Instrument
+    request: TradeRequest
+    geometry: Geometry
+    equity: Decimal
+    balance: Decimal
+    day_balance: Decimal
+    held: Sequence[Held]
+    headroom: Headroom
+    leverage: Decimal
+
+
+def _room(
+    name: str, cap: Decimal, used: Decimal, per_lot: Decimal, unit: str, code: RejectCode
+) -> Bound:
+    left = max(cap - used, ZERO)
+    return Bound(
+        name,
+        left / per_lot if per_lot > ZERO else ZERO,
+        f"{unit} cap {cap:,.2f}, used {used:,.2f}",
+        code,
+    )
+
+
+def _firm(ctx: LimitContext) -> list[Bound]:
+    limits = ctx.rules.limits
+    if limits is None:
+        return []
+    size, instrument, symbol = ctx.rules.size, ctx.instrument, ctx.request.symbol
+    bounds: list[Bound] = []
+    per_order = limits.max_lots_per_order.get(instrument.asset_class)
+    if per_order is not None:
+        bounds.append(
+            Bound(
+                "max_lots_per_order",
+                per_order,
+                f"{ctx.rules.firm} allows {per_order} lots per {instrument.asset_class} order",
+            )
+        )
+    lot_caps = []
+    if limits.max_total_lots is not None:
+        lot_caps.append(limits.max_total_lots.resolve(size))
+    if limits.lots_per_1k is not None:
+        lot_caps.append(size / 1000 * limits.lots_per_1k)
+    if lot_caps and instrument.kind != "future":
+        held_lots = sum(
+            (
+                h.position.lots
+                for h in ctx.held
+                if h.instrument is None or h.instrument.kind != "future"
+            ),
+            ZERO,
+        )
+        bounds.append(
+            _room(
+                "max_total_lots",
+                min(lot_caps),
+                held_lots,
+                Decimal(1),
+                "open lots",
+                RejectCode.MAX_TOTAL_LOTS,
+            )
+        )
+    if instrument.kind == "future" and limits.max_contracts is not None:
+        cap = limits.max_contracts.resolve(size)
+        allowance = ctx.rules.contract_allowance(ctx.day_balance - size)
+        if allowance is not None:
+            cap = min(cap, Decimal(allowance))
+        ratio = Decimal(limits.micros_per_contract)
+        used = sum(
+            (
+                h.position.lots / ratio
+                if h.instrument is not None and h.instrument.is_micro
+                else h.position.lots
+            )
+            for h in ctx.held
+            if h.instrument is None or h.instrument.kind == "future"
+        )
+        per_lot = 1 / ratio if instrument.is_micro else Decimal(1)
+        bounds.append(
+            _room("max_contracts", cap, used, per_lot, "contracts", RejectCode.MAX_CONTRACTS)
+        )
+    if limits.max_positions_per_symbol is not None:
+        same = sum(1 for h in ctx.held if h.position.symbol == symbol)
+        if same >= limits.max_positions_per_symbol:
+            bounds.append(
+                Bound(
+                    "max_positions_per_symbol",
+                    ZERO,
+                    f"{same} open on {symbol}, cap {limits.max_positions_per_symbol}",
+                    RejectCode.MAX_POSITIONS_PER_SYMBOL,
+                )
+            )
+    if limits.max_open_positions is not None and len(ctx.held) >= limits.max_open_positions:
+        bounds.append(
+            Bound(
+                "max_open_positions",
+                ZERO,
+                f"{len(ctx.held)} open, cap {limits.max_open_positions}",
+                RejectCode.MAX_OPEN_POSITIONS,
+            )
+        )
+    if limits.max_exposure_multiple is not None:
+        cap = ctx.balance * limits.max_exposure_multiple
+        used = sum((h.notional for h in ctx.held if h.notional is not None), ZERO)
+        bounds.append(
+            _room(
+                "max_exposure",
+                cap,
+                used,
+                ctx.geometry.notional_per_lot,
+                "exposure",
+                RejectCode.MAX_EXPOSURE,
+            )
+        )
+    if limits.max_risk_per_trade is not None:
+        cap = limits.max_risk_per_trade.resolve(size, base=ctx.balance)
+        bounds.append(
+            Bound(
+                "max_risk_per_trade",
+                cap / ctx.geometry.loss_per_lot,
+                f"{ctx.rules.firm} allows {cap:,.2f} of risk per trade",
+            )
+        )
+    if limits.max_open_risk is not None:
+        cap = limits.max_open_risk.resolve(size, base=ctx.balance)
+        used = _open_risk(ctx)
+        bounds.append(
+            _room(
+                "max_open_risk",
+                cap,
+                used,
+                ctx.geometry.loss_per_lot,
+                "open risk",
+                RejectCode.MAX_OPEN_RISK,
+            )
+        )
+    return bounds
+
+
+def _open_risk(ctx: LimitContext) -> Decimal:
+    return ctx.headroom.open_risk + ctx.headroom.reserved
+
+
+def _profile(ctx: LimitContext) -> list[Bound]:
+    limits = ctx.profile.limits
+    g = ctx.geometry
+    bounds: list[Bound] = []
+    if limits.max_lots is not None:
+        bounds.append(
+            Bound("profile_max_lots", limits.max_lots, f"profile allows {limits.max_lots} lots")
+        )
+    if limits.max_notional is not None:
+        bounds.append(
+            Bound(
+                "max_notional",
+                limits.max_notional / g.notional_per_lot,
+                f"profile allows a notional of {limits.max_notional:,}",
+            )
+        )
+    if limits.max_positions is not None and len(ctx.held) >= limits.max_positions:
+        bounds.append(
+            Bound(
+                "max_open_positions",
+                ZERO,
+                f"{len(ctx.held)} open, profile allows {limits.max_positions}",
+                RejectCode.MAX_OPEN_POSITIONS,
+            )
+        )
+    if limits.max_leverage is not None:
+        used = sum((h.notional for h in ctx.held if h.notional is not None), ZERO)
+        bounds.append(
+            _room(
+                "max_leverage",
+                ctx.equity * limits.max_leverage,
+                used,
+                g.notional_per_lot,
+                f"{limits.max_leverage}× equity",
+                RejectCode.MAX_EXPOSURE,
+            )
+        )
+    if limits.max_open_risk is not None:
+        bounds.append(
+            _room(
+                "max_open_risk",
+                ctx.balance * limits.max_open_risk,
+                _open_risk(ctx),
+                g.loss_per_lot,
+                "profile open risk",
+                RejectCode.MAX_OPEN_RISK,
+            )
+        )
+    return bounds
+
+
+def _margin(ctx: LimitContext) -> Bound:
+    used = sum((h.margin for h in ctx.held if h.margin is not None), ZERO)
+    free = max(ctx.equity - used, ZERO) * ctx.profile.limits.margin_buffer
+    per_lot = ctx.geometry.notional_per_lot / ctx.leverage
+    return Bound(
+        "margin",
+        free / per_lot,
+        f"free margin {max(ctx.equity - used, ZERO):,.2f} × {ctx.profile.limits.margin_buffer}"
+        f" at {ctx.leverage}:1",
+        RejectCode.MARGIN,
+    )
+
+
+def _headroom(ctx: LimitContext) -> Bound:
+    room = ctx.headroom
+    code = HEADROOM_CODES[room.binding]
+    parts = [f"{name} floor {level:,.2f}" for name, level in room.floors.named().items()]
+    reason = (
+        f"headroom {room.available:,.2f} = distance to the {room.binding.replace('_', '-')} floor"
+        f" {room.distances[room.binding]:,.2f} − open risk {room.open_risk:,.2f} − reserved"
+        f" {room.reserved:,.2f} − buffer {room.buffer:,.2f} ({'; '.join(parts)})"
+    )
+    if room.unbounded:
+        reason += f"; unbounded loss on {', '.join(room.unbounded)}"
+    return Bound(
+        f"{room.binding}_headroom", room.available / ctx.geometry.loss_per_lot, reason, code
+    )
+
+
+def bounds(ctx: LimitContext) -> list[Bound]:
+    """Every limit for this trade, in a stable order."""
+    found = [
+        Bound(
+            "instrument_max_lot",
+            ctx.instrument.max_lot,
+            f"{ctx.instrument.symbol} trades at most {ctx.instrument.max_lot} lots",
+        )
+    ]
+    found += _firm(ctx)
+    found += _profile(ctx)
+    found.append(_margin(ctx))
+    found.append(_headroom(ctx))
+    return found

@@ -1,0 +1,192 @@
+"""Market analytics in float64: true range, ATR, percentile rank, regimes, volatility, correlation.
+
+These are estimates, not money: they come back as floats and become ``Decimal`` only where
+the pipeline turns them into a price (a stop) or a factor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+FloatArray = npt.NDArray[np.float64]
+
+REGIMES: tuple[tuple[float, str], ...] = (
+    (20.0, "low"),
+    (40.0, "below_normal"),
+    (60.0, "normal"),
+    (80.0, "above_normal"),
+    (95.0, "high"),
+)
+
+
+def _arrays(*series: Sequence[float] | FloatArray) -> list[FloatArray]:
+    arrays = [np.asarray(s, dtype=np.float64) for s in series]
+    if len({a.shape for a in arrays}) != 1 or arrays[0].ndim != 1:
+        raise ValueError("high, low and close must be one-dimensional and of equal length")
+    if any(not np.all(np.isfinite(a)) for a in arrays):
+        raise ValueError("prices must be finite numbers")
+    return arrays
+
+
+def true_range(
+    high: Sequence[float] | FloatArray,
+    low: Sequence[float] | FloatArray,
+    close: Sequence[float] | FloatArray,
+) -> FloatArray:
+    """Wilder's true range; the first bar has no previous close, so it is ``high − low``."""
+    h, lo, c = _arrays(high, low, close)
+    if h.size == 0:
+        return h
+    previous = np.concatenate(([c[0]], c[:-1]))
+    tr = np.maximum(h - lo, np.maximum(np.abs(h - previous), np.abs(lo - previous)))
+    tr[0] = h[0] - lo[0]
+    return tr
+
+
+def atr(
+    high: Sequence[float] | FloatArray,
+    low: Sequence[float] | FloatArray,
+    close: Sequence[float] | FloatArray,
+    period: int = 14,
+    method: Literal["wilder", "simple"] = "wilder",
+) -> FloatArray:
+    """Average true range per bar (NaN until ``period`` bars are known).
+
+    ``wilder`` seeds with the mean of the first ``period`` true ranges, then
+    ``atr = (atr_prev × (period − 1) + tr) / period``; ``simple`` is the rolling mean.
+    """
+    if period < 1:
+        raise ValueError("the ATR period must be at least 1")
+    tr = true_range(high, low, close)
+    out = np.full(tr.shape, np.nan)
+    if tr.size < period:
+        return out
+    if method == "simple":
+        cumulative = np.cumsum(np.concatenate(([0.0], tr)))
+        out[period - 1 :] = (cumulative[period:] - cumulative[:-period]) / period
+        return out
+    if method != "wilder":
+        raise ValueError(f"unknown ATR smoothing {method!r}; use 'wilder' or 'simple'")
+    value = float(tr[:period].mean())
+    out[period - 1] = value
+    for index in range(period, tr.size):
+        value = (value * (period - 1) + tr[index]) / period
+        out[index] = value
+    return out
+
+
+def percentile_rank(
+    history: Sequence[float] | FloatArray, current: float, lookback: int | None = None
+) -> float:
+    """Percent of the last ``lookback`` values at or below ``current`` (0–100)."""
+    values = np.asarray(history, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    if lookback is not None:
+        values = values[-lookback:]
+    if values.size == 0:
+        raise ValueError("a percentile rank needs at least one past value")
+    return float(stats.percentileofscore(values, current, kind="weak"))
+
+
+def regime(percentile: float) -> str:
+    """Regime of an ATR percentile: low, below_normal, normal, above_normal, high or extreme."""
+    for upper, name in REGIMES:
+        if percentile < upper:
+            return name
+    return "extreme"
+
+
+def daily_volatility(closes: Sequence[float] | FloatArray, window: int | None = None) -> float:
+    """Standard deviation of daily log returns (a fraction, e.g. 0.012 for 1.2 %)."""
+    prices = np.asarray(closes, dtype=np.float64)
+    if window is not None:
+        prices = prices[-(window + 1) :]
+    if prices.size < 3 or np.any(prices <= 0) or not np.all(np.isfinite(prices)):
+        raise ValueError("daily volatility needs at least three positive finite closes")
+    return float(np.std(np.diff(np.log(prices)), ddof=1))
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """A correlation matrix with the symbols of its rows and columns."""
+
+    symbols: tuple[str, ...]
+    matrix: FloatArray
+    observations: npt.NDArray[np.int64]  # overlapping returns behind each pair
+
+    def between(self, first: str, second: str) -> float | None:
+        """The correlation of two symbols (``None`` when either is unknown or undefined)."""
+        try:
+            i, j = self.symbols.index(first), self.symbols.index(second)
+        except ValueError:
+            return None
+        value = float(self.matrix[i, j])
+        return None if np.isnan(value) else value
+
+    def as_mapping(self) -> dict[str, dict[str, float]]:
+        """Nested mapping symbol → symbol → correlation, without undefined pairs."""
+        return {
+            a: {b: v for b in self.symbols if (v := self.between(a, b)) is not None}
+            for a in self.symbols
+        }
+
+
+def align(
+    series: Mapping[str, tuple[Sequence[int], Sequence[float]]],
+) -> tuple[FloatArray, FloatArray]:
+    """Put each symbol's closes on the union of all timestamps (NaN where a bar is missing).
+
+    ``series`` maps symbol → (timestamps as integers, closes). Returns (timeline, prices) with
+    prices shaped (len(timeline), n_symbols). A bar missing in one symbol leaves a gap in its
+    column; it never shifts that column against the others.
+    """
+    stamps = [np.asarray(ts, dtype=np.int64) for ts, _ in series.values()]
+    timeline = np.unique(np.concatenate(stamps)) if stamps else np.empty(0, dtype=np.int64)
+    prices = np.full((timeline.size, len(series)), np.nan)
+    for column, ((_, closes), when) in enumerate(zip(series.values(), stamps, strict=True)):
+        values = np.asarray(closes, dtype=np.float64)
+        if values.shape != when.shape:
+            raise ValueError("each symbol needs one close per timestamp")
+        if np.any(np.diff(when) <= 0):
+            raise ValueError("timestamps must be strictly increasing")
+        prices[np.searchsorted(timeline, when), column] = values
+    return timeline.astype(np.float64), prices
+
+
+def correlation(
+    series: Mapping[str, tuple[Sequence[int], Sequence[float]]], min_overlap: int = 20
+) -> Correlation:
+    """Pairwise correlation of log returns over time-aligned bars.
+
+    A return exists for a symbol at a timeline step only when it has bars at that step and
+    the step before; each pair uses the steps where both have a return (pairwise complete).
+    Pairs with fewer than ``min_overlap`` shared returns are NaN.
+    """
+    _, prices = align(series)
+    if np.any(prices <= 0):
+        raise ValueError("prices must be positive")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        returns = np.diff(np.log(prices), axis=0)
+    present = np.isfinite(returns)
+    x = np.where(present, returns, 0.0)
+    m = present.astype(np.float64)
+    # Pairwise-complete moments as matrix products: for pair (i, j) sum over rows where
+    # both are present. sums[i, j] = Σ x_i over those rows, and so on.
+    n = m.T @ m
+    sums = x.T @ m
+    squares = (x * x).T @ m
+    cross = x.T @ x
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = cross - sums * sums.T / n
+        var_i = squares - sums * sums / n
+        corr = cov / np.sqrt(var_i * var_i.T)
+    corr[n < min_overlap] = np.nan
+    corr = np.clip(corr, -1.0, 1.0)
+    np.fill_diagonal(corr, np.where(np.diag(n) >= min_overlap, 1.0, np.nan))
+    return Correlation(symbols=tuple(series), matrix=corr, observations=n.astype(np.int64))
