@@ -1,1 +1,74 @@
-"""The composition root: settings → storage → service, wired once per process."""
+"""The composition root: settings → storage → service, wired once per process.
+
+This is the one place that knows both ``storage`` and ``aria.service``: it builds the
+engine and the units of work, loads the catalogs, and hands them to the use cases as a
+:class:`~aria.service.context.Context`. It is also where the wall clock is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from aria.service.context import Context, ServiceOptions
+from aria.settings import Settings
+from aria.sizing.instruments import load_instruments
+from firms.catalog import load_catalog
+from storage.engine import make_engine
+from storage.schema import ensure_current, upgrade
+from storage.uow import SqlUnitOfWork, unit_of_work_factory
+
+
+class SystemClock:
+    """The wall clock, in UTC."""
+
+    def now(self) -> dt.datetime:
+        """The current time."""
+        return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class App:
+    """A running ARIA: its engine and the service context."""
+
+    engine: Engine
+    context: Context
+    settings: Settings
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def options_from(settings: Settings) -> ServiceOptions:
+    """Service options from settings."""
+    return ServiceOptions(
+        reservation_ttl_seconds=settings.reservation_ttl_seconds,
+        trade_history=settings.trade_history,
+        timeframe=settings.timeframe,
+        near_floor_fraction=settings.near_floor_fraction,
+        debounce_updates=settings.debounce_updates,
+    )
+
+
+def build(
+    settings: Settings | None = None, *, migrate: bool = False, clock: object | None = None
+) -> App:
+    """Wire ARIA from settings; with ``migrate`` the schema is brought to head first."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    else:
+        ensure_current(engine)
+    sessions = unit_of_work_factory(engine)
+    context = Context(
+        uow=lambda: SqlUnitOfWork(sessions),
+        clock=clock or SystemClock(),  # type: ignore[arg-type]
+        catalog=load_catalog(settings.rule_files),
+        instruments=load_instruments(settings.instrument_files),
+        options=options_from(settings),
+    )
+    return App(engine=engine, context=context, settings=settings)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -17,10 +18,14 @@ def _paths(value: Any) -> Any:
 
 
 class Settings(BaseSettings):
-    """ARIA's settings; every field can be set by an environment variable of its name."""
+    """ARIA's settings; every field can be set by an environment variable ``ARIA_<NAME>``."""
 
     model_config = SettingsConfigDict(env_prefix="ARIA_", extra="forbid")
 
+    database_url: str = Field(
+        default="sqlite:///aria.db",
+        description="SQLAlchemy URL; a bare postgresql:// URL is taken to mean psycopg 3",
+    )
     rule_files: Annotated[list[Path], NoDecode, BeforeValidator(_paths)] = Field(
         default_factory=list,
         description="user rule files overlaid on the built-in firm catalog, in order",
@@ -29,3 +34,16 @@ class Settings(BaseSettings):
         default_factory=list,
         description="user instrument files overlaid on the built-in instruments, in order",
     )
+    reservation_ttl_seconds: int = Field(default=120, gt=0, le=86400)
+    trade_history: int = Field(default=200, gt=0, le=10000)
+    timeframe: str = "1d"
+    near_floor_fraction: Decimal = Field(default=Decimal("0.005"), ge=0, le=1)
+    debounce_updates: int = Field(default=3, ge=1, le=100)
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg(cls, value: str) -> str:
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value

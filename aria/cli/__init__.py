@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from aria.cli import firms as firms_commands
+from aria.cli import ops as ops_commands
 from aria.cli import sizing as sizing_commands
 
 app = typer.Typer(
@@ -19,6 +20,9 @@ app.add_typer(firms_commands.rules_app, name="rules")
 app.command("decide")(sizing_commands.decide)
 app.command("schema")(sizing_commands.schema)
 app.command("presets")(sizing_commands.presets)
+app.command("init")(ops_commands.init)
+app.add_typer(ops_commands.db_app, name="db")
+app.add_typer(ops_commands.jobs_app, name="jobs")
 
 
 def main() -> None:

@@ -77,6 +77,10 @@ class MarketSnapshot(Frozen):
     rates: dict[RatePair, PositiveDecimal] = Field(
         default_factory=dict, description="conversion rates, e.g. GBPUSD: 1.27 (1 GBP = 1.27 USD)"
     )
+    unavailable: str | None = Field(
+        default=None,
+        description="why the symbol has no fresh data (ATR sizing then answers stale_data)",
+    )
 
 
 class Exposure(Frozen):

@@ -6,8 +6,10 @@ the pipeline turns them into a price (a stop) or a factor.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 import numpy as np
@@ -190,3 +192,63 @@ def correlation(
     corr = np.clip(corr, -1.0, 1.0)
     np.fill_diagonal(corr, np.where(np.diag(n) >= min_overlap, 1.0, np.nan))
     return Correlation(symbols=tuple(series), matrix=corr, observations=n.astype(np.int64))
+
+
+@dataclass(frozen=True)
+class VolatilitySnapshot:
+    """What the volatility job knows of a symbol: ATR, percentile, regime, daily volatility."""
+
+    symbol: str
+    timeframe: str
+    as_of: dt.datetime  # the last bar's time
+    atr: Decimal | None
+    atr_percentile: Decimal | None
+    regime: str | None
+    daily_volatility: Decimal | None
+    last_close: Decimal
+    bars: int
+    computed_at: dt.datetime
+
+
+def _to_decimal(value: float, digits: int = 12) -> Decimal:
+    # Analytics become numbers a stop can be placed with: a fixed number of significant digits.
+    return Decimal(f"{value:.{digits}g}")
+
+
+def volatility_snapshot(
+    symbol: str,
+    timeframe: str,
+    times: Sequence[dt.datetime],
+    high: Sequence[float] | FloatArray,
+    low: Sequence[float] | FloatArray,
+    close: Sequence[float] | FloatArray,
+    computed_at: dt.datetime,
+    *,
+    period: int = 14,
+    lookback: int = 252,
+) -> VolatilitySnapshot:
+    """A snapshot from bars (oldest first): Wilder ATR, percentile, regime, daily volatility."""
+    if not len(times):
+        raise ValueError(f"no bars for {symbol}")
+    series = atr(high, low, close, period)
+    known = series[np.isfinite(series)]
+    current = float(known[-1]) if known.size else None
+    percentile = (
+        percentile_rank(known[:-1], current, lookback)
+        if current is not None and known.size > 1
+        else None
+    )
+    closes = np.asarray(close, dtype=np.float64)
+    volatility = daily_volatility(closes, window=lookback) if closes.size >= 3 else None
+    return VolatilitySnapshot(
+        symbol=symbol,
+        timeframe=timeframe,
+        as_of=times[-1],
+        atr=_to_decimal(current) if current is not None else None,
+        atr_percentile=_to_decimal(percentile, 6) if percentile is not None else None,
+        regime=regime(percentile) if percentile is not None else None,
+        daily_volatility=_to_decimal(volatility, 8) if volatility is not None else None,
+        last_close=_to_decimal(float(closes[-1])),
+        bars=len(times),
+        computed_at=computed_at,
+    )

@@ -21,6 +21,7 @@ from aria.sizing.geometry import Geometry, geometry
 from aria.sizing.inputs import DecisionInputs, OtherAccount
 from aria.sizing.limits import Bound, LimitContext, bounds
 from aria.sizing.methods import base_size
+from aria.sizing.profiles import Method
 from firms import cross_account
 from firms.floors import floors
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
@@ -259,6 +260,17 @@ def _reduce(inputs: DecisionInputs, build: _Builder) -> Decision:
     return build.decision(lots, [])
 
 
+def _needs_atr(inputs: DecisionInputs) -> bool:
+    request, profile = inputs.request, inputs.profile
+    if profile.method is Method.ATR_RISK:
+        return True
+    if request.stop is not None:
+        return False
+    return request.stop_atr_multiple is not None or (
+        profile.stops.stop_pct is None and profile.stops.atr_stop_multiple is not None
+    )
+
+
 def decide(inputs: DecisionInputs) -> Decision:
     """Size ``inputs.request`` for the account: approved with lots, or rejected with codes."""
     build = _Builder(inputs)
@@ -271,13 +283,18 @@ def decide(inputs: DecisionInputs) -> Decision:
     if request.reduce_only:
         return _reduce(inputs, build)
 
-    build.geometry = g = geometry(
-        request, inputs.market, profile, instrument, inputs.account.currency
-    )
     codes: list[RejectCode] = []
     for code, reason in _gates(inputs):
         codes.append(code)
         build.reasons.append(reason)
+    if inputs.market.atr is None and inputs.market.unavailable and _needs_atr(inputs):
+        build.reasons.append(
+            f"sizing needs the ATR of {request.symbol}: {inputs.market.unavailable}"
+        )
+        return build.decision(ZERO, [*codes, RejectCode.STALE_DATA])
+    build.geometry = g = geometry(
+        request, inputs.market, profile, instrument, inputs.account.currency
+    )
     if g is None:
         build.reasons.append(
             f"no conversion rate from {instrument.quote} to {inputs.account.currency}"

@@ -1,0 +1,32 @@
+"""An account's tracker: its latest broker state, its peaks and its trading day, kept together.
+
+These move together on every state push and every daily reset, and they are what the sizing
+pipeline and the floors read; keeping them in one value keeps them consistent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from accounts.model import AccountState, DayStart
+from accounts.peaks import Peaks
+
+
+@dataclass(frozen=True, slots=True)
+class Tracker:
+    """Latest state (``None`` before the first push), peaks, trading day, and debounce count."""
+
+    state: AccountState | None
+    peaks: Peaks
+    day: DayStart | None
+    near_floor_streak: int = 0
+
+    @classmethod
+    def start(cls, initial_balance: Decimal) -> Tracker:
+        """The tracker of a new account."""
+        return cls(state=None, peaks=Peaks.start(initial_balance), day=None)
+
+    def evolve(self, **changes: object) -> Tracker:
+        """A copy with ``changes``."""
+        return replace(self, **changes)  # type: ignore[arg-type]

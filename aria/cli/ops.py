@@ -1,0 +1,124 @@
+"""``aria init``, ``aria db upgrade`` and ``aria jobs``: the database and the scheduler."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from aria.bootstrap import App, build
+from aria.cli.firms import err, fail, out
+from aria.settings import Settings
+from storage.errors import StorageError
+
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
+
+
+def app_from(migrate: bool = False) -> App:
+    """Build ARIA from the environment, turning storage problems into one clear line."""
+    try:
+        return build(Settings(), migrate=migrate)
+    except StorageError as exc:
+        raise fail(str(exc)) from None
+    except Exception as exc:  # a bad URL, an unreachable server
+        raise fail(f"cannot open the database: {exc}") from None
+
+
+def init() -> None:
+    """Create (or upgrade) the database and check the catalogs load."""
+    app = app_from(migrate=True)
+    out.print(
+        f"database ready at {app.settings.database_url} — {len(app.context.catalog.firms)} firms,"
+        f" {len(app.context.instruments.instruments)} instruments",
+        highlight=False,
+    )
+    app.close()
+
+
+@db_app.command("upgrade")
+def upgrade() -> None:
+    """Migrate the database schema to the code's revision."""
+    app = app_from(migrate=True)
+    from storage.schema import current_revision
+
+    out.print(f"schema at revision {current_revision(app.engine)}", highlight=False)
+    app.close()
+
+
+@jobs_app.command("list")
+def list_jobs() -> None:
+    """Show every job with its last run and when it is due next."""
+    from jobs.schedule import JOBS
+
+    app = app_from()
+    with app.context.unit() as uow:
+        runs = uow.jobs.last_runs()
+        beat = uow.jobs.last_beat("scheduler")
+    table = Table(title="Jobs")
+    for column in ("Job", "Every", "Last slot", "Last run", "Status", "Next due", "What it does"):
+        table.add_column(column, overflow="fold")
+    now = dt.datetime.now(dt.UTC)
+    for spec in JOBS:
+        every = dt.timedelta(**spec.trigger_args)
+        run = runs.get(spec.id)
+        due = (
+            "now"
+            if run is None
+            else (max(run.claimed_at + every, now)).isoformat(timespec="seconds")
+        )
+        table.add_row(
+            spec.id,
+            str(every),
+            run.run_key if run else "—",
+            run.claimed_at.isoformat(timespec="seconds") if run else "never",
+            run.status if run else "—",
+            due,
+            spec.description,
+        )
+    out.print(table)
+    out.print(
+        f"scheduler heartbeat: {beat.isoformat(timespec='seconds') if beat else 'never'}",
+        highlight=False,
+    )
+    app.close()
+
+
+@jobs_app.command("once")
+def once(
+    job_id: Annotated[str, typer.Argument(metavar="NAME", help="a job id from 'aria jobs list'")],
+) -> None:
+    """Run one job now, in this process."""
+    from jobs.schedule import job
+    from jobs.tasks import run_job
+
+    try:
+        job(job_id)
+    except KeyError as exc:
+        raise fail(str(exc.args[0])) from None
+    app = app_from()
+    report: Any = run_job(app.context, job_id)
+    out.print(f"{job_id}: {report}", highlight=False)
+    app.close()
+
+
+@jobs_app.command("run")
+def run() -> None:
+    """Start the scheduler process (one per database); Ctrl-C stops it."""
+    from jobs.runner import blocking
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = app_from()
+    scheduler = blocking(app.context)
+    err.print("scheduler started; Ctrl-C to stop", style="dim")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        app.close()

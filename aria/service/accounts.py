@@ -1,0 +1,320 @@
+"""Account use cases: open, list, enable and disable, state pushes, trades, risk now."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from accounts.model import Account, AccountState, HaltKind, TradingState, TradingStatus
+from accounts.personality import DEFAULT_BAND, Personality
+from accounts.tracker import Tracker
+from aria.service.commands import (
+    CreateAccount,
+    PersonalityChoice,
+    PushState,
+    RecordTrades,
+    SetTrading,
+)
+from aria.service.context import Context, layer_key
+from aria.service.errors import Conflict, InvalidInput, NotFound
+from aria.service.layers import prefetch, profile_for
+from aria.service.ports import UnitOfWork
+from aria.service.tracking import SYSTEM, bring_current, own_reducing
+from aria.sizing.exposure import value_book
+from aria.sizing.instruments import InstrumentCatalog
+from aria.sizing.profiles import Profile
+from firms.breaches import Breach, apply, detect
+from firms.daily import DailyStatus, daily_status, roll_day
+from firms.errors import FirmsError
+from firms.floors import Floors, floors
+from firms.headroom import Headroom, OpenRisk, Reservation, headroom
+from firms.ruleset import RuleSet
+
+
+def rules_of(ctx: Context, account: Account) -> RuleSet:
+    """The resolved rule set an account trades under."""
+    return ctx.rule_set(
+        account.firm, account.plan, account.phase, account.initial_balance, account.rulebook_version
+    )
+
+
+def _personality(choice: PersonalityChoice | None, account_id: str) -> Personality:
+    if choice is None:
+        return Personality.neutral()
+    try:
+        if choice.seeded:
+            return Personality.seeded(account_id, choice.band or DEFAULT_BAND)
+        if choice.multiplier is not None:
+            return Personality.declared(choice.multiplier)
+    except ValueError as exc:
+        raise InvalidInput(f"personality: {exc}") from None
+    return Personality.neutral()
+
+
+def create_account(ctx: Context, command: CreateAccount) -> Account:
+    """Open an account: its plan, phase and size must exist in the catalog."""
+    now = ctx.clock.now()
+    try:
+        plan = ctx.catalog.plan(command.firm, command.plan, command.rulebook_version)
+    except FirmsError as exc:
+        raise InvalidInput(str(exc)) from None
+    phase = command.phase or plan.phases[0].id
+    rules = ctx.rule_set(command.firm, plan.id, phase, command.size, plan.rulebook_version)
+    account = Account(
+        id=command.id,
+        label=command.label,
+        owner=command.owner,
+        firm=rules.firm,
+        plan=plan.id,
+        phase=phase,
+        rulebook_version=plan.rulebook_version,
+        currency=command.currency or plan.currency,
+        initial_balance=command.size,
+        profile=command.profile,
+        strategy=command.strategy,
+        personality=_personality(command.personality, command.id),
+    )
+    ctx.profile(
+        account.profile, (("account", layer_key(command.profile_layer)),)
+    )  # validates the layer
+    with ctx.unit() as uow:
+        if uow.accounts.get(account.id) is not None:
+            raise Conflict(f"an account with id {account.id!r} already exists")
+        uow.accounts.add(account, Tracker.start(account.initial_balance), now)
+        if command.profile_layer:
+            uow.layers.put("account", account.id, command.profile_layer, now)
+        uow.events.append(
+            account.id,
+            "account_opened",
+            {"rulebook": rules.label, "personality": account.personality.model_dump(mode="json")},
+            SYSTEM,
+            f"opened under {rules.label}",
+            now,
+        )
+        uow.commit()
+    return account
+
+
+def get_account(ctx: Context, account_id: str) -> Account:
+    """One account, or :class:`NotFound`."""
+    with ctx.unit() as uow:
+        account = uow.accounts.get(account_id)
+    if account is None:
+        raise NotFound(f"unknown account {account_id!r}")
+    return account
+
+
+def list_accounts(
+    ctx: Context, *, owner: str | None = None, firm: str | None = None, strategy: str | None = None
+) -> list[Account]:
+    """Accounts matching the given selectors."""
+    with ctx.unit() as uow:
+        return uow.accounts.select(owner=owner, firm=firm, strategy=strategy)
+
+
+def _locked(uow: UnitOfWork, account_id: str) -> tuple[Account, Tracker]:
+    trackers = uow.trackers.lock([account_id])
+    account = uow.accounts.get(account_id)
+    if account is None or account_id not in trackers:
+        raise NotFound(f"unknown account {account_id!r}")
+    return account, trackers[account_id]
+
+
+def set_trading(ctx: Context, account_id: str, command: SetTrading) -> Account:
+    """Disable an account, or re-enable it (also after a failure), with the actor and reason."""
+    now = ctx.clock.now()
+    with ctx.unit() as uow:
+        account, _ = _locked(uow, account_id)
+        before = account.trading
+        if command.enabled:
+            trading = TradingState(
+                since=now, reason=f"re-enabled by {command.actor}: {command.reason}"
+            )
+            kind = "enabled" if before.status is not TradingStatus.ACTIVE else "enabled_noop"
+        else:
+            trading = TradingState(
+                status=TradingStatus.HALTED,
+                halt=HaltKind.OPERATOR,
+                since=now,
+                reason=f"disabled by {command.actor}: {command.reason}",
+            )
+            kind = "disabled"
+        account = account.model_copy(update={"trading": trading})
+        uow.accounts.save(account, now)
+        uow.events.append(
+            account_id,
+            kind if kind != "enabled_noop" else "enabled",
+            {"before": before.model_dump(mode="json"), "after": trading.model_dump(mode="json")},
+            command.actor,
+            command.reason,
+            now,
+        )
+        uow.commit()
+    return account
+
+
+@dataclass(frozen=True)
+class StateResult:
+    """What a state push changed."""
+
+    account: Account
+    floors: Floors
+    breaches: tuple[Breach, ...]
+    events: tuple[str, ...]
+    reservations_matched: int
+
+
+def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult:
+    """Take a broker state: roll the day, move the peaks, judge breaches, match reservations.
+
+    States must arrive in time order; a state not newer than the stored one is refused, so a
+    replayed or delayed push can never move a floor backwards.
+    """
+    now = ctx.clock.now()
+    if command.as_of > now + dt.timedelta(seconds=ctx.options.max_future_skew_seconds):
+        raise InvalidInput(
+            f"as_of {command.as_of.isoformat()} is in the future (now {now.isoformat()})"
+        )
+    state = AccountState(
+        balance=command.balance,
+        equity=command.equity,
+        as_of=command.as_of,
+        positions=command.positions,
+    )
+    with ctx.unit() as uow:
+        account, tracker = _locked(uow, account_id)
+        if tracker.state is not None and state.as_of <= tracker.state.as_of:
+            raise Conflict(
+                f"state of {state.as_of.isoformat()} is not newer than the stored one of"
+                f" {tracker.state.as_of.isoformat()}; out-of-order or repeated pushes are refused"
+            )
+        rules = rules_of(ctx, account)
+        current = bring_current(uow, account, tracker, rules, state.as_of)
+        account, tracker = current.account, current.tracker
+        events = list(current.events)
+        day = tracker.day
+        assert day is not None  # bring_current opened it
+        peaks = tracker.peaks.observe(state)
+        day = day.observe(state)
+        found = floors(rules, day, peaks, state)
+        breaches = detect(rules, found, state)
+        trading = apply(account.trading, breaches, rules, now)
+        streak = tracker.near_floor_streak
+        if trading.status is not TradingStatus.HALTED:
+            distance = state.equity - found.highest
+            trading, streak, own = own_reducing(
+                account.model_copy(update={"trading": trading}),
+                streak,
+                distance,
+                ctx.options,
+                rules.size,
+                now,
+            )
+            if own is not None:
+                uow.events.append(
+                    account_id, own, {"distance": str(distance)}, SYSTEM, trading.reason or "", now
+                )
+                events.append(own)
+        if trading != account.trading:
+            if (
+                breaches
+                and trading.status is TradingStatus.HALTED
+                and account.trading.status is not TradingStatus.HALTED
+            ):
+                detail = {
+                    "breaches": [_breach_json(b) for b in breaches],
+                    "trading": trading.model_dump(mode="json"),
+                }
+                uow.events.append(account_id, "breach", detail, "broker", trading.reason or "", now)
+                events.append("breach")
+            account = account.model_copy(update={"trading": trading})
+            uow.accounts.save(account, now)
+        matched = uow.reservations.match(
+            account_id, [p.decision_id for p in state.positions if p.decision_id], now
+        )
+        tracker = Tracker(state=state, peaks=peaks, day=day, near_floor_streak=streak)
+        uow.trackers.save(account_id, tracker, now)
+        uow.states.append(account_id, state, found.daily, found.max_loss, now)
+        uow.commit()
+    return StateResult(account, found, breaches, tuple(events), matched)
+
+
+def _breach_json(breach: Breach) -> dict[str, Any]:
+    return {
+        "type": breach.type.value,
+        "severity": breach.severity.value,
+        "code": breach.code,
+        "floor": str(breach.floor),
+        "value": str(breach.value),
+        "at": breach.at.isoformat(),
+    }
+
+
+def record_trades(ctx: Context, account_id: str, command: RecordTrades) -> int:
+    """Store closed trades (a trade id already stored is skipped); returns how many were new."""
+    with ctx.unit() as uow:
+        if uow.accounts.get(account_id) is None:
+            raise NotFound(f"unknown account {account_id!r}")
+        added = sum(1 for trade in command.trades if uow.trades.add(account_id, trade))
+        uow.commit()
+    return added
+
+
+@dataclass(frozen=True)
+class RiskView:
+    """An account's floors and headroom right now."""
+
+    account: Account
+    state: AccountState | None
+    floors: Floors | None
+    headroom: Headroom | None
+    daily: DailyStatus | None
+    rules: RuleSet
+
+
+def account_risk(ctx: Context, account_id: str) -> RiskView:
+    """Floors, headroom, trading state and the day of one account, as of its latest state."""
+    now = ctx.clock.now()
+    with ctx.unit() as uow:
+        account = uow.accounts.get(account_id)
+        if account is None:
+            raise NotFound(f"unknown account {account_id!r}")
+        tracker = uow.trackers.get_many([account_id])[account_id]
+        reservations = uow.reservations.live([account_id], now)[account_id]
+        catalog = ctx.instrument_catalog(uow.instruments.all())
+        rates = {symbol: snap.last_close for symbol, snap in uow.market.currency_pairs().items()}
+        profile = profile_for(ctx, account, None, prefetch(uow, [account], None))
+    rules = rules_of(ctx, account)
+    account = account.model_copy(update={"trading": account.trading.lifted(now)})
+    state = tracker.state
+    if state is None:
+        return RiskView(account, None, None, None, None, rules)
+    roll = roll_day(rules, tracker.day, tracker.peaks, state, max(now, state.as_of))
+    found = floors(rules, roll.day, roll.peaks, state)
+    room = _headroom(profile, account, rules, state, found, reservations, rates, catalog, now)
+    return RiskView(account, state, found, room, daily_status(rules, roll.day, state), rules)
+
+
+def _headroom(
+    profile: Profile,
+    account: Account,
+    rules: RuleSet,
+    state: AccountState,
+    found: Floors,
+    reservations: list[Any],
+    rates: dict[str, Decimal],
+    catalog: InstrumentCatalog,
+    now: dt.datetime,
+) -> Headroom:
+    known = {p.symbol: catalog.get(p.symbol) for p in state.positions if p.symbol in catalog}
+    held = value_book(state.positions, known, rates, account.currency, rules, profile)
+    return headroom(
+        found,
+        state.equity,
+        open_risk=[OpenRisk(h.position.id or h.position.symbol, h.further_loss) for h in held],
+        reservations=[Reservation(r.decision_id, r.amount, r.expires_at) for r in reservations],
+        now=now,
+        buffer=rules.size * profile.headroom.buffer_pct + profile.headroom.buffer_amount,
+    )

@@ -1,0 +1,148 @@
+"""Commands: what the faces hand the use cases, validated at the boundary (pydantic)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from accounts.model import Identifier, Position, Side, Symbol, Trade
+from accounts.money import CurrencyCode, FiniteDecimal, NonNegativeDecimal, PositiveDecimal
+from aria.sizing.inputs import Probability
+
+RequestId = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,127}$")
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class Command(BaseModel):
+    """Base of commands: immutable, unknown fields refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PersonalityChoice(Command):
+    """A declared multiplier, or a seeded draw inside a band."""
+
+    multiplier: Annotated[Decimal, Field(gt=0)] | None = None
+    seeded: bool = False
+    band: (
+        tuple[Annotated[Decimal, Field(ge=0, lt=1)], Annotated[Decimal, Field(ge=0, lt=1)]] | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        if self.multiplier is not None and self.seeded:
+            raise ValueError("give a declared 'multiplier' or 'seeded': true, not both")
+        return self
+
+
+class CreateAccount(Command):
+    """Open an account under a firm's plan."""
+
+    id: Identifier
+    label: Annotated[str, StringConstraints(max_length=200)] = ""
+    owner: Identifier
+    firm: Identifier
+    plan: Identifier
+    phase: Identifier | None = Field(default=None, description="default: the plan's first phase")
+    rulebook_version: str | None = Field(default=None, description="default: the plan's newest")
+    size: PositiveDecimal
+    currency: CurrencyCode | None = Field(default=None, description="default: the plan's currency")
+    profile: Identifier = "aria"
+    profile_layer: dict[str, Any] = Field(
+        default_factory=dict, description="this account's own profile changes"
+    )
+    strategy: Identifier | None = None
+    personality: PersonalityChoice | None = None
+
+
+class PushState(Command):
+    """Balance, equity and open positions as the broker reports them."""
+
+    balance: NonNegativeDecimal
+    equity: FiniteDecimal
+    as_of: AwareDatetime
+    positions: tuple[Position, ...] = ()
+
+
+class RecordTrades(Command):
+    """Closed trades."""
+
+    trades: tuple[Trade, ...] = Field(min_length=1)
+
+
+class SetTrading(Command):
+    """Disable or re-enable an account, by an operator, with a reason."""
+
+    enabled: bool
+    actor: Text
+    reason: Text
+
+
+class Selector(Command):
+    """Accounts chosen by owner, firm and/or strategy (every given field must match)."""
+
+    owner: Identifier | None = None
+    firm: Identifier | None = None
+    strategy: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if self.owner is None and self.firm is None and self.strategy is None:
+            raise ValueError("a selector needs at least one of owner, firm or strategy")
+        return self
+
+
+class SizeRequest(Command):
+    """One signal, for one account or fanned out to many."""
+
+    request_id: RequestId
+    accounts: tuple[Identifier, ...] | Selector
+    symbol: Symbol
+    side: Side
+    entry: PositiveDecimal
+    stop: PositiveDecimal | None = None
+    stop_atr_multiple: PositiveDecimal | None = None
+    take_profit: PositiveDecimal | None = None
+    confidence: Probability | None = None
+    strategy: Identifier | None = None
+    reduce_only: bool = False
+
+    @model_validator(mode="after")
+    def _accounts(self) -> Self:
+        if isinstance(self.accounts, tuple):
+            if not self.accounts:
+                raise ValueError("name at least one account, or give a selector")
+            if len(set(self.accounts)) != len(self.accounts):
+                raise ValueError("an account is named twice")
+            if len(self.accounts) > 5000:
+                raise ValueError("at most 5,000 accounts per request")
+        return self
+
+
+class BarsBatch(Command):
+    """Bars of one symbol (oldest first or not; they are stored by time)."""
+
+    symbol: Symbol
+    timeframe: Literal["1d", "4h", "1h", "15m", "5m", "1m"] = "1d"
+    bars: tuple[
+        tuple[
+            AwareDatetime,
+            PositiveDecimal,
+            PositiveDecimal,
+            PositiveDecimal,
+            PositiveDecimal,
+            NonNegativeDecimal | None,
+        ],
+        ...,
+    ]
+
+    @model_validator(mode="after")
+    def _ohlc(self) -> Self:
+        for index, (_, o, h, lo, c, _) in enumerate(self.bars):
+            if not (lo <= o <= h and lo <= c <= h):
+                raise ValueError(f"bar {index}: open and close must lie between low and high")
+        return self

@@ -1,0 +1,91 @@
+"""What every use case needs: a unit of work, a clock, the rule and instrument catalogs, options."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from aria.service.errors import InvalidInput
+from aria.service.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from aria.sizing.errors import ProfileError, UnknownPreset
+from aria.sizing.instruments import Instrument, InstrumentCatalog
+from aria.sizing.profiles import Profile, resolve_profile
+from firms.catalog import Catalog
+from firms.errors import FirmsError
+from firms.ruleset import RuleSet
+
+
+@dataclass(frozen=True)
+class ServiceOptions:
+    """Operational options of the service (from settings)."""
+
+    reservation_ttl_seconds: int = 120
+    trade_history: int = 200
+    timeframe: str = "1d"
+    atr_period: int = 14
+    percentile_lookback: int = 252
+    correlation_bars: int = 250
+    correlation_universe: str = "all"
+    near_floor_fraction: Decimal = Decimal("0.005")  # of initial balance
+    debounce_updates: int = 3
+    max_future_skew_seconds: int = 300
+    reset_batch: int = 500
+
+
+@dataclass
+class Context:
+    """The dependencies of the use cases, built once per process by ``aria.bootstrap``."""
+
+    uow: UnitOfWorkFactory
+    clock: Clock
+    catalog: Catalog
+    instruments: InstrumentCatalog
+    options: ServiceOptions = field(default_factory=ServiceOptions)
+
+    def __post_init__(self) -> None:
+        self._rules = lru_cache(maxsize=4096)(self._rule_set)
+        self._profiles = lru_cache(maxsize=4096)(self._profile)
+
+    def unit(self) -> UnitOfWork:
+        """A fresh unit of work."""
+        return self.uow()
+
+    def rule_set(
+        self, firm: str, plan: str, phase: str, size: Decimal, version: str | None
+    ) -> RuleSet:
+        """The resolved rules of an account (cached: rule sets are immutable)."""
+        return self._rules(firm, plan, phase, size, version)
+
+    def _rule_set(
+        self, firm: str, plan: str, phase: str, size: Decimal, version: str | None
+    ) -> RuleSet:
+        try:
+            return self.catalog.rule_set(firm, plan, phase, size, version)
+        except FirmsError as exc:
+            raise InvalidInput(str(exc)) from None
+
+    def profile(self, preset: str, layers: tuple[tuple[str, str], ...]) -> Profile:
+        """A resolved profile; ``layers`` are (name, canonical JSON) pairs so they can be cached."""
+        return self._profiles(preset, layers)
+
+    def _profile(self, preset: str, layers: tuple[tuple[str, str], ...]) -> Profile:
+        try:
+            return resolve_profile(preset, [(name, json.loads(text)) for name, text in layers])
+        except (ProfileError, UnknownPreset) as exc:
+            raise InvalidInput(str(exc)) from None
+
+    def instrument_catalog(self, stored: list[Instrument]) -> InstrumentCatalog:
+        """The file catalog overlaid with instruments stored at run time."""
+        if not stored:
+            return self.instruments
+        merged: dict[str, Instrument] = dict(self.instruments.instruments)
+        merged.update({i.symbol: i for i in stored})
+        return InstrumentCatalog(instruments=merged)
+
+
+def layer_key(layer: dict[str, Any]) -> str:
+    """Canonical JSON of a profile layer, for caching."""
+    return json.dumps(layer, sort_keys=True, separators=(",", ":"), default=str)

@@ -1,0 +1,285 @@
+"""What the scheduled jobs do (DESIGN section 7): plain functions, testable without a scheduler.
+
+Every job claims its business slot in ``job_runs`` inside the transaction that does the
+work — a symbol's last bar, an account's trading day, a finding's day — so two schedulers
+running by mistake never do a slot twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from accounts.model import Account, TradingStatus
+from aria.service.accounts import rules_of
+from aria.service.context import Context
+from aria.service.layers import prefetch, profile_for
+from aria.service.tracking import SYSTEM, bring_current
+from aria.sizing import market as analytics
+from firms import cross_account
+from firms.breaches import apply, detect
+from firms.floors import floors
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobReport:
+    """What a job run did."""
+
+    job: str
+    done: int = 0
+    skipped: int = 0
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def volatility(ctx: Context) -> JobReport:
+    """ATR, percentile, regime and daily volatility per symbol, once per new last bar."""
+    report = JobReport("volatility")
+    now, options = ctx.clock.now(), ctx.options
+    with ctx.unit() as uow:
+        symbols = uow.market.bar_symbols(options.timeframe)
+        bars = uow.market.bars(
+            symbols, options.timeframe, options.percentile_lookback + options.atr_period + 1
+        )
+        for symbol in symbols:
+            rows = bars[symbol]
+            if not rows or not uow.jobs.claim(
+                "volatility", f"{symbol}@{rows[-1][0].isoformat()}", now
+            ):
+                report.skipped += 1
+                continue
+            times = [r[0] for r in rows]
+            snapshot = analytics.volatility_snapshot(
+                symbol,
+                options.timeframe,
+                times,
+                [r[2] for r in rows],
+                [r[3] for r in rows],
+                [r[4] for r in rows],
+                now,
+                period=options.atr_period,
+                lookback=options.percentile_lookback,
+            )
+            uow.market.save_snapshot(snapshot)
+            uow.jobs.finish(
+                "volatility",
+                f"{symbol}@{rows[-1][0].isoformat()}",
+                "done",
+                {"regime": snapshot.regime},
+                now,
+            )
+            report.done += 1
+        uow.commit()
+    return report
+
+
+def correlations(ctx: Context) -> JobReport:
+    """A new version of the correlation matrix of every symbol with bars, once per new bar set."""
+    report = JobReport("correlations")
+    now, options = ctx.clock.now(), ctx.options
+    with ctx.unit() as uow:
+        symbols = uow.market.bar_symbols(options.timeframe)
+        bars = uow.market.bars(symbols, options.timeframe, options.correlation_bars + 1)
+        usable = {s: rows for s, rows in bars.items() if len(rows) >= 3}
+        if len(usable) < 2:
+            report.skipped = 1
+            return report
+        as_of = max(rows[-1][0] for rows in usable.values())
+        key = f"{options.correlation_universe}@{as_of.isoformat()}#{len(usable)}"
+        if not uow.jobs.claim("correlations", key, now):
+            report.skipped = 1
+            return report
+        series = {
+            s: ([int(r[0].timestamp()) for r in rows], [r[4] for r in rows])
+            for s, rows in sorted(usable.items())
+        }
+        matrix = analytics.correlation(series, min_overlap=min(20, options.correlation_bars // 2))
+        version = uow.market.save_correlation(options.correlation_universe, matrix, as_of, now)
+        uow.jobs.finish(
+            "correlations", key, "done", {"version": version, "symbols": len(usable)}, now
+        )
+        uow.commit()
+    report.done, report.details = 1, {"version": version, "symbols": len(usable)}
+    return report
+
+
+def daily_resets(ctx: Context) -> JobReport:
+    """Roll every account whose firm's daily reset has passed; lift daily halts that ended."""
+    report = JobReport("daily_resets")
+    now = ctx.clock.now()
+    with ctx.unit() as uow:
+        ids = [a.id for a in uow.accounts.select()]
+    for batch in _chunks(ids, ctx.options.reset_batch):
+        with ctx.unit() as uow:
+            trackers = uow.trackers.lock(batch)
+            accounts = uow.accounts.get_many(batch)
+            for account_id in batch:
+                account, tracker = accounts[account_id], trackers[account_id]
+                if tracker.state is None:
+                    report.skipped += 1
+                    continue
+                rules = rules_of(ctx, account)
+                trading_day = rules.daily_reset.trading_day(now).isoformat()
+                current = bring_current(uow, account, tracker, rules, now)
+                if "daily_reset" in current.events:
+                    # Claimed in the same transaction: a second scheduler finds the slot taken.
+                    uow.jobs.claim("daily_resets", f"{account_id}@{trading_day}", now)
+                    report.done += 1
+                else:
+                    report.skipped += 1
+            uow.commit()
+    return report
+
+
+def trackers(ctx: Context) -> JobReport:
+    """Re-judge every account's latest state against its floors (a safety net for pushes)."""
+    report = JobReport("trackers")
+    now = ctx.clock.now()
+    with ctx.unit() as uow:
+        ids = [a.id for a in uow.accounts.select()]
+    for batch in _chunks(ids, ctx.options.reset_batch):
+        with ctx.unit() as uow:
+            locked = uow.trackers.lock(batch)
+            accounts = uow.accounts.get_many(batch)
+            for account_id in batch:
+                account, tracker = accounts[account_id], locked[account_id]
+                if tracker.state is None:
+                    continue
+                rules = rules_of(ctx, account)
+                current = bring_current(uow, account, tracker, rules, now)
+                account, tracker = current.account, current.tracker
+                state = tracker.state
+                assert state is not None
+                found = floors(rules, tracker.day, tracker.peaks, state)
+                breaches = detect(rules, found, state)
+                trading = apply(account.trading, breaches, rules, now)
+                if trading != account.trading and trading.status is TradingStatus.HALTED:
+                    uow.accounts.save(account.model_copy(update={"trading": trading}), now)
+                    detail = {"breaches": [b.describe() for b in breaches]}
+                    uow.events.append(
+                        account_id, "breach", detail, SYSTEM, trading.reason or "", now
+                    )
+                    report.done += 1
+            uow.commit()
+    return report
+
+
+def expire_reservations(ctx: Context) -> JobReport:
+    """Release reservations whose time-to-live passed without the position showing up."""
+    now = ctx.clock.now()
+    with ctx.unit() as uow:
+        expired = uow.reservations.expire(now)
+        uow.commit()
+    return JobReport("expire_reservations", done=expired)
+
+
+def _refs(ctx: Context, accounts: list[Account]) -> dict[str, cross_account.AccountRef]:
+    refs = {}
+    for account in accounts:
+        rules = rules_of(ctx, account)
+        refs[account.id] = cross_account.AccountRef(
+            account.id,
+            account.owner,
+            account.firm,
+            rules.phase.kind,
+            account.initial_balance,
+            account.currency,
+            rules.cross_account,
+            account.strategy,
+        )
+    return refs
+
+
+def compliance_scan(ctx: Context) -> JobReport:
+    """Record, once a day each, accounts holding forbidden cross-account patterns."""
+    report = JobReport("compliance_scan")
+    now = ctx.clock.now()
+    day = now.date().isoformat()
+    with ctx.unit() as uow:
+        accounts = uow.accounts.select()
+        states = uow.trackers.get_many([a.id for a in accounts])
+    refs = _refs(ctx, accounts)
+    exposures = [
+        cross_account.Exposure(refs[a.id], p.symbol, p.side)
+        for a in accounts
+        if states[a.id].state is not None
+        for p in states[a.id].state.positions  # type: ignore[union-attr]
+    ]
+    by_owner: dict[str, list[cross_account.AccountRef]] = defaultdict(list)
+    for account in accounts:
+        by_owner[account.owner].append(refs[account.id])
+    findings = list(cross_account.scan_hedges(exposures))
+    for group in by_owner.values():
+        findings += cross_account.allocation_findings(group)
+        findings += cross_account.account_count_findings(group)
+    if not findings:
+        return report
+    with ctx.unit() as uow:
+        uow.trackers.lock(sorted({f.account_id for f in findings}))
+        for finding in findings:
+            key = f"{finding.code}:{finding.account_id}:{','.join(finding.others)}@{day}"
+            if not uow.jobs.claim("compliance_scan", key, now):
+                report.skipped += 1
+                continue
+            detail = {"code": finding.code, "others": list(finding.others), "firm": finding.firm}
+            uow.events.append(
+                finding.account_id, "compliance_finding", detail, SYSTEM, finding.detail, now
+            )
+            report.done += 1
+        uow.commit()
+    return report
+
+
+def stale_data(ctx: Context) -> JobReport:
+    """Record, once a day each, accounts whose state has not been pushed within their limit."""
+    report = JobReport("stale_data")
+    now = ctx.clock.now()
+    with ctx.unit() as uow:
+        accounts = uow.accounts.select()
+        states = uow.trackers.get_many([a.id for a in accounts])
+        layers = prefetch(uow, accounts, None)
+    stale = []
+    for account in accounts:
+        limit = dt.timedelta(
+            seconds=profile_for(ctx, account, None, layers).data.max_state_age_seconds
+        )
+        state = states[account.id].state
+        if (
+            state is not None
+            and now - state.as_of > limit
+            and account.trading.status is not TradingStatus.HALTED
+        ):
+            stale.append((account.id, now - state.as_of, limit))
+    if not stale:
+        return report
+    with ctx.unit() as uow:
+        uow.trackers.lock([account_id for account_id, _, _ in stale])
+        for account_id, age, limit in stale:
+            if uow.jobs.claim("stale_data", f"{account_id}@{now.date().isoformat()}", now):
+                detail = {
+                    "age_seconds": int(age.total_seconds()),
+                    "limit_seconds": int(limit.total_seconds()),
+                }
+                uow.events.append(
+                    account_id, "stale_data", detail, SYSTEM, f"no state pushed for {age}", now
+                )
+                report.done += 1
+        uow.commit()
+    return report
+
+
+def heartbeat(ctx: Context, name: str = "scheduler") -> None:
+    """Record that the scheduler is alive."""
+    with ctx.unit() as uow:
+        uow.jobs.beat(name, ctx.clock.now())
+        uow.commit()

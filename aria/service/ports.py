@@ -1,0 +1,427 @@
+"""The ports the service layer talks through: a clock and a unit of work with its repositories.
+
+These are Protocols: ``storage`` implements them without importing them (structural typing),
+and the composition root (``aria.bootstrap``) is the one place that puts the two together.
+Repositories never commit; the unit of work does, once, when the use case says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Protocol, Self
+
+from accounts.model import Account, AccountState, Trade, TradingState
+from accounts.tracker import Tracker
+from aria.sizing.decision import Decision
+from aria.sizing.inputs import Reservation
+from aria.sizing.instruments import Instrument
+from aria.sizing.market import Correlation, VolatilitySnapshot
+
+
+class Clock(Protocol):
+    """Where the service gets the time; tests pass a fixed or frozen one."""
+
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+class StoredDecision(Protocol):
+    """A decision as stored: with its id, chain position and replayable inputs."""
+
+    id: str
+    request_id: str
+    account_id: str
+    seq: int
+    decision: Decision
+    inputs: dict[str, Any]
+    created_at: dt.datetime
+    hash: str
+
+
+class StoredEvent(Protocol):
+    """A rule event as stored."""
+
+    id: str
+    account_id: str
+    seq: int
+    kind: str
+    detail: dict[str, Any]
+    actor: str
+    reason: str
+    at: dt.datetime
+
+
+class ChainBreak(Protocol):
+    """The first record whose hash does not follow from its predecessor."""
+
+    account_id: str
+    seq: int
+    record: str  # "decision <id>" or "event <id>"
+    problem: str
+
+
+class JobStatus(Protocol):
+    """The last run of a job."""
+
+    job_id: str
+    run_key: str
+    claimed_at: dt.datetime
+    finished_at: dt.datetime | None
+    status: str
+
+
+class AccountRepository(Protocol):
+    """Accounts."""
+
+    def add(self, account: Account, tracker: Tracker, at: dt.datetime) -> None:
+        """Add a new account with its starting tracker."""
+        ...
+
+    def get(self, account_id: str) -> Account | None:
+        """One account, or ``None``."""
+        ...
+
+    def get_many(self, account_ids: Sequence[str]) -> dict[str, Account]:
+        """Accounts by id (unknown ids are missing from the result)."""
+        ...
+
+    def select(
+        self, *, owner: str | None = None, firm: str | None = None, strategy: str | None = None
+    ) -> list[Account]:
+        """Accounts matching every given selector, ordered by id."""
+        ...
+
+    def of_owners(self, owners: Sequence[str]) -> list[Account]:
+        """Every account of these owners, ordered by id."""
+        ...
+
+    def save(self, account: Account, at: dt.datetime) -> None:
+        """Store an account's changed trading state or profile."""
+        ...
+
+
+class TrackerRepository(Protocol):
+    """Trackers, and the per-account lock."""
+
+    def lock(self, account_ids: Sequence[str]) -> dict[str, Tracker]:
+        """Lock the accounts' trackers (in id order) for the rest of the transaction."""
+        ...
+
+    def get_many(self, account_ids: Sequence[str]) -> dict[str, Tracker]:
+        """Trackers without locking."""
+        ...
+
+    def save(self, account_id: str, tracker: Tracker, at: dt.datetime) -> None:
+        """Store a changed tracker."""
+        ...
+
+
+class StateRepository(Protocol):
+    """The history of pushed states."""
+
+    def append(
+        self,
+        account_id: str,
+        state: AccountState,
+        daily_floor: Decimal | None,
+        max_loss_floor: Decimal | None,
+        received_at: dt.datetime,
+    ) -> None:
+        """Record a pushed state with the floors it was judged against."""
+        ...
+
+    def series(
+        self, account_id: str, start: dt.datetime | None = None, end: dt.datetime | None = None
+    ) -> list[tuple[AccountState, Decimal | None, Decimal | None]]:
+        """States with their floors, oldest first."""
+        ...
+
+
+class TradeRepository(Protocol):
+    """Closed trades."""
+
+    def add(self, account_id: str, trade: Trade) -> bool:
+        """Store a trade; ``False`` when one with the same external id is already stored."""
+        ...
+
+    def recent(self, account_ids: Sequence[str], limit: int) -> dict[str, list[Trade]]:
+        """The latest ``limit`` trades of each account, oldest first."""
+        ...
+
+
+class ReservationRepository(Protocol):
+    """Risk held for approved decisions."""
+
+    def add(
+        self,
+        decision_id: str,
+        account_id: str,
+        symbol: str,
+        side: str,
+        lots: Decimal,
+        amount: Decimal,
+        expires_at: dt.datetime,
+        at: dt.datetime,
+    ) -> None:
+        """Hold ``amount`` of risk for a decision until ``expires_at``."""
+        ...
+
+    def live(self, account_ids: Sequence[str], now: dt.datetime) -> dict[str, list[Reservation]]:
+        """Live reservations per account."""
+        ...
+
+    def match(self, account_id: str, decision_ids: Sequence[str], at: dt.datetime) -> int:
+        """Mark reservations whose positions the broker now shows; returns how many."""
+        ...
+
+    def cancel(self, decision_id: str, at: dt.datetime) -> str | None:
+        """Cancel a live reservation; returns its account id, or ``None`` if none was live."""
+        ...
+
+    def expire(self, now: dt.datetime) -> int:
+        """Mark reservations past their time-to-live as expired; returns how many."""
+        ...
+
+
+class DecisionRepository(Protocol):
+    """Sizing requests and their decisions (append-only, chained)."""
+
+    def claim_request(
+        self, request_id: str, request_hash: str, request: dict[str, Any], at: dt.datetime
+    ) -> bool:
+        """Claim a request id; ``False`` when it was claimed before (by anyone)."""
+        ...
+
+    def request_hash(self, request_id: str) -> str | None:
+        """The hash of the request stored under an id."""
+        ...
+
+    def for_request(self, request_id: str) -> list[StoredDecision]:
+        """The decisions of a request, in account order."""
+        ...
+
+    def append(
+        self,
+        request_id: str,
+        decision: Decision,
+        inputs: dict[str, Any],
+        strategy: str | None,
+        at: dt.datetime,
+    ) -> StoredDecision:
+        """Store a decision and chain it to its account's audit trail (the account is locked)."""
+        ...
+
+    def get(self, decision_id: str) -> StoredDecision | None:
+        """One decision."""
+        ...
+
+    def query(
+        self, filters: Mapping[str, Any], after: tuple[dt.datetime, int, str] | None, limit: int
+    ) -> list[StoredDecision]:
+        """Decisions matching ``filters``, newest first, after a cursor."""
+        ...
+
+
+class EventRepository(Protocol):
+    """Rule events (append-only, chained)."""
+
+    def append(
+        self,
+        account_id: str,
+        kind: str,
+        detail: dict[str, Any],
+        actor: str,
+        reason: str,
+        at: dt.datetime,
+    ) -> StoredEvent:
+        """Store an event and chain it to its account's audit trail (the account is locked)."""
+        ...
+
+    def query(
+        self, filters: Mapping[str, Any], after: tuple[dt.datetime, int, str] | None, limit: int
+    ) -> list[StoredEvent]:
+        """Events matching ``filters``, newest first, after a cursor."""
+        ...
+
+
+class AuditRepository(Protocol):
+    """The per-account hash chains."""
+
+    def chained_accounts(self) -> list[str]:
+        """Accounts that have audit records."""
+        ...
+
+    def verify_chain(self, account_id: str) -> ChainBreak | None:
+        """The first broken link of an account's chain, or ``None``."""
+        ...
+
+    def decisions_of(self, account_id: str) -> list[StoredDecision]:
+        """Every decision of an account, in chain order."""
+        ...
+
+
+class MarketRepository(Protocol):
+    """Bars, volatility snapshots and correlation matrices."""
+
+    def add_bars(
+        self,
+        symbol: str,
+        timeframe: str,
+        rows: Sequence[tuple[dt.datetime, float, float, float, float, float | None]],
+    ) -> int:
+        """Insert or replace bars; returns how many."""
+        ...
+
+    def bar_symbols(self, timeframe: str) -> list[str]:
+        """Symbols with bars."""
+        ...
+
+    def bars(
+        self, symbols: Sequence[str], timeframe: str, limit: int
+    ) -> dict[str, list[tuple[dt.datetime, float, float, float, float]]]:
+        """The latest ``limit`` bars per symbol, oldest first."""
+        ...
+
+    def save_snapshot(self, snapshot: VolatilitySnapshot) -> None:
+        """Store a volatility snapshot."""
+        ...
+
+    def snapshots(self, symbols: Sequence[str]) -> dict[str, VolatilitySnapshot]:
+        """The latest snapshot per symbol."""
+        ...
+
+    def currency_pairs(self) -> dict[str, VolatilitySnapshot]:
+        """The latest snapshot of every six-letter currency pair (for conversion rates)."""
+        ...
+
+    def save_correlation(
+        self, universe: str, correlation: Correlation, as_of: dt.datetime, at: dt.datetime
+    ) -> int:
+        """Store a new version of a universe's matrix; returns the version."""
+        ...
+
+    def latest_correlation(self, universe: str) -> tuple[int, Correlation, dt.datetime] | None:
+        """The newest matrix of a universe with its version and as-of time."""
+        ...
+
+
+class InstrumentRepository(Protocol):
+    """Instruments added at run time."""
+
+    def upsert(self, instrument: Instrument, at: dt.datetime) -> None:
+        """Add or replace an instrument."""
+        ...
+
+    def all(self) -> list[Instrument]:
+        """Every stored instrument."""
+        ...
+
+
+class JobRepository(Protocol):
+    """Job-run claims and the scheduler heartbeat."""
+
+    def claim(self, job_id: str, run_key: str, at: dt.datetime) -> bool:
+        """Claim a job's business slot; ``False`` when it is already claimed."""
+        ...
+
+    def finish(
+        self, job_id: str, run_key: str, status: str, detail: dict[str, Any], at: dt.datetime
+    ) -> None:
+        """Record how a claimed run ended."""
+        ...
+
+    def last_runs(self) -> dict[str, JobStatus]:
+        """The latest run of each job."""
+        ...
+
+    def beat(self, name: str, at: dt.datetime) -> None:
+        """Record a heartbeat."""
+        ...
+
+    def last_beat(self, name: str) -> dt.datetime | None:
+        """The last heartbeat."""
+        ...
+
+
+class ProfileLayerRepository(Protocol):
+    """Profile layers for firm plans and strategies."""
+
+    def get(self, scope: str, key: str) -> dict[str, Any] | None:
+        """A layer, or ``None``."""
+        ...
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """The stored layers among ``keys`` (scope, key)."""
+        ...
+
+    def put(self, scope: str, key: str, layer: dict[str, Any], at: dt.datetime) -> None:
+        """Store a layer."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: every repository, one commit."""
+
+    accounts: AccountRepository
+    trackers: TrackerRepository
+    states: StateRepository
+    trades: TradeRepository
+    reservations: ReservationRepository
+    decisions: DecisionRepository
+    events: EventRepository
+    audit: AuditRepository
+    market: MarketRepository
+    instruments: InstrumentRepository
+    jobs: JobRepository
+    layers: ProfileLayerRepository
+
+    def __enter__(self) -> Self:
+        """Begin the transaction."""
+        ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Roll back whatever was not committed, and end the transaction."""
+        ...
+
+    def commit(self) -> None:
+        """Commit the transaction."""
+        ...
+
+    def rollback(self) -> None:
+        """Roll the transaction back."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh unit of work per use case."""
+
+    def __call__(self) -> UnitOfWork:
+        """A new unit of work."""
+        ...
+
+
+__all__ = [
+    "AccountRepository",
+    "AuditRepository",
+    "ChainBreak",
+    "Clock",
+    "DecisionRepository",
+    "EventRepository",
+    "InstrumentRepository",
+    "JobRepository",
+    "JobStatus",
+    "MarketRepository",
+    "ProfileLayerRepository",
+    "ReservationRepository",
+    "StateRepository",
+    "StoredDecision",
+    "StoredEvent",
+    "TrackerRepository",
+    "TradeRepository",
+    "TradingState",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]

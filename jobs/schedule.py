@@ -1,0 +1,84 @@
+"""The jobs, declared as data: id, what runs, and when (APScheduler trigger arguments)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aria.service import maintenance
+from aria.service.context import Context
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One scheduled job."""
+
+    id: str
+    run: Callable[[Context], Any]
+    trigger: str
+    trigger_args: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec(
+        "daily_resets",
+        maintenance.daily_resets,
+        "interval",
+        {"minutes": 1},
+        "roll each account's trading day at its firm's reset; lift daily halts",
+    ),
+    JobSpec(
+        "expire_reservations",
+        maintenance.expire_reservations,
+        "interval",
+        {"minutes": 1},
+        "release reservations past their time-to-live",
+    ),
+    JobSpec(
+        "volatility",
+        maintenance.volatility,
+        "interval",
+        {"minutes": 15},
+        "ATR, percentile, regime and daily volatility per symbol",
+    ),
+    JobSpec(
+        "correlations",
+        maintenance.correlations,
+        "interval",
+        {"hours": 1},
+        "a new correlation matrix version over all symbols with bars",
+    ),
+    JobSpec(
+        "trackers",
+        maintenance.trackers,
+        "interval",
+        {"minutes": 5},
+        "re-judge every account's latest state against its floors",
+    ),
+    JobSpec(
+        "compliance_scan",
+        maintenance.compliance_scan,
+        "interval",
+        {"minutes": 30},
+        "record cross-account hedges, allocation and account-count findings",
+    ),
+    JobSpec(
+        "stale_data",
+        maintenance.stale_data,
+        "interval",
+        {"minutes": 10},
+        "record accounts without a fresh state push",
+    ),
+)
+
+HEARTBEAT_SECONDS = 30
+
+
+def job(job_id: str) -> JobSpec:
+    """The job with this id, or ``KeyError`` naming the known ones."""
+    for spec in JOBS:
+        if spec.id == job_id:
+            return spec
+    raise KeyError(f"unknown job {job_id!r}; jobs: {', '.join(s.id for s in JOBS)}")

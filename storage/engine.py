@@ -1,0 +1,62 @@
+"""Engines for SQLite (the embedded default) and PostgreSQL (psycopg 3), with their traps handled.
+
+SQLite, as the SQLAlchemy docs describe for Python 3.11's ``sqlite3``:
+
+- the driver's own transaction handling is switched off and SQLAlchemy's ``begin`` event
+  emits ``BEGIN IMMEDIATE`` itself, which makes savepoints behave and takes the write lock at
+  the start of every transaction — SQLite has no ``SELECT … FOR UPDATE`` (SQLAlchemy drops
+  the clause), so this is what serialises concurrent writers to one account;
+- ``PRAGMA foreign_keys = ON`` on every connection (off by default);
+- a busy timeout, so a second writer waits instead of failing at once;
+- WAL journaling for file databases, so readers do not block the writer.
+
+A bare ``postgresql://`` URL would pick psycopg2; it is normalised to ``postgresql+psycopg://``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+_POSTGRES_PREFIXES = ("postgres://", "postgresql://")
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs that do not name a driver."""
+    for prefix in _POSTGRES_PREFIXES:
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """An engine for ``url`` with the backend's hooks installed."""
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        options.setdefault("connect_args", {}).setdefault("check_same_thread", False)
+        engine = create_engine(url, **options)
+        file_backed = parsed.database not in (None, "", ":memory:")
+        _sqlite_hooks(engine, wal=file_backed)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(url, **options)
+
+
+def _sqlite_hooks(engine: Engine, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if wal:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,27 @@
+"""Errors of the ``storage`` package.
+
+The tree, by what the caller should do::
+
+    StorageError                base; never raised itself
+    ├── Unavailable             the database cannot be reached or went away mid-request:
+    │                           nothing was written; retry later (HTTP 503)
+    └── SchemaError             the database schema is missing or behind the code: run
+                                ``aria db upgrade``
+
+Expected outcomes (a request id already used, a job slot already claimed) are return values
+of the repositories, never errors.
+"""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base of every error raised by ``storage``."""
+
+
+class Unavailable(StorageError):
+    """The database cannot be reached; nothing was written."""
+
+
+class SchemaError(StorageError):
+    """The schema is missing or not at the code's revision."""

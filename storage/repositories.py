@@ -1,0 +1,833 @@
+"""Repositories: SQL behind the service's ports. They flush, never commit.
+
+Every query here runs the same on SQLite and PostgreSQL: upserts and claims use the
+dialect's ``INSERT … ON CONFLICT``, "latest N per key" uses ``row_number()``, and money is
+compared in Python (SQLite stores it as text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from accounts.model import Account, AccountState, Trade
+from accounts.money import CURRENCIES
+from accounts.tracker import Tracker
+from aria.sizing.decision import Decision
+from aria.sizing.inputs import Reservation
+from aria.sizing.instruments import Instrument
+from aria.sizing.market import Correlation, VolatilitySnapshot
+from storage import translate
+from storage.audit_chain import GENESIS, decision_record, event_record, record_hash
+from storage.rows import (
+    AccountRow,
+    BarRow,
+    CorrelationRow,
+    DecisionRow,
+    EventRow,
+    HeartbeatRow,
+    InstrumentRow,
+    JobRunRow,
+    ProfileLayerRow,
+    RequestRow,
+    ReservationRow,
+    SnapshotRow,
+    StateRow,
+    TrackerRow,
+    TradeRow,
+)
+
+
+def _insert(session: Session, table: Any) -> Any:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class AccountRepository:
+    """Accounts (``aria.service.ports.AccountRepository``)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, account: Account, tracker: Tracker, at: dt.datetime) -> None:
+        row = translate.account_to_row(account, AccountRow(created_at=at), at)
+        self.session.add(row)
+        self.session.add(translate.tracker_to_row(tracker, TrackerRow(account_id=account.id), at))
+        self.session.flush()
+
+    def get(self, account_id: str) -> Account | None:
+        row = self.session.get(AccountRow, account_id)
+        return translate.account_from_row(row) if row else None
+
+    def get_many(self, account_ids: Sequence[str]) -> dict[str, Account]:
+        if not account_ids:
+            return {}
+        rows = self.session.scalars(
+            sa.select(AccountRow).where(AccountRow.id.in_(set(account_ids)))
+        )
+        return {row.id: translate.account_from_row(row) for row in rows}
+
+    def select(
+        self, *, owner: str | None = None, firm: str | None = None, strategy: str | None = None
+    ) -> list[Account]:
+        query = sa.select(AccountRow).order_by(AccountRow.id)
+        if owner is not None:
+            query = query.where(AccountRow.owner == owner)
+        if firm is not None:
+            query = query.where(AccountRow.firm == firm)
+        if strategy is not None:
+            query = query.where(AccountRow.strategy == strategy)
+        return [translate.account_from_row(row) for row in self.session.scalars(query)]
+
+    def of_owners(self, owners: Sequence[str]) -> list[Account]:
+        if not owners:
+            return []
+        query = (
+            sa.select(AccountRow).where(AccountRow.owner.in_(set(owners))).order_by(AccountRow.id)
+        )
+        return [translate.account_from_row(row) for row in self.session.scalars(query)]
+
+    def save(self, account: Account, at: dt.datetime) -> None:
+        row = self.session.get(AccountRow, account.id)
+        if row is None:
+            raise LookupError(f"account {account.id!r} is not stored")
+        translate.account_to_row(account, row, at)
+        self.session.flush()
+
+
+class TrackerRepository:
+    """Trackers and the per-account lock."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lock(self, account_ids: Sequence[str]) -> dict[str, Tracker]:
+        # Rows are locked in id order, so two transactions locking overlapping sets cannot
+        # deadlock. SQLite ignores FOR UPDATE; its BEGIN IMMEDIATE already serialised us.
+        query = (
+            sa.select(TrackerRow)
+            .where(TrackerRow.account_id.in_(sorted(set(account_ids))))
+            .order_by(TrackerRow.account_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return {
+            row.account_id: translate.tracker_from_row(row) for row in self.session.scalars(query)
+        }
+
+    def get_many(self, account_ids: Sequence[str]) -> dict[str, Tracker]:
+        if not account_ids:
+            return {}
+        query = sa.select(TrackerRow).where(TrackerRow.account_id.in_(set(account_ids)))
+        return {
+            row.account_id: translate.tracker_from_row(row) for row in self.session.scalars(query)
+        }
+
+    def save(self, account_id: str, tracker: Tracker, at: dt.datetime) -> None:
+        row = self.session.get(TrackerRow, account_id)
+        if row is None:
+            raise LookupError(f"account {account_id!r} has no tracker")
+        translate.tracker_to_row(tracker, row, at)
+        self.session.flush()
+
+
+class StateRepository:
+    """The history of pushed states."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def append(
+        self,
+        account_id: str,
+        state: AccountState,
+        daily_floor: Decimal | None,
+        max_loss_floor: Decimal | None,
+        received_at: dt.datetime,
+    ) -> None:
+        self.session.add(
+            StateRow(
+                account_id=account_id,
+                balance=state.balance,
+                equity=state.equity,
+                as_of=state.as_of,
+                positions=translate.positions_to_json(state.positions),
+                daily_floor=daily_floor,
+                max_loss_floor=max_loss_floor,
+                received_at=received_at,
+            )
+        )
+
+    def series(
+        self, account_id: str, start: dt.datetime | None = None, end: dt.datetime | None = None
+    ) -> list[tuple[AccountState, Decimal | None, Decimal | None]]:
+        query = (
+            sa.select(StateRow)
+            .where(StateRow.account_id == account_id)
+            .order_by(StateRow.as_of, StateRow.id)
+        )
+        if start is not None:
+            query = query.where(StateRow.as_of >= start)
+        if end is not None:
+            query = query.where(StateRow.as_of <= end)
+        return [
+            (
+                AccountState(balance=r.balance, equity=r.equity, as_of=r.as_of),
+                r.daily_floor,
+                r.max_loss_floor,
+            )
+            for r in self.session.scalars(query)
+        ]
+
+
+class TradeRepository:
+    """Closed trades."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, account_id: str, trade: Trade) -> bool:
+        if trade.id is not None:
+            exists = self.session.scalar(
+                sa.select(TradeRow.id).where(
+                    TradeRow.account_id == account_id, TradeRow.external_id == trade.id
+                )
+            )
+            if exists is not None:
+                return False
+        self.session.add(
+            TradeRow(
+                id=_new_id(),
+                account_id=account_id,
+                external_id=trade.id,
+                symbol=trade.symbol,
+                side=trade.side.value,
+                lots=trade.lots,
+                entry=trade.entry,
+                exit=trade.exit,
+                pnl=trade.pnl,
+                opened_at=trade.opened_at,
+                closed_at=trade.closed_at,
+                decision_id=trade.decision_id,
+            )
+        )
+        self.session.flush()
+        return True
+
+    def recent(self, account_ids: Sequence[str], limit: int) -> dict[str, list[Trade]]:
+        result: dict[str, list[Trade]] = {account_id: [] for account_id in account_ids}
+        if not account_ids:
+            return result
+        rank = (
+            sa.func.row_number()
+            .over(
+                partition_by=TradeRow.account_id,
+                order_by=(TradeRow.closed_at.desc(), TradeRow.id.desc()),
+            )
+            .label("rank")
+        )
+        inner = (
+            sa.select(TradeRow, rank).where(TradeRow.account_id.in_(set(account_ids))).subquery()
+        )
+        latest = sa.orm.aliased(TradeRow, inner)
+        query = (
+            sa.select(latest)
+            .where(inner.c.rank <= limit)
+            .order_by(inner.c.account_id, inner.c.closed_at, inner.c.id)
+        )
+        for row in self.session.scalars(query):
+            result[row.account_id].append(translate.trade_from_row(row))
+        return result
+
+
+class ReservationRepository:
+    """Risk held for approved decisions."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self,
+        decision_id: str,
+        account_id: str,
+        symbol: str,
+        side: str,
+        lots: Decimal,
+        amount: Decimal,
+        expires_at: dt.datetime,
+        at: dt.datetime,
+    ) -> None:
+        self.session.add(
+            ReservationRow(
+                decision_id=decision_id,
+                account_id=account_id,
+                symbol=symbol,
+                side=side,
+                lots=lots,
+                amount=amount,
+                expires_at=expires_at,
+                status="live",
+                created_at=at,
+            )
+        )
+        self.session.flush()
+
+    def live(self, account_ids: Sequence[str], now: dt.datetime) -> dict[str, list[Reservation]]:
+        result: dict[str, list[Reservation]] = {account_id: [] for account_id in account_ids}
+        if not account_ids:
+            return result
+        query = (
+            sa.select(ReservationRow)
+            .where(
+                ReservationRow.account_id.in_(set(account_ids)),
+                ReservationRow.status == "live",
+                ReservationRow.expires_at > now,
+            )
+            .order_by(
+                ReservationRow.account_id, ReservationRow.created_at, ReservationRow.decision_id
+            )
+        )
+        for row in self.session.scalars(query):
+            result[row.account_id].append(
+                Reservation(
+                    decision_id=row.decision_id, amount=row.amount, expires_at=row.expires_at
+                )
+            )
+        return result
+
+    def _close(self, where: Any, status: str, at: dt.datetime) -> int:
+        statement = (
+            sa.update(ReservationRow)
+            .where(ReservationRow.status == "live", where)
+            .values(status=status, closed_at=at)
+            .returning(ReservationRow.decision_id)
+        )
+        # RETURNING, not rowcount: psycopg 3 reports -1 for some statements.
+        return len(self.session.execute(statement).all())
+
+    def match(self, account_id: str, decision_ids: Sequence[str], at: dt.datetime) -> int:
+        if not decision_ids:
+            return 0
+        where = sa.and_(
+            ReservationRow.account_id == account_id,
+            ReservationRow.decision_id.in_(set(decision_ids)),
+        )
+        return self._close(where, "matched", at)
+
+    def cancel(self, decision_id: str, at: dt.datetime) -> str | None:
+        row = self.session.get(ReservationRow, decision_id)
+        if row is None or row.status != "live":
+            return None
+        row.status, row.closed_at = "cancelled", at
+        self.session.flush()
+        return row.account_id
+
+    def expire(self, now: dt.datetime) -> int:
+        return self._close(ReservationRow.expires_at <= now, "expired", now)
+
+
+def _cursor_filter(at: Any, seq: Any, key: Any, after: tuple[dt.datetime, int, str] | None) -> Any:
+    # Newest first by time, then by the account's chain position, then by id: records
+    # written in the same instant still page in the order they were written.
+    if after is None:
+        return sa.true()
+    when, number, last_id = after
+    return sa.or_(
+        at < when,
+        sa.and_(at == when, seq < number),
+        sa.and_(at == when, seq == number, key < last_id),
+    )
+
+
+class DecisionRepository:
+    """Sizing requests and decisions."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim_request(
+        self, request_id: str, request_hash: str, request: dict[str, Any], at: dt.datetime
+    ) -> bool:
+        statement = (
+            _insert(self.session, RequestRow)
+            .values(
+                request_id=request_id, request_hash=request_hash, request=request, created_at=at
+            )
+            .on_conflict_do_nothing(index_elements=["request_id"])
+            .returning(RequestRow.request_id)
+        )
+        return self.session.execute(statement).first() is not None
+
+    def request_hash(self, request_id: str) -> str | None:
+        return self.session.scalar(
+            sa.select(RequestRow.request_hash).where(RequestRow.request_id == request_id)
+        )
+
+    def for_request(self, request_id: str) -> list[translate.StoredDecision]:
+        query = (
+            sa.select(DecisionRow)
+            .where(DecisionRow.request_id == request_id)
+            .order_by(DecisionRow.account_id)
+        )
+        return [translate.decision_from_row(row) for row in self.session.scalars(query)]
+
+    def append(
+        self,
+        request_id: str,
+        decision: Decision,
+        inputs: dict[str, Any],
+        strategy: str | None,
+        at: dt.datetime,
+    ) -> translate.StoredDecision:
+        tracker = self.session.get(TrackerRow, decision.account_id)
+        if tracker is None:
+            raise LookupError(f"account {decision.account_id!r} has no tracker")
+        row = DecisionRow(
+            id=_new_id(),
+            request_id=request_id,
+            account_id=decision.account_id,
+            seq=tracker.chain_seq + 1,
+            status=decision.status,
+            symbol=decision.symbol,
+            side=decision.side,
+            strategy=strategy,
+            lots=decision.lots,
+            risk_amount=decision.risk_amount,
+            codes="," + ",".join(decision.reject_codes) + ",",
+            binding=decision.binding,
+            decision=decision.model_dump(mode="json"),
+            inputs=inputs,
+            input_hash=decision.input_hash,
+            created_at=at,
+            prev_hash=tracker.chain_hash or GENESIS,
+        )
+        row.hash = record_hash(row.prev_hash, decision_record(row))
+        tracker.chain_seq, tracker.chain_hash = row.seq, row.hash
+        self.session.add(row)
+        self.session.flush()
+        return translate.decision_from_row(row)
+
+    def get(self, decision_id: str) -> translate.StoredDecision | None:
+        row = self.session.get(DecisionRow, decision_id)
+        return translate.decision_from_row(row) if row else None
+
+    def query(
+        self, filters: Mapping[str, Any], after: tuple[dt.datetime, int, str] | None, limit: int
+    ) -> list[translate.StoredDecision]:
+        query = sa.select(DecisionRow).join(AccountRow, AccountRow.id == DecisionRow.account_id)
+        simple = {
+            "account": DecisionRow.account_id,
+            "owner": AccountRow.owner,
+            "firm": AccountRow.firm,
+            "symbol": DecisionRow.symbol,
+            "strategy": DecisionRow.strategy,
+            "status": DecisionRow.status,
+            "request_id": DecisionRow.request_id,
+        }
+        for name, column in simple.items():
+            if filters.get(name) is not None:
+                query = query.where(column == filters[name])
+        if filters.get("code") is not None:
+            query = query.where(DecisionRow.codes.contains(f",{filters['code']},", autoescape=True))
+        if filters.get("start") is not None:
+            query = query.where(DecisionRow.created_at >= filters["start"])
+        if filters.get("end") is not None:
+            query = query.where(DecisionRow.created_at <= filters["end"])
+        query = query.where(
+            _cursor_filter(DecisionRow.created_at, DecisionRow.seq, DecisionRow.id, after)
+        )
+        query = query.order_by(
+            DecisionRow.created_at.desc(), DecisionRow.seq.desc(), DecisionRow.id.desc()
+        ).limit(limit)
+        return [translate.decision_from_row(row) for row in self.session.scalars(query)]
+
+
+class EventRepository:
+    """Rule events."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def append(
+        self,
+        account_id: str,
+        kind: str,
+        detail: dict[str, Any],
+        actor: str,
+        reason: str,
+        at: dt.datetime,
+    ) -> translate.StoredEvent:
+        tracker = self.session.get(TrackerRow, account_id)
+        if tracker is None:
+            raise LookupError(f"account {account_id!r} has no tracker")
+        row = EventRow(
+            id=_new_id(),
+            account_id=account_id,
+            seq=tracker.chain_seq + 1,
+            kind=kind,
+            detail=detail,
+            actor=actor,
+            reason=reason,
+            at=at,
+            prev_hash=tracker.chain_hash or GENESIS,
+        )
+        row.hash = record_hash(row.prev_hash, event_record(row))
+        tracker.chain_seq, tracker.chain_hash = row.seq, row.hash
+        self.session.add(row)
+        self.session.flush()
+        return translate.event_from_row(row)
+
+    def query(
+        self, filters: Mapping[str, Any], after: tuple[dt.datetime, int, str] | None, limit: int
+    ) -> list[translate.StoredEvent]:
+        query = sa.select(EventRow).join(AccountRow, AccountRow.id == EventRow.account_id)
+        simple = {
+            "account": EventRow.account_id,
+            "owner": AccountRow.owner,
+            "firm": AccountRow.firm,
+            "kind": EventRow.kind,
+        }
+        for name, column in simple.items():
+            if filters.get(name) is not None:
+                query = query.where(column == filters[name])
+        if filters.get("start") is not None:
+            query = query.where(EventRow.at >= filters["start"])
+        if filters.get("end") is not None:
+            query = query.where(EventRow.at <= filters["end"])
+        query = query.where(_cursor_filter(EventRow.at, EventRow.seq, EventRow.id, after))
+        query = query.order_by(EventRow.at.desc(), EventRow.seq.desc(), EventRow.id.desc()).limit(
+            limit
+        )
+        return [translate.event_from_row(row) for row in self.session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first broken link of a chain (satisfies ``aria.service.ports.ChainBreak``)."""
+
+    account_id: str
+    seq: int
+    record: str
+    problem: str
+
+
+class AuditRepository:
+    """The per-account hash chains."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def chained_accounts(self) -> list[str]:
+        query = sa.union(sa.select(DecisionRow.account_id), sa.select(EventRow.account_id))
+        return sorted(self.session.scalars(query))
+
+    def verify_chain(self, account_id: str) -> ChainBreak | None:
+        decisions = self.session.scalars(
+            sa.select(DecisionRow).where(DecisionRow.account_id == account_id)
+        )
+        events = self.session.scalars(sa.select(EventRow).where(EventRow.account_id == account_id))
+        records = sorted(
+            [(row.seq, f"decision {row.id}", row, decision_record(row)) for row in decisions]
+            + [(row.seq, f"event {row.id}", row, event_record(row)) for row in events],
+            key=lambda item: item[0],
+        )
+        previous = GENESIS
+        for expected, (seq, name, row, record) in enumerate(records, start=1):
+            if seq != expected:
+                return ChainBreak(
+                    account_id, seq, name, f"sequence jumps from {expected - 1} to {seq}"
+                )
+            if row.prev_hash != previous:
+                return ChainBreak(
+                    account_id, seq, name, "its previous-hash does not match the record before it"
+                )
+            if record_hash(row.prev_hash, record) != row.hash:
+                return ChainBreak(
+                    account_id,
+                    seq,
+                    name,
+                    "its content does not match its hash (altered after it was written)",
+                )
+            previous = row.hash
+        tracker = self.session.get(TrackerRow, account_id)
+        if tracker is not None and (tracker.chain_seq, tracker.chain_hash or GENESIS) != (
+            len(records),
+            previous,
+        ):
+            return ChainBreak(
+                account_id,
+                tracker.chain_seq,
+                "chain head",
+                f"the account's chain head is record {tracker.chain_seq}"
+                f" but {len(records)} records remain",
+            )
+        return None
+
+    def decisions_of(self, account_id: str) -> list[translate.StoredDecision]:
+        query = (
+            sa.select(DecisionRow)
+            .where(DecisionRow.account_id == account_id)
+            .order_by(DecisionRow.seq)
+        )
+        return [translate.decision_from_row(row) for row in self.session.scalars(query)]
+
+
+class MarketRepository:
+    """Bars, volatility snapshots and correlation matrices."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_bars(
+        self,
+        symbol: str,
+        timeframe: str,
+        rows: Sequence[tuple[dt.datetime, float, float, float, float, float | None]],
+    ) -> int:
+        if not rows:
+            return 0
+        values = [
+            {
+                "symbol": symbol,
+                "timeframe": timeframe,
+                "ts": ts,
+                "open": o,
+                "high": h,
+                "low": lo,
+                "close": c,
+                "volume": v,
+            }
+            for ts, o, h, lo, c, v in rows
+        ]
+        insert = _insert(self.session, BarRow)
+        statement = insert.on_conflict_do_update(
+            index_elements=["symbol", "timeframe", "ts"],
+            set_={
+                name: getattr(insert.excluded, name)
+                for name in ("open", "high", "low", "close", "volume")
+            },
+        )
+        for start in range(0, len(values), 5000):
+            self.session.execute(statement, values[start : start + 5000])
+        return len(values)
+
+    def bar_symbols(self, timeframe: str) -> list[str]:
+        query = (
+            sa.select(BarRow.symbol)
+            .where(BarRow.timeframe == timeframe)
+            .distinct()
+            .order_by(BarRow.symbol)
+        )
+        return list(self.session.scalars(query))
+
+    def bars(
+        self, symbols: Sequence[str], timeframe: str, limit: int
+    ) -> dict[str, list[tuple[dt.datetime, float, float, float, float]]]:
+        result: dict[str, list[tuple[dt.datetime, float, float, float, float]]] = {
+            s: [] for s in symbols
+        }
+        if not symbols:
+            return result
+        rank = (
+            sa.func.row_number()
+            .over(partition_by=BarRow.symbol, order_by=BarRow.ts.desc())
+            .label("rank")
+        )
+        inner = (
+            sa.select(
+                BarRow.symbol, BarRow.ts, BarRow.open, BarRow.high, BarRow.low, BarRow.close, rank
+            )
+            .where(BarRow.symbol.in_(set(symbols)), BarRow.timeframe == timeframe)
+            .subquery()
+        )
+        ts = sa.orm.aliased(BarRow, inner).ts  # typed through the UTC column type
+        query = (
+            sa.select(inner.c.symbol, ts, inner.c.open, inner.c.high, inner.c.low, inner.c.close)
+            .where(inner.c.rank <= limit)
+            .order_by(inner.c.symbol, inner.c.ts)
+        )
+        for symbol, when, o, h, lo, c in self.session.execute(query):
+            result[symbol].append((when, o, h, lo, c))
+        return result
+
+    def save_snapshot(self, snapshot: VolatilitySnapshot) -> None:
+        self.session.add(translate.snapshot_to_row(snapshot))
+        self.session.flush()
+
+    def _latest_snapshots(self, where: Any) -> dict[str, VolatilitySnapshot]:
+        rank = (
+            sa.func.row_number()
+            .over(
+                partition_by=SnapshotRow.symbol,
+                order_by=(SnapshotRow.computed_at.desc(), SnapshotRow.id.desc()),
+            )
+            .label("rank")
+        )
+        inner = sa.select(SnapshotRow, rank).where(where).subquery()
+        latest = sa.orm.aliased(SnapshotRow, inner)
+        rows = self.session.scalars(sa.select(latest).where(inner.c.rank == 1))
+        return {row.symbol: translate.snapshot_from_row(row) for row in rows}
+
+    def snapshots(self, symbols: Sequence[str]) -> dict[str, VolatilitySnapshot]:
+        if not symbols:
+            return {}
+        return self._latest_snapshots(SnapshotRow.symbol.in_(set(symbols)))
+
+    def currency_pairs(self) -> dict[str, VolatilitySnapshot]:
+        latest = self._latest_snapshots(sa.func.length(SnapshotRow.symbol) == 6)
+        return {s: v for s, v in latest.items() if s[:3] in CURRENCIES and s[3:] in CURRENCIES}
+
+    def save_correlation(
+        self, universe: str, correlation: Correlation, as_of: dt.datetime, at: dt.datetime
+    ) -> int:
+        current = self.session.scalar(
+            sa.select(sa.func.max(CorrelationRow.version)).where(
+                CorrelationRow.universe == universe
+            )
+        )
+        symbols, matrix, observations = translate.correlation_to_json(correlation)
+        version = (current or 0) + 1
+        self.session.add(
+            CorrelationRow(
+                universe=universe,
+                version=version,
+                as_of=as_of,
+                computed_at=at,
+                symbols=symbols,
+                matrix=matrix,
+                observations=observations,
+            )
+        )
+        self.session.flush()
+        return version
+
+    def latest_correlation(self, universe: str) -> tuple[int, Correlation, dt.datetime] | None:
+        row = self.session.scalar(
+            sa.select(CorrelationRow)
+            .where(CorrelationRow.universe == universe)
+            .order_by(CorrelationRow.version.desc())
+            .limit(1)
+        )
+        return (row.version, translate.correlation_from_row(row), row.as_of) if row else None
+
+
+class InstrumentRepository:
+    """Instruments added at run time."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def upsert(self, instrument: Instrument, at: dt.datetime) -> None:
+        self.session.merge(
+            InstrumentRow(
+                symbol=instrument.symbol, spec=instrument.model_dump(mode="json"), updated_at=at
+            )
+        )
+        self.session.flush()
+
+    def all(self) -> list[Instrument]:
+        rows = self.session.scalars(sa.select(InstrumentRow).order_by(InstrumentRow.symbol))
+        return [translate.instrument_from_json(row.spec) for row in rows]
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """The latest run of a job (satisfies ``aria.service.ports.JobStatus``)."""
+
+    job_id: str
+    run_key: str
+    claimed_at: dt.datetime
+    finished_at: dt.datetime | None
+    status: str
+
+
+class JobRepository:
+    """Job-run claims and heartbeats."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim(self, job_id: str, run_key: str, at: dt.datetime) -> bool:
+        statement = (
+            _insert(self.session, JobRunRow)
+            .values(job_id=job_id, run_key=run_key, claimed_at=at, status="running", detail={})
+            .on_conflict_do_nothing(index_elements=["job_id", "run_key"])
+            .returning(JobRunRow.id)
+        )
+        return self.session.execute(statement).first() is not None
+
+    def finish(
+        self, job_id: str, run_key: str, status: str, detail: dict[str, Any], at: dt.datetime
+    ) -> None:
+        self.session.execute(
+            sa.update(JobRunRow)
+            .where(JobRunRow.job_id == job_id, JobRunRow.run_key == run_key)
+            .values(status=status, detail=detail, finished_at=at)
+        )
+
+    def last_runs(self) -> dict[str, JobStatus]:
+        rank = (
+            sa.func.row_number()
+            .over(
+                partition_by=JobRunRow.job_id,
+                order_by=(JobRunRow.claimed_at.desc(), JobRunRow.id.desc()),
+            )
+            .label("rank")
+        )
+        inner = sa.select(JobRunRow, rank).subquery()
+        latest = sa.orm.aliased(JobRunRow, inner)
+        rows = self.session.scalars(sa.select(latest).where(inner.c.rank == 1))
+        return {
+            r.job_id: JobStatus(r.job_id, r.run_key, r.claimed_at, r.finished_at, r.status)
+            for r in rows
+        }
+
+    def beat(self, name: str, at: dt.datetime) -> None:
+        insert = _insert(self.session, HeartbeatRow).values(name=name, beat_at=at)
+        self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["name"], set_={"beat_at": insert.excluded.beat_at}
+            )
+        )
+
+    def last_beat(self, name: str) -> dt.datetime | None:
+        return self.session.scalar(sa.select(HeartbeatRow.beat_at).where(HeartbeatRow.name == name))
+
+
+class ProfileLayerRepository:
+    """Profile layers by scope and key."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, scope: str, key: str) -> dict[str, Any] | None:
+        row = self.session.get(ProfileLayerRow, (scope, key))
+        return dict(row.layer) if row else None
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        if not keys:
+            return {}
+        wanted = set(keys)
+        scopes = {scope for scope, _ in wanted}
+        rows = self.session.scalars(
+            sa.select(ProfileLayerRow).where(
+                ProfileLayerRow.scope.in_(scopes), ProfileLayerRow.key.in_({k for _, k in wanted})
+            )
+        )
+        return {(r.scope, r.key): dict(r.layer) for r in rows if (r.scope, r.key) in wanted}
+
+    def put(self, scope: str, key: str, layer: dict[str, Any], at: dt.datetime) -> None:
+        self.session.merge(ProfileLayerRow(scope=scope, key=key, layer=layer, updated_at=at))
+        self.session.flush()

@@ -1,0 +1,325 @@
+"""ORM rows: the database shape of ARIA's data. ``…Row`` classes never leave ``storage``.
+
+Append-only tables (``sizing_decisions``, ``rule_events``) carry each account's hash chain:
+``seq`` numbers every record of one account across both tables, and ``hash`` is
+``H(prev_hash, canonical record)`` (see :mod:`storage.audit_chain`). The chain head lives on
+the account's tracker row, which is the row locked while an account is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import ExactDecimal, JSONDoc, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention Alembic needs for batch migrations."""
+
+    metadata = sa.MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime(),
+        Decimal: ExactDecimal(),
+        dict[str, Any]: JSONDoc,
+        list[Any]: JSONDoc,
+    }
+
+
+Id = sa.String(64)
+
+
+class AccountRow(Base):
+    """An account: who owns it, the rules it was bought under, how it sizes, its trading state."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    label: Mapped[str] = mapped_column(sa.String(200), default="")
+    owner: Mapped[str] = mapped_column(Id, index=True)
+    firm: Mapped[str] = mapped_column(Id, index=True)
+    plan: Mapped[str] = mapped_column(Id)
+    phase: Mapped[str] = mapped_column(Id)
+    rulebook_version: Mapped[str] = mapped_column(sa.String(64))
+    currency: Mapped[str] = mapped_column(sa.String(8))
+    initial_balance: Mapped[Decimal]
+    profile: Mapped[str] = mapped_column(Id)
+    strategy: Mapped[str | None] = mapped_column(Id, index=True)
+    personality: Mapped[dict[str, Any]]
+    trading_status: Mapped[str] = mapped_column(sa.String(16))
+    halt_kind: Mapped[str | None] = mapped_column(sa.String(16))
+    halt_reason: Mapped[str | None] = mapped_column(sa.Text)
+    halt_since: Mapped[dt.datetime | None]
+    halt_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class TrackerRow(Base):
+    """Per-account mutable state: the latest broker state, peaks, the day, the chain head.
+
+    This is the row an account's writers lock (``SELECT … FOR UPDATE`` on PostgreSQL).
+    """
+
+    __tablename__ = "account_trackers"
+
+    account_id: Mapped[str] = mapped_column(Id, sa.ForeignKey("accounts.id"), primary_key=True)
+    balance: Mapped[Decimal | None]
+    equity: Mapped[Decimal | None]
+    state_as_of: Mapped[dt.datetime | None]
+    positions: Mapped[list[Any]]
+    peak_intraday_equity: Mapped[Decimal]
+    peak_eod_balance: Mapped[Decimal]
+    peak_closed_balance: Mapped[Decimal]
+    peaks_as_of: Mapped[dt.datetime | None]
+    day_starts_at: Mapped[dt.datetime | None]
+    day_balance: Mapped[Decimal | None]
+    day_equity: Mapped[Decimal | None]
+    day_equity_high: Mapped[Decimal | None]
+    near_floor_streak: Mapped[int] = mapped_column(default=0)
+    chain_seq: Mapped[int] = mapped_column(default=0)
+    chain_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+    updated_at: Mapped[dt.datetime]
+
+
+class StateRow(Base):
+    """Every account state pushed, for reports (equity against floors over time)."""
+
+    __tablename__ = "account_states"
+    __table_args__ = (sa.Index("ix_account_states_account_as_of", "account_id", "as_of"),)
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    account_id: Mapped[str] = mapped_column(Id, sa.ForeignKey("accounts.id"))
+    balance: Mapped[Decimal]
+    equity: Mapped[Decimal]
+    as_of: Mapped[dt.datetime]
+    positions: Mapped[list[Any]]
+    daily_floor: Mapped[Decimal | None]
+    max_loss_floor: Mapped[Decimal | None]
+    received_at: Mapped[dt.datetime]
+
+
+class TradeRow(Base):
+    """A closed trade."""
+
+    __tablename__ = "trades"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "external_id", name="uq_trades_account_external"),
+        sa.Index("ix_trades_account_closed", "account_id", "closed_at"),
+    )
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[str] = mapped_column(Id, sa.ForeignKey("accounts.id"))
+    external_id: Mapped[str | None] = mapped_column(sa.String(128))
+    symbol: Mapped[str] = mapped_column(sa.String(32))
+    side: Mapped[str] = mapped_column(sa.String(8))
+    lots: Mapped[Decimal]
+    entry: Mapped[Decimal]
+    exit: Mapped[Decimal]
+    pnl: Mapped[Decimal]
+    opened_at: Mapped[dt.datetime]
+    closed_at: Mapped[dt.datetime]
+    decision_id: Mapped[str | None] = mapped_column(Id)
+
+
+class InstrumentRow(Base):
+    """An instrument added or overridden at run time (the built-ins live in a file)."""
+
+    __tablename__ = "instruments"
+
+    symbol: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    spec: Mapped[dict[str, Any]]
+    updated_at: Mapped[dt.datetime]
+
+
+class BarRow(Base):
+    """One OHLC bar. Bars only feed float64 analytics, so they are stored as doubles."""
+
+    __tablename__ = "bars"
+
+    symbol: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    timeframe: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    ts: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    open: Mapped[float] = mapped_column(sa.Double)
+    high: Mapped[float] = mapped_column(sa.Double)
+    low: Mapped[float] = mapped_column(sa.Double)
+    close: Mapped[float] = mapped_column(sa.Double)
+    volume: Mapped[float | None] = mapped_column(sa.Double)
+
+
+class SnapshotRow(Base):
+    """Volatility of a symbol as the volatility job last computed it."""
+
+    __tablename__ = "market_snapshots"
+    __table_args__ = (sa.Index("ix_market_snapshots_symbol_computed", "symbol", "computed_at"),)
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    symbol: Mapped[str] = mapped_column(sa.String(32))
+    timeframe: Mapped[str] = mapped_column(sa.String(8))
+    as_of: Mapped[dt.datetime]  # the last bar's time
+    atr: Mapped[Decimal | None]
+    atr_percentile: Mapped[Decimal | None]
+    regime: Mapped[str | None] = mapped_column(sa.String(16))
+    daily_volatility: Mapped[Decimal | None]
+    last_close: Mapped[Decimal]
+    bars: Mapped[int]
+    computed_at: Mapped[dt.datetime]
+
+
+class CorrelationRow(Base):
+    """A correlation matrix of one symbol universe; every computation is a new version."""
+
+    __tablename__ = "correlation_matrices"
+    __table_args__ = (
+        sa.UniqueConstraint("universe", "version", name="uq_correlation_matrices_universe_version"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    universe: Mapped[str] = mapped_column(sa.String(64), index=True)
+    version: Mapped[int]
+    as_of: Mapped[dt.datetime]
+    computed_at: Mapped[dt.datetime]
+    symbols: Mapped[list[Any]]
+    matrix: Mapped[list[Any]]  # rows of floats, null where undefined
+    observations: Mapped[list[Any]]
+
+
+class RequestRow(Base):
+    """A sizing request id, claimed once: the key of idempotency."""
+
+    __tablename__ = "sizing_requests"
+
+    request_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    request: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+
+
+class DecisionRow(Base):
+    """A sizing decision: append-only, chained per account, replayable from ``inputs``."""
+
+    __tablename__ = "sizing_decisions"
+    __table_args__ = (
+        sa.UniqueConstraint("request_id", "account_id", name="uq_sizing_decisions_request_account"),
+        sa.Index("ix_sizing_decisions_account_seq", "account_id", "seq"),
+        sa.Index("ix_sizing_decisions_created", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    request_id: Mapped[str] = mapped_column(
+        sa.String(128), sa.ForeignKey("sizing_requests.request_id")
+    )
+    account_id: Mapped[str] = mapped_column(Id, sa.ForeignKey("accounts.id"))
+    seq: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(16))
+    symbol: Mapped[str] = mapped_column(sa.String(32), index=True)
+    side: Mapped[str] = mapped_column(sa.String(8))
+    strategy: Mapped[str | None] = mapped_column(Id, index=True)
+    lots: Mapped[Decimal]
+    risk_amount: Mapped[Decimal]
+    codes: Mapped[str] = mapped_column(sa.String(512))  # ",code,code," for portable filtering
+    binding: Mapped[str | None] = mapped_column(sa.String(64))
+    decision: Mapped[dict[str, Any]]
+    inputs: Mapped[dict[str, Any]]
+    input_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime]
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class ReservationRow(Base):
+    """Risk held for an approved decision until a state push shows its position."""
+
+    __tablename__ = "reservations"
+    __table_args__ = (sa.Index("ix_reservations_account_status", "account_id", "status"),)
+
+    decision_id: Mapped[str] = mapped_column(
+        Id, sa.ForeignKey("sizing_decisions.id"), primary_key=True
+    )
+    account_id: Mapped[str] = mapped_column(Id, sa.ForeignKey("accounts.id"))
+    symbol: Mapped[str] = mapped_column(sa.String(32))
+    side: Mapped[str] = mapped_column(sa.String(8))
+    lots: Mapped[Decimal]
+    amount: Mapped[Decimal]
+    expires_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(sa.String(16))  # live, matched, cancelled, expired
+    created_at: Mapped[dt.datetime]
+    closed_at: Mapped[dt.datetime | None]
+
+
+class EventRow(Base):
+    """A rule event (reset, halt, breach, override…): append-only, chained per account."""
+
+    __tablename__ = "rule_events"
+    __table_args__ = (
+        sa.Index("ix_rule_events_account_seq", "account_id", "seq"),
+        sa.Index("ix_rule_events_at", "at"),
+    )
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[str] = mapped_column(Id, sa.ForeignKey("accounts.id"))
+    seq: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(32), index=True)
+    detail: Mapped[dict[str, Any]]
+    actor: Mapped[str] = mapped_column(sa.String(128))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    at: Mapped[dt.datetime]
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class JobRunRow(Base):
+    """A job's claim of its business slot: one row per (job, run key), so a slot runs once."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (sa.UniqueConstraint("job_id", "run_key", name="uq_job_runs_job_key"),)
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    job_id: Mapped[str] = mapped_column(sa.String(64))
+    run_key: Mapped[str] = mapped_column(sa.String(128))
+    claimed_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(sa.String(16))
+    detail: Mapped[dict[str, Any]]
+
+
+class ProfileLayerRow(Base):
+    """A profile layer for a firm plan (``ftmo/2-step``), an account or a strategy."""
+
+    __tablename__ = "profile_layers"
+
+    scope: Mapped[str] = mapped_column(
+        sa.String(16), primary_key=True
+    )  # firm_plan | account | strategy
+    key: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    layer: Mapped[dict[str, Any]]
+    updated_at: Mapped[dt.datetime]
+
+
+class HeartbeatRow(Base):
+    """The scheduler's last sign of life."""
+
+    __tablename__ = "scheduler_heartbeats"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    beat_at: Mapped[dt.datetime]

@@ -1,0 +1,272 @@
+"""Pure translation between ``…Row`` objects and domain values, in both directions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pydantic import TypeAdapter
+
+from accounts.model import (
+    Account,
+    AccountState,
+    DayStart,
+    HaltKind,
+    Position,
+    Trade,
+    TradingState,
+    TradingStatus,
+)
+from accounts.peaks import Peaks
+from accounts.personality import Personality
+from accounts.tracker import Tracker
+from aria.sizing.decision import Decision
+from aria.sizing.instruments import Instrument
+from aria.sizing.market import Correlation, VolatilitySnapshot
+from storage.rows import (
+    AccountRow,
+    CorrelationRow,
+    DecisionRow,
+    EventRow,
+    SnapshotRow,
+    TrackerRow,
+    TradeRow,
+)
+
+_POSITIONS = TypeAdapter(tuple[Position, ...])
+
+
+def account_to_row(account: Account, row: AccountRow, at: dt.datetime) -> AccountRow:
+    """Copy an account onto a row (new or existing)."""
+    row.id = account.id
+    row.label = account.label
+    row.owner = account.owner
+    row.firm = account.firm
+    row.plan = account.plan
+    row.phase = account.phase
+    row.rulebook_version = account.rulebook_version or ""
+    row.currency = account.currency
+    row.initial_balance = account.initial_balance
+    row.profile = account.profile
+    row.strategy = account.strategy
+    row.personality = account.personality.model_dump(mode="json")
+    trading = account.trading
+    row.trading_status = trading.status.value
+    row.halt_kind = trading.halt.value if trading.halt else None
+    row.halt_reason = trading.reason
+    row.halt_since = trading.since
+    row.halt_until = trading.until
+    row.updated_at = at
+    return row
+
+
+def account_from_row(row: AccountRow) -> Account:
+    """The domain account of a row."""
+    return Account(
+        id=row.id,
+        label=row.label,
+        owner=row.owner,
+        firm=row.firm,
+        plan=row.plan,
+        phase=row.phase,
+        rulebook_version=row.rulebook_version or None,
+        currency=row.currency,
+        initial_balance=row.initial_balance,
+        profile=row.profile,
+        strategy=row.strategy,
+        personality=Personality.model_validate(row.personality),
+        trading=TradingState(
+            status=TradingStatus(row.trading_status),
+            halt=HaltKind(row.halt_kind) if row.halt_kind else None,
+            reason=row.halt_reason,
+            since=row.halt_since,
+            until=row.halt_until,
+        ),
+    )
+
+
+def positions_to_json(positions: tuple[Position, ...]) -> list[Any]:
+    """Positions as JSON."""
+    return [p.model_dump(mode="json", exclude_none=True) for p in positions]
+
+
+def tracker_to_row(tracker: Tracker, row: TrackerRow, at: dt.datetime) -> TrackerRow:
+    """Copy a tracker onto a row."""
+    state, peaks, day = tracker.state, tracker.peaks, tracker.day
+    row.balance = state.balance if state else None
+    row.equity = state.equity if state else None
+    row.state_as_of = state.as_of if state else None
+    row.positions = positions_to_json(state.positions) if state else []
+    row.peak_intraday_equity = peaks.intraday_equity
+    row.peak_eod_balance = peaks.end_of_day_balance
+    row.peak_closed_balance = peaks.closed_balance
+    row.peaks_as_of = peaks.as_of
+    row.day_starts_at = day.starts_at if day else None
+    row.day_balance = day.balance if day else None
+    row.day_equity = day.equity if day else None
+    row.day_equity_high = day.equity_high if day else None
+    row.near_floor_streak = tracker.near_floor_streak
+    row.updated_at = at
+    return row
+
+
+def tracker_from_row(row: TrackerRow) -> Tracker:
+    """The domain tracker of a row."""
+    state = None
+    if row.state_as_of is not None and row.balance is not None and row.equity is not None:
+        state = AccountState(
+            balance=row.balance,
+            equity=row.equity,
+            as_of=row.state_as_of,
+            positions=_POSITIONS.validate_python(row.positions or []),
+        )
+    day = None
+    if row.day_starts_at is not None and row.day_balance is not None:
+        equity = row.day_equity if row.day_equity is not None else row.day_balance
+        day = DayStart(
+            starts_at=row.day_starts_at,
+            balance=row.day_balance,
+            equity=equity,
+            equity_high=row.day_equity_high if row.day_equity_high is not None else equity,
+        )
+    peaks = Peaks(
+        intraday_equity=row.peak_intraday_equity,
+        end_of_day_balance=row.peak_eod_balance,
+        closed_balance=row.peak_closed_balance,
+        as_of=row.peaks_as_of,
+    )
+    return Tracker(state=state, peaks=peaks, day=day, near_floor_streak=row.near_floor_streak)
+
+
+def trade_from_row(row: TradeRow) -> Trade:
+    """The domain trade of a row."""
+    return Trade(
+        id=row.external_id or row.id,
+        symbol=row.symbol,
+        side=row.side,
+        lots=row.lots,
+        entry=row.entry,
+        exit=row.exit,
+        pnl=row.pnl,
+        opened_at=row.opened_at,
+        closed_at=row.closed_at,
+        decision_id=row.decision_id,
+    )
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    """A decision as stored (satisfies ``aria.service.ports.StoredDecision``)."""
+
+    id: str
+    request_id: str
+    account_id: str
+    seq: int
+    decision: Decision
+    inputs: dict[str, Any]
+    created_at: dt.datetime
+    hash: str
+
+
+def decision_from_row(row: DecisionRow) -> StoredDecision:
+    """The stored decision of a row."""
+    return StoredDecision(
+        id=row.id,
+        request_id=row.request_id,
+        account_id=row.account_id,
+        seq=row.seq,
+        decision=Decision.model_validate(row.decision),
+        inputs=row.inputs,
+        created_at=row.created_at,
+        hash=row.hash,
+    )
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """A rule event as stored (satisfies ``aria.service.ports.StoredEvent``)."""
+
+    id: str
+    account_id: str
+    seq: int
+    kind: str
+    detail: dict[str, Any]
+    actor: str
+    reason: str
+    at: dt.datetime
+
+
+def event_from_row(row: EventRow) -> StoredEvent:
+    """The stored event of a row."""
+    return StoredEvent(
+        id=row.id,
+        account_id=row.account_id,
+        seq=row.seq,
+        kind=row.kind,
+        detail=row.detail,
+        actor=row.actor,
+        reason=row.reason,
+        at=row.at,
+    )
+
+
+def snapshot_to_row(snapshot: VolatilitySnapshot) -> SnapshotRow:
+    """A row for a volatility snapshot."""
+    return SnapshotRow(
+        symbol=snapshot.symbol,
+        timeframe=snapshot.timeframe,
+        as_of=snapshot.as_of,
+        atr=snapshot.atr,
+        atr_percentile=snapshot.atr_percentile,
+        regime=snapshot.regime,
+        daily_volatility=snapshot.daily_volatility,
+        last_close=snapshot.last_close,
+        bars=snapshot.bars,
+        computed_at=snapshot.computed_at,
+    )
+
+
+def snapshot_from_row(row: SnapshotRow) -> VolatilitySnapshot:
+    """The snapshot of a row."""
+    return VolatilitySnapshot(
+        symbol=row.symbol,
+        timeframe=row.timeframe,
+        as_of=row.as_of,
+        atr=row.atr,
+        atr_percentile=row.atr_percentile,
+        regime=row.regime,
+        daily_volatility=row.daily_volatility,
+        last_close=row.last_close,
+        bars=row.bars,
+        computed_at=row.computed_at,
+    )
+
+
+def correlation_to_json(correlation: Correlation) -> tuple[list[Any], list[Any], list[Any]]:
+    """Symbols, matrix (null where undefined) and observations as JSON."""
+    matrix = [
+        [None if math.isnan(v) else float(v) for v in row] for row in correlation.matrix.tolist()
+    ]
+    return list(correlation.symbols), matrix, correlation.observations.tolist()
+
+
+def correlation_from_row(row: CorrelationRow) -> Correlation:
+    """The correlation matrix of a row."""
+    matrix = np.array(
+        [[np.nan if v is None else v for v in r] for r in row.matrix], dtype=np.float64
+    )
+    return Correlation(
+        symbols=tuple(row.symbols),
+        matrix=matrix.reshape(len(row.symbols), len(row.symbols)),
+        observations=np.array(row.observations, dtype=np.int64).reshape(
+            len(row.symbols), len(row.symbols)
+        ),
+    )
+
+
+def instrument_from_json(spec: dict[str, Any]) -> Instrument:
+    """An instrument from its stored spec."""
+    return Instrument.model_validate(spec)

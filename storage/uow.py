@@ -1,0 +1,98 @@
+"""The unit of work: one session, one transaction, every repository; the service owns it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import repositories as repos
+from storage.errors import Unavailable
+
+_CONNECTION_ERRORS = (OperationalError, InterfaceError)
+
+
+def _unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, _CONNECTION_ERRORS):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+class SqlUnitOfWork:
+    """A transaction over one session (``aria.service.ports.UnitOfWork``).
+
+    Leaving the ``with`` block without :meth:`commit` rolls everything back. A lost
+    connection surfaces as :class:`storage.errors.Unavailable`: nothing was written.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        session = self._session = self._sessions()
+        self.accounts = repos.AccountRepository(session)
+        self.trackers = repos.TrackerRepository(session)
+        self.states = repos.StateRepository(session)
+        self.trades = repos.TradeRepository(session)
+        self.reservations = repos.ReservationRepository(session)
+        self.decisions = repos.DecisionRepository(session)
+        self.events = repos.EventRepository(session)
+        self.audit = repos.AuditRepository(session)
+        self.market = repos.MarketRepository(session)
+        self.instruments = repos.InstrumentRepository(session)
+        self.jobs = repos.JobRepository(session)
+        self.layers = repos.ProfileLayerRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            session.rollback()
+        except Exception:
+            pass
+        finally:
+            session.close()
+        if exc is not None and _unavailable(exc):
+            raise Unavailable(
+                f"the database is unavailable: {_reason(exc)}; nothing was written"
+            ) from exc
+
+    def commit(self) -> None:
+        """Commit the transaction."""
+        assert self._session is not None, "commit outside a unit of work"
+        try:
+            self._session.commit()
+        except Exception as exc:
+            if _unavailable(exc):
+                raise Unavailable(
+                    f"the database is unavailable: {_reason(exc)}; nothing was written"
+                ) from exc
+            raise
+
+    def rollback(self) -> None:
+        """Roll the transaction back."""
+        if self._session is not None:
+            self._session.rollback()
+
+
+def _reason(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    return (
+        str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    )
+
+
+def unit_of_work_factory(engine: Engine) -> sessionmaker[Session]:
+    """The session factory units of work are made from."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)

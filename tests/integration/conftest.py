@@ -1,0 +1,137 @@
+"""Real databases for integration tests: a fresh SQLite file, or a fresh PostgreSQL schema.
+
+Every test gets its own database, migrated with the real Alembic migrations, and drops it
+afterwards. PostgreSQL tests run against ``ARIA_TEST_POSTGRES_URL`` (default: the local
+server with trust auth); when it does not answer they are skipped — except in CI
+(``ARIA_CI=1``), where they fail, so a run without PostgreSQL can never pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from aria.bootstrap import SystemClock
+from aria.service.context import Context, ServiceOptions
+from aria.sizing.instruments import load_instruments
+from firms.catalog import load_catalog
+from storage.engine import make_engine
+from storage.schema import upgrade
+from storage.uow import SqlUnitOfWork, unit_of_work_factory
+
+POSTGRES_URL = os.environ.get(
+    "ARIA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+_CATALOG = load_catalog()
+_INSTRUMENTS = load_instruments()
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        engine = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(sa.text("select 1"))
+        engine.dispose()
+    except Exception as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+_PG_PROBLEM: str | bool | None = False
+
+
+def _require_postgres() -> None:
+    global _PG_PROBLEM
+    if _PG_PROBLEM is False:
+        _PG_PROBLEM = _postgres_reachable()
+    if _PG_PROBLEM:
+        message = f"PostgreSQL at {POSTGRES_URL} does not answer: {_PG_PROBLEM}"
+        if os.environ.get("ARIA_CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once; each test copies it (migrations are tested on their own)."""
+    path = tmp_path_factory.mktemp("template") / "aria.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def _sqlite(template: Path, tmp_path: Path) -> Iterator[Engine]:
+    path = tmp_path / "aria.db"
+    shutil.copy(template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+def _postgres() -> Iterator[Engine]:
+    _require_postgres()
+    schema = f"aria_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    engine = make_engine(
+        f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}", pool_size=20, max_overflow=10
+    )
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
+) -> Iterator[Engine]:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        yield from _sqlite(sqlite_template, tmp_path)
+    else:
+        yield from _postgres()
+
+
+@pytest.fixture
+def backend(engine: Engine) -> str:
+    """``sqlite`` or ``postgresql``."""
+    return engine.dialect.name
+
+
+def make_context(engine: Engine, options: ServiceOptions | None = None) -> Context:
+    """A service context over ``engine`` with the wall clock (freeze it with freezegun)."""
+    sessions = unit_of_work_factory(engine)
+    return Context(
+        uow=lambda: SqlUnitOfWork(sessions),
+        clock=SystemClock(),
+        catalog=_CATALOG,
+        instruments=_INSTRUMENTS,
+        options=options or ServiceOptions(),
+    )
+
+
+@pytest.fixture
+def ctx(engine: Engine) -> Context:
+    """The service context over the test's database."""
+    return make_context(engine)
+
+
+def utc(*parts: int) -> dt.datetime:
+    """An aware UTC datetime."""
+    return dt.datetime(*parts, tzinfo=dt.UTC)  # type: ignore[misc]

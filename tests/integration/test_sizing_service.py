@@ -1,0 +1,263 @@
+"""Sizing through the service: one transaction, audited, idempotent, safe under concurrency."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from freezegun import freeze_time
+
+from aria.service import accounts as account_service
+from aria.service import sizing as sizing_service
+from aria.service.commands import SetTrading
+from aria.service.context import Context
+from aria.service.errors import Conflict, InvalidInput, NotFound
+from tests.integration.builders import ask, open_account, push
+from tests.integration.conftest import utc
+
+D = Decimal
+NOW = "2026-06-02 09:00:00"
+
+
+@freeze_time(NOW)
+def test_one_account_one_decision_stored_with_its_reservation(ctx: Context) -> None:
+    open_account(ctx, "ftmo-1")
+    push(ctx, "ftmo-1", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    result = ask(ctx, "req-1", ["ftmo-1"])
+    assert not result.replayed
+    (sized,) = result.decisions
+    assert sized.decision.approved
+    assert sized.decision.lots == D("1.00")  # 1 % of 100,000 at 1,000 per lot
+    with ctx.unit() as uow:
+        (live,) = uow.reservations.live(["ftmo-1"], utc(2026, 6, 2, 9))["ftmo-1"]
+        stored = uow.decisions.get(sized.decision_id)
+    assert live.decision_id == sized.decision_id
+    assert live.amount == sized.decision.risk_amount
+    assert stored is not None
+    assert stored.decision == sized.decision
+
+
+@freeze_time(NOW)
+def test_fan_out_by_selector_is_one_request(ctx: Context) -> None:
+    for index in range(3):
+        open_account(ctx, f"acc-{index}", strategy="trend")
+        push(ctx, f"acc-{index}", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    open_account(ctx, "other", strategy="scalp")
+    result = ask(ctx, "fan-1", {"strategy": "trend"})
+    assert [d.decision.account_id for d in result.decisions] == ["acc-0", "acc-1", "acc-2"]
+    assert all(d.decision.approved for d in result.decisions)
+
+
+@freeze_time(NOW)
+def test_a_repeated_request_id_returns_the_stored_decisions(ctx: Context) -> None:
+    open_account(ctx, "ftmo-1")
+    push(ctx, "ftmo-1", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    first = ask(ctx, "same", ["ftmo-1"])
+    second = ask(ctx, "same", ["ftmo-1"])
+    assert second.replayed
+    assert [d.decision_id for d in second.decisions] == [d.decision_id for d in first.decisions]
+    with ctx.unit() as uow:
+        assert len(uow.reservations.live(["ftmo-1"], utc(2026, 6, 2, 9))["ftmo-1"]) == 1
+    with pytest.raises(Conflict, match="used for a different request"):
+        ask(ctx, "same", ["ftmo-1"], side="short", stop="1.2800")
+
+
+@freeze_time(NOW)
+def test_the_same_request_id_sent_concurrently_yields_one_decision(ctx: Context) -> None:
+    open_account(ctx, "ftmo-1")
+    push(ctx, "ftmo-1", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    start = threading.Barrier(8)
+
+    def send(_: int) -> list[str]:
+        start.wait()
+        return [d.decision_id for d in ask(ctx, "dup", ["ftmo-1"]).decisions]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, range(8)))
+    assert len({tuple(a) for a in answers}) == 1
+    with ctx.unit() as uow:
+        assert len(uow.decisions.for_request("dup")) == 1
+
+
+@freeze_time(NOW)
+def test_concurrent_requests_never_exceed_the_headroom(ctx: Context) -> None:
+    # Headroom: equity 100,000 − daily floor 97,000 = 3,000; each request risks exactly 1,000.
+    open_account(ctx, "tight")
+    push(ctx, "tight", 102_000, 100_000, utc(2026, 6, 2, 8, 59))  # carried floating loss
+    with ctx.unit() as uow:
+        tracker = uow.trackers.lock(["tight"])["tight"]
+        uow.trackers.save(
+            "tight",
+            tracker.evolve(day=tracker.day.model_copy(update={"balance": D(102_000)})),
+            utc(2026, 6, 2, 9),
+        )
+        uow.commit()
+    start = threading.Barrier(16)
+
+    def send(worker: int) -> Decimal:
+        start.wait()
+        (sized,) = ask(ctx, f"w-{worker}", ["tight"]).decisions
+        return sized.decision
+
+    with ThreadPoolExecutor(16) as pool:
+        decisions = list(pool.map(send, range(16)))
+    approved = [d for d in decisions if d.approved]
+    rejected = [d for d in decisions if not d.approved]
+    assert len(approved) == 3
+    assert all(d.reject_codes == ["daily_loss_headroom"] for d in rejected)
+    assert sum(d.risk_amount for d in approved) <= D(3_000)
+
+
+@freeze_time(NOW)
+def test_stale_account_state_answers_stale_data(ctx: Context) -> None:
+    open_account(ctx, "quiet")
+    push(ctx, "quiet", 100_000, 100_000, utc(2026, 6, 2, 8, 0))  # 60 minutes old; the limit is 15
+    (sized,) = ask(ctx, "stale-1", ["quiet"]).decisions
+    assert sized.decision.reject_codes == ["stale_data"]
+    open_account(ctx, "never")
+    (sized,) = ask(ctx, "stale-2", ["never"]).decisions
+    assert "stale_data" in sized.decision.reject_codes
+
+
+@freeze_time(NOW)
+def test_atr_sizing_without_bars_answers_stale_data(ctx: Context) -> None:
+    open_account(ctx, "atr")
+    push(ctx, "atr", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    (sized,) = ask(ctx, "atr-1", ["atr"], stop=None, stop_atr_multiple="2").decisions
+    assert sized.decision.reject_codes == ["stale_data"]
+    assert "no bars for GBPUSD" in " ".join(sized.decision.reasons)
+
+
+@freeze_time(NOW)
+def test_a_breach_fails_the_account_and_only_exits_are_approved(ctx: Context) -> None:
+    open_account(ctx, "doomed")
+    push(
+        ctx,
+        "doomed",
+        100_000,
+        100_000,
+        utc(2026, 6, 2, 8, 0),
+        positions=[
+            {"symbol": "GBPUSD", "side": "long", "lots": 2, "entry": "1.27", "stop": "1.25"}
+        ],
+    )
+    result = push(
+        ctx,
+        "doomed",
+        100_000,
+        94_900,
+        utc(2026, 6, 2, 8, 59),
+        positions=[
+            {
+                "symbol": "GBPUSD",
+                "side": "long",
+                "lots": 2,
+                "entry": "1.27",
+                "stop": "1.25",
+                "price": "1.2445",
+            }
+        ],
+    )
+    assert [b.type.value for b in result.breaches] == ["daily_loss"]
+    assert result.account.trading.halt.value == "failed"
+    with ctx.unit() as uow:
+        events = uow.events.query({"account": "doomed", "kind": "breach"}, None, 10)
+    assert len(events) == 1
+    assert "D1" in events[0].reason
+    (sized,) = ask(ctx, "after", ["doomed"]).decisions
+    assert sized.decision.reject_codes[0] == "halted"  # (its headroom is gone too, and says so)
+    (exit_,) = ask(ctx, "exit", ["doomed"], side="short", stop="1.2800", reduce_only=True).decisions
+    assert exit_.decision.approved
+    assert exit_.decision.lots == D(2)
+
+
+@freeze_time(NOW)
+def test_reservations_are_matched_cancelled_and_expired(ctx: Context) -> None:
+    open_account(ctx, "r")
+    push(ctx, "r", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    placed = ask(ctx, "p", ["r"]).decisions[0]
+    dropped = ask(ctx, "d", ["r"]).decisions[0]
+    push(
+        ctx,
+        "r",
+        100_000,
+        100_000,
+        utc(2026, 6, 2, 8, 59, 30),
+        positions=[
+            {
+                "symbol": "GBPUSD",
+                "side": "long",
+                "lots": 1,
+                "entry": "1.27",
+                "stop": "1.26",
+                "decision_id": placed.decision_id,
+            }
+        ],
+    )
+    assert sizing_service.cancel(ctx, dropped.decision_id) == "r"
+    with pytest.raises(Conflict, match="no live reservation"):
+        sizing_service.cancel(ctx, dropped.decision_id)
+    with pytest.raises(NotFound):
+        sizing_service.cancel(ctx, "nope")
+    with ctx.unit() as uow:
+        assert uow.reservations.live(["r"], utc(2026, 6, 2, 9))["r"] == []
+
+
+@freeze_time(NOW)
+def test_unknown_accounts_symbols_and_bad_stops_are_errors_that_store_nothing(ctx: Context) -> None:
+    open_account(ctx, "ok")
+    with pytest.raises(NotFound, match="unknown account: ghost"):
+        ask(ctx, "e1", ["ok", "ghost"])
+    with pytest.raises(InvalidInput, match="unknown instrument 'NOPE'"):
+        ask(ctx, "e2", ["ok"], symbol="NOPE")
+    with pytest.raises(InvalidInput, match="the stop of a long must be below the entry"):
+        ask(ctx, "e3", ["ok"], stop="1.3000")
+    with pytest.raises(NotFound, match="no account matches"):
+        ask(ctx, "e4", {"owner": "nobody"})
+    with ctx.unit() as uow:
+        for request_id in ("e1", "e2", "e3", "e4"):
+            assert uow.decisions.request_hash(request_id) is None
+
+
+@freeze_time(NOW)
+def test_opposite_trade_on_another_account_of_the_owner_at_the_same_firm_is_refused(
+    ctx: Context,
+) -> None:
+    open_account(ctx, "a")
+    open_account(ctx, "b")
+    open_account(ctx, "c", firm="fundednext", plan="stellar-2-step", phase="phase-1")
+    push(
+        ctx,
+        "a",
+        100_000,
+        100_000,
+        utc(2026, 6, 2, 8, 59),
+        positions=[
+            {"symbol": "GBPUSD", "side": "long", "lots": 1, "entry": "1.27", "stop": "1.26"}
+        ],
+    )
+    push(ctx, "b", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    push(ctx, "c", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    result = ask(ctx, "hedge", ["b", "c"], side="short", stop="1.2800")
+    by_account = {d.decision.account_id: d.decision for d in result.decisions}
+    assert by_account["b"].reject_codes == ["cross_account_hedge"]
+    assert by_account["c"].approved  # another firm: not FTMO's business
+
+
+@freeze_time(NOW)
+def test_a_disabled_account_is_halted_until_re_enabled(ctx: Context) -> None:
+    open_account(ctx, "x")
+    push(ctx, "x", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    account_service.set_trading(
+        ctx, "x", SetTrading(enabled=False, actor="risk-officer", reason="review")
+    )
+    assert ask(ctx, "x1", ["x"]).decisions[0].decision.reject_codes == ["halted"]
+    account_service.set_trading(
+        ctx, "x", SetTrading(enabled=True, actor="risk-officer", reason="cleared")
+    )
+    assert ask(ctx, "x2", ["x"]).decisions[0].decision.approved
+    with ctx.unit() as uow:
+        kinds = [e.kind for e in uow.events.query({"account": "x"}, None, 10)]
+    assert kinds[:2] == ["enabled", "disabled"]
