@@ -8,6 +8,7 @@ engine and the units of work, loads the catalogs, and hands them to the use case
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -70,5 +71,6 @@ def build(
         catalog=load_catalog(settings.rule_files),
         instruments=load_instruments(settings.instrument_files),
         options=options_from(settings),
+        tokens=secrets.token_hex,
     )
     return App(engine=engine, context=context, settings=settings)

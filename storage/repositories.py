@@ -29,6 +29,7 @@ from storage import translate
 from storage.audit_chain import GENESIS, decision_record, event_record, record_hash
 from storage.rows import (
     AccountRow,
+    ApiKeyRow,
     BarRow,
     CorrelationRow,
     DecisionRow,
@@ -831,3 +832,74 @@ class ProfileLayerRepository:
     def put(self, scope: str, key: str, layer: dict[str, Any], at: dt.datetime) -> None:
         self.session.merge(ProfileLayerRow(scope=scope, key=key, layer=layer, updated_at=at))
         self.session.flush()
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """An API key as stored (satisfies ``aria.service.ports.StoredKey``)."""
+
+    id: str
+    name: str
+    secret_hash: str
+    scopes: tuple[str, ...]
+    owner: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+def _key(row: ApiKeyRow) -> StoredKey:
+    return StoredKey(
+        row.id,
+        row.name,
+        row.secret_hash,
+        tuple(row.scopes),
+        row.owner,
+        row.created_at,
+        row.revoked_at,
+    )
+
+
+class KeyRepository:
+    """API keys."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self,
+        key_id: str,
+        name: str,
+        secret_hash: str,
+        scopes: Sequence[str],
+        owner: str | None,
+        at: dt.datetime,
+    ) -> None:
+        self.session.add(
+            ApiKeyRow(
+                id=key_id,
+                name=name,
+                secret_hash=secret_hash,
+                scopes=list(scopes),
+                owner=owner,
+                created_at=at,
+            )
+        )
+        self.session.flush()
+
+    def get(self, key_id: str) -> StoredKey | None:
+        row = self.session.get(ApiKeyRow, key_id)
+        return _key(row) if row else None
+
+    def all(self) -> list[StoredKey]:
+        return [
+            _key(row)
+            for row in self.session.scalars(sa.select(ApiKeyRow).order_by(ApiKeyRow.created_at))
+        ]
+
+    def revoke(self, key_id: str, at: dt.datetime) -> bool:
+        row = self.session.get(ApiKeyRow, key_id)
+        if row is None or row.revoked_at is not None:
+            return False
+        row.revoked_at = at
+        self.session.flush()
+        return True

@@ -323,3 +323,17 @@ class HeartbeatRow(Base):
 
     name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     beat_at: Mapped[dt.datetime]
+
+
+class ApiKeyRow(Base):
+    """An API key: only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    secret_hash: Mapped[str] = mapped_column(sa.String(64))
+    scopes: Mapped[list[Any]]
+    owner: Mapped[str | None] = mapped_column(Id)
+    created_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]

@@ -46,6 +46,7 @@ class SqlUnitOfWork:
         self.instruments = repos.InstrumentRepository(session)
         self.jobs = repos.JobRepository(session)
         self.layers = repos.ProfileLayerRepository(session)
+        self.keys = repos.KeyRepository(session)
         return self
 
     def __exit__(

@@ -318,3 +318,13 @@ def _headroom(
         now=now,
         buffer=rules.size * profile.headroom.buffer_pct + profile.headroom.buffer_amount,
     )
+
+
+def state_history(
+    ctx: Context, account_id: str, start: dt.datetime | None = None, end: dt.datetime | None = None
+) -> list[tuple[AccountState, Decimal | None, Decimal | None]]:
+    """Pushed states, oldest first, with the daily and maximum-loss floors they were judged by."""
+    with ctx.unit() as uow:
+        if uow.accounts.get(account_id) is None:
+            raise NotFound(f"unknown account {account_id!r}")
+        return uow.states.series(account_id, start, end)

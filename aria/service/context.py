@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -35,6 +36,10 @@ class ServiceOptions:
     reset_batch: int = 500
 
 
+def _no_tokens(_: int) -> str:
+    raise RuntimeError("this context has no token source; the composition root must give one")
+
+
 @dataclass
 class Context:
     """The dependencies of the use cases, built once per process by ``aria.bootstrap``."""
@@ -44,6 +49,7 @@ class Context:
     catalog: Catalog
     instruments: InstrumentCatalog
     options: ServiceOptions = field(default_factory=ServiceOptions)
+    tokens: Callable[[int], str] = field(default=_no_tokens)
 
     def __post_init__(self) -> None:
         self._rules = lru_cache(maxsize=4096)(self._rule_set)

@@ -4,6 +4,7 @@ The tree, by what the caller should do (and the HTTP status the API gives it)::
 
     ServiceError                  base; never raised itself
     ├── NotFound (LookupError)    an unknown account, decision or symbol: check the id (404)
+    ├── Forbidden                 the caller's key may not act on this account (403)
     ├── Conflict                  the request contradicts what is stored — a request id reused
     │                             for a different request, an out-of-order state push, an
     │                             account id taken: do not retry as is (409)
@@ -23,6 +24,10 @@ class ServiceError(Exception):
 
 class NotFound(ServiceError, LookupError):
     """No such account, decision or symbol."""
+
+
+class Forbidden(ServiceError):
+    """The caller may not act on this account."""
 
 
 class Conflict(ServiceError):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from aria.service.commands import BarsBatch
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
 from aria.sizing.instruments import Instrument, InstrumentCatalog
-from aria.sizing.market import VolatilitySnapshot
+from aria.sizing.market import Correlation, VolatilitySnapshot
 
 
 def ingest_bars(ctx: Context, batch: BarsBatch) -> int:
@@ -40,3 +42,21 @@ def snapshots(ctx: Context, symbols: list[str]) -> dict[str, VolatilitySnapshot]
     """The latest volatility snapshot per symbol."""
     with ctx.unit() as uow:
         return uow.market.snapshots(symbols)
+
+
+def correlations_of(ctx: Context, symbols: list[str]) -> tuple[int, Correlation] | None:
+    """The newest correlation matrix restricted to the ``symbols`` it knows, with its version."""
+    with ctx.unit() as uow:
+        latest = uow.market.latest_correlation(ctx.options.correlation_universe)
+    if latest is None:
+        return None
+    version, matrix, _ = latest
+    known = [s for s in symbols if s in matrix.symbols]
+    if not known:
+        return None
+    index = [matrix.symbols.index(s) for s in known]
+    return version, Correlation(
+        symbols=tuple(known),
+        matrix=matrix.matrix[np.ix_(index, index)],
+        observations=matrix.observations[np.ix_(index, index)],
+    )

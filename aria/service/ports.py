@@ -362,6 +362,46 @@ class ProfileLayerRepository(Protocol):
         ...
 
 
+class StoredKey(Protocol):
+    """An API key as stored."""
+
+    id: str
+    name: str
+    secret_hash: str
+    scopes: tuple[str, ...]
+    owner: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class KeyRepository(Protocol):
+    """API keys (only hashes of secrets)."""
+
+    def add(
+        self,
+        key_id: str,
+        name: str,
+        secret_hash: str,
+        scopes: Sequence[str],
+        owner: str | None,
+        at: dt.datetime,
+    ) -> None:
+        """Store a new key."""
+        ...
+
+    def get(self, key_id: str) -> StoredKey | None:
+        """One key."""
+        ...
+
+    def all(self) -> list[StoredKey]:
+        """Every key, oldest first."""
+        ...
+
+    def revoke(self, key_id: str, at: dt.datetime) -> bool:
+        """Revoke a key; ``False`` when unknown or already revoked."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: every repository, one commit."""
 
@@ -377,6 +417,7 @@ class UnitOfWork(Protocol):
     instruments: InstrumentRepository
     jobs: JobRepository
     layers: ProfileLayerRepository
+    keys: KeyRepository
 
     def __enter__(self) -> Self:
         """Begin the transaction."""
@@ -413,12 +454,14 @@ __all__ = [
     "InstrumentRepository",
     "JobRepository",
     "JobStatus",
+    "KeyRepository",
     "MarketRepository",
     "ProfileLayerRepository",
     "ReservationRepository",
     "StateRepository",
     "StoredDecision",
     "StoredEvent",
+    "StoredKey",
     "TrackerRepository",
     "TradeRepository",
     "TradingState",

@@ -23,7 +23,7 @@ from accounts.tracker import Tracker
 from aria.service.accounts import rules_of
 from aria.service.commands import SizeRequest
 from aria.service.context import Context
-from aria.service.errors import Conflict, InvalidInput, NotFound
+from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.service.layers import prefetch, profile_for
 from aria.service.ports import StoredDecision, UnitOfWork
 from aria.service.tracking import bring_current
@@ -122,8 +122,11 @@ def trade_request(command: SizeRequest) -> TradeRequest:
         raise InvalidInput(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
 
 
-def size(ctx: Context, command: SizeRequest) -> SizingResult:
-    """Size one signal for its accounts; a repeated request id returns the stored decisions."""
+def size(ctx: Context, command: SizeRequest, allowed_owner: str | None = None) -> SizingResult:
+    """Size one signal for its accounts; a repeated request id returns the stored decisions.
+
+    With ``allowed_owner`` (a key restricted to one trader) every account must be theirs.
+    """
     now = ctx.clock.now()
     trade = trade_request(command)
     digest = request_digest(command)
@@ -132,6 +135,15 @@ def size(ctx: Context, command: SizeRequest) -> SizingResult:
         if replay is not None:
             return replay
         ids = _select(uow, command)
+        if allowed_owner is not None:
+            strangers = sorted(
+                a.id for a in uow.accounts.get_many(ids).values() if a.owner != allowed_owner
+            )
+            if strangers:
+                raise Forbidden(
+                    f"this key may only size accounts of {allowed_owner!r},"
+                    f" not {', '.join(strangers)}"
+                )
         if uow.decisions.claim_request(
             command.request_id, digest, command.model_dump(mode="json"), now
         ):
@@ -332,12 +344,17 @@ def _inputs(
     )
 
 
-def cancel(ctx: Context, decision_id: str) -> str:
+def cancel(ctx: Context, decision_id: str, allowed_owner: str | None = None) -> str:
     """Release the reservation of an approved decision the client will not place."""
     now = ctx.clock.now()
     with ctx.unit() as uow:
-        if uow.decisions.get(decision_id) is None:
+        stored = uow.decisions.get(decision_id)
+        if stored is None:
             raise NotFound(f"unknown decision {decision_id!r}")
+        if allowed_owner is not None:
+            account = uow.accounts.get(stored.account_id)
+            if account is None or account.owner != allowed_owner:
+                raise Forbidden(f"this key may only act on accounts of {allowed_owner!r}")
         account_id = uow.reservations.cancel(decision_id, now)
         if account_id is None:
             raise Conflict(

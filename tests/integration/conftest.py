@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -123,6 +124,7 @@ def make_context(engine: Engine, options: ServiceOptions | None = None) -> Conte
         catalog=_CATALOG,
         instruments=_INSTRUMENTS,
         options=options or ServiceOptions(),
+        tokens=secrets.token_hex,
     )
 
 

@@ -1,0 +1,68 @@
+"""The FastAPI application: routes, error mapping, metrics, and (optionally) the scheduler."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from aria import __version__
+from aria.api import errors
+from aria.api.metrics import Metrics
+from aria.api.routes import accounts, audit, health, market, sizing
+from aria.api.security import KeyCache
+from aria.service.context import Context
+
+log = logging.getLogger("aria.api")
+
+
+def create_app(
+    context: Context,
+    *,
+    on_start: Callable[[], None] | None = None,
+    on_stop: Callable[[], None] | None = None,
+    heartbeat_limit: float | None = None,
+) -> FastAPI:
+    """The API over ``context``; ``on_start``/``on_stop`` run with the server (the scheduler)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if on_start:
+            on_start()
+        try:
+            yield
+        finally:
+            if on_stop:
+                on_stop()
+
+    app = FastAPI(
+        title="ARIA",
+        version=__version__,
+        description="Sizes trades across prop-firm accounts without breaching their rules.",
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    app.state.keys = KeyCache()
+    app.state.metrics = Metrics(context)
+    app.state.heartbeat_limit = heartbeat_limit
+    errors.install(app)
+    for module in (sizing, accounts, market, audit, health):
+        app.include_router(module.router)
+
+    @app.middleware("http")
+    async def measure(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        app.state.metrics.latency.labels(route=path, method=request.method).observe(
+            time.perf_counter() - started
+        )
+        return response
+
+    return app

@@ -1,0 +1,115 @@
+"""Errors as JSON a person understands: ``{"error": {"code", "message", "fields"?}}``.
+
+Validation errors are 422, unknown ids 404, conflicts 409, missing keys 401, missing scopes
+403, a database that went away 503. Nothing a client sends can produce a 500: anything
+unexpected is logged with the request id and answered without internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from aria.api.security import AuthError
+from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from aria.sizing.errors import SizingError
+from firms.errors import FirmsError
+from storage.errors import StorageError, Unavailable
+
+log = logging.getLogger("aria.api")
+
+
+def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    """A JSON error response."""
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        {"error": {"code": code, "message": message, **extra}}, status_code=status, headers=headers
+    )
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [
+        str(p)
+        for p in loc
+        if p not in ("body", "query", "path") and not str(p).startswith("function-")
+    ]
+    return ".".join(parts) or "(body)"
+
+
+def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    fields = []
+    for item in exc.errors():
+        message = (
+            "unknown field"
+            if item.get("type") == "extra_forbidden"
+            else str(item.get("msg", "invalid"))
+        )
+        fields.append(
+            {
+                "field": _field(tuple(item.get("loc", ()))),
+                "message": message.removeprefix("Value error, "),
+            }
+        )
+    first = fields[0] if fields else {"field": "(body)", "message": "invalid"}
+    return error(422, "invalid_input", f"{first['field']}: {first['message']}", fields=fields[:20])
+
+
+def install(app: FastAPI) -> None:
+    """Map every error to its status and JSON body."""
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+
+    @app.exception_handler(AuthError)
+    def _auth(_: Request, exc: AuthError) -> JSONResponse:
+        return error(exc.status, "unauthorized" if exc.status == 401 else "forbidden", exc.message)
+
+    @app.exception_handler(NotFound)
+    def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return error(404, "not_found", str(exc))
+
+    @app.exception_handler(Forbidden)
+    def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return error(403, "forbidden", str(exc))
+
+    @app.exception_handler(Conflict)
+    def _conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return error(409, "conflict", str(exc))
+
+    @app.exception_handler(InvalidInput)
+    def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
+        return error(422, "invalid_input", str(exc))
+
+    @app.exception_handler(SizingError)
+    def _sizing(_: Request, exc: SizingError) -> JSONResponse:
+        return error(422, "invalid_input", str(exc))
+
+    @app.exception_handler(FirmsError)
+    def _firms(_: Request, exc: FirmsError) -> JSONResponse:
+        status = 404 if isinstance(exc, LookupError) else 422
+        return error(status, "not_found" if status == 404 else "invalid_input", str(exc))
+
+    @app.exception_handler(Unavailable)
+    def _unavailable(_: Request, exc: Unavailable) -> JSONResponse:
+        return error(503, "unavailable", str(exc))
+
+    @app.exception_handler(StorageError)
+    def _storage(_: Request, exc: StorageError) -> JSONResponse:
+        return error(503, "unavailable", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body that is not JSON at all: invalid input like any other
+            return error(422, "invalid_input", f"(body): {exc.detail}; send a JSON document")
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error(
+            500, "internal_error", "ARIA could not answer this request; it has been logged"
+        )

@@ -1,0 +1,211 @@
+"""Compliance audit queries: decisions and rule events (JSON or CSV), and verification."""
+
+# Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
+# (freezegun) must not be able to swap the datetime type underneath it.
+import csv
+import datetime as dt
+import io
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from accounts.model import Identifier, Symbol
+from aria.api.deps import Ctx, check_owner
+from aria.api.schemas import ERRORS, DecisionRecordOut, EventOut, PageOut, VerifyOut
+from aria.api.security import Reader
+from aria.service import accounts as account_service
+from aria.service import audit
+from aria.service.keys import Principal
+from aria.sizing.decision import RejectCode
+
+router = APIRouter(prefix="/v1/audit", responses=ERRORS, tags=["audit"])
+
+Limit = Annotated[int, Query(ge=1, le=audit.MAX_PAGE)]
+Cursor = Annotated[str | None, Query(max_length=200)]
+Format = Annotated[Literal["json", "csv"], Query()]
+
+DECISION_COLUMNS = (
+    "decision_id",
+    "created_at",
+    "account_id",
+    "request_id",
+    "seq",
+    "status",
+    "symbol",
+    "side",
+    "lots",
+    "risk_amount",
+    "notional",
+    "stop",
+    "take_profit",
+    "method",
+    "binding",
+    "reject_codes",
+    "profile",
+    "rulebook",
+    "input_hash",
+)
+EVENT_COLUMNS = ("event_id", "at", "account_id", "seq", "kind", "actor", "reason", "detail")
+
+
+def _owner_filter(caller: Principal, owner: str | None) -> str | None:
+    if caller.owner is None:
+        return owner
+    if owner is not None:
+        check_owner(caller, owner)
+    return caller.owner
+
+
+def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]], next_cursor: str | None) -> Response:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+CSV = {
+    200: {
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "JSON, or CSV with format=csv",
+    }
+}
+
+
+@router.get("/decisions", response_model=PageOut[DecisionRecordOut], responses=CSV)
+def decisions(
+    ctx: Ctx,
+    caller: Reader,
+    account: Annotated[Identifier | None, Query()] = None,
+    owner: Annotated[Identifier | None, Query()] = None,
+    firm: Annotated[Identifier | None, Query()] = None,
+    symbol: Annotated[Symbol | None, Query()] = None,
+    strategy: Annotated[Identifier | None, Query()] = None,
+    status: Annotated[Literal["approved", "rejected"] | None, Query()] = None,
+    code: Annotated[RejectCode | None, Query()] = None,
+    start: Annotated[dt.datetime | None, Query()] = None,
+    end: Annotated[dt.datetime | None, Query()] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+    format: Format = "json",
+) -> Any:
+    """Decisions, newest first; ``format=csv`` for CSV (next cursor in ``X-Next-Cursor``)."""
+    filters = {
+        "account": account,
+        "owner": _owner_filter(caller, owner),
+        "firm": firm,
+        "symbol": symbol,
+        "strategy": strategy,
+        "status": status,
+        "code": code.value if code else None,
+        "start": _aware(start),
+        "end": _aware(end),
+    }
+    page = audit.query_decisions(ctx, filters, cursor, limit)
+    items = [
+        DecisionRecordOut(
+            decision_id=d.id,
+            request_id=d.request_id,
+            account_id=d.account_id,
+            seq=d.seq,
+            created_at=d.created_at,
+            decision=d.decision,
+        )
+        for d in page.items
+    ]
+    if format == "csv":
+        rows = []
+        for item in items:
+            flat = item.decision.model_dump(mode="json")
+            flat.update(
+                decision_id=item.decision_id,
+                created_at=item.created_at.isoformat(),
+                request_id=item.request_id,
+                seq=item.seq,
+                reject_codes=" ".join(item.decision.reject_codes),
+            )
+            rows.append(flat)
+        return _csv(DECISION_COLUMNS, rows, page.next_cursor)
+    return PageOut[DecisionRecordOut](items=items, next_cursor=page.next_cursor)
+
+
+@router.get("/events", response_model=PageOut[EventOut], responses=CSV)
+def events(
+    ctx: Ctx,
+    caller: Reader,
+    account: Annotated[Identifier | None, Query()] = None,
+    owner: Annotated[Identifier | None, Query()] = None,
+    firm: Annotated[Identifier | None, Query()] = None,
+    kind: Annotated[Identifier | None, Query()] = None,
+    start: Annotated[dt.datetime | None, Query()] = None,
+    end: Annotated[dt.datetime | None, Query()] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+    format: Format = "json",
+) -> Any:
+    """Rule events (resets, breaches, halts, overrides, findings), newest first."""
+    filters = {
+        "account": account,
+        "owner": _owner_filter(caller, owner),
+        "firm": firm,
+        "kind": kind,
+        "start": _aware(start),
+        "end": _aware(end),
+    }
+    page = audit.query_events(ctx, filters, cursor, limit)
+    items = [
+        EventOut(
+            event_id=e.id,
+            account_id=e.account_id,
+            seq=e.seq,
+            kind=e.kind,
+            at=e.at,
+            actor=e.actor,
+            reason=e.reason,
+            detail=e.detail,
+        )
+        for e in page.items
+    ]
+    if format == "csv":
+        rows = [
+            {**item.model_dump(mode="json"), "detail": json.dumps(item.detail, sort_keys=True)}
+            for item in items
+        ]
+        return _csv(EVENT_COLUMNS, rows, page.next_cursor)
+    return PageOut[EventOut](items=items, next_cursor=page.next_cursor)
+
+
+@router.get("/verify", response_model=VerifyOut)
+def verify(
+    ctx: Ctx, caller: Reader, account: Annotated[Identifier | None, Query()] = None
+) -> VerifyOut:
+    """Check the hash chains and replay every decision from its stored inputs."""
+    if account is not None:
+        check_owner(caller, account_service.get_account(ctx, account).owner)
+        scope = [account]
+    elif caller.owner is not None:
+        scope = [a.id for a in account_service.list_accounts(ctx, owner=caller.owner)]
+    else:
+        report = audit.verify(ctx)
+        return VerifyOut(
+            ok=report.ok,
+            accounts=report.accounts,
+            decisions=report.decisions,
+            problem=report.problem,
+        )
+    reports = [audit.verify(ctx, account_id) for account_id in scope]
+    bad = next((r for r in reports if not r.ok), None)
+    return VerifyOut(
+        ok=bad is None,
+        accounts=len(reports),
+        decisions=sum(r.decisions for r in reports),
+        problem=bad.problem if bad else None,
+    )
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)  # a time without offset in a query string is UTC

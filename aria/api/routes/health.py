@@ -1,0 +1,44 @@
+"""``/healthz`` (no key needed) and ``/metrics`` (Prometheus text)."""
+
+# Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
+# (freezegun) must not be able to swap the datetime type underneath it.
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from aria.api.deps import Ctx
+from aria.api.metrics import Metrics, heartbeat_age
+from aria.api.schemas import ERRORS, HealthOut
+from aria.api.security import Reader
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}})
+def healthz(ctx: Ctx, request: Request) -> JSONResponse:
+    """Whether the database answers, and how long ago the scheduler last beat."""
+    try:
+        age = heartbeat_age(ctx)
+        database = "ok"
+    except Exception as exc:
+        age, database = None, f"unavailable: {type(exc).__name__}"
+    limit = request.app.state.heartbeat_limit
+    if database != "ok":
+        status = "down"
+    elif limit is not None and (age is None or age > limit):
+        status = "degraded"  # sizing still works; the jobs are not running
+    else:
+        status = "ok"
+    body = HealthOut(status=status, database=database, scheduler_heartbeat_age_seconds=age)
+    return JSONResponse(body.model_dump(mode="json"), status_code=503 if status == "down" else 200)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={k: v for k, v in ERRORS.items() if k in (401, 403, 429)},
+)
+def metrics(request: Request, caller: Reader) -> Response:
+    """Prometheus metrics."""
+    registry: Metrics = request.app.state.metrics
+    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

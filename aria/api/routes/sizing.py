@@ -1,0 +1,35 @@
+"""``POST /v1/sizing`` and ``POST /v1/decisions/{id}/cancel``."""
+
+# Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
+# (freezegun) must not be able to swap the datetime type underneath it.
+from fastapi import APIRouter, Request
+
+from aria.api.deps import Ctx
+from aria.api.schemas import ERRORS, CancelOut, DecisionOut, SizingOut
+from aria.api.security import Sizer
+from aria.service import sizing
+from aria.service.commands import SizeRequest
+
+router = APIRouter(prefix="/v1", responses=ERRORS, tags=["sizing"])
+
+
+@router.post("/sizing", response_model=SizingOut)
+def size(body: SizeRequest, ctx: Ctx, caller: Sizer, request: Request) -> SizingOut:
+    """Size one signal for one account or many; a repeated request id returns the stored answer."""
+    result = sizing.size(ctx, body, allowed_owner=caller.owner)
+    if not result.replayed:
+        for d in result.decisions:
+            request.app.state.metrics.count(
+                d.decision.status, [c.value for c in d.decision.reject_codes]
+            )
+    decisions = [
+        DecisionOut(decision_id=d.decision_id, **d.decision.model_dump()) for d in result.decisions
+    ]
+    return SizingOut(request_id=result.request_id, replayed=result.replayed, decisions=decisions)
+
+
+@router.post("/decisions/{decision_id}/cancel", response_model=CancelOut)
+def cancel(decision_id: str, ctx: Ctx, caller: Sizer) -> CancelOut:
+    """Release the risk held for an approved decision that will not be placed."""
+    account_id = sizing.cancel(ctx, decision_id, allowed_owner=caller.owner)
+    return CancelOut(decision_id=decision_id, account_id=account_id)

@@ -1,0 +1,88 @@
+"""API-key authentication: ``Authorization: Bearer aria_<id>_<secret>``, with scopes.
+
+Keys are looked up once and remembered for a few seconds, so authentication costs no
+database round trip on a busy connection; a revoked key stops working within that time.
+Keys are never logged: only their id is.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from aria.service.context import Context
+from aria.service.keys import Principal, Scope, authenticate
+
+CACHE_SECONDS = 5.0
+
+
+class AuthError(Exception):
+    """Missing or wrong credentials (401) or a missing scope (403)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class KeyCache:
+    """Principals by presented token, for a few seconds."""
+
+    def __init__(self, ttl: float = CACHE_SECONDS) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, Principal | None]] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, ctx: Context, token: str) -> Principal | None:
+        """The principal of ``token``, from the cache while it is fresh."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(token)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        principal = authenticate(ctx, token)
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[token] = (now, principal)
+        return principal
+
+
+def bearer_token(request: Request) -> str:
+    """The token of the Authorization header, or :class:`AuthError` 401."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError(401, "an API key is required: send 'Authorization: Bearer <key>'")
+    return token.strip()
+
+
+def principal(request: Request) -> Principal:
+    """The authenticated caller."""
+    token = bearer_token(request)
+    cache: KeyCache = request.app.state.keys
+    found = cache.resolve(request.app.state.context, token)
+    if found is None:
+        raise AuthError(401, "the API key is unknown, wrong or revoked")
+    request.state.key_id = found.key_id
+    return found
+
+
+def requires(scope: Scope) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only keys with ``scope``."""
+
+    def check(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+        if not caller.allows(scope):
+            raise AuthError(403, f"this key lacks the '{scope.value}' scope")
+        return caller
+
+    return check
+
+
+Sizer = Annotated[Principal, Depends(requires(Scope.SIZE))]
+Reader = Annotated[Principal, Depends(requires(Scope.READ))]
+Admin = Annotated[Principal, Depends(requires(Scope.ADMIN))]

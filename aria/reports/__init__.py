@@ -1,0 +1,1 @@
+"""Reports: self-contained HTML for compliance reviews."""
