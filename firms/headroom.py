@@ -86,7 +86,7 @@ def headroom(
     further = sum((r.further_loss for r in open_risk if r.further_loss is not None), ZERO)
     reserved = sum((r.amount for r in reservations if r.live(now)), ZERO)
     raw = distances[binding] - further - reserved - buffer
-    available = ZERO if unbounded else max(raw, ZERO)
+    available = raw if raw > ZERO and not unbounded else ZERO  # an exact zero, not 0E-7
     return Headroom(
         equity=equity,
         floors=floors,

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from aria.cli import audit as audit_commands
+from aria.cli import demo as demo_commands
 from aria.cli import firms as firms_commands
+from aria.cli import market as market_commands
 from aria.cli import ops as ops_commands
+from aria.cli import serve as serve_commands
 from aria.cli import sizing as sizing_commands
+from aria.cli import trading as trading_commands
 
 app = typer.Typer(
     name="aria",
@@ -23,6 +28,16 @@ app.command("presets")(sizing_commands.presets)
 app.command("init")(ops_commands.init)
 app.add_typer(ops_commands.db_app, name="db")
 app.add_typer(ops_commands.jobs_app, name="jobs")
+app.command("serve")(serve_commands.serve)
+app.command("size")(trading_commands.size)
+app.add_typer(trading_commands.accounts_app, name="accounts")
+app.add_typer(trading_commands.state_app, name="state")
+app.add_typer(market_commands.bars_app, name="bars")
+app.command("instruments")(market_commands.instruments)
+app.add_typer(audit_commands.audit_app, name="audit")
+app.command("report")(audit_commands.report)
+app.add_typer(audit_commands.keys_app, name="keys")
+app.command("demo")(demo_commands.demo)
 
 
 def main() -> None:

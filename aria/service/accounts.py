@@ -191,7 +191,7 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
                 f" {tracker.state.as_of.isoformat()}; out-of-order or repeated pushes are refused"
             )
         rules = rules_of(ctx, account)
-        current = bring_current(uow, account, tracker, rules, state.as_of)
+        current = bring_current(uow, account, tracker, rules, state.as_of, at=now)
         account, tracker = current.account, current.tracker
         events = list(current.events)
         day = tracker.day

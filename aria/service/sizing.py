@@ -304,7 +304,8 @@ def _inputs(
     held = {p.symbol for p in state.positions}
     others = []
     for other in family:
-        if other.id == account.id:
+        # Cross-account rules are about one trader's own accounts.
+        if other.id == account.id or other.owner != account.owner:
             continue
         other_rules = rules_of(ctx, other)
         other_state = trackers[other.id].state if other.id in trackers else None

@@ -34,9 +34,19 @@ class Rolled:
 
 
 def bring_current(
-    uow: UnitOfWork, account: Account, tracker: Tracker, rules: RuleSet, now: dt.datetime
+    uow: UnitOfWork,
+    account: Account,
+    tracker: Tracker,
+    rules: RuleSet,
+    now: dt.datetime,
+    at: dt.datetime | None = None,
 ) -> Rolled:
-    """Roll the trading day if a reset has passed, and lift a daily halt that has ended."""
+    """Roll the trading day if a reset has passed by ``now``; lift a daily halt that has ended.
+
+    ``at`` stamps the events and defaults to ``now``; a state push rolls by the state's time
+    but records when it was processed, so the audit trail stays in the order it was written.
+    """
+    at = at or now
     result = Rolled(account, tracker)
     roll = roll_day(rules, tracker.day, tracker.peaks, tracker.state, now)
     if roll.rolled:
@@ -55,20 +65,20 @@ def bring_current(
         reason = (
             f"daily reset at {rules.daily_reset.describe()}" if tracker.day else "first day opened"
         )
-        uow.events.append(account.id, kind, detail, SYSTEM, reason, now)
-        uow.trackers.save(account.id, result.tracker, now)
+        uow.events.append(account.id, kind, detail, SYSTEM, reason, at)
+        uow.trackers.save(account.id, result.tracker, at)
         result.events.append(kind)
     lifted = account.trading.lifted(now)
     if lifted != account.trading:
         result.account = account.model_copy(update={"trading": lifted})
-        uow.accounts.save(result.account, now)
+        uow.accounts.save(result.account, at)
         uow.events.append(
             account.id,
             "halt_lifted",
             {"was": account.trading.model_dump(mode="json")},
             SYSTEM,
             "the daily halt ended at the reset",
-            now,
+            at,
         )
         result.events.append("halt_lifted")
     return result

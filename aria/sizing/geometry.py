@@ -9,7 +9,7 @@ or ``entry ± entry × take_profit_pct``. The loss per lot includes the profile'
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 from accounts.money import ZERO
 from aria.sizing.errors import InvalidRequest
@@ -46,7 +46,7 @@ class Geometry:
 
 
 def stop_and_target(
-    request: TradeRequest, market: MarketSnapshot, profile: Profile
+    request: TradeRequest, market: MarketSnapshot, profile: Profile, tick_size: Decimal
 ) -> tuple[Decimal, Decimal | None, str]:
     """The stop, the take-profit and where the stop came from."""
     sign = request.side.sign
@@ -68,6 +68,11 @@ def stop_and_target(
         stop, source = entry - sign * entry * stops.stop_pct, f"{stops.stop_pct:%} of entry"
     else:
         raise InvalidRequest("the request has no stop and the profile places none; give 'stop'")
+    if source != "request":
+        # A computed stop goes on the instrument's tick grid, away from the entry, so the
+        # order can be placed and the loss at it is never understated.
+        ticks = stop / tick_size
+        stop = (ticks.to_integral_value(ROUND_FLOOR if sign > 0 else ROUND_CEILING)) * tick_size
     if stop <= ZERO:
         raise InvalidRequest(f"the stop would be at {stop}, at or below zero; give a tighter stop")
     risk = abs(entry - stop)
@@ -83,6 +88,7 @@ def stop_and_target(
             candidates.append(entry + sign * entry * stops.take_profit_pct)
         if candidates:
             take_profit = max(candidates) if sign > 0 else min(candidates)
+            take_profit = (take_profit / tick_size).to_integral_value(ROUND_HALF_EVEN) * tick_size
             take_profit = take_profit if take_profit > ZERO else None
     return stop, take_profit, source
 
@@ -95,7 +101,7 @@ def geometry(
     account_ccy: str,
 ) -> Geometry | None:
     """Stage 1; ``None`` when a conversion rate the trade needs is missing."""
-    stop, take_profit, source = stop_and_target(request, market, profile)
+    stop, take_profit, source = stop_and_target(request, market, profile, instrument.tick_size)
     unit = point_value(instrument, stop, account_ccy, market.rates)
     notional = notional_per_lot(instrument, request.entry, account_ccy, market.rates)
     if unit is None or notional is None:

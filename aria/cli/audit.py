@@ -1,0 +1,296 @@
+"""``aria audit``, ``aria report`` and ``aria keys``: compliance on the command line."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from aria.cli.firms import fail, out
+from aria.cli.ops import app_from
+from aria.cli.trading import run_service
+from aria.service import audit
+from aria.service import keys as key_service
+from aria.service.context import Context
+
+audit_app = typer.Typer(help="Compliance audit: query, verify, export.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+
+Account = Annotated[str | None, typer.Option(help="one account")]
+Owner = Annotated[str | None, typer.Option(help="one owner's accounts")]
+Firm = Annotated[str | None, typer.Option(help="one firm's accounts")]
+Since = Annotated[
+    str | None, typer.Option("--from", help="from this time (ISO; UTC when no offset)")
+]
+Until = Annotated[
+    str | None, typer.Option("--to", help="up to this time (ISO; UTC when no offset)")
+]
+Limit = Annotated[int, typer.Option(help="at most this many records")]
+
+
+def parse_time(text: str | None, option: str) -> dt.datetime | None:
+    """An aware datetime from ISO text (a date means its midnight UTC)."""
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise fail(f"{option}: {text!r} is not an ISO date or time") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _decisions(ctx: Context, filters: dict[str, Any], limit: int | None) -> list[Any]:
+    found: list[Any] = []
+    cursor = None
+    while limit is None or len(found) < limit:
+        step = audit.MAX_PAGE if limit is None else min(audit.MAX_PAGE, limit - len(found))
+        page = run_service(audit.query_decisions, ctx, filters, cursor, step)
+        found += page.items
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    return found
+
+
+def _decision_row(stored: Any) -> dict[str, Any]:
+    d = stored.decision
+    return {
+        "decision_id": stored.id,
+        "created_at": stored.created_at.isoformat(),
+        "account_id": stored.account_id,
+        "request_id": stored.request_id,
+        "seq": stored.seq,
+        "status": d.status,
+        "symbol": d.symbol,
+        "side": d.side,
+        "lots": str(d.lots),
+        "risk_amount": str(d.risk_amount),
+        "binding": d.binding or "",
+        "reject_codes": " ".join(d.reject_codes),
+        "input_hash": d.input_hash,
+    }
+
+
+@audit_app.command("query")
+def query(
+    account: Account = None,
+    owner: Owner = None,
+    firm: Firm = None,
+    symbol: Annotated[str | None, typer.Option(help="one symbol")] = None,
+    strategy: Annotated[str | None, typer.Option(help="one strategy")] = None,
+    status: Annotated[str | None, typer.Option(help="approved or rejected")] = None,
+    code: Annotated[str | None, typer.Option(help="one reject code")] = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Decisions, newest first."""
+    filters = {
+        "account": account,
+        "owner": owner,
+        "firm": firm,
+        "symbol": symbol and symbol.upper(),
+        "strategy": strategy,
+        "status": status,
+        "code": code,
+        "start": parse_time(since, "--from"),
+        "end": parse_time(until, "--to"),
+    }
+    app = app_from()
+    rows = [_decision_row(d) for d in _decisions(app.context, filters, limit)]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        table = Table(title=f"{len(rows)} decisions")
+        for column in ("Time", "Account", "Symbol", "Status", "Lots", "Risk", "Binding", "Codes"):
+            table.add_column(column, overflow="fold")
+        for r in rows:
+            table.add_row(
+                r["created_at"],
+                r["account_id"],
+                f"{r['side']} {r['symbol']}",
+                r["status"],
+                r["lots"],
+                r["risk_amount"],
+                r["binding"] or "—",
+                r["reject_codes"] or "—",
+            )
+        out.print(table)
+    app.close()
+
+
+@audit_app.command("events")
+def events(
+    account: Account = None,
+    owner: Owner = None,
+    firm: Firm = None,
+    kind: Annotated[str | None, typer.Option(help="one kind, e.g. breach or daily_reset")] = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 50,
+) -> None:
+    """Rule events, newest first."""
+    filters = {
+        "account": account,
+        "owner": owner,
+        "firm": firm,
+        "kind": kind,
+        "start": parse_time(since, "--from"),
+        "end": parse_time(until, "--to"),
+    }
+    app = app_from()
+    page = run_service(audit.query_events, app.context, filters, None, min(limit, audit.MAX_PAGE))
+    table = Table(title=f"{len(page.items)} events")
+    for column in ("Time", "Account", "Kind", "Actor", "Reason"):
+        table.add_column(column, overflow="fold")
+    for e in page.items:
+        table.add_row(e.at.isoformat(), e.account_id, e.kind, e.actor, e.reason)
+    out.print(table)
+    app.close()
+
+
+@audit_app.command("verify")
+def verify(account: Account = None) -> None:
+    """Check every hash chain and replay every decision; exit 1 at the first problem."""
+    app = app_from()
+    report = run_service(audit.verify, app.context, account)
+    app.close()
+    if not report.ok:
+        out.print(
+            f"[red]verification failed[/] after {report.decisions} decisions: {report.problem}",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    out.print(
+        f"verified {report.accounts} accounts: chains intact,"
+        f" {report.decisions} decisions replay exactly",
+        highlight=False,
+    )
+
+
+@audit_app.command("export")
+def export(
+    output: Annotated[Path, typer.Option("--out", help="the file to write (- for stdout)")],
+    file_format: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+    account: Account = None,
+    owner: Owner = None,
+    firm: Firm = None,
+    since: Since = None,
+    until: Until = None,
+) -> None:
+    """Export every matching decision, with its inputs' hash, as CSV or JSON."""
+    if file_format not in ("csv", "json"):
+        raise fail("--format: use csv or json")
+    filters = {
+        "account": account,
+        "owner": owner,
+        "firm": firm,
+        "start": parse_time(since, "--from"),
+        "end": parse_time(until, "--to"),
+    }
+    app = app_from()
+    rows = [_decision_row(d) for d in _decisions(app.context, filters, None)]
+    app.close()
+    if file_format == "json":
+        text = json.dumps(rows, indent=2) + "\n"
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(_decision_row_columns()))
+        writer.writeheader()
+        writer.writerows(rows)
+        text = buffer.getvalue()
+    if str(output) == "-":
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        out.print(f"wrote {len(rows)} decisions to {output}", highlight=False)
+
+
+def _decision_row_columns() -> tuple[str, ...]:
+    return (
+        "decision_id",
+        "created_at",
+        "account_id",
+        "request_id",
+        "seq",
+        "status",
+        "symbol",
+        "side",
+        "lots",
+        "risk_amount",
+        "binding",
+        "reject_codes",
+        "input_hash",
+    )
+
+
+def report(
+    account: Annotated[str, typer.Option(help="the account")],
+    output: Annotated[Path, typer.Option("--out", help="the HTML file to write")],
+    since: Since = None,
+    until: Until = None,
+) -> None:
+    """Write a self-contained HTML compliance report for one account."""
+    from aria.reports.compliance import compliance_report
+
+    app = app_from()
+    page = run_service(
+        compliance_report,
+        app.context,
+        account,
+        parse_time(since, "--from"),
+        parse_time(until, "--to"),
+    )
+    app.close()
+    output.write_text(page, encoding="utf-8")
+    out.print(f"wrote the compliance report of {account} to {output}", highlight=False)
+
+
+@keys_app.command("create")
+def create_key(
+    name: Annotated[str, typer.Option(help="what the key is for")],
+    scope: Annotated[list[str], typer.Option(help="size, read or admin (repeatable)")],
+    owner: Annotated[
+        str | None, typer.Option(help="restrict the key to this owner's accounts")
+    ] = None,
+) -> None:
+    """Issue an API key; the key is shown once, only its hash is stored."""
+    app = app_from()
+    issued = run_service(key_service.create_key, app.context, name, scope, owner)
+    app.close()
+    out.print(
+        f"key {issued.id} ({', '.join(issued.scopes)}{', owner ' + owner if owner else ''}):",
+        highlight=False,
+    )
+    typer.echo(issued.token)
+    out.print("store it now: ARIA keeps only its hash", style="dim")
+
+
+@keys_app.command("list")
+def list_keys() -> None:
+    """List API keys (never their secrets)."""
+    app = app_from()
+    keys = run_service(key_service.list_keys, app.context)
+    app.close()
+    table = Table(title="API keys")
+    for column in ("Id", "Name", "Scopes", "Owner", "Created", "Revoked"):
+        table.add_column(column)
+    for key_id, name, scopes, owner, created, revoked in keys:
+        table.add_row(key_id, name, ", ".join(scopes), owner or "—", created, revoked or "—")
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def revoke(key_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Revoke an API key."""
+    app = app_from()
+    run_service(key_service.revoke_key, app.context, key_id)
+    app.close()
+    out.print(f"revoked {key_id}", highlight=False)

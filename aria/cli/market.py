@@ -1,0 +1,167 @@
+"""``aria bars import`` and ``aria instruments``."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from aria.cli.firms import err, fail, out
+from aria.cli.ops import app_from
+from aria.cli.trading import run_service
+from aria.service import market as market_service
+from aria.service.commands import BarsBatch
+
+bars_app = typer.Typer(help="Market bars.", no_args_is_help=True)
+
+TIME_COLUMNS = ("datetime", "date", "timestamp", "time")
+Bar = tuple[dt.datetime, Decimal, Decimal, Decimal, Decimal, Decimal | None]
+
+
+@dataclass
+class ParsedFile:
+    """The bars of one CSV file, or the lines that were wrong in it."""
+
+    path: Path
+    symbol: str
+    bars: list[Bar]
+    problems: list[str]
+
+
+def _time(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return (
+        value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    )  # naive bar times are UTC
+
+
+def _price(text: str, name: str) -> Decimal:
+    value = Decimal(text.strip())
+    if not value.is_finite() or value <= 0:
+        raise ValueError(f"{name} must be a positive number")
+    return value
+
+
+def parse_csv(path: Path, symbol: str | None) -> ParsedFile:
+    """Parse ``path``: a header with a time column, open, high, low, close (and volume)."""
+    parsed = ParsedFile(path, (symbol or path.stem).upper(), [], [])
+    try:
+        handle = path.open(newline="", encoding="utf-8")
+    except OSError as exc:
+        parsed.problems.append(f"{path}: cannot be read: {exc.strerror or exc}")
+        return parsed
+    with handle:
+        reader = csv.DictReader(handle)
+        columns = {name.strip().lower(): name for name in (reader.fieldnames or [])}
+        time_column = next((columns[c] for c in TIME_COLUMNS if c in columns), None)
+        missing = [c for c in ("open", "high", "low", "close") if c not in columns]
+        if time_column is None or missing:
+            need = ", ".join(["a time column", *missing] if time_column is None else missing)
+            parsed.problems.append(f"{path}: line 1: the header lacks {need}")
+            return parsed
+        seen: set[dt.datetime] = set()
+        for line, row in enumerate(reader, start=2):
+            try:
+                when = _time(row[time_column])
+                o, h, lo, c = (_price(row[columns[n]], n) for n in ("open", "high", "low", "close"))
+                volume_text = row.get(columns.get("volume", ""), "") or ""
+                volume = Decimal(volume_text) if volume_text.strip() else None
+                if not (lo <= min(o, c) and max(o, c) <= h):
+                    raise ValueError("open and close must lie between low and high")
+                if when in seen:
+                    raise ValueError(f"a second bar at {when.isoformat()}")
+                seen.add(when)
+            except (ValueError, InvalidOperation, KeyError, TypeError) as exc:
+                message = (
+                    str(exc) if isinstance(exc, ValueError) and str(exc) else "not a valid bar"
+                )
+                parsed.problems.append(f"{path}: line {line}: {message}")
+                continue
+            parsed.bars.append((when, o, h, lo, c, volume))
+    return parsed
+
+
+@bars_app.command("import")
+def import_bars(
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE...", help="CSV files, one symbol each")
+    ],
+    symbol: Annotated[
+        str | None, typer.Option(help="the symbol (default: each file's name)")
+    ] = None,
+    timeframe: Annotated[str, typer.Option(help="bar timeframe")] = "1d",
+) -> None:
+    """Import bars from CSV; any bad row refuses the whole import (nothing is half-imported)."""
+    if symbol is not None and len(files) > 1:
+        raise fail("--symbol names the symbol of one file; give one file or none")
+    parsed = [parse_csv(path, symbol) for path in files]
+    problems = [p for f in parsed for p in f.problems]
+    if problems:
+        for problem in problems[:50]:
+            err.print(problem, highlight=False, markup=False)
+        if len(problems) > 50:
+            err.print(f"… and {len(problems) - 50} more", highlight=False)
+        raise fail(
+            f"{len(problems)} bad row{'s' if len(problems) != 1 else ''}: nothing was imported"
+        )
+    batches = [
+        BarsBatch.model_validate({"symbol": f.symbol, "timeframe": timeframe, "bars": f.bars})
+        for f in parsed
+    ]
+    app = app_from()
+    known = market_service.instruments(app.context)
+    unknown = sorted({b.symbol for b in batches if b.symbol not in known})
+    if unknown:
+        raise fail(
+            f"unknown instrument{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}:"
+            " nothing was imported"
+        )
+    total = 0
+    with Progress(transient=True) as progress:
+        task = progress.add_task("importing bars", total=sum(len(b.bars) for b in batches))
+        for batch in batches:
+            total += run_service(market_service.ingest_bars, app.context, batch)
+            progress.advance(task, len(batch.bars))
+    out.print(f"imported {total} bars of {', '.join(b.symbol for b in batches)}", highlight=False)
+    app.close()
+
+
+def instruments() -> None:
+    """List the instruments ARIA can size."""
+    app = app_from()
+    catalog = market_service.instruments(app.context)
+    table = Table(title="Instruments")
+    for column in (
+        "Symbol",
+        "Kind",
+        "Class",
+        "Quote",
+        "Contract",
+        "Tick",
+        "Lot step",
+        "Min–max lot",
+        "Micro of",
+    ):
+        table.add_column(column)
+    for key in sorted(catalog.instruments):
+        i = catalog.instruments[key]
+        table.add_row(
+            i.symbol,
+            i.kind,
+            i.asset_class.value,
+            i.quote,
+            f"{i.contract_size:,}",
+            f"{i.tick_size}",
+            f"{i.lot_step}",
+            f"{i.min_lot}–{i.max_lot}",
+            i.micro_of or "—",
+        )
+    out.print(table)
+    app.close()

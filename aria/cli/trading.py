@@ -1,0 +1,342 @@
+"""``aria accounts``, ``aria state push`` and ``aria size``: the trading side of the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.table import Table
+
+from aria.cli.firms import fail, out
+from aria.cli.ops import app_from
+from aria.service import accounts as account_service
+from aria.service import sizing as sizing_service
+from aria.service.commands import CreateAccount, PushState, SetTrading, SizeRequest
+from aria.service.errors import ServiceError
+from aria.service.sizing import SizedDecision
+from storage.errors import StorageError
+
+accounts_app = typer.Typer(
+    help="Accounts: list, show, open, disable and enable.", no_args_is_help=True
+)
+state_app = typer.Typer(help="Account state pushes.", no_args_is_help=True)
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def validated(model: type[ModelT], data: dict[str, Any]) -> ModelT:
+    """``model`` validated from ``data``; a problem is one line naming the field (exit 2)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"]) or "(input)"
+        raise fail(f"{field}: {str(error['msg']).removeprefix('Value error, ')}") from None
+
+
+def run_service(call: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call a use case; its errors become one clear line and exit code 2."""
+    try:
+        return call(*args, **kwargs)
+    except (ServiceError, StorageError) as exc:
+        raise fail(str(exc)) from None
+
+
+def _money(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+@accounts_app.command("list")
+def list_accounts(
+    owner: Annotated[str | None, typer.Option(help="only this owner's accounts")] = None,
+    firm: Annotated[str | None, typer.Option(help="only this firm's accounts")] = None,
+    strategy: Annotated[str | None, typer.Option(help="only accounts of this strategy")] = None,
+) -> None:
+    """List accounts."""
+    app = app_from()
+    found = run_service(
+        account_service.list_accounts, app.context, owner=owner, firm=firm, strategy=strategy
+    )
+    table = Table(title="Accounts")
+    for column in (
+        "Id",
+        "Owner",
+        "Firm / plan / phase",
+        "Size",
+        "Profile",
+        "Personality",
+        "Trading",
+    ):
+        table.add_column(column)
+    for account in found:
+        table.add_row(
+            account.id,
+            account.owner,
+            f"{account.firm} / {account.plan} / {account.phase}",
+            f"{account.initial_balance:,} {account.currency}",
+            account.profile,
+            f"{account.personality.multiplier} ({account.personality.appetite.value})",
+            account.trading.status.value
+            + (f" ({account.trading.halt.value})" if account.trading.halt else ""),
+        )
+    out.print(table)
+    app.close()
+
+
+@accounts_app.command("show")
+def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """One account with its floors and headroom now."""
+    app = app_from()
+    risk = run_service(account_service.account_risk, app.context, account_id)
+    account = risk.account
+    out.print(
+        f"[bold]{account.id}[/] of {account.owner}: {risk.rules.label} ({account.currency})",
+        highlight=False,
+    )
+    out.print(
+        f"trading: {account.trading.status.value} {account.trading.reason or ''}", highlight=False
+    )
+    out.print(
+        f"daily loss: {risk.rules.daily_loss.describe()};"
+        f" max loss: {risk.rules.max_loss.describe()}",
+        highlight=False,
+    )
+    if risk.state is None:
+        out.print("no state pushed yet", highlight=False)
+    else:
+        out.print(
+            f"as of {risk.state.as_of.isoformat()}: balance {_money(risk.state.balance)},"
+            f" equity {_money(risk.state.equity)}",
+            highlight=False,
+        )
+        assert risk.floors is not None
+        assert risk.headroom is not None
+        floors = ", ".join(f"{name} {_money(level)}" for name, level in risk.floors.named().items())
+        out.print(f"floors: {floors}", highlight=False)
+        out.print(
+            f"headroom: {_money(risk.headroom.available)} (binding: {risk.headroom.binding};"
+            f" open risk {_money(risk.headroom.open_risk)},"
+            f" reserved {_money(risk.headroom.reserved)})",
+            highlight=False,
+        )
+    app.close()
+
+
+@accounts_app.command("create")
+def create(
+    account_id: Annotated[str, typer.Option("--id", help="the account id")],
+    owner: Annotated[str, typer.Option(help="the trader who owns it")],
+    firm: Annotated[str, typer.Option(help="firm id, e.g. ftmo")],
+    plan: Annotated[str, typer.Option(help="plan id, e.g. 2-step")],
+    size: Annotated[str, typer.Option(help="account size (initial balance)")],
+    phase: Annotated[str | None, typer.Option(help="default: the plan's first phase")] = None,
+    profile: Annotated[str, typer.Option(help="sizing preset")] = "aria",
+    strategy: Annotated[str | None, typer.Option(help="the strategy it trades")] = None,
+    personality: Annotated[
+        str | None, typer.Option(help="a multiplier such as 0.9, or 'seeded'")
+    ] = None,
+    label: Annotated[str, typer.Option(help="a label")] = "",
+) -> None:
+    """Open an account under a firm's plan."""
+    choice: dict[str, Any] | None = None
+    if personality == "seeded":
+        choice = {"seeded": True}
+    elif personality is not None:
+        choice = {"multiplier": personality}
+    command = validated(
+        CreateAccount,
+        {
+            "id": account_id,
+            "owner": owner,
+            "firm": firm,
+            "plan": plan,
+            "size": size,
+            "phase": phase,
+            "profile": profile,
+            "strategy": strategy,
+            "personality": choice,
+            "label": label,
+        },
+    )
+    app = app_from()
+    account = run_service(account_service.create_account, app.context, command)
+    out.print(
+        f"opened {account.id} ({account.firm}/{account.plan} {account.phase},"
+        f" {account.initial_balance:,});"
+        f" personality {account.personality.multiplier}",
+        highlight=False,
+    )
+    app.close()
+
+
+def _set_trading(account_id: str, enabled: bool, reason: str, actor: str) -> None:
+    app = app_from()
+    command = validated(SetTrading, {"enabled": enabled, "actor": actor, "reason": reason})
+    account = run_service(account_service.set_trading, app.context, account_id, command)
+    out.print(
+        f"{account.id}: {account.trading.status.value} — {account.trading.reason}", highlight=False
+    )
+    app.close()
+
+
+@accounts_app.command("disable")
+def disable(
+    account_id: Annotated[str, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option(help="why (recorded)")],
+    actor: Annotated[str, typer.Option(help="who (recorded)")] = "cli",
+) -> None:
+    """Halt an account by hand."""
+    _set_trading(account_id, False, reason, actor)
+
+
+@accounts_app.command("enable")
+def enable(
+    account_id: Annotated[str, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option(help="why (recorded)")],
+    actor: Annotated[str, typer.Option(help="who (recorded)")] = "cli",
+) -> None:
+    """Re-enable an account (also after a failure)."""
+    _set_trading(account_id, True, reason, actor)
+
+
+@state_app.command("push")
+def push(
+    account_id: Annotated[str, typer.Argument(metavar="ID")],
+    balance: Annotated[str, typer.Option(help="balance")],
+    equity: Annotated[str, typer.Option(help="equity (floating P&L included)")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="ISO time with offset; default: now")
+    ] = None,
+    positions: Annotated[
+        Path | None, typer.Option(help="a JSON file with the open positions")
+    ] = None,
+) -> None:
+    """Push the broker's balance, equity and open positions."""
+    held: list[Any] = []
+    if positions is not None:
+        try:
+            held = json.loads(positions.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise fail(f"{positions}: {exc}") from None
+    when = as_of or dt.datetime.now(dt.UTC).isoformat()
+    command = validated(
+        PushState, {"balance": balance, "equity": equity, "as_of": when, "positions": held}
+    )
+    app = app_from()
+    result = run_service(account_service.push_state, app.context, account_id, command)
+    floors = ", ".join(f"{name} {_money(level)}" for name, level in result.floors.named().items())
+    out.print(
+        f"{account_id}: {result.account.trading.status.value}; floors {floors}", highlight=False
+    )
+    for breach in result.breaches:
+        out.print(f"[red]{breach.describe()}[/]", highlight=False)
+    app.close()
+
+
+def decisions_table(sized: list[SizedDecision], title: str = "Decisions") -> Table:
+    """A rich table of decisions: status, size, risk, binding constraint, factors, codes."""
+    table = Table(title=title)
+    for column in (
+        "Account",
+        "Symbol",
+        "Status",
+        "Lots",
+        "Risk",
+        "Stop",
+        "Binding",
+        "Factors",
+        "Codes",
+    ):
+        table.add_column(column, overflow="fold")
+    for item in sized:
+        d = item.decision
+        factors = " ".join(
+            f"{name} {factor.value.normalize():f}" for name, factor in d.factors.items()
+        )
+        table.add_row(
+            d.account_id,
+            f"{d.side} {d.symbol}",
+            "[green]approved[/]" if d.approved else "[red]rejected[/]",
+            f"{d.lots.normalize():f}",
+            f"{d.risk_amount:,.2f}",
+            f"{d.stop}" if d.stop is not None else "—",
+            d.binding or "—",
+            factors or "—",
+            " ".join(d.reject_codes) or "—",
+        )
+    return table
+
+
+def size(
+    account: Annotated[
+        list[str] | None, typer.Option("--account", "-a", help="an account id (repeatable)")
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help="select every account of this owner")] = None,
+    firm: Annotated[str | None, typer.Option(help="select every account at this firm")] = None,
+    strategy: Annotated[
+        str | None, typer.Option(help="the signal's strategy (also a selector)")
+    ] = None,
+    symbol: Annotated[str, typer.Option(help="instrument, e.g. EURUSD")] = "",
+    side: Annotated[str, typer.Option(help="long or short")] = "",
+    entry: Annotated[str, typer.Option(help="entry price")] = "",
+    stop: Annotated[str | None, typer.Option(help="stop price")] = None,
+    stop_atr: Annotated[
+        str | None, typer.Option("--stop-atr", help="stop at this many ATRs")
+    ] = None,
+    take_profit: Annotated[
+        str | None, typer.Option("--take-profit", help="take-profit price")
+    ] = None,
+    confidence: Annotated[str | None, typer.Option(help="signal confidence, 0 to 1")] = None,
+    request_id: Annotated[
+        str | None, typer.Option("--request-id", help="idempotency key; default: new")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the decisions as JSON")] = False,
+) -> None:
+    """Size one signal for accounts (ids, or a selector by owner, firm or strategy)."""
+    selector = (
+        None
+        if account
+        else {k: v for k, v in (("owner", owner), ("firm", firm), ("strategy", strategy)) if v}
+    )
+    command = validated(
+        SizeRequest,
+        {
+            "request_id": request_id or f"cli-{uuid.uuid4().hex}",
+            "accounts": account or selector or {},
+            "symbol": symbol,
+            "side": side,
+            "entry": entry,
+            "stop": stop,
+            "stop_atr_multiple": stop_atr,
+            "take_profit": take_profit,
+            "confidence": confidence,
+            "strategy": strategy,
+        },
+    )
+    app = app_from()
+    result = run_service(sizing_service.size, app.context, command)
+    if as_json:
+        body = {
+            "request_id": result.request_id,
+            "replayed": result.replayed,
+            "decisions": [
+                {"decision_id": d.decision_id, **d.decision.model_dump(mode="json")}
+                for d in result.decisions
+            ],
+        }
+        typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    else:
+        out.print(
+            decisions_table(
+                result.decisions,
+                f"Request {result.request_id}" + (" (replayed)" if result.replayed else ""),
+            )
+        )
+    app.close()

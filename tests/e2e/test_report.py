@@ -1,0 +1,257 @@
+"""The compliance report, built from a real database, checked against that database."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from freezegun import freeze_time
+
+from aria.reports.compliance import compliance_report
+from aria.service import accounts as account_service
+from aria.service import audit, maintenance
+from aria.service import market as market_service
+from aria.service.commands import BarsBatch, SetTrading
+from aria.service.context import Context
+from aria.service.errors import NotFound
+from storage.engine import make_engine
+from storage.schema import upgrade
+from tests.integration.builders import ask, open_account, push
+from tests.integration.conftest import make_context, utc
+
+D = Decimal
+NOW = "2026-06-02 09:00:00"
+CHARTS = [
+    "Equity against the floors",
+    "Decisions over time",
+    "Sizing factors over time",
+    "Correlation heat map",
+]
+REASON = 'check <b>limits</b> & "quotes"'  # must come back as text, never as markup
+
+
+class Page(HTMLParser):
+    """What the test reads from the report: images, data fields, empty notes, resources."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.images: list[dict[str, str]] = []
+        self.fields: dict[str, str] = {}
+        self.empty: set[str] = set()
+        self.tags: list[str] = []
+        self.resources: list[str] = []  # every src/href: must all be inline data
+        self.rows: dict[str, int] = {}  # table rows by class (approved / rejected)
+        self.text: list[str] = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        self.tags.append(tag)
+        if tag == "img":
+            self.images.append(found)
+        if "data-field" in found:
+            assert found["data-field"] not in self.fields, f"{found['data-field']} twice"
+            self.fields[found["data-field"]] = found["data-value"]
+        if "data-empty" in found:
+            self.empty.add(found["data-empty"])
+        if tag == "tr" and "class" in found:
+            self.rows[found["class"]] = self.rows.get(found["class"], 0) + 1
+        self.resources += [found[name] for name in ("src", "href") if name in found]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _walk(seed: int, price: float, days: int = 90) -> list[tuple]:
+    """A seeded random walk of daily bars ending the day before the frozen now."""
+    rng = np.random.default_rng(seed)
+    closes = price * np.exp(np.cumsum(rng.normal(0, 0.006, days)))
+    last = utc(2026, 6, 1)
+    bars = []
+    for day, close in enumerate(closes):
+        high = close * (1 + abs(rng.normal(0, 0.003)))
+        low = close * (1 - abs(rng.normal(0, 0.003)))
+        at = last - dt.timedelta(days=days - 1 - day)
+        bars.append(
+            (at, D(f"{close:.5f}"), D(f"{high:.5f}"), D(f"{low:.5f}"), D(f"{close:.5f}"), None)
+        )
+    return bars
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Iterator[Context]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'aria.db'}")
+    upgrade(engine)
+    yield make_context(engine)
+    engine.dispose()
+
+
+def _market(ctx: Context) -> None:
+    for seed, symbol, price in ((1, "EURUSD", 1.1), (2, "GBPUSD", 1.27), (3, "USDJPY", 150.0)):
+        market_service.ingest_bars(ctx, BarsBatch(symbol=symbol, bars=_walk(seed, price)))
+    assert maintenance.volatility(ctx).done == 3
+    assert maintenance.correlations(ctx).details == {"version": 1, "symbols": 3}
+
+
+def _history(ctx: Context, frozen: object) -> None:
+    """States across a daily reset, an operator halt, and four requests (one rejected)."""
+    open_account(ctx, "ftmo-1")
+    for balance, equity, at in (
+        (100_000, 100_000, utc(2026, 6, 1, 10)),
+        (100_500, 100_200, utc(2026, 6, 1, 15)),
+        (100_500, 99_800, utc(2026, 6, 1, 21)),
+        (99_700, 99_900, utc(2026, 6, 2, 6)),  # after the midnight Prague reset
+        (99_700, 99_650, utc(2026, 6, 2, 8, 50)),
+    ):
+        push(ctx, "ftmo-1", balance, equity, at)
+    assert ask(ctx, "r1", ["ftmo-1"]).decisions[0].decision.approved
+    frozen.move_to("2026-06-02 09:03:00")  # type: ignore[attr-defined]
+    off = SetTrading(enabled=False, actor="desk", reason=REASON)
+    account_service.set_trading(ctx, "ftmo-1", off)
+    rejected = ask(ctx, "r2", ["ftmo-1"], symbol="EURUSD", entry="1.1000", stop="1.0900")
+    assert rejected.decisions[0].decision.reject_codes == ["halted"]
+    on = SetTrading(enabled=True, actor="desk", reason="reviewed")
+    account_service.set_trading(ctx, "ftmo-1", on)
+    frozen.move_to("2026-06-02 09:04:00")  # type: ignore[attr-defined]
+    short = ask(ctx, "r3", ["ftmo-1"], symbol="USDJPY", side="short", entry="150", stop="151")
+    assert short.decisions[0].decision.approved
+    # Near the daily floor (95,500) the headroom, not the 1 % risk, sets the size.
+    frozen.move_to("2026-06-02 09:08:00")  # type: ignore[attr-defined]
+    push(ctx, "ftmo-1", 99_700, 95_800, utc(2026, 6, 2, 9, 7))
+    clipped = ask(ctx, "r4", ["ftmo-1"]).decisions[0].decision
+    assert clipped.approved
+    assert clipped.binding == "daily_loss_headroom"
+
+
+def _count(ctx: Context, query: object, filters: dict) -> int:
+    """Every record of an audit query, following the cursors."""
+    total, cursor = 0, None
+    while True:
+        page = query(ctx, filters, cursor, 1000)  # type: ignore[operator]
+        total += len(page.items)
+        if page.next_cursor is None:
+            return total
+        cursor = page.next_cursor
+
+
+def _assert_pngs(page: Page, alts: list[str]) -> None:
+    assert [image["alt"] for image in page.images] == alts
+    for image in page.images:
+        prefix = "data:image/png;base64,"
+        assert image["src"].startswith(prefix)
+        png = base64.b64decode(image["src"][len(prefix) :], validate=True)
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        assert len(png) > 1000  # a real picture, not an empty canvas
+
+
+def _assert_self_contained(html_text: str, page: Page) -> None:
+    assert all(resource.startswith("data:") for resource in page.resources)
+    assert not {"script", "link", "iframe", "object", "embed"} & set(page.tags)
+    assert "url(" not in html_text
+    assert "@import" not in html_text
+
+
+def test_report_matches_the_database(ctx: Context) -> None:
+    with freeze_time(NOW) as frozen:
+        _market(ctx)
+        _history(ctx, frozen)
+        text = compliance_report(ctx, "ftmo-1")
+        risk = account_service.account_risk(ctx, "ftmo-1")
+        states = account_service.state_history(ctx, "ftmo-1")
+    page = Page(text)
+    _assert_pngs(page, CHARTS)
+    _assert_self_contained(text, page)
+    assert "correlation" not in page.empty
+
+    mine = {"account": "ftmo-1"}
+    approved = _count(ctx, audit.query_decisions, {**mine, "status": "approved"})
+    rejected = _count(ctx, audit.query_decisions, {**mine, "status": "rejected"})
+    assert (approved, rejected) == (3, 1)
+    assert page.fields["decisions-approved"] == str(approved)
+    assert page.fields["decisions-rejected"] == str(rejected)
+    assert page.fields["decisions"] == str(approved + rejected)
+    assert page.rows == {"approved": 3, "rejected": 1}
+
+    assert risk.headroom is not None
+    assert risk.floors is not None
+    assert risk.floors.daily is not None
+    assert page.fields["headroom-available"] == str(risk.headroom.available)
+    assert page.fields["headroom-binding"] == risk.headroom.binding
+    assert page.fields["headroom-reserved"] == str(risk.headroom.reserved)
+    assert page.fields["daily-floor"] == str(risk.floors.daily)
+    assert page.fields["max-loss-floor"] == str(risk.floors.max_loss)
+    assert page.fields["floating-floor"] == ""  # FTMO has no floating-loss cap
+    assert page.fields["equity"] == str(states[-1][0].equity) == "95800"
+    assert page.fields["balance"] == str(states[-1][0].balance)
+    assert page.fields["states"] == str(len(states)) == "6"
+    assert page.fields["events"] == str(_count(ctx, audit.query_events, mine))
+    assert page.fields["trading-status"] == "active"
+    assert page.fields["rulebook"] == risk.rules.label
+
+    # Text from the data is escaped: the reason comes back as text, not as a <b> element.
+    assert "b" not in page.tags
+    assert REASON in "".join(page.text)
+
+
+def test_a_time_window_narrows_every_part(ctx: Context) -> None:
+    with freeze_time(NOW) as frozen:
+        _market(ctx)
+        _history(ctx, frozen)
+        start, end = utc(2026, 6, 2, 9, 1), utc(2026, 6, 2, 9, 5)
+        page = Page(compliance_report(ctx, "ftmo-1", start, end))
+        states = account_service.state_history(ctx, "ftmo-1", start, end)
+    window = {"account": "ftmo-1", "start": start, "end": end}
+    assert page.fields["decisions"] == str(_count(ctx, audit.query_decisions, window)) == "2"
+    assert page.fields["events"] == str(_count(ctx, audit.query_events, window)) == "2"
+    # No state was pushed inside the window: the equity chart gives way to a sentence.
+    assert page.fields["states"] == str(len(states)) == "0"
+    assert "states" in page.empty
+    _assert_pngs(page, CHARTS[1:])
+
+
+def test_without_a_correlation_matrix_the_heat_map_is_a_sentence(ctx: Context) -> None:
+    with freeze_time(NOW):
+        open_account(ctx, "fresh")
+        push(ctx, "fresh", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+        ask(ctx, "only", ["fresh"])  # no bars were ingested: no matrix exists
+        page = Page(compliance_report(ctx, "fresh"))
+    # One state and one decision: each chart has a single instant on its time axis.
+    _assert_pngs(page, CHARTS[:3])
+    assert "correlation" in page.empty
+    assert page.fields["states"] == "1"
+    assert page.fields["decisions"] == "1"
+
+
+def test_an_account_without_data_renders(ctx: Context) -> None:
+    with freeze_time(NOW):
+        open_account(ctx, "quiet", owner="bob")
+        text = compliance_report(ctx, "quiet")
+    page = Page(text)
+    _assert_pngs(page, [])
+    _assert_self_contained(text, page)
+    assert page.empty >= {
+        "state",
+        "states",
+        "decisions",
+        "factors",
+        "correlation",
+        "decision-table",
+    }
+    assert page.fields["states"] == "0"
+    assert page.fields["decisions-approved"] == page.fields["decisions-rejected"] == "0"
+    assert page.fields["events"] == "1"  # account_opened
+    assert page.fields["owner"] == "bob"
+    assert "equity" not in page.fields
+    assert "headroom-available" not in page.fields
+
+
+def test_an_unknown_account_is_not_found(ctx: Context) -> None:
+    with pytest.raises(NotFound):
+        compliance_report(ctx, "nobody")
