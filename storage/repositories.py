@@ -8,8 +8,9 @@ compared in Python (SQLite stores it as text).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,12 +22,21 @@ from sqlalchemy.orm import Session
 from accounts.model import Account, AccountState, Trade
 from accounts.money import CURRENCIES
 from accounts.tracker import Tracker
-from aria.sizing.decision import Decision
 from aria.sizing.inputs import Reservation
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
+from aria.sizing.record import DecisionRecord
 from storage import translate
-from storage.audit_chain import GENESIS, decision_record, event_record, record_hash
+from storage.audit_chain import (
+    CURRENT_FORMAT,
+    GENESIS,
+    decision_hash,
+    decision_values,
+    event_record,
+    inputs_text,
+    record_hash,
+    split_inputs,
+)
 from storage.rows import (
     AccountRow,
     ApiKeyRow,
@@ -35,6 +45,7 @@ from storage.rows import (
     DecisionRow,
     EventRow,
     HeartbeatRow,
+    InputPartRow,
     InstrumentRow,
     JobRunRow,
     ProfileLayerRow,
@@ -45,6 +56,169 @@ from storage.rows import (
     TrackerRow,
     TradeRow,
 )
+
+_ACCOUNTS = AccountRow.__table__
+_TRACKERS = TrackerRow.__table__
+_TRACKER_PREFIX = "tracker_"
+_ACCOUNTS_WITH_TRACKERS = sa.select(
+    _ACCOUNTS, *(c.label(_TRACKER_PREFIX + c.name) for c in _TRACKERS.c)
+).join(_TRACKERS, _TRACKERS.c.account_id == _ACCOUNTS.c.id)
+
+
+_LOCK = (
+    _ACCOUNTS_WITH_TRACKERS.where(_ACCOUNTS.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(_ACCOUNTS.c.id)
+    .with_for_update(of=_TRACKERS)
+)
+_FAMILY = (
+    sa.select(
+        _ACCOUNTS.c.id,
+        _ACCOUNTS.c.owner,
+        _ACCOUNTS.c.firm,
+        _ACCOUNTS.c.plan,
+        _ACCOUNTS.c.phase,
+        _ACCOUNTS.c.rulebook_version,
+        _ACCOUNTS.c.initial_balance,
+        _ACCOUNTS.c.currency,
+        _ACCOUNTS.c.strategy,
+        _TRACKERS.c.positions,
+    )
+    .join(_TRACKERS, _TRACKERS.c.account_id == _ACCOUNTS.c.id)
+    .where(_ACCOUNTS.c.owner.in_(sa.bindparam("owners", expanding=True)))
+    .order_by(_ACCOUNTS.c.id)
+)
+_RESERVATIONS = ReservationRow.__table__
+_LIVE = (
+    sa.select(
+        _RESERVATIONS.c.account_id,
+        _RESERVATIONS.c.decision_id,
+        _RESERVATIONS.c.amount,
+        _RESERVATIONS.c.expires_at,
+    )
+    .where(
+        _RESERVATIONS.c.account_id.in_(sa.bindparam("ids", expanding=True)),
+        _RESERVATIONS.c.status == "live",
+        _RESERVATIONS.c.expires_at > sa.bindparam("now"),
+    )
+    .order_by(_RESERVATIONS.c.account_id, _RESERVATIONS.c.created_at, _RESERVATIONS.c.decision_id)
+)
+_LAYERS = ProfileLayerRow.__table__
+_LAYERS_OF = sa.select(_LAYERS.c.scope, _LAYERS.c.key, _LAYERS.c.layer).where(
+    _LAYERS.c.scope.in_(sa.bindparam("scopes", expanding=True)),
+    _LAYERS.c.key.in_(sa.bindparam("keys", expanding=True)),
+)
+_INSTRUMENTS = sa.select(InstrumentRow.__table__.c.spec).order_by(InstrumentRow.__table__.c.symbol)
+_CORRELATIONS = CorrelationRow.__table__
+_CORRELATION_HEAD = (
+    sa.select(_CORRELATIONS.c.version, _CORRELATIONS.c.computed_at)
+    .where(_CORRELATIONS.c.universe == sa.bindparam("universe"))
+    .order_by(_CORRELATIONS.c.version.desc())
+    .limit(1)
+)
+_SNAPSHOTS = SnapshotRow.__table__
+_SNAPSHOT_RANK = (
+    sa.func.row_number()
+    .over(
+        partition_by=_SNAPSHOTS.c.symbol,
+        order_by=(_SNAPSHOTS.c.computed_at.desc(), _SNAPSHOTS.c.id.desc()),
+    )
+    .label("rank")
+)
+
+
+def _latest_snapshots_where(where: Any) -> Any:
+    inner = sa.select(_SNAPSHOTS, _SNAPSHOT_RANK).where(where).subquery()
+    return sa.select(*(inner.c[c.name] for c in _SNAPSHOTS.c)).where(inner.c.rank == 1)
+
+
+_LATEST_SNAPSHOTS = _latest_snapshots_where(
+    _SNAPSHOTS.c.symbol.in_(sa.bindparam("symbols", expanding=True))
+)
+_LATEST_PAIRS = _latest_snapshots_where(sa.func.length(_SNAPSHOTS.c.symbol) == 6)
+_LATEST_SNAPSHOTS_AND_PAIRS = _latest_snapshots_where(
+    sa.or_(
+        _SNAPSHOTS.c.symbol.in_(sa.bindparam("symbols", expanding=True)),
+        sa.func.length(_SNAPSHOTS.c.symbol) == 6,
+    )
+)
+
+
+class _Prefixed:
+    """The tracker columns of a joined account-and-tracker row, by their own names."""
+
+    __slots__ = ("_mapping",)
+
+    def __init__(self, row: sa.Row[Any]) -> None:
+        self._mapping = row._mapping
+
+    def __getattr__(self, name: str) -> Any:
+        return self._mapping[_TRACKER_PREFIX + name]
+
+
+CHAIN_HEADS = "chain_heads"  # the session.info key; cleared when a transaction ends (storage.uow)
+
+
+def _chain_heads(session: Session) -> dict[str, tuple[int, str]]:
+    """Chain heads (seq, hash) this transaction has read or moved, by account.
+
+    Filled when accounts are locked and kept current by every append, so a fan-out does
+    not read them again; any account not in it is read from its tracker row.
+    """
+    heads: dict[str, tuple[int, str]] = session.info.setdefault(CHAIN_HEADS, {})
+    return heads
+
+
+def _read_heads(session: Session, account_ids: Set[str]) -> dict[str, tuple[int, str]]:
+    heads = _chain_heads(session)
+    missing = sorted(account_ids - heads.keys())
+    if missing:
+        for row in session.execute(
+            sa.select(_TRACKERS.c.account_id, _TRACKERS.c.chain_seq, _TRACKERS.c.chain_hash).where(
+                _TRACKERS.c.account_id.in_(missing)
+            )
+        ):
+            heads[row.account_id] = (row.chain_seq, row.chain_hash or GENESIS)
+    unknown = account_ids - heads.keys()
+    if unknown:
+        raise LookupError(f"account {sorted(unknown)[0]!r} has no tracker")
+    return heads
+
+
+_MOVE_HEAD = (
+    _TRACKERS.update()
+    .where(_TRACKERS.c.account_id == sa.bindparam("head_account"))
+    .values(chain_seq=sa.bindparam("head_seq"), chain_hash=sa.bindparam("head_hash"))
+)
+
+
+def _move_heads(session: Session, moved: dict[str, tuple[int, str]]) -> None:
+    session.connection().execute(
+        _MOVE_HEAD,
+        [
+            {"head_account": account_id, "head_seq": seq, "head_hash": chain_hash}
+            for account_id, (seq, chain_hash) in moved.items()
+        ],
+    )
+    _chain_heads(session).update(moved)
+
+
+def _is_pair(symbol: str) -> bool:
+    return len(symbol) == 6 and symbol[:3] in CURRENCIES and symbol[3:] in CURRENCIES
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = RequestRow.__table__
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["request_id"])
+        .returning(table.c.request_id)
+    )
+
+
+def _claim(session: Session) -> Any:
+    return _claim_statement(session.get_bind().dialect.name)
 
 
 def _insert(session: Session, table: Any) -> Any:
@@ -99,6 +273,26 @@ class AccountRepository:
             sa.select(AccountRow).where(AccountRow.owner.in_(set(owners))).order_by(AccountRow.id)
         )
         return [translate.account_from_row(row) for row in self.session.scalars(query)]
+
+    def family(self, owners: Sequence[str], exclude: Set[str]) -> list[translate.Sibling]:
+        if not owners:
+            return []
+        rows = self.session.execute(_FAMILY, {"owners": sorted(set(owners))})
+        return [translate.sibling_from_row(row) for row in rows if row.id not in exclude]
+
+    def lock(self, account_ids: Sequence[str]) -> dict[str, tuple[Account, Tracker]]:
+        # The tracker rows are the lock, taken in id order so two transactions locking
+        # overlapping sets cannot deadlock; SQLite ignores FOR UPDATE, as its BEGIN IMMEDIATE
+        # has already serialised writers. Plain column rows, not ORM objects: a fan-out reads
+        # many accounts and changes few. The chain heads read here serve the appends after.
+        rows = self.session.execute(_LOCK, {"ids": sorted(set(account_ids))})
+        heads = _chain_heads(self.session)
+        locked = {}
+        for row in rows:
+            tracker = _Prefixed(row)
+            heads[row.id] = (tracker.chain_seq, tracker.chain_hash or GENESIS)
+            locked[row.id] = (translate.account_from_row(row), translate.tracker_from_row(tracker))
+        return locked
 
     def save(self, account: Account, at: dt.datetime) -> None:
         row = self.session.get(AccountRow, account.id)
@@ -259,48 +453,11 @@ class ReservationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(
-        self,
-        decision_id: str,
-        account_id: str,
-        symbol: str,
-        side: str,
-        lots: Decimal,
-        amount: Decimal,
-        expires_at: dt.datetime,
-        at: dt.datetime,
-    ) -> None:
-        self.session.add(
-            ReservationRow(
-                decision_id=decision_id,
-                account_id=account_id,
-                symbol=symbol,
-                side=side,
-                lots=lots,
-                amount=amount,
-                expires_at=expires_at,
-                status="live",
-                created_at=at,
-            )
-        )
-        self.session.flush()
-
     def live(self, account_ids: Sequence[str], now: dt.datetime) -> dict[str, list[Reservation]]:
         result: dict[str, list[Reservation]] = {account_id: [] for account_id in account_ids}
         if not account_ids:
             return result
-        query = (
-            sa.select(ReservationRow)
-            .where(
-                ReservationRow.account_id.in_(set(account_ids)),
-                ReservationRow.status == "live",
-                ReservationRow.expires_at > now,
-            )
-            .order_by(
-                ReservationRow.account_id, ReservationRow.created_at, ReservationRow.decision_id
-            )
-        )
-        for row in self.session.scalars(query):
+        for row in self.session.execute(_LIVE, {"ids": sorted(set(account_ids)), "now": now}):
             result[row.account_id].append(
                 Reservation(
                     decision_id=row.decision_id, amount=row.amount, expires_at=row.expires_at
@@ -361,15 +518,13 @@ class DecisionRepository:
     def claim_request(
         self, request_id: str, request_hash: str, request: dict[str, Any], at: dt.datetime
     ) -> bool:
-        statement = (
-            _insert(self.session, RequestRow)
-            .values(
-                request_id=request_id, request_hash=request_hash, request=request, created_at=at
-            )
-            .on_conflict_do_nothing(index_elements=["request_id"])
-            .returning(RequestRow.request_id)
-        )
-        return self.session.execute(statement).first() is not None
+        values = {
+            "request_id": request_id,
+            "request_hash": request_hash,
+            "request": request,
+            "created_at": at,
+        }
+        return self.session.execute(_claim(self.session), values).first() is not None
 
     def request_hash(self, request_id: str) -> str | None:
         return self.session.scalar(
@@ -384,41 +539,93 @@ class DecisionRepository:
         )
         return [translate.decision_from_row(row) for row in self.session.scalars(query)]
 
-    def append(
-        self,
-        request_id: str,
-        decision: Decision,
-        inputs: dict[str, Any],
-        strategy: str | None,
-        at: dt.datetime,
-    ) -> translate.StoredDecision:
-        tracker = self.session.get(TrackerRow, decision.account_id)
-        if tracker is None:
-            raise LookupError(f"account {decision.account_id!r} has no tracker")
-        row = DecisionRow(
-            id=_new_id(),
-            request_id=request_id,
-            account_id=decision.account_id,
-            seq=tracker.chain_seq + 1,
-            status=decision.status,
-            symbol=decision.symbol,
-            side=decision.side,
-            strategy=strategy,
-            lots=decision.lots,
-            risk_amount=decision.risk_amount,
-            codes="," + ",".join(decision.reject_codes) + ",",
-            binding=decision.binding,
-            decision=decision.model_dump(mode="json"),
-            inputs=inputs,
-            input_hash=decision.input_hash,
-            created_at=at,
-            prev_hash=tracker.chain_hash or GENESIS,
-        )
-        row.hash = record_hash(row.prev_hash, decision_record(row))
-        tracker.chain_seq, tracker.chain_hash = row.seq, row.hash
-        self.session.add(row)
+    def append_many(
+        self, request_id: str, records: Sequence[DecisionRecord], at: dt.datetime
+    ) -> list[translate.StoredDecision]:
+        if not records:
+            return []
         self.session.flush()
-        return translate.decision_from_row(row)
+        # One statement each for the shared parts, the decisions and the reservations; the
+        # chain heads move on the tracker rows this transaction has locked.
+        parts = {
+            part.digest: {"digest": part.digest, "body": part.text, "created_at": at}
+            for record in records
+            for part in record.parts
+        }
+        if parts:
+            self.session.connection().execute(
+                _insert(self.session, InputPartRow.__table__).on_conflict_do_nothing(
+                    index_elements=["digest"]
+                ),
+                list(parts.values()),
+            )
+        heads = dict(_read_heads(self.session, {r.decision.account_id for r in records}))
+        rows: list[dict[str, Any]] = []
+        reservations: list[dict[str, Any]] = []
+        stored: list[translate.StoredDecision] = []
+        moved: dict[str, tuple[int, str]] = {}
+        for record in records:
+            decision = record.decision
+            seq, prev_hash = heads[decision.account_id]
+            values: dict[str, Any] = {
+                "id": _new_id(),
+                "request_id": request_id,
+                "account_id": decision.account_id,
+                "seq": seq + 1,
+                "status": decision.status,
+                "symbol": decision.symbol,
+                "side": decision.side,
+                "strategy": record.strategy,
+                "lots": decision.lots,
+                "risk_amount": decision.risk_amount,
+                "codes": "," + ",".join(decision.reject_codes) + ",",
+                "binding": decision.binding,
+                "decision": record.decision_json,
+                "inputs": inputs_text(record.own_json, {p.name: p.digest for p in record.parts}),
+                "input_hash": decision.input_hash,
+                "record_format": CURRENT_FORMAT,
+                "created_at": at,
+                "prev_hash": prev_hash,
+            }
+            values["hash"] = decision_hash(prev_hash, values)
+            heads[decision.account_id] = moved[decision.account_id] = (
+                values["seq"],
+                values["hash"],
+            )
+            rows.append(values)
+            if decision.approved and record.reserve_until is not None:
+                reservations.append(
+                    {
+                        "decision_id": values["id"],
+                        "account_id": decision.account_id,
+                        "symbol": decision.symbol,
+                        "side": decision.side,
+                        "lots": decision.lots,
+                        "amount": decision.risk_amount,
+                        "expires_at": record.reserve_until,
+                        "status": "live",
+                        "created_at": at,
+                        "closed_at": None,
+                    }
+                )
+            stored.append(
+                translate.StoredDecision(
+                    id=values["id"],
+                    request_id=request_id,
+                    account_id=decision.account_id,
+                    seq=values["seq"],
+                    decision=decision,
+                    created_at=at,
+                    hash=values["hash"],
+                )
+            )
+        # Core statements, executed many: the ORM's per-object bookkeeping buys nothing here.
+        connection = self.session.connection()
+        connection.execute(DecisionRow.__table__.insert(), rows)
+        if reservations:
+            connection.execute(ReservationRow.__table__.insert(), reservations)
+        _move_heads(self.session, moved)
+        return stored
 
     def get(self, decision_id: str) -> translate.StoredDecision | None:
         row = self.session.get(DecisionRow, decision_id)
@@ -470,24 +677,22 @@ class EventRepository:
         reason: str,
         at: dt.datetime,
     ) -> translate.StoredEvent:
-        tracker = self.session.get(TrackerRow, account_id)
-        if tracker is None:
-            raise LookupError(f"account {account_id!r} has no tracker")
+        seq, prev_hash = _read_heads(self.session, {account_id})[account_id]
         row = EventRow(
             id=_new_id(),
             account_id=account_id,
-            seq=tracker.chain_seq + 1,
+            seq=seq + 1,
             kind=kind,
             detail=detail,
             actor=actor,
             reason=reason,
             at=at,
-            prev_hash=tracker.chain_hash or GENESIS,
+            prev_hash=prev_hash,
         )
         row.hash = record_hash(row.prev_hash, event_record(row))
-        tracker.chain_seq, tracker.chain_hash = row.seq, row.hash
         self.session.add(row)
         self.session.flush()
+        _move_heads(self.session, {account_id: (row.seq, row.hash)})
         return translate.event_from_row(row)
 
     def query(
@@ -540,12 +745,23 @@ class AuditRepository:
         )
         events = self.session.scalars(sa.select(EventRow).where(EventRow.account_id == account_id))
         records = sorted(
-            [(row.seq, f"decision {row.id}", row, decision_record(row)) for row in decisions]
-            + [(row.seq, f"event {row.id}", row, event_record(row)) for row in events],
+            [
+                (
+                    row.seq,
+                    f"decision {row.id}",
+                    row,
+                    decision_hash(row.prev_hash, decision_values(row)),
+                )
+                for row in decisions
+            ]
+            + [
+                (row.seq, f"event {row.id}", row, record_hash(row.prev_hash, event_record(row)))
+                for row in events
+            ],
             key=lambda item: item[0],
         )
         previous = GENESIS
-        for expected, (seq, name, row, record) in enumerate(records, start=1):
+        for expected, (seq, name, row, computed) in enumerate(records, start=1):
             if seq != expected:
                 return ChainBreak(
                     account_id, seq, name, f"sequence jumps from {expected - 1} to {seq}"
@@ -554,7 +770,7 @@ class AuditRepository:
                 return ChainBreak(
                     account_id, seq, name, "its previous-hash does not match the record before it"
                 )
-            if record_hash(row.prev_hash, record) != row.hash:
+            if computed != row.hash:
                 return ChainBreak(
                     account_id,
                     seq,
@@ -576,13 +792,30 @@ class AuditRepository:
             )
         return None
 
-    def decisions_of(self, account_id: str) -> list[translate.StoredDecision]:
+    def decisions_of(self, account_id: str) -> list[translate.Replayable]:
         query = (
             sa.select(DecisionRow)
             .where(DecisionRow.account_id == account_id)
             .order_by(DecisionRow.seq)
         )
-        return [translate.decision_from_row(row) for row in self.session.scalars(query)]
+        rows = list(self.session.scalars(query))
+        texts = self._parts(
+            {
+                digest
+                for row in rows
+                if row.record_format > 1
+                for digest in split_inputs(row.inputs)[1].values()
+            }
+        )
+        return [translate.replayable_from_row(row, texts) for row in rows]
+
+    def _parts(self, digests: set[str]) -> dict[str, str]:
+        if not digests:
+            return {}
+        query = sa.select(InputPartRow.digest, InputPartRow.body).where(
+            InputPartRow.digest.in_(sorted(digests))
+        )
+        return {row.digest: row.body for row in self.session.execute(query)}
 
 
 class MarketRepository:
@@ -667,28 +900,29 @@ class MarketRepository:
         self.session.add(translate.snapshot_to_row(snapshot))
         self.session.flush()
 
-    def _latest_snapshots(self, where: Any) -> dict[str, VolatilitySnapshot]:
-        rank = (
-            sa.func.row_number()
-            .over(
-                partition_by=SnapshotRow.symbol,
-                order_by=(SnapshotRow.computed_at.desc(), SnapshotRow.id.desc()),
-            )
-            .label("rank")
-        )
-        inner = sa.select(SnapshotRow, rank).where(where).subquery()
-        latest = sa.orm.aliased(SnapshotRow, inner)
-        rows = self.session.scalars(sa.select(latest).where(inner.c.rank == 1))
-        return {row.symbol: translate.snapshot_from_row(row) for row in rows}
+    def _latest(self, statement: Any, **params: Any) -> dict[str, VolatilitySnapshot]:
+        return {
+            row.symbol: translate.snapshot_from_row(row)
+            for row in self.session.execute(statement, params)
+        }
 
     def snapshots(self, symbols: Sequence[str]) -> dict[str, VolatilitySnapshot]:
         if not symbols:
             return {}
-        return self._latest_snapshots(SnapshotRow.symbol.in_(set(symbols)))
+        return self._latest(_LATEST_SNAPSHOTS, symbols=sorted(set(symbols)))
 
     def currency_pairs(self) -> dict[str, VolatilitySnapshot]:
-        latest = self._latest_snapshots(sa.func.length(SnapshotRow.symbol) == 6)
-        return {s: v for s, v in latest.items() if s[:3] in CURRENCIES and s[3:] in CURRENCIES}
+        return {s: v for s, v in self._latest(_LATEST_PAIRS).items() if _is_pair(s)}
+
+    def snapshots_and_pairs(
+        self, symbols: Sequence[str]
+    ) -> tuple[dict[str, VolatilitySnapshot], dict[str, VolatilitySnapshot]]:
+        latest = self._latest(_LATEST_SNAPSHOTS_AND_PAIRS, symbols=sorted(set(symbols)))
+        wanted = set(symbols)
+        return (
+            {s: v for s, v in latest.items() if s in wanted},
+            {s: v for s, v in latest.items() if _is_pair(s)},
+        )
 
     def save_correlation(
         self, universe: str, correlation: Correlation, as_of: dt.datetime, at: dt.datetime
@@ -713,6 +947,20 @@ class MarketRepository:
         )
         self.session.flush()
         return version
+
+    def correlation_head(self, universe: str) -> tuple[int, dt.datetime] | None:
+        row = self.session.execute(_CORRELATION_HEAD, {"universe": universe}).first()
+        return (row.version, row.computed_at) if row else None
+
+    def correlation(self, universe: str, version: int) -> Correlation:
+        row = self.session.scalar(
+            sa.select(CorrelationRow).where(
+                CorrelationRow.universe == universe, CorrelationRow.version == version
+            )
+        )
+        if row is None:
+            raise LookupError(f"no correlation matrix {universe!r} version {version}")
+        return translate.correlation_from_row(row)
 
     def latest_correlation(self, universe: str) -> tuple[int, Correlation, dt.datetime] | None:
         row = self.session.scalar(
@@ -739,8 +987,7 @@ class InstrumentRepository:
         self.session.flush()
 
     def all(self) -> list[Instrument]:
-        rows = self.session.scalars(sa.select(InstrumentRow).order_by(InstrumentRow.symbol))
-        return [translate.instrument_from_json(row.spec) for row in rows]
+        return [translate.instrument_from_json(spec) for spec in self.session.scalars(_INSTRUMENTS)]
 
 
 @dataclass(frozen=True)
@@ -821,11 +1068,9 @@ class ProfileLayerRepository:
         if not keys:
             return {}
         wanted = set(keys)
-        scopes = {scope for scope, _ in wanted}
-        rows = self.session.scalars(
-            sa.select(ProfileLayerRow).where(
-                ProfileLayerRow.scope.in_(scopes), ProfileLayerRow.key.in_({k for _, k in wanted})
-            )
+        rows = self.session.execute(
+            _LAYERS_OF,
+            {"scopes": sorted({s for s, _ in wanted}), "keys": sorted({k for _, k in wanted})},
         )
         return {(r.scope, r.key): dict(r.layer) for r in rows if (r.scope, r.key) in wanted}
 

@@ -2,7 +2,7 @@
 
 Append-only tables (``sizing_decisions``, ``rule_events``) carry each account's hash chain:
 ``seq`` numbers every record of one account across both tables, and ``hash`` is
-``H(prev_hash, canonical record)`` (see :mod:`storage.audit_chain`). The chain head lives on
+``H(prev_hash, record)`` (see :mod:`storage.audit_chain`). The chain head lives on
 the account's tracker row, which is the row locked while an account is written.
 """
 
@@ -237,12 +237,28 @@ class DecisionRow(Base):
     risk_amount: Mapped[Decimal]
     codes: Mapped[str] = mapped_column(sa.String(512))  # ",code,code," for portable filtering
     binding: Mapped[str | None] = mapped_column(sa.String(64))
-    decision: Mapped[dict[str, Any]]
-    inputs: Mapped[dict[str, Any]]
+    # JSON kept as the exact text that was hashed (format 2); format 1 kept parsed JSON.
+    decision: Mapped[str] = mapped_column(sa.Text)
+    inputs: Mapped[str] = mapped_column(sa.Text)
     input_hash: Mapped[str] = mapped_column(sa.String(64))
+    record_format: Mapped[int] = mapped_column(sa.SmallInteger)
     created_at: Mapped[dt.datetime]
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class InputPartRow(Base):
+    """A part of decision inputs shared by many decisions (a profile, a rule set, a request…).
+
+    Stored once under the SHA-256 of its JSON text; decisions refer to it by that digest,
+    and the audit checks the text still hashes to it.
+    """
+
+    __tablename__ = "input_parts"
+
+    digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime]
 
 
 class ReservationRow(Base):

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import json
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -16,6 +20,7 @@ from accounts.model import (
     DayStart,
     HaltKind,
     Position,
+    Side,
     Trade,
     TradingState,
     TradingStatus,
@@ -26,6 +31,7 @@ from accounts.tracker import Tracker
 from aria.sizing.decision import Decision
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
+from storage.audit_chain import split_inputs
 from storage.rows import (
     AccountRow,
     CorrelationRow,
@@ -85,6 +91,38 @@ def account_from_row(row: AccountRow) -> Account:
             since=row.halt_since,
             until=row.halt_until,
         ),
+    )
+
+
+@dataclass(frozen=True)
+class Sibling:
+    """Another account of an owner as cross-account rules see it (``ports.Sibling``)."""
+
+    id: str
+    owner: str
+    firm: str
+    plan: str
+    phase: str
+    rulebook_version: str | None
+    initial_balance: Decimal
+    currency: str
+    strategy: str | None
+    exposures: tuple[tuple[str, Side], ...]
+
+
+def sibling_from_row(row: Any) -> Sibling:
+    """A sibling account from its account columns and its tracker's positions."""
+    return Sibling(
+        id=row.id,
+        owner=row.owner,
+        firm=row.firm,
+        plan=row.plan,
+        phase=row.phase,
+        rulebook_version=row.rulebook_version or None,
+        initial_balance=row.initial_balance,
+        currency=row.currency,
+        strategy=row.strategy,
+        exposures=tuple((p["symbol"], Side(p["side"])) for p in row.positions or ()),
     )
 
 
@@ -166,23 +204,62 @@ class StoredDecision:
     account_id: str
     seq: int
     decision: Decision
-    inputs: dict[str, Any]
     created_at: dt.datetime
     hash: str
 
 
 def decision_from_row(row: DecisionRow) -> StoredDecision:
     """The stored decision of a row."""
+    decision = (
+        Decision.model_validate(json.loads(row.decision))
+        if row.record_format == 1
+        else Decision.model_validate_json(row.decision)
+    )
     return StoredDecision(
         id=row.id,
         request_id=row.request_id,
         account_id=row.account_id,
         seq=row.seq,
-        decision=Decision.model_validate(row.decision),
-        inputs=row.inputs,
+        decision=decision,
         created_at=row.created_at,
         hash=row.hash,
     )
+
+
+@dataclass(frozen=True)
+class Replayable:
+    """A stored decision with its inputs put back together (``aria.service.ports.Replayable``).
+
+    ``inputs`` is ``None`` when they cannot be: ``problem`` then says why.
+    """
+
+    stored: StoredDecision
+    inputs: dict[str, Any] | None
+    record_format: int
+    problem: str | None = None
+
+
+def replayable_from_row(row: DecisionRow, parts: dict[str, str]) -> Replayable:
+    """A decision row with its inputs rebuilt from its own text and the shared parts."""
+    stored = decision_from_row(row)
+    if row.record_format == 1:
+        return Replayable(stored, json.loads(row.inputs), 1)
+    own, digests = split_inputs(row.inputs)
+    for name, digest in digests.items():
+        body = parts.get(digest)
+        if body is None:
+            return Replayable(
+                stored, None, row.record_format, f"its input part {name!r} is missing"
+            )
+        if hashlib.sha256(body.encode()).hexdigest() != digest:
+            return Replayable(
+                stored,
+                None,
+                row.record_format,
+                f"its input part {name!r} was altered after it was written",
+            )
+        own[name] = json.loads(body)
+    return Replayable(stored, own, row.record_format)
 
 
 @dataclass(frozen=True)
@@ -268,5 +345,12 @@ def correlation_from_row(row: CorrelationRow) -> Correlation:
 
 
 def instrument_from_json(spec: dict[str, Any]) -> Instrument:
-    """An instrument from its stored spec."""
-    return Instrument.model_validate(spec)
+    """An instrument from its stored spec (the same object while the spec is unchanged)."""
+    return _instrument(json.dumps(spec, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=4096)
+def _instrument(text: str) -> Instrument:
+    # Instruments are immutable, so one object per spec serves every request; sizing then
+    # serialises a spec once, not once per decision.
+    return Instrument.model_validate_json(text)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from storage import repositories as repos
 from storage.errors import Unavailable
@@ -31,9 +33,17 @@ class SqlUnitOfWork:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         self._session: Session | None = None
+        self._writer: threading.RLock | None = None
 
     def __enter__(self) -> Self:
-        session = self._session = self._sessions()
+        self._writer = _writer_lock(self._sessions)
+        if self._writer is not None:
+            self._writer.acquire()
+        try:
+            session = self._session = self._sessions()
+        except BaseException:
+            self._release()
+            raise
         self.accounts = repos.AccountRepository(session)
         self.trackers = repos.TrackerRepository(session)
         self.states = repos.StateRepository(session)
@@ -57,6 +67,7 @@ class SqlUnitOfWork:
     ) -> None:
         session, self._session = self._session, None
         if session is None:
+            self._release()
             return
         try:
             session.rollback()
@@ -64,10 +75,16 @@ class SqlUnitOfWork:
             pass
         finally:
             session.close()
+            self._release()
         if exc is not None and _unavailable(exc):
             raise Unavailable(
                 f"the database is unavailable: {_reason(exc)}; nothing was written"
             ) from exc
+
+    def _release(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.release()
 
     def commit(self) -> None:
         """Commit the transaction."""
@@ -96,4 +113,34 @@ def _reason(exc: BaseException) -> str:
 
 def unit_of_work_factory(engine: Engine) -> sessionmaker[Session]:
     """The session factory units of work are made from."""
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    event.listen(sessions, "after_transaction_end", _forget_transaction_state)
+    return sessions
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer_lock(sessions: sessionmaker[Session]) -> threading.RLock | None:
+    """The lock that queues this process's units of work on a SQLite database.
+
+    SQLite lets one writer in at a time and makes the others retry with growing sleeps,
+    which under load turns into seconds of tail latency; waiting in line on a lock is fair
+    and wakes at once. Other processes still meet SQLite's busy timeout. PostgreSQL locks
+    rows instead, so it needs none.
+    """
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, Engine) or engine.dialect.name != "sqlite":
+        return None
+    with _WRITERS_LOCK:
+        lock = _WRITERS.get(engine)
+        if lock is None:
+            lock = _WRITERS[engine] = threading.RLock()
+    return lock
+
+
+def _forget_transaction_state(session: Session, transaction: SessionTransaction) -> None:
+    # What a transaction learnt under its locks (the chain heads) is stale once it ends,
+    # committed or rolled back — a savepoint included.
+    session.info.pop(repos.CHAIN_HEADS, None)

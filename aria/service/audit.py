@@ -17,9 +17,9 @@ from pydantic import ValidationError
 
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
-from aria.service.ports import StoredDecision, StoredEvent
+from aria.service.ports import Replayable, StoredDecision, StoredEvent
 from aria.sizing.errors import SizingError
-from aria.sizing.inputs import DecisionInputs
+from aria.sizing.inputs import DecisionInputs, input_hash, legacy_input_hash
 from aria.sizing.pipeline import decide
 
 MAX_PAGE = 1000
@@ -99,19 +99,24 @@ class VerifyReport:
     problem: str | None = None
 
 
-def replay(stored: StoredDecision) -> str | None:
+def replay(record: Replayable) -> str | None:
     """Why a stored decision does not replay to itself, or ``None`` when it does."""
+    if record.inputs is None:
+        return record.problem or "its inputs cannot be put back together"
+    stored = record.stored
     try:
-        inputs = DecisionInputs.model_validate(stored.inputs)
+        inputs = DecisionInputs.model_validate(record.inputs)
     except ValidationError as exc:
         return f"its stored inputs no longer validate: {exc.errors()[0]['msg']}"
-    if inputs.input_hash() != stored.decision.input_hash:
+    fingerprint = legacy_input_hash if record.record_format == 1 else input_hash
+    if fingerprint(inputs) != stored.decision.input_hash:
         return "its stored inputs do not hash to the input hash it was answered with"
     try:
         again = decide(inputs)
     except SizingError as exc:
         return f"replaying it fails: {exc}"
-    answered, replayed = stored.decision.model_dump(mode="json"), again.model_dump(mode="json")
+    answered = stored.decision.model_dump(mode="json", exclude={"input_hash"})
+    replayed = again.model_dump(mode="json", exclude={"input_hash"})
     for key in answered:
         if answered[key] != replayed.get(key):
             return (
@@ -133,9 +138,10 @@ def verify(ctx: Context, account_id: str | None = None) -> VerifyReport:
                     f"account {account}: record {broken.seq} ({broken.record}): {broken.problem}"
                 )
                 return VerifyReport(len(accounts), replayed, False, problem)
-            for stored in uow.audit.decisions_of(account):
-                why = replay(stored)
+            for record in uow.audit.decisions_of(account):
+                why = replay(record)
                 if why is not None:
+                    stored = record.stored
                     return VerifyReport(
                         len(accounts),
                         replayed,

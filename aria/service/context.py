@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,6 +15,7 @@ from aria.service.errors import InvalidInput
 from aria.service.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from aria.sizing.errors import ProfileError, UnknownPreset
 from aria.sizing.instruments import Instrument, InstrumentCatalog
+from aria.sizing.market import Correlation
 from aria.sizing.profiles import Profile, resolve_profile
 from firms.catalog import Catalog
 from firms.errors import FirmsError
@@ -54,6 +57,9 @@ class Context:
     def __post_init__(self) -> None:
         self._rules = lru_cache(maxsize=4096)(self._rule_set)
         self._profiles = lru_cache(maxsize=4096)(self._profile)
+        self._correlation: tuple[tuple[str, int, dt.datetime], Correlation] | None = None
+        self._catalog: tuple[tuple[Instrument, ...], InstrumentCatalog] | None = None
+        self._lock = threading.Lock()
 
     def unit(self) -> UnitOfWork:
         """A fresh unit of work."""
@@ -84,12 +90,30 @@ class Context:
             raise InvalidInput(str(exc)) from None
 
     def instrument_catalog(self, stored: list[Instrument]) -> InstrumentCatalog:
-        """The file catalog overlaid with instruments stored at run time."""
+        """The file catalog overlaid with instruments stored at run time (kept while unchanged)."""
         if not stored:
             return self.instruments
+        cached = self._catalog
+        if cached is not None and cached[0] == tuple(stored):
+            return cached[1]
         merged: dict[str, Instrument] = dict(self.instruments.instruments)
         merged.update({i.symbol: i for i in stored})
-        return InstrumentCatalog(instruments=merged)
+        catalog = InstrumentCatalog(instruments=merged)
+        with self._lock:
+            self._catalog = (tuple(stored), catalog)
+        return catalog
+
+    def correlation(
+        self, key: tuple[str, int, dt.datetime], load: Callable[[], Correlation]
+    ) -> Correlation:
+        """A correlation matrix by (universe, version, computed at), loaded once per key."""
+        cached = self._correlation
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        matrix = load()
+        with self._lock:
+            self._correlation = (key, matrix)
+        return matrix
 
 
 def layer_key(layer: dict[str, Any]) -> str:

@@ -8,16 +8,17 @@ Repositories never commit; the unit of work does, once, when the use case says s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from decimal import Decimal
 from typing import Any, Protocol, Self
 
-from accounts.model import Account, AccountState, Trade, TradingState
+from accounts.model import Account, AccountState, Side, Trade, TradingState
 from accounts.tracker import Tracker
 from aria.sizing.decision import Decision
 from aria.sizing.inputs import Reservation
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
+from aria.sizing.record import DecisionRecord
 
 
 class Clock(Protocol):
@@ -29,16 +30,24 @@ class Clock(Protocol):
 
 
 class StoredDecision(Protocol):
-    """A decision as stored: with its id, chain position and replayable inputs."""
+    """A decision as stored: with its id and chain position."""
 
     id: str
     request_id: str
     account_id: str
     seq: int
     decision: Decision
-    inputs: dict[str, Any]
     created_at: dt.datetime
     hash: str
+
+
+class Replayable(Protocol):
+    """A stored decision with its inputs as stored; ``inputs`` is ``None`` with a ``problem``."""
+
+    stored: StoredDecision
+    inputs: dict[str, Any] | None
+    record_format: int  # 1: hashed before shared input parts were stored apart
+    problem: str | None
 
 
 class StoredEvent(Protocol):
@@ -73,6 +82,21 @@ class JobStatus(Protocol):
     status: str
 
 
+class Sibling(Protocol):
+    """Another account of an owner, as the cross-account rules see it."""
+
+    id: str
+    owner: str
+    firm: str
+    plan: str
+    phase: str
+    rulebook_version: str | None
+    initial_balance: Decimal
+    currency: str
+    strategy: str | None
+    exposures: tuple[tuple[str, Side], ...]  # (symbol, side) of each open position
+
+
 class AccountRepository(Protocol):
     """Accounts."""
 
@@ -96,6 +120,14 @@ class AccountRepository(Protocol):
 
     def of_owners(self, owners: Sequence[str]) -> list[Account]:
         """Every account of these owners, ordered by id."""
+        ...
+
+    def family(self, owners: Sequence[str], exclude: Set[str]) -> list[Sibling]:
+        """The other accounts of these owners (not ``exclude``), unlocked, ordered by id."""
+        ...
+
+    def lock(self, account_ids: Sequence[str]) -> dict[str, tuple[Account, Tracker]]:
+        """Lock accounts (their trackers, in id order) and return each with its tracker."""
         ...
 
     def save(self, account: Account, at: dt.datetime) -> None:
@@ -155,20 +187,6 @@ class TradeRepository(Protocol):
 class ReservationRepository(Protocol):
     """Risk held for approved decisions."""
 
-    def add(
-        self,
-        decision_id: str,
-        account_id: str,
-        symbol: str,
-        side: str,
-        lots: Decimal,
-        amount: Decimal,
-        expires_at: dt.datetime,
-        at: dt.datetime,
-    ) -> None:
-        """Hold ``amount`` of risk for a decision until ``expires_at``."""
-        ...
-
     def live(self, account_ids: Sequence[str], now: dt.datetime) -> dict[str, list[Reservation]]:
         """Live reservations per account."""
         ...
@@ -203,15 +221,11 @@ class DecisionRepository(Protocol):
         """The decisions of a request, in account order."""
         ...
 
-    def append(
-        self,
-        request_id: str,
-        decision: Decision,
-        inputs: dict[str, Any],
-        strategy: str | None,
-        at: dt.datetime,
-    ) -> StoredDecision:
-        """Store a decision and chain it to its account's audit trail (the account is locked)."""
+    def append_many(
+        self, request_id: str, records: Sequence[DecisionRecord], at: dt.datetime
+    ) -> list[StoredDecision]:
+        """Store decisions, their shared input parts and reservations, and chain each decision
+        to its account's audit trail (the accounts are locked)."""
         ...
 
     def get(self, decision_id: str) -> StoredDecision | None:
@@ -258,8 +272,8 @@ class AuditRepository(Protocol):
         """The first broken link of an account's chain, or ``None``."""
         ...
 
-    def decisions_of(self, account_id: str) -> list[StoredDecision]:
-        """Every decision of an account, in chain order."""
+    def decisions_of(self, account_id: str) -> list[Replayable]:
+        """Every decision of an account with its inputs put back together, in chain order."""
         ...
 
 
@@ -297,10 +311,24 @@ class MarketRepository(Protocol):
         """The latest snapshot of every six-letter currency pair (for conversion rates)."""
         ...
 
+    def snapshots_and_pairs(
+        self, symbols: Sequence[str]
+    ) -> tuple[dict[str, VolatilitySnapshot], dict[str, VolatilitySnapshot]]:
+        """:meth:`snapshots` and :meth:`currency_pairs` in one query."""
+        ...
+
     def save_correlation(
         self, universe: str, correlation: Correlation, as_of: dt.datetime, at: dt.datetime
     ) -> int:
         """Store a new version of a universe's matrix; returns the version."""
+        ...
+
+    def correlation_head(self, universe: str) -> tuple[int, dt.datetime] | None:
+        """The newest version of a universe's matrix and when it was computed (or ``None``)."""
+        ...
+
+    def correlation(self, universe: str, version: int) -> Correlation:
+        """One version of a universe's matrix."""
         ...
 
     def latest_correlation(self, universe: str) -> tuple[int, Correlation, dt.datetime] | None:

@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import ValidationError
 
-from accounts.model import Account, AccountState
+from accounts.model import Account, AccountState, Side
 from accounts.tracker import Tracker
 from aria.service.accounts import rules_of
 from aria.service.commands import SizeRequest
 from aria.service.context import Context
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.service.layers import prefetch, profile_for
-from aria.service.ports import StoredDecision, UnitOfWork
+from aria.service.ports import Sibling, StoredDecision, UnitOfWork
 from aria.service.tracking import bring_current
 from aria.sizing.decision import Decision
 from aria.sizing.errors import InvalidRequest, UnknownInstrument
@@ -41,6 +42,7 @@ from aria.sizing.instruments import Instrument, InstrumentCatalog
 from aria.sizing.market import Correlation, VolatilitySnapshot
 from aria.sizing.pipeline import decide
 from aria.sizing.profiles import Profile
+from aria.sizing.record import DecisionRecord, record_of
 
 _NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -88,13 +90,7 @@ def _replay(uow: UnitOfWork, command: SizeRequest, digest: str) -> SizingResult 
 
 def _select(uow: UnitOfWork, command: SizeRequest) -> list[str]:
     if isinstance(command.accounts, tuple):
-        found = uow.accounts.get_many(command.accounts)
-        missing = sorted(set(command.accounts) - set(found))
-        if missing:
-            raise NotFound(
-                f"unknown account{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
-            )
-        return sorted(found)
+        return sorted(set(command.accounts))  # existence is checked when they are locked
     selector = command.accounts
     chosen = uow.accounts.select(
         owner=selector.owner, firm=selector.firm, strategy=selector.strategy
@@ -131,31 +127,19 @@ def size(ctx: Context, command: SizeRequest, allowed_owner: str | None = None) -
     trade = trade_request(command)
     digest = request_digest(command)
     with ctx.unit() as uow:
-        replay = _replay(uow, command, digest)
-        if replay is not None:
-            return replay
-        ids = _select(uow, command)
-        if allowed_owner is not None:
-            strangers = sorted(
-                a.id for a in uow.accounts.get_many(ids).values() if a.owner != allowed_owner
-            )
-            if strangers:
-                raise Forbidden(
-                    f"this key may only size accounts of {allowed_owner!r},"
-                    f" not {', '.join(strangers)}"
-                )
-        if uow.decisions.claim_request(
+        # Claim first: on the happy path that is the only idempotency query. A claim that
+        # loses has waited for the winner's commit (PostgreSQL) or ran after it (SQLite).
+        if not uow.decisions.claim_request(
             command.request_id, digest, command.model_dump(mode="json"), now
         ):
-            decisions = _decide_all(ctx, uow, command, trade, ids, now)
-            uow.commit()
-            return SizingResult(command.request_id, decisions, False)
-    # A concurrent request with the same id claimed it first; it has committed by now.
-    with ctx.unit() as uow:
-        replay = _replay(uow, command, digest)
-    if replay is None:
-        raise Conflict(f"request id {command.request_id!r} is being processed; retry it")
-    return replay
+            replay = _replay(uow, command, digest)
+            if replay is None:
+                raise Conflict(f"request id {command.request_id!r} is being processed; retry it")
+            return replay
+        ids = _select(uow, command)
+        decisions = _decide_all(ctx, uow, command, trade, ids, now, allowed_owner)
+        uow.commit()
+        return SizingResult(command.request_id, decisions, False)
 
 
 @dataclass(frozen=True)
@@ -203,6 +187,39 @@ def _instrument(catalog: InstrumentCatalog, symbol: str) -> Instrument:
         raise InvalidInput(str(exc)) from None
 
 
+def _load_market(ctx: Context, uow: UnitOfWork, symbols: set[str]) -> _Market:
+    universe = ctx.options.correlation_universe
+    head = uow.market.correlation_head(universe)
+    correlation = (
+        ctx.correlation((universe, *head), lambda: uow.market.correlation(universe, head[0]))
+        if head is not None
+        else None
+    )
+    snapshots, pairs = uow.market.snapshots_and_pairs(sorted(symbols))
+    return _Market(
+        snapshots=snapshots,
+        correlation=correlation,
+        rates={symbol: snap.last_close for symbol, snap in pairs.items()},
+    )
+
+
+class _Shared:
+    """Inputs parts a fan-out shares, built once per distinct value so they hash once."""
+
+    def __init__(self, market: _Market, symbol: str, now: dt.datetime) -> None:
+        self.market, self.symbol, self.now = market, symbol, now
+        self._snapshots: dict[tuple[frozenset[str], int], MarketSnapshot] = {}
+
+    def market_for(self, held: set[str], profile: Profile) -> MarketSnapshot:
+        key = (frozenset(held), profile.data.max_market_age_seconds)
+        found = self._snapshots.get(key)
+        if found is None:
+            found = self._snapshots[key] = _market_for(
+                self.market, self.symbol, held, profile, self.now
+            )
+        return found
+
+
 def _decide_all(
     ctx: Context,
     uow: UnitOfWork,
@@ -210,26 +227,41 @@ def _decide_all(
     trade: TradeRequest,
     ids: list[str],
     now: dt.datetime,
+    allowed_owner: str | None,
 ) -> list[SizedDecision]:
-    trackers = uow.trackers.lock(ids)
-    accounts = uow.accounts.get_many(ids)
-    family = uow.accounts.of_owners(sorted({a.owner for a in accounts.values()}))
-    outside = [a.id for a in family if a.id not in accounts]
-    outside_trackers = uow.trackers.get_many(outside)
-    trades = uow.trades.recent(ids, ctx.options.trade_history)
+    locked = uow.accounts.lock(ids)
+    missing = [account_id for account_id in ids if account_id not in locked]
+    if missing:
+        raise NotFound(f"unknown account{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+    accounts = {account_id: pair[0] for account_id, pair in locked.items()}
+    trackers = {account_id: pair[1] for account_id, pair in locked.items()}
+    if allowed_owner is not None:
+        strangers = sorted(a.id for a in accounts.values() if a.owner != allowed_owner)
+        if strangers:
+            raise Forbidden(
+                f"this key may only size accounts of {allowed_owner!r}, not {', '.join(strangers)}"
+            )
+    outside = uow.accounts.family(sorted({a.owner for a in accounts.values()}), set(ids))
+    layers = prefetch(uow, accounts.values(), command.strategy)
+    profiles = {
+        account_id: profile_for(ctx, account, command.strategy, layers)
+        for account_id, account in accounts.items()
+    }
+    readers = [account_id for account_id in ids if profiles[account_id].reads_trades]
+    trades = uow.trades.recent(readers, ctx.options.trade_history) if readers else {}
     reservations = uow.reservations.live(ids, now)
     catalog = ctx.instrument_catalog(uow.instruments.all())
     instrument = _instrument(catalog, command.symbol)
     held = {p.symbol for t in trackers.values() if t.state for p in t.state.positions}
-    latest = uow.market.latest_correlation(ctx.options.correlation_universe)
-    market = _Market(
-        snapshots=uow.market.snapshots(sorted(held | {command.symbol})),
-        correlation=latest[1] if latest else None,
-        rates={symbol: snap.last_close for symbol, snap in uow.market.currency_pairs().items()},
-    )
-    layers = prefetch(uow, accounts.values(), command.strategy)
+    shared = _Shared(_load_market(ctx, uow, held | {command.symbol}), command.symbol, now)
     order = {account_id: index for index, account_id in enumerate(ids)}
-    answered: list[SizedDecision] = []
+    family = _family(ctx, [*map(_sibling, accounts.values(), trackers.values()), *outside], order)
+    reserve_until = (
+        None
+        if command.reduce_only
+        else now + dt.timedelta(seconds=ctx.options.reservation_ttl_seconds)
+    )
+    records: list[DecisionRecord] = []
     for account_id in ids:
         current = bring_current(
             uow,
@@ -238,111 +270,103 @@ def _decide_all(
             rules_of(ctx, accounts[account_id]),
             now,
         )
-        accounts[account_id], trackers[account_id] = current.account, current.tracker
-        inputs = _inputs(
-            ctx,
-            command,
-            trade,
-            accounts[account_id],
-            trackers[account_id],
-            trades[account_id],
-            reservations[account_id],
-            instrument,
-            catalog,
-            market,
-            layers,
-            family,
-            {**trackers, **outside_trackers},
-            order,
-            now,
+        account, tracker = current.account, current.tracker
+        state = tracker.state or AccountState(
+            balance=account.initial_balance, equity=account.initial_balance, as_of=_NEVER
+        )
+        symbols = {p.symbol for p in state.positions}
+        profile = profiles[account_id]
+        inputs = DecisionInputs(
+            now=now,
+            profile=profile,
+            rules=rules_of(ctx, account),
+            account=account,
+            state=state,
+            peaks=tracker.peaks,
+            day=tracker.day,
+            trades=tuple(trades.get(account_id, ())),
+            reservations=tuple(reservations[account_id]),
+            instrument=instrument,
+            instruments={s: catalog.get(s) for s in symbols if s in catalog},
+            market=shared.market_for(symbols, profile),
+            request=trade,
+            others=tuple(
+                other for other_id, other in family.get(account.owner, ()) if other_id != account_id
+            ),
+            signal_order=order[account_id],
         )
         try:
             decision = decide(inputs)
         except InvalidRequest as exc:
             raise InvalidInput(f"account {account_id}: {exc}") from None
-        strategy = command.strategy or accounts[account_id].strategy
-        stored = uow.decisions.append(
-            command.request_id, decision, inputs.model_dump(mode="json"), strategy, now
+        records.append(
+            record_of(decision, inputs, command.strategy or account.strategy, reserve_until)
         )
-        if decision.approved and not command.reduce_only:
-            uow.reservations.add(
-                stored.id,
-                account_id,
-                decision.symbol,
-                decision.side,
-                decision.lots,
-                decision.risk_amount,
-                now + dt.timedelta(seconds=ctx.options.reservation_ttl_seconds),
-                now,
-            )
-        answered.append(SizedDecision(stored.id, decision, stored.created_at))
-    return answered
+    stored = uow.decisions.append_many(command.request_id, records, now)
+    return [SizedDecision(s.id, s.decision, s.created_at) for s in stored]
 
 
-def _inputs(
-    ctx: Context,
-    command: SizeRequest,
-    trade: TradeRequest,
-    account: Account,
-    tracker: Tracker,
-    trades: list,  # type: ignore[type-arg]
-    reservations: list,  # type: ignore[type-arg]
-    instrument: Instrument,
-    catalog: InstrumentCatalog,
-    market: _Market,
-    layers: dict,  # type: ignore[type-arg]
-    family: list[Account],
-    trackers: dict[str, Tracker],
-    order: dict[str, int],
-    now: dt.datetime,
-) -> DecisionInputs:
-    rules = rules_of(ctx, account)
-    profile = profile_for(ctx, account, command.strategy, layers)
-    state = tracker.state or AccountState(
-        balance=account.initial_balance, equity=account.initial_balance, as_of=_NEVER
+def _sibling(account: Account, tracker: Tracker) -> _Sibling:
+    positions = tracker.state.positions if tracker.state else ()
+    return _Sibling(
+        id=account.id,
+        owner=account.owner,
+        firm=account.firm,
+        plan=account.plan,
+        phase=account.phase,
+        rulebook_version=account.rulebook_version,
+        initial_balance=account.initial_balance,
+        currency=account.currency,
+        strategy=account.strategy,
+        exposures=tuple((p.symbol, p.side) for p in positions),
     )
-    held = {p.symbol for p in state.positions}
-    others = []
-    for other in family:
-        # Cross-account rules are about one trader's own accounts.
-        if other.id == account.id or other.owner != account.owner:
-            continue
-        other_rules = rules_of(ctx, other)
-        other_state = trackers[other.id].state if other.id in trackers else None
-        others.append(
-            OtherAccount(
-                id=other.id,
-                firm=other.firm,
-                phase_kind=other_rules.phase.kind,
-                size=other.initial_balance,
-                currency=other.currency,
-                strategy=other.strategy,
-                rules=other_rules.cross_account,
-                positions=tuple(
-                    Exposure(symbol=p.symbol, side=p.side)
-                    for p in (other_state.positions if other_state else ())
+
+
+@dataclass(frozen=True)
+class _Sibling:
+    """An account of this fan-out as its siblings see it (``ports.Sibling``)."""
+
+    id: str
+    owner: str
+    firm: str
+    plan: str
+    phase: str
+    rulebook_version: str | None
+    initial_balance: Decimal
+    currency: str
+    strategy: str | None
+    exposures: tuple[tuple[str, Side], ...]
+
+
+def _family(
+    ctx: Context, members: Iterable[Sibling], order: dict[str, int]
+) -> dict[str, list[tuple[str, OtherAccount]]]:
+    """Per owner, each of their accounts as the others see it (cross-account rules)."""
+    family: dict[str, list[tuple[str, OtherAccount]]] = {}
+    for member in sorted(members, key=lambda m: m.id):
+        rules = ctx.rule_set(
+            member.firm, member.plan, member.phase, member.initial_balance, member.rulebook_version
+        )
+        family.setdefault(member.owner, []).append(
+            (
+                member.id,
+                OtherAccount(
+                    id=member.id,
+                    firm=member.firm,
+                    phase_kind=rules.phase.kind,
+                    size=member.initial_balance,
+                    currency=member.currency,
+                    strategy=member.strategy,
+                    rules=rules.cross_account,
+                    positions=tuple(
+                        Exposure(symbol=symbol, side=side) for symbol, side in member.exposures
+                    ),
+                    same_signal=member.id in order,
+                    signal_order=order.get(member.id),
                 ),
-                same_signal=other.id in order,
-                signal_order=order.get(other.id),
             )
         )
-    return DecisionInputs(
-        now=now,
-        profile=profile,
-        rules=rules,
-        account=account,
-        state=state,
-        peaks=tracker.peaks,
-        day=tracker.day,
-        trades=tuple(trades),
-        reservations=tuple(reservations),
-        instrument=instrument,
-        instruments={s: catalog.get(s) for s in held if s in catalog},
-        market=_market_for(market, command.symbol, held, profile, now),
-        request=trade,
-        others=tuple(others),
-        signal_order=order[account.id],
-    )
+    return family
 
 
 def cancel(ctx: Context, decision_id: str, allowed_owner: str | None = None) -> str:

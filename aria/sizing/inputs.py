@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
+import weakref
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
@@ -139,8 +142,83 @@ class DecisionInputs(Frozen):
     signal_order: int = Field(default=0, description="this account's place in a fan-out")
 
     def input_hash(self) -> str:
-        """SHA-256 of the canonical inputs: equal inputs give the same hash, byte for byte."""
-        return hashlib.sha256(canonical_json(self.model_dump(mode="python")).encode()).hexdigest()
+        """The fingerprint of these inputs (see :func:`input_hash`)."""
+        return input_hash(self)
+
+
+# The parts one request shares across all its accounts. The service passes the same objects
+# to every account, so their JSON and digest are computed once per object, not per decision;
+# storage keeps each shared part once and the decision keeps its digest.
+SHARED_PARTS = ("profile", "rules", "instrument", "market", "request")
+OWN_PARTS = tuple(name for name in DecisionInputs.model_fields if name not in SHARED_PARTS)
+_OWN = set(OWN_PARTS)
+_HASH_VERSION = "aria-inputs/2"
+
+
+class _Memo:
+    """A value computed once per immutable object, kept for as long as the object lives."""
+
+    def __init__(self, compute: Callable[[Any], tuple[str, str]]) -> None:
+        self._compute = compute
+        self._entries: dict[int, tuple[weakref.ref[Any], tuple[str, str]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, obj: Any) -> tuple[str, str]:
+        key = id(obj)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0]() is obj:
+            return entry[1]
+        value = self._compute(obj)
+        with self._lock:
+            self._entries[key] = (weakref.ref(obj, self._forget(key)), value)
+        return value
+
+    def _forget(self, key: int) -> Callable[[Any], None]:
+        def forget(_: Any) -> None:
+            with self._lock:
+                self._entries.pop(key, None)
+
+        return forget
+
+
+def _text_and_digest(text: str) -> tuple[str, str]:
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+_SHARED = _Memo(lambda part: _text_and_digest(part.model_dump_json()))
+_OWN_JSON = _Memo(lambda inputs: _text_and_digest(inputs.model_dump_json(include=_OWN)))
+
+
+def shared_part(value: BaseModel) -> tuple[str, str]:
+    """The JSON text and SHA-256 digest of a shared part (computed once per object)."""
+    return _SHARED.get(value)
+
+
+def own_json(inputs: DecisionInputs) -> str:
+    """The JSON object of the parts that belong to this account alone, in field order."""
+    return _OWN_JSON.get(inputs)[0]
+
+
+def input_hash(inputs: DecisionInputs) -> str:
+    """SHA-256 over the digest of each shared part and the JSON of the account's own parts.
+
+    Equal inputs always give the same hash; it fingerprints the inputs as recorded, so an
+    amount written ``1000`` or ``1000.00`` is a different record of the same value.
+    """
+    lines = [_HASH_VERSION]
+    lines += [f"{name}:{_SHARED.get(getattr(inputs, name))[1]}" for name in SHARED_PARTS]
+    lines.append(own_json(inputs))
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def from_parts(own: dict[str, Any], shared: dict[str, Any]) -> DecisionInputs:
+    """Inputs rebuilt from stored JSON: the account's own parts and each shared part."""
+    return DecisionInputs.model_validate({**own, **shared})
+
+
+def legacy_input_hash(inputs: DecisionInputs) -> str:
+    """The input hash of records written before the parts were stored apart (format 1)."""
+    return hashlib.sha256(canonical_json(inputs.model_dump(mode="python")).encode()).hexdigest()
 
 
 def _canonical(value: Any) -> Any:

@@ -27,6 +27,7 @@ from firms.floors import floors
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
 
 _EIGHT = Decimal("1e-8")
+NO_TRADES = performance(())  # only Kelly sizes from the trades; the adjuster reads them itself
 
 
 def _account_ref(inputs: DecisionInputs) -> cross_account.AccountRef:
@@ -313,7 +314,7 @@ def decide(inputs: DecisionInputs) -> Decision:
     build.reasons += [h.note for h in held if h.note]
     build.room = room = _headroom(inputs, held)
 
-    stats = performance(inputs.trades)
+    stats = performance(inputs.trades) if profile.method is Method.KELLY else NO_TRADES
     base = base_size(profile, g, state.equity, stats, request.confidence, inputs.market.atr)
     build.base = base.lots
     build.reasons.append(f"base ({profile.method.value}): {base.reason}")

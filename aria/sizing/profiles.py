@@ -287,6 +287,11 @@ class Profile(Spec):
             raise ValueError("method 'atr_risk' needs 'stops.atr_stop_multiple'")
         return self
 
+    @property
+    def reads_trades(self) -> bool:
+        """True when sizing looks at the account's closed trades (Kelly, performance)."""
+        return self.method is Method.KELLY or self.adjusters.performance.enabled
+
 
 # Names used by the seed documents, accepted in any layer.
 ALIASES: dict[str, tuple[str, ...]] = {

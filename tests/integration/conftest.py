@@ -78,7 +78,7 @@ def _sqlite(template: Path, tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _postgres() -> Iterator[Engine]:
+def _postgres(migrate: bool = True) -> Iterator[Engine]:
     _require_postgres()
     schema = f"aria_test_{uuid.uuid4().hex[:12]}"
     admin = make_engine(POSTGRES_URL)
@@ -89,7 +89,8 @@ def _postgres() -> Iterator[Engine]:
         f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}", pool_size=20, max_overflow=10
     )
     try:
-        upgrade(engine)
+        if migrate:
+            upgrade(engine)
         yield engine
     finally:
         engine.dispose()
@@ -107,6 +108,17 @@ def engine(
         yield from _sqlite(sqlite_template, tmp_path)
     else:
         yield from _postgres()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database without any schema, on each backend (for migration tests)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'blank.db'}")
+        yield engine
+        engine.dispose()
+    else:
+        yield from _postgres(migrate=False)
 
 
 @pytest.fixture

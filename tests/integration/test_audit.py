@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from aria.service import audit
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
-from storage.audit_chain import GENESIS, decision_record, event_record, record_hash
+from storage.audit_chain import GENESIS, decision_hash, decision_values, event_record, record_hash
 from storage.rows import DecisionRow, EventRow, TrackerRow
 from tests.integration.builders import ask, open_account, push
 from tests.integration.conftest import utc
@@ -81,9 +82,9 @@ def _forge(engine: Engine, decision_id: str, lots: str) -> None:
             )
         target = session.get(DecisionRow, decision_id)
         assert target is not None
-        decision = dict(target.decision)
+        decision = json.loads(target.decision)
         decision["lots"] = lots
-        target.decision, target.lots = decision, Decimal(lots)
+        target.decision, target.lots = json.dumps(decision), Decimal(lots)
         rows = sorted(
             [
                 *session.scalars(
@@ -97,8 +98,12 @@ def _forge(engine: Engine, decision_id: str, lots: str) -> None:
         )
         previous = GENESIS
         for row in rows:
-            record = decision_record(row) if isinstance(row, DecisionRow) else event_record(row)
-            row.prev_hash, row.hash = previous, record_hash(previous, record)
+            row.prev_hash = previous
+            row.hash = (
+                decision_hash(previous, decision_values(row))
+                if isinstance(row, DecisionRow)
+                else record_hash(previous, event_record(row))
+            )
             previous = row.hash
         tracker = session.get(TrackerRow, target.account_id)
         assert tracker is not None

@@ -129,9 +129,9 @@ def _seed_audit_row(connection: sa.Connection, table: str) -> None:
         connection.execute(
             sa.text(
                 "insert into sizing_decisions (id, request_id, account_id, seq, status, symbol, side, strategy,"
-                " lots, risk_amount, codes, binding, decision, inputs, input_hash, created_at, prev_hash, hash)"
-                " values ('d1', 'r1', 'a1', 1, 'approved', 'EURUSD', 'long', null, '1', '1', ',,', null,"
-                " '{}', '{}', '', :at, '', '')"
+                " lots, risk_amount, codes, binding, decision, inputs, input_hash, record_format, created_at,"
+                " prev_hash, hash) values ('d1', 'r1', 'a1', 1, 'approved', 'EURUSD', 'long', null, '1', '1',"
+                " ',,', null, '{}', '{}', '', 2, :at, '', '')"
             ),
             {"at": now},
         )

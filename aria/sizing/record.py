@@ -1,0 +1,57 @@
+"""What the audit keeps of a decision: the decision, and its inputs as the texts that were hashed.
+
+The inputs are kept in two pieces: the parts this account alone has (its account, state,
+peaks, trades…) as one JSON text, and the parts a fan-out shares (profile, rules,
+instrument, market, request) by the digest of their JSON, so a part shared by a thousand
+decisions is kept once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from aria.sizing.decision import Decision
+from aria.sizing.inputs import SHARED_PARTS, DecisionInputs, own_json, shared_part
+
+
+@dataclass(frozen=True, slots=True)
+class SharedPart:
+    """One shared part of the inputs: its name, the SHA-256 of its text, and the text."""
+
+    name: str
+    digest: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """A decision ready to be recorded, and the reservation it takes if it is approved."""
+
+    decision: Decision
+    decision_json: str
+    own_json: str
+    parts: tuple[SharedPart, ...]
+    strategy: str | None
+    reserve_until: dt.datetime | None
+
+
+def record_of(
+    decision: Decision,
+    inputs: DecisionInputs,
+    strategy: str | None,
+    reserve_until: dt.datetime | None,
+) -> DecisionRecord:
+    """The record of ``decision`` taken from ``inputs`` (texts are computed once per object)."""
+    parts = []
+    for name in SHARED_PARTS:
+        text, digest = shared_part(getattr(inputs, name))
+        parts.append(SharedPart(name, digest, text))
+    return DecisionRecord(
+        decision=decision,
+        decision_json=decision.model_dump_json(),
+        own_json=own_json(inputs),
+        parts=tuple(parts),
+        strategy=strategy,
+        reserve_until=reserve_until,
+    )

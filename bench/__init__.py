@@ -1,0 +1,1 @@
+"""ARIA's benchmarks: ``python -m bench`` (``--quick`` for a short run)."""

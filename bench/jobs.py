@@ -1,0 +1,100 @@
+"""The scheduled jobs: correlation, volatility, daily reset and peak tracking at several sizes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+
+from aria.service import maintenance
+from aria.service.commands import BarsBatch
+from aria.service.market import ingest_bars
+from aria.sizing import market
+from bench.fixtures import Database, database, populate
+from bench.harness import Figure, latency, timed
+
+
+def _series(symbols: int, bars: int, seed: int = 7) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Random-walk closes on a common calendar with about 1 % of bars missing per symbol."""
+    rng = np.random.default_rng(seed)
+    stamps = np.arange(bars, dtype=np.int64) * 86_400
+    series = {}
+    for index in range(symbols):
+        keep = rng.random(bars) > 0.01
+        closes = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, bars)))
+        series[f"S{index:03d}"] = (stamps[keep], closes[keep])
+    return series
+
+
+def correlation(quick: bool) -> list[Figure]:
+    """Figures ``jobs.correlation_ms.<S>x<T>``, alignment included."""
+    figures = []
+    shapes = (
+        [(50, 250), (200, 250), (500, 1000)]
+        if quick
+        else [(50, 250), (50, 1000), (200, 250), (200, 1000), (500, 250), (500, 1000)]
+    )
+    for symbols, bars in shapes:
+        series = _series(symbols, bars)
+        samples = timed(lambda s=series: market.correlation(s), repeat=3 if quick else 10)
+        figures.append(latency(f"jobs.correlation_ms.{symbols}x{bars}", samples))
+    return figures
+
+
+def volatility(quick: bool, folder: Path) -> list[Figure]:
+    """Figures ``jobs.volatility_ms.<S>``: the volatility job over S symbols in the database."""
+    figures = []
+    counts = (50,) if quick else (50, 200, 500)
+    with database("sqlite", folder) as db:
+        known = sorted(db.context.instruments.instruments)
+        for count in counts:
+            symbols = [known[i % len(known)] for i in range(count)]
+            series = _series(len(set(symbols)), 300)
+            start = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+            for symbol, (stamps, closes) in zip(
+                sorted(set(symbols)), series.values(), strict=False
+            ):
+                bars = [
+                    (
+                        start + dt.timedelta(seconds=int(t)),
+                        Decimal(f"{c:.5f}"),
+                        Decimal(f"{c * 1.004:.5f}"),
+                        Decimal(f"{c * 0.996:.5f}"),
+                        Decimal(f"{c:.5f}"),
+                        None,
+                    )
+                    for t, c in zip(stamps, closes, strict=True)
+                ]
+                ingest_bars(db.context, BarsBatch(symbol=symbol, bars=bars))
+
+            def once(db: Database = db) -> None:
+                with db.engine.begin() as connection:  # a new slot each time: forget the claims
+                    connection.execute(sa.text("delete from job_runs"))
+                maintenance.volatility(db.context)
+
+            samples = timed(once, repeat=3 if quick else 5)
+            figures.append(latency(f"jobs.volatility_ms.{len(set(symbols))}", samples))
+    return figures
+
+
+def resets(quick: bool, folder: Path, backends: tuple[str, ...]) -> list[Figure]:
+    """Figures ``jobs.daily_reset_s.<db>.<N>`` and ``jobs.trackers_s.<db>.<N>``."""
+    figures = []
+    counts = (1000,) if quick else (1000, 10_000)
+    for backend in backends:
+        for count in counts:
+            with database(backend, folder) as db:
+                populate(db, count, positions=False)
+                db.clock.current = dt.datetime(
+                    2026, 6, 2, 22, 0, 30, tzinfo=dt.UTC
+                )  # past Prague midnight
+                samples = timed(
+                    lambda db=db: maintenance.daily_resets(db.context), repeat=1, warmup=0
+                )
+                figures.append(latency(f"jobs.daily_reset_s.{backend}.{count}", samples, unit="s"))
+                samples = timed(lambda db=db: maintenance.trackers(db.context), repeat=1, warmup=0)
+                figures.append(latency(f"jobs.trackers_s.{backend}.{count}", samples, unit="s"))
+    return figures

@@ -1,0 +1,155 @@
+"""Migrations: up, down and up again; and a trail written before revision 0003 still verifies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from freezegun import freeze_time
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+
+from aria.service import audit
+from aria.sizing.inputs import legacy_input_hash
+from aria.sizing.instruments import load_instruments
+from aria.sizing.pipeline import decide
+from aria.sizing.scenario import load_scenario
+from firms.catalog import load_catalog
+from storage.audit_chain import GENESIS, record_hash
+from storage.rows import Base
+from storage.schema import current_revision, downgrade, head_revision, upgrade
+from tests.integration.builders import ask, open_account, push
+from tests.integration.conftest import make_context, utc
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "preset-aria.json"
+
+
+def _matches_models(engine: Engine) -> list[object]:
+    with engine.connect() as connection:
+        return compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+        )
+
+
+def test_the_migrations_go_up_down_and_up_again(blank_engine: Engine) -> None:
+    upgrade(blank_engine)
+    assert current_revision(blank_engine) == head_revision()
+    downgrade(blank_engine, "base")
+    assert current_revision(blank_engine) is None
+    upgrade(blank_engine)
+    assert _matches_models(blank_engine) == []
+
+
+def _format_one_decision(engine: Engine, account_id: str) -> str:
+    """Write a decision the way revision 0002 did: JSON documents, canonical record hash."""
+    document = json.loads(EXAMPLE.read_text())
+    document["account"]["id"] = account_id
+    inputs = load_scenario(document, load_catalog(), load_instruments())
+    decision = decide(inputs)
+    decision = decision.model_copy(update={"input_hash": legacy_input_hash(inputs)})
+    postgres = engine.dialect.name == "postgresql"
+    as_json = "CAST(:{0} AS JSONB)" if postgres else ":{0}"
+    at = utc(2026, 6, 2, 9, 0)
+    with engine.begin() as connection:
+        seq, chain = connection.execute(
+            sa.text("select chain_seq, chain_hash from account_trackers where account_id = :a"),
+            {"a": account_id},
+        ).one()
+        record = {
+            "type": "decision",
+            "id": "old-decision",
+            "request_id": "old-request",
+            "account_id": account_id,
+            "seq": seq + 1,
+            "status": decision.status,
+            "symbol": decision.symbol,
+            "side": decision.side,
+            "strategy": None,
+            "lots": decision.lots,
+            "risk_amount": decision.risk_amount,
+            "codes": ",,",
+            "binding": decision.binding,
+            "decision": decision.model_dump(mode="json"),
+            "inputs": inputs.model_dump(mode="json"),
+            "input_hash": decision.input_hash,
+            "created_at": at,
+        }
+        digest = record_hash(chain or GENESIS, record)
+        connection.execute(
+            sa.text(
+                "insert into sizing_requests (request_id, request_hash, request, created_at)"
+                f" values ('old-request', '', {as_json.format('r')}, :at)"
+            ),
+            {"r": "{}", "at": at},
+        )
+        connection.execute(
+            sa.text(
+                "insert into sizing_decisions (id, request_id, account_id, seq, status, symbol,"
+                " side, strategy, lots, risk_amount, codes, binding, decision, inputs, input_hash,"
+                " created_at, prev_hash, hash) values ('old-decision', 'old-request', :a, :seq,"
+                f" :status, :symbol, :side, null, :lots, :risk, ',,', :binding,"
+                f" {as_json.format('d')}, {as_json.format('i')}, :ih, :at, :prev, :hash)"
+            ),
+            {
+                "a": account_id,
+                "seq": seq + 1,
+                "status": decision.status,
+                "symbol": decision.symbol,
+                "side": decision.side,
+                "lots": decision.lots if postgres else format(decision.lots, "f"),
+                "risk": decision.risk_amount if postgres else format(decision.risk_amount, "f"),
+                "binding": decision.binding,
+                "d": json.dumps(record["decision"]),
+                "i": json.dumps(record["inputs"]),
+                "ih": decision.input_hash,
+                "at": at if postgres else at.replace(tzinfo=None),
+                "prev": chain or GENESIS,
+                "hash": digest,
+            },
+        )
+        connection.execute(
+            sa.text(
+                "insert into reservations (decision_id, account_id, symbol, side, lots, amount,"
+                " expires_at, status, created_at) values ('old-decision', :a, :symbol, :side,"
+                " '0.1', '10', :at, 'expired', :at)"
+            ),
+            {
+                "a": account_id,
+                "symbol": decision.symbol,
+                "side": decision.side,
+                "at": at if postgres else at.replace(tzinfo=None),
+            },
+        )
+        connection.execute(
+            sa.text(
+                "update account_trackers set chain_seq = :seq, chain_hash = :hash"
+                " where account_id = :a"
+            ),
+            {"seq": seq + 1, "hash": digest, "a": account_id},
+        )
+    return digest
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_a_trail_written_before_revision_3_still_verifies_and_grows(blank_engine: Engine) -> None:
+    upgrade(blank_engine, "0002")
+    ctx = make_context(blank_engine)
+    open_account(ctx, "a")
+    push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    _format_one_decision(blank_engine, "a")
+
+    upgrade(blank_engine)
+    report = audit.verify(ctx)
+    assert report.ok, report.problem
+    assert report.decisions == 1
+
+    ask(ctx, "new-request", ["a"])
+    report = audit.verify(ctx)
+    assert report.ok, report.problem
+    assert report.decisions == 2
+    with pytest.raises(DBAPIError, match="append-only"), blank_engine.begin() as connection:
+        connection.execute(sa.text("update sizing_decisions set binding = :b"), {"b": "x"})
