@@ -77,7 +77,8 @@ def same_instrument(first: str, second: str, rules: CrossAccountRules | None) ->
     return any(a in {s.upper() for s in g} and b in {s.upper() for s in g} for g in groups)
 
 
-def _hedge_forbidden(a: AccountRef, b: AccountRef) -> bool:
+def hedge_forbidden(a: AccountRef, b: AccountRef) -> bool:
+    """True when a hedge between these two accounts breaks a rule of their (common) firm."""
     if a.account_id == b.account_id or a.owner != b.owner or a.firm != b.firm:
         return False
     return any(r is not None and _forbids(r.hedging_across_accounts) for r in (a.rules, b.rules))
@@ -90,7 +91,7 @@ def hedge_conflicts(candidate: Exposure, held: Iterable[Exposure]) -> tuple[Find
             e.account.account_id
             for e in held
             if e.side is candidate.side.opposite
-            and _hedge_forbidden(candidate.account, e.account)
+            and hedge_forbidden(candidate.account, e.account)
             and same_instrument(candidate.symbol, e.symbol, candidate.account.rules)
         }
     )

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from accounts.events import AccountEvent
 from accounts.model import Account, AccountState, Trade
 from accounts.money import CURRENCIES
 from accounts.tracker import Tracker
@@ -143,6 +144,18 @@ _LATEST_SNAPSHOTS_AND_PAIRS = _latest_snapshots_where(
 )
 
 
+class _Values:
+    """Column values read by name, as a row is (for translating what was just written)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        return self._values[name]
+
+
 class _Prefixed:
     """The tracker columns of a joined account-and-tracker row, by their own names."""
 
@@ -184,6 +197,31 @@ def _read_heads(session: Session, account_ids: Set[str]) -> dict[str, tuple[int,
     return heads
 
 
+_SAVE_TRACKER = (
+    _TRACKERS.update()
+    .where(_TRACKERS.c.account_id == sa.bindparam("tracker_account"))
+    .values(
+        {
+            name: sa.bindparam(name)
+            for name in (
+                "balance",
+                "equity",
+                "state_as_of",
+                "positions",
+                "peak_intraday_equity",
+                "peak_eod_balance",
+                "peak_closed_balance",
+                "peaks_as_of",
+                "day_starts_at",
+                "day_balance",
+                "day_equity",
+                "day_equity_high",
+                "near_floor_streak",
+                "updated_at",
+            )
+        }
+    )
+)
 _MOVE_HEAD = (
     _TRACKERS.update()
     .where(_TRACKERS.c.account_id == sa.bindparam("head_account"))
@@ -266,6 +304,9 @@ class AccountRepository:
             query = query.where(AccountRow.strategy == strategy)
         return [translate.account_from_row(row) for row in self.session.scalars(query)]
 
+    def ids(self) -> list[str]:
+        return list(self.session.scalars(sa.select(_ACCOUNTS.c.id).order_by(_ACCOUNTS.c.id)))
+
     def of_owners(self, owners: Sequence[str]) -> list[Account]:
         if not owners:
             return []
@@ -331,11 +372,20 @@ class TrackerRepository:
         }
 
     def save(self, account_id: str, tracker: Tracker, at: dt.datetime) -> None:
-        row = self.session.get(TrackerRow, account_id)
-        if row is None:
-            raise LookupError(f"account {account_id!r} has no tracker")
-        translate.tracker_to_row(tracker, row, at)
+        self.save_many([(account_id, tracker)], at)
+
+    def save_many(self, trackers: Sequence[tuple[str, Tracker]], at: dt.datetime) -> None:
+        if not trackers:
+            return
         self.session.flush()
+        rows = [
+            {"tracker_account": account_id, **translate.tracker_values(tracker, at)}
+            for account_id, tracker in trackers
+        ]
+        result = self.session.connection().execute(_SAVE_TRACKER, rows)
+        if result.rowcount not in (-1, len(rows)):
+            raise LookupError("an account has no tracker")
+        self.session.expire_all()  # ORM copies of these rows are stale now
 
 
 class StateRepository:
@@ -677,23 +727,35 @@ class EventRepository:
         reason: str,
         at: dt.datetime,
     ) -> translate.StoredEvent:
-        seq, prev_hash = _read_heads(self.session, {account_id})[account_id]
-        row = EventRow(
-            id=_new_id(),
-            account_id=account_id,
-            seq=seq + 1,
-            kind=kind,
-            detail=detail,
-            actor=actor,
-            reason=reason,
-            at=at,
-            prev_hash=prev_hash,
-        )
-        row.hash = record_hash(row.prev_hash, event_record(row))
-        self.session.add(row)
+        event = AccountEvent(account_id, kind, actor, reason, at, detail)
+        return self.append_many([event])[0]
+
+    def append_many(self, events: Sequence[AccountEvent]) -> list[translate.StoredEvent]:
+        if not events:
+            return []
         self.session.flush()
-        _move_heads(self.session, {account_id: (row.seq, row.hash)})
-        return translate.event_from_row(row)
+        heads = dict(_read_heads(self.session, {e.account_id for e in events}))
+        moved: dict[str, tuple[int, str]] = {}
+        rows: list[dict[str, Any]] = []
+        for event in events:
+            seq, prev_hash = heads[event.account_id]
+            row = EventRow(
+                id=_new_id(),
+                account_id=event.account_id,
+                seq=seq + 1,
+                kind=event.kind,
+                detail=event.detail,
+                actor=event.actor,
+                reason=event.reason,
+                at=event.at,
+                prev_hash=prev_hash,
+            )
+            row.hash = record_hash(prev_hash, event_record(row))
+            heads[event.account_id] = moved[event.account_id] = (row.seq, row.hash)
+            rows.append({c.name: getattr(row, c.name) for c in EventRow.__table__.c})
+        self.session.connection().execute(EventRow.__table__.insert(), rows)
+        _move_heads(self.session, moved)
+        return [translate.event_from_row(_Values(row)) for row in rows]
 
     def query(
         self, filters: Mapping[str, Any], after: tuple[dt.datetime, int, str] | None, limit: int
@@ -1006,6 +1068,25 @@ class JobRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def claim_many(self, job_id: str, run_keys: Sequence[str], at: dt.datetime) -> None:
+        if not run_keys:
+            return
+        self.session.connection().execute(
+            _insert(self.session, JobRunRow.__table__).on_conflict_do_nothing(
+                index_elements=["job_id", "run_key"]
+            ),
+            [
+                {
+                    "job_id": job_id,
+                    "run_key": key,
+                    "claimed_at": at,
+                    "status": "running",
+                    "detail": {},
+                }
+                for key in run_keys
+            ],
+        )
 
     def claim(self, job_id: str, run_key: str, at: dt.datetime) -> bool:
         statement = (

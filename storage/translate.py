@@ -131,23 +131,31 @@ def positions_to_json(positions: tuple[Position, ...]) -> list[Any]:
     return [p.model_dump(mode="json", exclude_none=True) for p in positions]
 
 
+def tracker_values(tracker: Tracker, at: dt.datetime) -> dict[str, Any]:
+    """A tracker as its row's column values (all but the account id and the chain head)."""
+    state, peaks, day = tracker.state, tracker.peaks, tracker.day
+    return {
+        "balance": state.balance if state else None,
+        "equity": state.equity if state else None,
+        "state_as_of": state.as_of if state else None,
+        "positions": positions_to_json(state.positions) if state else [],
+        "peak_intraday_equity": peaks.intraday_equity,
+        "peak_eod_balance": peaks.end_of_day_balance,
+        "peak_closed_balance": peaks.closed_balance,
+        "peaks_as_of": peaks.as_of,
+        "day_starts_at": day.starts_at if day else None,
+        "day_balance": day.balance if day else None,
+        "day_equity": day.equity if day else None,
+        "day_equity_high": day.equity_high if day else None,
+        "near_floor_streak": tracker.near_floor_streak,
+        "updated_at": at,
+    }
+
+
 def tracker_to_row(tracker: Tracker, row: TrackerRow, at: dt.datetime) -> TrackerRow:
     """Copy a tracker onto a row."""
-    state, peaks, day = tracker.state, tracker.peaks, tracker.day
-    row.balance = state.balance if state else None
-    row.equity = state.equity if state else None
-    row.state_as_of = state.as_of if state else None
-    row.positions = positions_to_json(state.positions) if state else []
-    row.peak_intraday_equity = peaks.intraday_equity
-    row.peak_eod_balance = peaks.end_of_day_balance
-    row.peak_closed_balance = peaks.closed_balance
-    row.peaks_as_of = peaks.as_of
-    row.day_starts_at = day.starts_at if day else None
-    row.day_balance = day.balance if day else None
-    row.day_equity = day.equity if day else None
-    row.day_equity_high = day.equity_high if day else None
-    row.near_floor_streak = tracker.near_floor_streak
-    row.updated_at = at
+    for column, value in tracker_values(tracker, at).items():
+        setattr(row, column, value)
     return row
 
 

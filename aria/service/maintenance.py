@@ -18,7 +18,7 @@ from accounts.model import Account, TradingStatus
 from aria.service.accounts import rules_of
 from aria.service.context import Context
 from aria.service.layers import prefetch, profile_for
-from aria.service.tracking import SYSTEM, bring_current
+from aria.service.tracking import SYSTEM, record, roll_forward
 from aria.sizing import market as analytics
 from firms import cross_account
 from firms.breaches import apply, detect
@@ -118,25 +118,26 @@ def daily_resets(ctx: Context) -> JobReport:
     report = JobReport("daily_resets")
     now = ctx.clock.now()
     with ctx.unit() as uow:
-        ids = [a.id for a in uow.accounts.select()]
+        ids = uow.accounts.ids()
     for batch in _chunks(ids, ctx.options.reset_batch):
         with ctx.unit() as uow:
-            trackers = uow.trackers.lock(batch)
-            accounts = uow.accounts.get_many(batch)
-            for account_id in batch:
-                account, tracker = accounts[account_id], trackers[account_id]
+            rolled, slots = [], []
+            for account_id, (account, tracker) in uow.accounts.lock(batch).items():
                 if tracker.state is None:
                     report.skipped += 1
                     continue
                 rules = rules_of(ctx, account)
-                trading_day = rules.daily_reset.trading_day(now).isoformat()
-                current = bring_current(uow, account, tracker, rules, now)
+                current = roll_forward(account, tracker, rules, now)
+                rolled.append(current)
                 if "daily_reset" in current.events:
-                    # Claimed in the same transaction: a second scheduler finds the slot taken.
-                    uow.jobs.claim("daily_resets", f"{account_id}@{trading_day}", now)
+                    slots.append(f"{account_id}@{rules.daily_reset.trading_day(now).isoformat()}")
                     report.done += 1
                 else:
                     report.skipped += 1
+            # A batch is written in a few statements; its slots are claimed in the same
+            # transaction, and the locks make a second scheduler find the days rolled.
+            record(uow, rolled, now)
+            uow.jobs.claim_many("daily_resets", slots, now)
             uow.commit()
     return report
 
@@ -146,18 +147,20 @@ def trackers(ctx: Context) -> JobReport:
     report = JobReport("trackers")
     now = ctx.clock.now()
     with ctx.unit() as uow:
-        ids = [a.id for a in uow.accounts.select()]
+        ids = uow.accounts.ids()
     for batch in _chunks(ids, ctx.options.reset_batch):
         with ctx.unit() as uow:
-            locked = uow.trackers.lock(batch)
-            accounts = uow.accounts.get_many(batch)
-            for account_id in batch:
-                account, tracker = accounts[account_id], locked[account_id]
-                if tracker.state is None:
-                    continue
-                rules = rules_of(ctx, account)
-                current = bring_current(uow, account, tracker, rules, now)
+            locked = uow.accounts.lock(batch)
+            rolled = [
+                roll_forward(account, tracker, rules_of(ctx, account), now)
+                for account, tracker in locked.values()
+                if tracker.state is not None
+            ]
+            record(uow, rolled, now)
+            for current in rolled:
                 account, tracker = current.account, current.tracker
+                account_id = account.id
+                rules = rules_of(ctx, account)
                 state = tracker.state
                 assert state is not None
                 found = floors(rules, tracker.day, tracker.peaks, state)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence, Set
 from decimal import Decimal
 from typing import Any, Protocol, Self
 
+from accounts.events import AccountEvent
 from accounts.model import Account, AccountState, Side, Trade, TradingState
 from accounts.tracker import Tracker
 from aria.sizing.decision import Decision
@@ -118,6 +119,10 @@ class AccountRepository(Protocol):
         """Accounts matching every given selector, ordered by id."""
         ...
 
+    def ids(self) -> list[str]:
+        """Every account's id, in order."""
+        ...
+
     def of_owners(self, owners: Sequence[str]) -> list[Account]:
         """Every account of these owners, ordered by id."""
         ...
@@ -148,6 +153,10 @@ class TrackerRepository(Protocol):
 
     def save(self, account_id: str, tracker: Tracker, at: dt.datetime) -> None:
         """Store a changed tracker."""
+        ...
+
+    def save_many(self, trackers: Sequence[tuple[str, Tracker]], at: dt.datetime) -> None:
+        """Store changed trackers, by account id, in one statement."""
         ...
 
 
@@ -254,6 +263,10 @@ class EventRepository(Protocol):
         """Store an event and chain it to its account's audit trail (the account is locked)."""
         ...
 
+    def append_many(self, events: Sequence[AccountEvent]) -> list[StoredEvent]:
+        """Store events in order and chain each to its account's trail (the accounts locked)."""
+        ...
+
     def query(
         self, filters: Mapping[str, Any], after: tuple[dt.datetime, int, str] | None, limit: int
     ) -> list[StoredEvent]:
@@ -350,6 +363,10 @@ class InstrumentRepository(Protocol):
 
 class JobRepository(Protocol):
     """Job-run claims and the scheduler heartbeat."""
+
+    def claim_many(self, job_id: str, run_keys: Sequence[str], at: dt.datetime) -> None:
+        """Claim slots done in this transaction (slots claimed before are left as they are)."""
+        ...
 
     def claim(self, job_id: str, run_key: str, at: dt.datetime) -> bool:
         """Claim a job's business slot; ``False`` when it is already claimed."""

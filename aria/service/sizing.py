@@ -27,7 +27,7 @@ from aria.service.context import Context
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.service.layers import prefetch, profile_for
 from aria.service.ports import Sibling, StoredDecision, UnitOfWork
-from aria.service.tracking import bring_current
+from aria.service.tracking import record, roll_forward
 from aria.sizing.decision import Decision
 from aria.sizing.errors import InvalidRequest, UnknownInstrument
 from aria.sizing.inputs import (
@@ -261,16 +261,18 @@ def _decide_all(
         if command.reduce_only
         else now + dt.timedelta(seconds=ctx.options.reservation_ttl_seconds)
     )
+    # Roll every account to today first (a decision never uses yesterday's anchor), and
+    # write the rolls of the whole fan-out in a few statements.
+    rolled = {
+        account_id: roll_forward(
+            accounts[account_id], trackers[account_id], rules_of(ctx, accounts[account_id]), now
+        )
+        for account_id in ids
+    }
+    record(uow, list(rolled.values()), now)
     records: list[DecisionRecord] = []
     for account_id in ids:
-        current = bring_current(
-            uow,
-            accounts[account_id],
-            trackers[account_id],
-            rules_of(ctx, accounts[account_id]),
-            now,
-        )
-        account, tracker = current.account, current.tracker
+        account, tracker = rolled[account_id].account, rolled[account_id].tracker
         state = tracker.state or AccountState(
             balance=account.initial_balance, equity=account.initial_balance, as_of=_NEVER
         )

@@ -8,10 +8,12 @@ trading day or of the trading state is written as a rule event. The account must
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from accounts.events import AccountEvent
 from accounts.model import Account, HaltKind, TradingState, TradingStatus
 from accounts.tracker import Tracker
 from aria.service.context import ServiceOptions
@@ -26,15 +28,17 @@ OWN_REDUCING = "ARIA: "  # prefix of the reason of ARIA's own 'reducing' state
 
 @dataclass
 class Rolled:
-    """An account and its tracker after bringing them up to ``now``."""
+    """An account and its tracker after bringing them up to ``now``, and what to record."""
 
     account: Account
     tracker: Tracker
-    events: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)  # the kinds, in order
+    records: list[AccountEvent] = field(default_factory=list)
+    tracker_changed: bool = False
+    account_changed: bool = False
 
 
-def bring_current(
-    uow: UnitOfWork,
+def roll_forward(
     account: Account,
     tracker: Tracker,
     rules: RuleSet,
@@ -43,14 +47,16 @@ def bring_current(
 ) -> Rolled:
     """Roll the trading day if a reset has passed by ``now``; lift a daily halt that has ended.
 
-    ``at`` stamps the events and defaults to ``now``; a state push rolls by the state's time
-    but records when it was processed, so the audit trail stays in the order it was written.
+    Pure: the events to record come back with the result (see :func:`record`). ``at``
+    stamps them and defaults to ``now``; a state push rolls by the state's time but records
+    when it was processed, so the audit trail stays in the order it was written.
     """
     at = at or now
     result = Rolled(account, tracker)
     roll = roll_day(rules, tracker.day, tracker.peaks, tracker.state, now)
     if roll.rolled:
         result.tracker = tracker.evolve(day=roll.day, peaks=roll.peaks)
+        result.tracker_changed = True
         floor = daily_floor(rules.daily_loss, rules.size, roll.day)
         detail: dict[str, Any] = {
             "trading_day": rules.daily_reset.trading_day(roll.day.starts_at).isoformat(),
@@ -65,23 +71,47 @@ def bring_current(
         reason = (
             f"daily reset at {rules.daily_reset.describe()}" if tracker.day else "first day opened"
         )
-        uow.events.append(account.id, kind, detail, SYSTEM, reason, at)
-        uow.trackers.save(account.id, result.tracker, at)
+        result.records.append(AccountEvent(account.id, kind, SYSTEM, reason, at, detail))
         result.events.append(kind)
     lifted = account.trading.lifted(now)
     if lifted != account.trading:
         result.account = account.model_copy(update={"trading": lifted})
-        uow.accounts.save(result.account, at)
-        uow.events.append(
-            account.id,
-            "halt_lifted",
-            {"was": account.trading.model_dump(mode="json")},
-            SYSTEM,
-            "the daily halt ended at the reset",
-            at,
+        result.account_changed = True
+        result.records.append(
+            AccountEvent(
+                account.id,
+                "halt_lifted",
+                SYSTEM,
+                "the daily halt ended at the reset",
+                at,
+                {"was": account.trading.model_dump(mode="json")},
+            )
         )
         result.events.append("halt_lifted")
     return result
+
+
+def record(uow: UnitOfWork, rolled: Sequence[Rolled], at: dt.datetime) -> None:
+    """Write what :func:`roll_forward` found, for many accounts in a few statements."""
+    uow.events.append_many([event for r in rolled for event in r.records])
+    uow.trackers.save_many([(r.account.id, r.tracker) for r in rolled if r.tracker_changed], at)
+    for r in rolled:
+        if r.account_changed:
+            uow.accounts.save(r.account, at)
+
+
+def bring_current(
+    uow: UnitOfWork,
+    account: Account,
+    tracker: Tracker,
+    rules: RuleSet,
+    now: dt.datetime,
+    at: dt.datetime | None = None,
+) -> Rolled:
+    """:func:`roll_forward` one account and record it at once (the account must be locked)."""
+    rolled = roll_forward(account, tracker, rules, now, at)
+    record(uow, [rolled], at or now)
+    return rolled
 
 
 def own_reducing(

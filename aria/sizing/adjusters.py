@@ -38,13 +38,14 @@ class AdjusterContext:
     loss_per_lot: Decimal
 
 
-def _volatility(ctx: AdjusterContext) -> Factor:
-    rule = ctx.profile.adjusters.volatility
+def volatility_factor(profile: Profile, market: MarketSnapshot) -> Factor:
+    """Shrink in volatile regimes: a ladder over the ATR percentile or daily volatility."""
+    rule = profile.adjusters.volatility
     if rule.source == "percentile":
-        value, what = ctx.market.atr_percentile, "ATR percentile"
+        value, what = market.atr_percentile, "ATR percentile"
         shown = f"{value}" if value is not None else ""
     else:
-        value, what = ctx.market.daily_volatility, "daily volatility"
+        value, what = market.daily_volatility, "daily volatility"
         shown = f"{value:.2%}" if value is not None else ""
     if value is None:
         return Factor(value=ONE, reason=f"no {what} known: no volatility adjustment")
@@ -54,13 +55,16 @@ def _volatility(ctx: AdjusterContext) -> Factor:
     )
 
 
-def _drawdown(ctx: AdjusterContext) -> Factor:
-    rule = ctx.profile.adjusters.drawdown
+def drawdown_factor(
+    profile: Profile, equity: Decimal, initial: Decimal, peak_equity: Decimal
+) -> Factor:
+    """Shrink in drawdown: a ladder over the percentage below peak equity (or initial)."""
+    rule = profile.adjusters.drawdown
     if rule.measure == "initial":
-        peak, label = ctx.initial, "initial balance"
+        peak, label = initial, "initial balance"
     else:
-        peak, label = max(ctx.peak_equity, ctx.equity), "peak equity"
-    percent = max(peak - ctx.equity, ZERO) / peak * HUNDRED if peak > ZERO else ZERO
+        peak, label = max(peak_equity, equity), "peak equity"
+    percent = max(peak - equity, ZERO) / peak * HUNDRED if peak > ZERO else ZERO
     step = ladder_factor(rule.ladder, percent)
     return Factor(
         value=step.factor,
@@ -69,9 +73,10 @@ def _drawdown(ctx: AdjusterContext) -> Factor:
     )
 
 
-def _performance(ctx: AdjusterContext) -> Factor:
-    rule = ctx.profile.adjusters.performance
-    stats = performance(ctx.trades, last=rule.window_trades)
+def performance_factor(profile: Profile, trades: Sequence[Trade]) -> Factor:
+    """Shrink after poor performance: win rate over recent trades, losing streaks."""
+    rule = profile.adjusters.performance
+    stats = performance(trades, last=rule.window_trades)
     value, reasons = ONE, []
     if rule.win_rate is not None:
         if stats.trades >= rule.min_trades and stats.win_rate is not None:
@@ -94,8 +99,9 @@ def _performance(ctx: AdjusterContext) -> Factor:
     return Factor(value=value, reason="; ".join(reasons) or "no performance rule")
 
 
-def _concurrency(ctx: AdjusterContext) -> Factor:
-    count = len(ctx.positions) + ctx.pending
+def concurrency_factor(positions: int, pending: int) -> Factor:
+    """Share the risk among open and pending positions: 1 / (count + 1)."""
+    count = positions + pending
     value = ONE / (count + 1)
     return Factor(value=value, reason=f"{count} open or pending positions → 1/({count} + 1)")
 
@@ -163,13 +169,13 @@ def adjust(ctx: AdjusterContext, base_lots: Decimal) -> tuple[dict[str, Factor],
     adjusters = ctx.profile.adjusters
     factors: dict[str, Factor] = {}
     if adjusters.volatility.enabled:
-        factors["volatility"] = _volatility(ctx)
+        factors["volatility"] = volatility_factor(ctx.profile, ctx.market)
     if adjusters.drawdown.enabled:
-        factors["drawdown"] = _drawdown(ctx)
+        factors["drawdown"] = drawdown_factor(ctx.profile, ctx.equity, ctx.initial, ctx.peak_equity)
     if adjusters.performance.enabled:
-        factors["performance"] = _performance(ctx)
+        factors["performance"] = performance_factor(ctx.profile, ctx.trades)
     if adjusters.concurrency.enabled:
-        factors["concurrency"] = _concurrency(ctx)
+        factors["concurrency"] = concurrency_factor(len(ctx.positions), ctx.pending)
     if adjusters.correlation.enabled:
         factors["correlation"] = _correlation(ctx)
     if adjusters.heat.enabled:

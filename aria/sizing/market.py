@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import sparse, stats
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -149,16 +149,82 @@ def align(
     column; it never shifts that column against the others.
     """
     stamps = [np.asarray(ts, dtype=np.int64) for ts, _ in series.values()]
-    timeline = np.unique(np.concatenate(stamps)) if stamps else np.empty(0, dtype=np.int64)
-    prices = np.full((timeline.size, len(series)), np.nan)
-    for column, ((_, closes), when) in enumerate(zip(series.values(), stamps, strict=True)):
-        values = np.asarray(closes, dtype=np.float64)
-        if values.shape != when.shape:
-            raise ValueError("each symbol needs one close per timestamp")
-        if np.any(np.diff(when) <= 0):
-            raise ValueError("timestamps must be strictly increasing")
-        prices[np.searchsorted(timeline, when), column] = values
+    closes = [np.asarray(c, dtype=np.float64) for _, c in series.values()]
+    if any(c.shape != t.shape for c, t in zip(closes, stamps, strict=True)):
+        raise ValueError("each symbol needs one close per timestamp")
+    if not stamps:
+        return np.empty(0), np.empty((0, 0))
+    when, values = np.concatenate(stamps), np.concatenate(closes)
+    lengths = np.array([t.size for t in stamps])
+    starts = np.cumsum(lengths)[:-1]
+    steps = np.diff(when)
+    steps[starts[starts > 0] - 1] = 1  # where one symbol's bars end and the next one's begin
+    if np.any(steps <= 0):
+        raise ValueError("timestamps must be strictly increasing")
+    timeline, rows = _union(when)
+    prices = np.full((timeline.size, len(stamps)), np.nan)
+    prices[rows, np.repeat(np.arange(len(stamps)), lengths)] = values
     return timeline.astype(np.float64), prices
+
+
+def _union(when: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """The sorted distinct timestamps, and where each given one sits among them."""
+    # Bar times sit on a grid (a day, an hour, a minute): on the grid's index, the union is
+    # a mark in an array and the rows a running count — linear, where sorting is not.
+    start = when.min()
+    offsets = when - start
+    step = int(np.gcd.reduce(offsets)) or 1
+    cells = offsets // step
+    size = int(cells.max()) + 1
+    if size <= 4 * when.size + 1024:
+        present = np.zeros(size, dtype=np.bool_)
+        present[cells] = True
+        rank = np.cumsum(present) - 1
+        return start + step * np.flatnonzero(present), rank[cells]
+    timeline = np.unique(when)
+    return timeline, np.searchsorted(timeline, when)
+
+
+def _pairwise_moments(
+    returns: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Pairwise-complete counts and sums: for pair (i, j), over the rows where both exist.
+
+    ``returns`` (rows × symbols, NaN where missing) is overwritten.
+
+    ``n[i, j]`` rows, ``sums[i, j] = Σ x_i``, ``squares[i, j] = Σ x_i²``, ``cross[i, j] =
+    Σ x_i x_j``. With missing returns set to 0, ``cross`` is one matrix product; the others
+    are the column totals less what the rows missing in ``j`` hold — few, so a sparse product.
+    """
+    present = np.isfinite(returns)
+    x = returns  # taken over: gaps become 0 in place
+    x[~present] = 0.0
+    rows, symbols = x.shape
+    cross = x.T @ x
+    squared = x * x
+    missing = ~present
+    count = int(missing.sum())
+    if count == 0:
+        n = np.full((symbols, symbols), float(rows))
+        sums = np.repeat(x.sum(axis=0)[:, None], symbols, axis=1)
+        squares = np.repeat(squared.sum(axis=0)[:, None], symbols, axis=1)
+        return n, sums, squares, cross
+    if count > 0.05 * missing.size:  # gaps everywhere: dense products are cheaper
+        m = present.astype(np.float64)
+        return m.T @ m, x.T @ m, squared.T @ m, cross
+    # symbol × row, 1 where the symbol has no return; built row by row, so already sorted
+    where_j, where_t = np.nonzero(missing.T)
+    per_symbol = np.bincount(where_j, minlength=symbols)
+    gaps = sparse.csr_matrix(
+        (np.ones(count), where_t, np.concatenate([[0], np.cumsum(per_symbol)])),
+        shape=(symbols, rows),
+    )
+    # (gaps @ x)[j, i]: the sum of x_i over the rows where j has no return
+    sums = x.sum(axis=0)[:, None] - (gaps @ x).T
+    squares = squared.sum(axis=0)[:, None] - (gaps @ squared).T
+    both = (gaps @ gaps.T).toarray()
+    n = rows - per_symbol[:, None].astype(np.float64) - per_symbol[None, :] + both
+    return n, sums, squares, cross
 
 
 def correlation(
@@ -174,16 +240,8 @@ def correlation(
     if np.any(prices <= 0):
         raise ValueError("prices must be positive")
     with np.errstate(invalid="ignore", divide="ignore"):
-        returns = np.diff(np.log(prices), axis=0)
-    present = np.isfinite(returns)
-    x = np.where(present, returns, 0.0)
-    m = present.astype(np.float64)
-    # Pairwise-complete moments as matrix products: for pair (i, j) sum over rows where
-    # both are present. sums[i, j] = Σ x_i over those rows, and so on.
-    n = m.T @ m
-    sums = x.T @ m
-    squares = (x * x).T @ m
-    cross = x.T @ x
+        returns = np.diff(np.log(prices, out=prices), axis=0)  # in place: these are large
+    n, sums, squares, cross = _pairwise_moments(returns)
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = cross - sums * sums.T / n
         var_i = squares - sums * sums / n

@@ -8,21 +8,19 @@ back as a rejected :class:`~aria.sizing.decision.Decision` with reason codes.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
-from accounts.model import HaltKind, TradingStatus
 from accounts.money import ZERO, floor_to_step
 from accounts.performance import performance
 from aria.sizing.adjusters import AdjusterContext, adjust
 from aria.sizing.decision import Decision, Factor, HeadroomView, LimitCheck, RejectCode
 from aria.sizing.exposure import Held, leverage_for, value_book
+from aria.sizing.gates import gates
 from aria.sizing.geometry import Geometry, geometry
-from aria.sizing.inputs import DecisionInputs, OtherAccount
+from aria.sizing.inputs import DecisionInputs, TradeRequest
 from aria.sizing.limits import Bound, LimitContext, bounds
 from aria.sizing.methods import base_size
-from aria.sizing.profiles import Method
-from firms import cross_account
+from aria.sizing.profiles import Method, Profile
 from firms.floors import floors
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
 
@@ -30,131 +28,8 @@ _EIGHT = Decimal("1e-8")
 NO_TRADES = performance(())  # only Kelly sizes from the trades; the adjuster reads them itself
 
 
-def _account_ref(inputs: DecisionInputs) -> cross_account.AccountRef:
-    account = inputs.account
-    return cross_account.AccountRef(
-        account_id=account.id,
-        owner=account.owner,
-        firm=account.firm,
-        phase_kind=inputs.rules.phase.kind,
-        size=account.initial_balance,
-        currency=account.currency,
-        rules=inputs.rules.cross_account,
-        strategy=inputs.request.strategy or account.strategy,
-    )
-
-
-def _other_ref(inputs: DecisionInputs, other: OtherAccount) -> cross_account.AccountRef:
-    return cross_account.AccountRef(
-        account_id=other.id,
-        owner=inputs.account.owner,
-        firm=other.firm,
-        phase_kind=other.phase_kind,
-        size=other.size,
-        currency=other.currency,
-        rules=other.rules
-        if other.rules is not None
-        else (inputs.rules.cross_account if other.firm == inputs.account.firm else None),
-        strategy=other.strategy,
-    )
-
-
-def _order(other: OtherAccount) -> int:
-    return other.signal_order if other.signal_order is not None else -1
-
-
-def _gates(inputs: DecisionInputs) -> list[tuple[RejectCode, str]]:
-    """Rejections that do not depend on the size."""
-    found: list[tuple[RejectCode, str]] = []
-    now, profile, request = inputs.now, inputs.profile, inputs.request
-    trading = inputs.account.trading.lifted(now)
-    if trading.status is TradingStatus.HALTED:
-        kind = trading.halt.value if trading.halt else "halted"
-        until = (
-            f" until {trading.until.isoformat()}"
-            if trading.halt is HaltKind.DAILY and trading.until
-            else ""
-        )
-        found.append(
-            (
-                RejectCode.HALTED,
-                f"account is halted ({kind}){until}: {trading.reason or 'no reason given'}",
-            )
-        )
-    elif trading.status is TradingStatus.REDUCING:
-        found.append(
-            (
-                RejectCode.REDUCING_ONLY,
-                f"account only reduces exposure: {trading.reason or 'no reason given'}",
-            )
-        )
-
-    state_age = now - inputs.state.as_of
-    if state_age > dt.timedelta(seconds=profile.data.max_state_age_seconds):
-        found.append(
-            (
-                RejectCode.STALE_DATA,
-                f"account state is {state_age} old (limit {profile.data.max_state_age_seconds} s)",
-            )
-        )
-    if inputs.market.as_of is not None:
-        market_age = now - inputs.market.as_of
-        if market_age > dt.timedelta(seconds=profile.data.max_market_age_seconds):
-            found.append(
-                (
-                    RejectCode.STALE_DATA,
-                    f"market data is {market_age} old"
-                    f" (limit {profile.data.max_market_age_seconds} s)",
-                )
-            )
-
-    me = _account_ref(inputs)
-    others = {other.id: _other_ref(inputs, other) for other in inputs.others}
-    held = [
-        cross_account.Exposure(others[o.id], p.symbol, p.side)
-        for o in inputs.others
-        for p in o.positions
-    ]
-    candidate = cross_account.Exposure(me, request.symbol, request.side)
-    found += [
-        (RejectCode.CROSS_ACCOUNT_HEDGE, f.detail)
-        for f in cross_account.hedge_conflicts(candidate, held)
-    ]
-
-    rules = inputs.rules.cross_account
-    if rules is not None and rules.hedging_within_account.value in ("forbidden", "unknown"):
-        opposite = [
-            p
-            for p in inputs.state.positions
-            if p.side is request.side.opposite
-            and cross_account.same_instrument(p.symbol, request.symbol, rules)
-        ]
-        if opposite:
-            found.append(
-                (
-                    RejectCode.HEDGING_WITHIN_ACCOUNT,
-                    f"{inputs.account.firm} forbids opposite positions in one account;"
-                    f" {opposite[0].symbol} is held {opposite[0].side.value}",
-                )
-            )
-
-    # Fan-out siblings count in signal order; one without an order counts before this account.
-    siblings = sorted((o for o in inputs.others if o.same_signal), key=lambda o: (_order(o), o.id))
-    before = [others[o.id] for o in siblings if _order(o) < inputs.signal_order]
-    after = [others[o.id] for o in siblings if _order(o) >= inputs.signal_order]
-    for finding in cross_account.allocation_findings([*before, me, *after]):
-        if finding.account_id == me.account_id:
-            found.append((RejectCode.ALLOCATION_CAP, finding.detail))
-    for source in before:
-        if source.firm == me.firm:
-            found += [
-                (RejectCode.COPY_FORBIDDEN, f.detail)
-                for f in cross_account.copy_findings(source, [me])
-            ]
-    return found
-
-
-def _headroom(inputs: DecisionInputs, held: list[Held]) -> Headroom:
+def headroom_of(inputs: DecisionInputs, held: list[Held]) -> Headroom:
+    """The account's headroom given its valued open positions and live reservations."""
     rules, state = inputs.rules, inputs.state
     found = floors(rules, inputs.day, inputs.peaks, state)
     settings = inputs.profile.headroom
@@ -261,8 +136,8 @@ def _reduce(inputs: DecisionInputs, build: _Builder) -> Decision:
     return build.decision(lots, [])
 
 
-def _needs_atr(inputs: DecisionInputs) -> bool:
-    request, profile = inputs.request, inputs.profile
+def needs_atr(request: TradeRequest, profile: Profile) -> bool:
+    """True when sizing this request under this profile needs the market's ATR."""
     if profile.method is Method.ATR_RISK:
         return True
     if request.stop is not None:
@@ -285,10 +160,10 @@ def decide(inputs: DecisionInputs) -> Decision:
         return _reduce(inputs, build)
 
     codes: list[RejectCode] = []
-    for code, reason in _gates(inputs):
+    for code, reason in gates(inputs):
         codes.append(code)
         build.reasons.append(reason)
-    if inputs.market.atr is None and inputs.market.unavailable and _needs_atr(inputs):
+    if inputs.market.atr is None and inputs.market.unavailable and needs_atr(request, profile):
         build.reasons.append(
             f"sizing needs the ATR of {request.symbol}: {inputs.market.unavailable}"
         )
@@ -312,7 +187,7 @@ def decide(inputs: DecisionInputs) -> Decision:
         profile,
     )
     build.reasons += [h.note for h in held if h.note]
-    build.room = room = _headroom(inputs, held)
+    build.room = room = headroom_of(inputs, held)
 
     stats = performance(inputs.trades) if profile.method is Method.KELLY else NO_TRADES
     base = base_size(profile, g, state.equity, stats, request.confidence, inputs.market.atr)
