@@ -7,8 +7,11 @@ engine and the units of work, loads the catalogs, and hands them to the use case
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import gc
 import secrets
+import sys
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -74,3 +77,33 @@ def build(
         tokens=secrets.token_hex,
     )
     return App(engine=engine, context=context, settings=settings)
+
+
+def tune_for_serving() -> None:
+    """Set the collector and the allocator up for a long-running process.
+
+    Everything loaded at start (catalogs, presets, instruments) moves out of the
+    collector's sight, and the youngest generation is collected less often: a fan-out
+    allocates many short-lived objects, and scanning them over and over cost a quarter of
+    its time; memory is still freed by reference counting as before. On glibc, large
+    blocks (the jobs' numpy matrices) are kept on the heap for reuse instead of being
+    mapped fresh each time: faulting those pages in cost half of a correlation run.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+    _reuse_large_blocks()
+
+
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters of glibc's malloc.h
+
+
+def _reuse_large_blocks() -> None:
+    if sys.platform != "linux":
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, 64 << 20)
+        libc.mallopt(_M_TRIM_THRESHOLD, 256 << 20)
+    except (OSError, AttributeError):  # not glibc: its own defaults stand
+        return

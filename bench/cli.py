@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
+from aria.bootstrap import tune_for_serving
 from bench import http, jobs, memory, pure, service
 from bench.fixtures import POSTGRES_URL
 from bench.harness import Figure, write
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    tune_for_serving()  # measured as `aria serve` and `aria jobs run` run
     console = Console()
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = sorted(set(parts) - set(PARTS))

@@ -10,9 +10,9 @@ import numpy as np
 import sqlalchemy as sa
 
 from aria.service import maintenance
-from aria.service.commands import BarsBatch
-from aria.service.market import ingest_bars
+from aria.service.market import add_instrument
 from aria.sizing import market
+from aria.sizing.instruments import Instrument
 from bench.fixtures import Database, database, populate
 from bench.harness import Figure, latency, timed
 
@@ -44,31 +44,42 @@ def correlation(quick: bool) -> list[Figure]:
     return figures
 
 
+def _instrument(symbol: str) -> Instrument:
+    return Instrument(
+        symbol=symbol,
+        kind="cfd",
+        asset_class="index",
+        quote="USD",
+        contract_size=Decimal(1),
+        tick_size=Decimal("0.01"),
+        lot_step=Decimal("0.01"),
+        min_lot=Decimal("0.01"),
+        max_lot=Decimal(100),
+        margin_rate=Decimal("0.05"),
+    )
+
+
 def volatility(quick: bool, folder: Path) -> list[Figure]:
-    """Figures ``jobs.volatility_ms.<S>``: the volatility job over S symbols in the database."""
+    """Figures ``jobs.volatility_ms.<S>``: the volatility job over S symbols' bars in the
+    database (300 daily bars each: reading them, the analytics, writing the snapshots)."""
     figures = []
     counts = (50,) if quick else (50, 200, 500)
+    start = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
     with database("sqlite", folder) as db:
-        known = sorted(db.context.instruments.instruments)
+        series = _series(max(counts), 300)
+        added = 0
         for count in counts:
-            symbols = [known[i % len(known)] for i in range(count)]
-            series = _series(len(set(symbols)), 300)
-            start = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
-            for symbol, (stamps, closes) in zip(
-                sorted(set(symbols)), series.values(), strict=False
-            ):
-                bars = [
-                    (
-                        start + dt.timedelta(seconds=int(t)),
-                        Decimal(f"{c:.5f}"),
-                        Decimal(f"{c * 1.004:.5f}"),
-                        Decimal(f"{c * 0.996:.5f}"),
-                        Decimal(f"{c:.5f}"),
-                        None,
-                    )
-                    for t, c in zip(stamps, closes, strict=True)
+            for symbol in list(series)[added:count]:
+                add_instrument(db.context, _instrument(symbol))
+                stamps, closes = series[symbol]
+                rows = [
+                    (start + dt.timedelta(seconds=int(t)), c, c * 1.004, c * 0.996, c, None)
+                    for t, c in zip(stamps.tolist(), closes.tolist(), strict=True)
                 ]
-                ingest_bars(db.context, BarsBatch(symbol=symbol, bars=bars))
+                with db.context.unit() as uow:
+                    uow.market.add_bars(symbol, "1d", rows)
+                    uow.commit()
+            added = count
 
             def once(db: Database = db) -> None:
                 with db.engine.begin() as connection:  # a new slot each time: forget the claims
@@ -76,7 +87,7 @@ def volatility(quick: bool, folder: Path) -> list[Figure]:
                 maintenance.volatility(db.context)
 
             samples = timed(once, repeat=3 if quick else 5)
-            figures.append(latency(f"jobs.volatility_ms.{len(set(symbols))}", samples))
+            figures.append(latency(f"jobs.volatility_ms.{count}", samples))
     return figures
 
 

@@ -138,14 +138,14 @@ def event_record(row: EventRow) -> dict[str, Any]:
     }
 
 
-def inputs_text(own_json: str, parts: Mapping[str, str]) -> str:
+def inputs_text(own_json: str, parts: Mapping[str, str | list[str]]) -> str:
     """A format-2 inputs text: the shared parts' digests, then the account's own parts."""
     refs = json.dumps(dict(parts), separators=(",", ":"))
     body = own_json[1:-1]
     return "{" + f'"{PARTS_KEY}":{refs}' + ("," + body if body else "") + "}"
 
 
-def split_inputs(text: str) -> tuple[dict[str, Any], dict[str, str]]:
+def split_inputs(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The account's own parts and the shared parts' digests of a format-2 inputs text."""
     own = json.loads(text)
     return own, own.pop(PARTS_KEY, {})

@@ -27,7 +27,7 @@ from aria.sizing.inputs import Reservation
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
 from aria.sizing.record import DecisionRecord
-from storage import translate
+from storage import bulk, translate
 from storage.audit_chain import (
     CURRENT_FORMAT,
     GENESIS,
@@ -222,18 +222,15 @@ _SAVE_TRACKER = (
         }
     )
 )
-_MOVE_HEAD = (
-    _TRACKERS.update()
-    .where(_TRACKERS.c.account_id == sa.bindparam("head_account"))
-    .values(chain_seq=sa.bindparam("head_seq"), chain_hash=sa.bindparam("head_hash"))
-)
 
 
 def _move_heads(session: Session, moved: dict[str, tuple[int, str]]) -> None:
-    session.connection().execute(
-        _MOVE_HEAD,
+    bulk.update_rows(
+        session,
+        _TRACKERS,
+        "account_id",
         [
-            {"head_account": account_id, "head_seq": seq, "head_hash": chain_hash}
+            {"account_id": account_id, "chain_seq": seq, "chain_hash": chain_hash}
             for account_id, (seq, chain_hash) in moved.items()
         ],
     )
@@ -332,7 +329,7 @@ class AccountRepository:
         for row in rows:
             tracker = _Prefixed(row)
             heads[row.id] = (tracker.chain_seq, tracker.chain_hash or GENESIS)
-            locked[row.id] = (translate.account_from_row(row), translate.tracker_from_row(tracker))
+            locked[row.id] = (translate.cached_account(row), translate.cached_tracker(tracker))
         return locked
 
     def save(self, account: Account, at: dt.datetime) -> None:
@@ -602,13 +599,7 @@ class DecisionRepository:
             for record in records
             for part in record.parts
         }
-        if parts:
-            self.session.connection().execute(
-                _insert(self.session, InputPartRow.__table__).on_conflict_do_nothing(
-                    index_elements=["digest"]
-                ),
-                list(parts.values()),
-            )
+        bulk.insert_new(self.session, InputPartRow.__table__, list(parts.values()), "digest")
         heads = dict(_read_heads(self.session, {r.decision.account_id for r in records}))
         rows: list[dict[str, Any]] = []
         reservations: list[dict[str, Any]] = []
@@ -631,7 +622,7 @@ class DecisionRepository:
                 "codes": "," + ",".join(decision.reject_codes) + ",",
                 "binding": decision.binding,
                 "decision": record.decision_json,
-                "inputs": inputs_text(record.own_json, {p.name: p.digest for p in record.parts}),
+                "inputs": inputs_text(record.own_json, record.refs),
                 "input_hash": decision.input_hash,
                 "record_format": CURRENT_FORMAT,
                 "created_at": at,
@@ -669,11 +660,9 @@ class DecisionRepository:
                     hash=values["hash"],
                 )
             )
-        # Core statements, executed many: the ORM's per-object bookkeeping buys nothing here.
-        connection = self.session.connection()
-        connection.execute(DecisionRow.__table__.insert(), rows)
-        if reservations:
-            connection.execute(ReservationRow.__table__.insert(), reservations)
+        # Core rows in bulk: the ORM's per-object bookkeeping buys nothing here.
+        bulk.insert_rows(self.session, DecisionRow.__table__, rows)
+        bulk.insert_rows(self.session, ReservationRow.__table__, reservations)
         _move_heads(self.session, moved)
         return stored
 
@@ -866,7 +855,8 @@ class AuditRepository:
                 digest
                 for row in rows
                 if row.record_format > 1
-                for digest in split_inputs(row.inputs)[1].values()
+                for ref in split_inputs(row.inputs)[1].values()
+                for digest in ([ref] if isinstance(ref, str) else ref)
             }
         )
         return [translate.replayable_from_row(row, texts) for row in rows]

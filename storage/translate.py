@@ -7,6 +7,9 @@ import functools
 import hashlib
 import json
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -124,6 +127,44 @@ def sibling_from_row(row: Any) -> Sibling:
         strategy=row.strategy,
         exposures=tuple((p["symbol"], Side(p["side"])) for p in row.positions or ()),
     )
+
+
+class RowCache:
+    """Domain values translated from rows, kept by the rows' exact content (bounded, LRU).
+
+    Translating validates every field; a fan-out re-reads the same unchanged accounts again
+    and again, so the value is kept under the row's content — any change to the row is a
+    different key, never a stale answer.
+    """
+
+    def __init__(self, translate: Callable[[Any], Any], columns: Sequence[str], size: int) -> None:
+        self._translate, self._columns, self._size = translate, tuple(columns), size
+        self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, row: Any) -> Any:
+        key = tuple(_keyed(getattr(row, column)) for column in self._columns)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        value = self._translate(row)
+        with self._lock:
+            self._entries[key] = value
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return value
+
+
+def _keyed(value: Any) -> Any:
+    # Exact text for amounts (1.0 and 1.00 are equal but not the same record) and JSON text
+    # for documents, so the key is hashable and as exact as the row.
+    if isinstance(value, Decimal):
+        return ("d", str(value))
+    if isinstance(value, dict | list):
+        return ("j", json.dumps(value, sort_keys=True))
+    return value
 
 
 def positions_to_json(positions: tuple[Position, ...]) -> list[Any]:
@@ -252,21 +293,20 @@ def replayable_from_row(row: DecisionRow, parts: dict[str, str]) -> Replayable:
     stored = decision_from_row(row)
     if row.record_format == 1:
         return Replayable(stored, json.loads(row.inputs), 1)
-    own, digests = split_inputs(row.inputs)
-    for name, digest in digests.items():
-        body = parts.get(digest)
-        if body is None:
-            return Replayable(
-                stored, None, row.record_format, f"its input part {name!r} is missing"
-            )
-        if hashlib.sha256(body.encode()).hexdigest() != digest:
-            return Replayable(
-                stored,
-                None,
-                row.record_format,
-                f"its input part {name!r} was altered after it was written",
-            )
-        own[name] = json.loads(body)
+    own, refs = split_inputs(row.inputs)
+    for name, ref in refs.items():
+        values = []
+        for digest in [ref] if isinstance(ref, str) else ref:
+            body = parts.get(digest)
+            if body is None:
+                problem = "is missing"
+            elif hashlib.sha256(body.encode()).hexdigest() != digest:
+                problem = "was altered after it was written"
+            else:
+                values.append(json.loads(body))
+                continue
+            return Replayable(stored, None, row.record_format, f"its input part {name!r} {problem}")
+        own[name] = values[0] if isinstance(ref, str) else values
     return Replayable(stored, own, row.record_format)
 
 
@@ -362,3 +402,41 @@ def _instrument(text: str) -> Instrument:
     # Instruments are immutable, so one object per spec serves every request; sizing then
     # serialises a spec once, not once per decision.
     return Instrument.model_validate_json(text)
+
+
+_ACCOUNT_COLUMNS = (
+    "id",
+    "label",
+    "owner",
+    "firm",
+    "plan",
+    "phase",
+    "rulebook_version",
+    "currency",
+    "initial_balance",
+    "profile",
+    "strategy",
+    "personality",
+    "trading_status",
+    "halt_kind",
+    "halt_reason",
+    "halt_since",
+    "halt_until",
+)
+_TRACKER_COLUMNS = (
+    "balance",
+    "equity",
+    "state_as_of",
+    "positions",
+    "peak_intraday_equity",
+    "peak_eod_balance",
+    "peak_closed_balance",
+    "peaks_as_of",
+    "day_starts_at",
+    "day_balance",
+    "day_equity",
+    "day_equity_high",
+    "near_floor_streak",
+)
+cached_account = RowCache(account_from_row, _ACCOUNT_COLUMNS, 50_000)
+cached_tracker = RowCache(tracker_from_row, _TRACKER_COLUMNS, 50_000)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from aria.bootstrap import App, build
+from aria.bootstrap import App, build, tune_for_serving
 from aria.cli.firms import err, fail, out
 from aria.settings import Settings
 from storage.errors import StorageError
@@ -114,6 +114,7 @@ def run() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = app_from()
+    tune_for_serving()
     scheduler = blocking(app.context)
     err.print("scheduler started; Ctrl-C to stop", style="dim")
     try:

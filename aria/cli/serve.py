@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from aria.bootstrap import tune_for_serving
 from aria.cli.firms import err
 from aria.cli.ops import app_from
 
@@ -40,6 +41,7 @@ def serve(
     for handler in logging.getLogger().handlers:
         handler.addFilter(_RedactKeys())
     app = app_from()
+    tune_for_serving()
     scheduler = None if no_scheduler else background(app.context)
     api = create_app(
         app.context,

@@ -101,6 +101,8 @@ def market_gates(inputs: DecisionInputs) -> list[Gate]:
 
 def hedge_gates(inputs: DecisionInputs) -> list[Gate]:
     """The trade would oppose a position of the same owner at a firm that forbids it."""
+    if not any(o.positions for o in inputs.others):
+        return []
     me = account_ref(inputs)
     held = [
         cross_account.Exposure(other_ref(inputs, o), p.symbol, p.side)
@@ -138,6 +140,11 @@ def within_gates(inputs: DecisionInputs) -> list[Gate]:
 
 def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
     """Allocation caps and copy policies over the accounts that receive the same signal."""
+    rules = inputs.rules.cross_account
+    cap = rules.allocation_cap if rules is not None else None
+    capped = cap is not None and inputs.rules.phase.kind in cap.phases
+    if not capped and (rules is None or rules.copy_trading is None):
+        return []  # only this account's own cap and copy policy can flag it
     me = account_ref(inputs)
     refs = {other.id: other_ref(inputs, other) for other in inputs.others}
     # Fan-out siblings count in signal order; one without an order counts before this account.

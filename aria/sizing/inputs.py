@@ -146,11 +146,15 @@ class DecisionInputs(Frozen):
         return input_hash(self)
 
 
-# The parts one request shares across all its accounts. The service passes the same objects
-# to every account, so their JSON and digest are computed once per object, not per decision;
-# storage keeps each shared part once and the decision keeps its digest.
+# The parts one request shares across its accounts: a fan-out's profile, rules, instrument,
+# market and request, and each sibling as the others see it. The service passes the same
+# objects to every account, so their JSON and digest are computed once per object, not per
+# decision; storage keeps each shared part once and the decision keeps its digest.
 SHARED_PARTS = ("profile", "rules", "instrument", "market", "request")
-OWN_PARTS = tuple(name for name in DecisionInputs.model_fields if name not in SHARED_PARTS)
+LISTED_PARTS = ("others",)  # a tuple of shared parts
+OWN_PARTS = tuple(
+    name for name in DecisionInputs.model_fields if name not in SHARED_PARTS + LISTED_PARTS
+)
 _OWN = set(OWN_PARTS)
 _HASH_VERSION = "aria-inputs/2"
 
@@ -199,6 +203,16 @@ def own_json(inputs: DecisionInputs) -> str:
     return _OWN_JSON.get(inputs)[0]
 
 
+def part_refs(inputs: DecisionInputs) -> dict[str, str | list[str]]:
+    """The digest of each shared part, and the digests of each listed part in order."""
+    refs: dict[str, str | list[str]] = {
+        name: _SHARED.get(getattr(inputs, name))[1] for name in SHARED_PARTS
+    }
+    for name in LISTED_PARTS:
+        refs[name] = [_SHARED.get(part)[1] for part in getattr(inputs, name)]
+    return refs
+
+
 def input_hash(inputs: DecisionInputs) -> str:
     """SHA-256 over the digest of each shared part and the JSON of the account's own parts.
 
@@ -206,13 +220,15 @@ def input_hash(inputs: DecisionInputs) -> str:
     amount written ``1000`` or ``1000.00`` is a different record of the same value.
     """
     lines = [_HASH_VERSION]
-    lines += [f"{name}:{_SHARED.get(getattr(inputs, name))[1]}" for name in SHARED_PARTS]
+    for name, ref in part_refs(inputs).items():
+        lines.append(f"{name}:{ref if isinstance(ref, str) else ','.join(ref)}")
     lines.append(own_json(inputs))
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def from_parts(own: dict[str, Any], shared: dict[str, Any]) -> DecisionInputs:
-    """Inputs rebuilt from stored JSON: the account's own parts and each shared part."""
+    """Inputs rebuilt from stored JSON: the account's own parts and the shared ones (the
+    listed parts as lists)."""
     return DecisionInputs.model_validate({**own, **shared})
 
 

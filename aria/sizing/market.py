@@ -243,11 +243,18 @@ def correlation(
         returns = np.diff(np.log(prices, out=prices), axis=0)  # in place: these are large
     n, sums, squares, cross = _pairwise_moments(returns)
     with np.errstate(invalid="ignore", divide="ignore"):
-        cov = cross - sums * sums.T / n
-        var_i = squares - sums * sums / n
-        corr = cov / np.sqrt(var_i * var_i.T)
+        # cov = cross − sums·sumsᵀ/n, var = squares − sums²/n, corr = cov / √(var·varᵀ);
+        # in place, as these matrices are symbols² large.
+        scratch = np.multiply(sums, sums.T)
+        scratch /= n
+        corr = np.subtract(cross, scratch, out=cross)
+        np.multiply(sums, sums, out=scratch)
+        scratch /= n
+        variance = np.subtract(squares, scratch, out=squares)
+        np.multiply(variance, variance.T, out=scratch)
+        corr /= np.sqrt(scratch, out=scratch)
     corr[n < min_overlap] = np.nan
-    corr = np.clip(corr, -1.0, 1.0)
+    np.clip(corr, -1.0, 1.0, out=corr)
     np.fill_diagonal(corr, np.where(np.diag(n) >= min_overlap, 1.0, np.nan))
     return Correlation(symbols=tuple(series), matrix=corr, observations=n.astype(np.int64))
 

@@ -2,8 +2,8 @@
 
 The inputs are kept in two pieces: the parts this account alone has (its account, state,
 peaks, trades…) as one JSON text, and the parts a fan-out shares (profile, rules,
-instrument, market, request) by the digest of their JSON, so a part shared by a thousand
-decisions is kept once.
+instrument, market, request, and each sibling account as the others see it) by the digest
+of their JSON, so a part shared by a thousand decisions is kept once.
 """
 
 from __future__ import annotations
@@ -12,7 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 from aria.sizing.decision import Decision
-from aria.sizing.inputs import SHARED_PARTS, DecisionInputs, own_json, shared_part
+from aria.sizing.inputs import (
+    LISTED_PARTS,
+    SHARED_PARTS,
+    DecisionInputs,
+    own_json,
+    part_refs,
+    shared_part,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +38,8 @@ class DecisionRecord:
     decision: Decision
     decision_json: str
     own_json: str
-    parts: tuple[SharedPart, ...]
+    refs: dict[str, str | list[str]]  # digest of each shared part; lists for listed parts
+    parts: tuple[SharedPart, ...]  # every shared part's text, to keep once
     strategy: str | None
     reserve_until: dt.datetime | None
 
@@ -47,10 +55,15 @@ def record_of(
     for name in SHARED_PARTS:
         text, digest = shared_part(getattr(inputs, name))
         parts.append(SharedPart(name, digest, text))
+    for name in LISTED_PARTS:
+        for value in getattr(inputs, name):
+            text, digest = shared_part(value)
+            parts.append(SharedPart(name, digest, text))
     return DecisionRecord(
         decision=decision,
         decision_json=decision.model_dump_json(),
         own_json=own_json(inputs),
+        refs=part_refs(inputs),
         parts=tuple(parts),
         strategy=strategy,
         reserve_until=reserve_until,

@@ -10,7 +10,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from aria.sizing.decision import Decision
-from aria.sizing.inputs import SHARED_PARTS, from_parts, input_hash, own_json, shared_part
+from aria.sizing.inputs import (
+    LISTED_PARTS,
+    SHARED_PARTS,
+    from_parts,
+    input_hash,
+    own_json,
+    shared_part,
+)
 from aria.sizing.profiles import preset_names
 from tests.unit.sizing.conftest import _CATALOG, _INSTRUMENTS, inputs_of, run
 
@@ -204,7 +211,11 @@ def test_equal_amounts_written_differently_decide_alike() -> None:
 @given(scenarios())
 def test_inputs_rebuilt_from_their_stored_parts_hash_alike(document: dict[str, Any]) -> None:
     inputs = inputs_of(document)
-    shared = {name: json.loads(shared_part(getattr(inputs, name))[0]) for name in SHARED_PARTS}
+    shared: dict[str, Any] = {
+        name: json.loads(shared_part(getattr(inputs, name))[0]) for name in SHARED_PARTS
+    }
+    for name in LISTED_PARTS:
+        shared[name] = [json.loads(shared_part(part)[0]) for part in getattr(inputs, name)]
     rebuilt = from_parts(json.loads(own_json(inputs)), shared)
     assert rebuilt == inputs
     assert input_hash(rebuilt) == inputs.input_hash()

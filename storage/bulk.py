@@ -1,0 +1,123 @@
+"""Many rows in one go: ``COPY`` on PostgreSQL, ``executemany`` on SQLite.
+
+psycopg runs an ``executemany`` as one statement per row (pipelined), whose per-row cost
+dominates a fan-out's writes; ``COPY`` streams the rows instead. Values go through each
+column's own bind processing first, so the checks of :mod:`storage.types` (finite
+decimals, aware times) and JSON encoding apply exactly as they do for any other write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+
+def insert_rows(session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (column name → value) into ``table`` within the session's transaction."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        connection.execute(table.insert(), list(rows))
+        return
+    names = list(rows[0])
+    processors = [table.c[name].type.bind_processor(dialect) for name in names]
+    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        statement = f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN"
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        process(row[name]) if process is not None else row[name]
+                        for name, process in zip(names, processors, strict=True)
+                    ]
+                )
+
+
+def insert_new(
+    session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]], key: str
+) -> None:
+    """Insert the ``rows`` whose ``key`` is not in ``table`` yet (concurrent writers welcome)."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    # Most rows are usually there already (a fan-out's shared parts): look first, so the
+    # database does not build, compress and throw away a row per conflict.
+    wanted = [row[key] for row in rows]
+    known = set(
+        connection.execute(
+            sa.select(table.c[key]).where(table.c[key].in_(sa.bindparam("keys", expanding=True))),
+            {"keys": wanted},
+        ).scalars()
+    )
+    rows = [row for row in rows if row[key] not in known]
+    if not rows:
+        return
+    if dialect.name != "postgresql":
+        insert = sa.dialects.sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
+        connection.execute(insert, list(rows))
+        return
+    # One statement whatever the count: the rows travel as one array per column.
+    names = list(rows[0])
+    arrays = _arrays(table, names, rows, dialect)
+    quote = dialect.identifier_preparer.quote
+    sources = ", ".join(
+        f"CAST(:{name} AS {table.c[name].type.compile(dialect)}[])" for name in names
+    )
+    statement = sa.text(
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)}"
+        f" ({', '.join(quote(n) for n in names)}) SELECT * FROM unnest({sources})"
+        f" ON CONFLICT ({quote(key)}) DO NOTHING"
+    )
+    connection.execute(statement, arrays)
+
+
+def update_rows(
+    session: Session, table: sa.Table, key: str, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Set columns of the rows identified by ``key`` (each mapping: the key, then new values)."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    names = [name for name in rows[0] if name != key]
+    if dialect.name != "postgresql":
+        statement = (
+            table.update()
+            .where(table.c[key] == sa.bindparam(f"b_{key}"))
+            .values({name: sa.bindparam(f"b_{name}") for name in names})
+        )
+        connection.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+        return
+    arrays = _arrays(table, [key, *names], rows, dialect)
+    quote = dialect.identifier_preparer.quote
+    sources = ", ".join(
+        f"CAST(:{name} AS {table.c[name].type.compile(dialect)}[])" for name in [key, *names]
+    )
+    assignments = ", ".join(f"{quote(n)} = v.{quote(n)}" for n in names)
+    target = dialect.identifier_preparer.format_table(table)
+    statement = sa.text(
+        f"UPDATE {target} SET {assignments}"
+        f" FROM unnest({sources}) AS v({', '.join(quote(n) for n in [key, *names])})"
+        f" WHERE {target}.{quote(key)} = v.{quote(key)}"
+    )
+    connection.execute(statement, arrays)
+
+
+def _arrays(
+    table: sa.Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]], dialect: Any
+) -> dict[str, list[Any]]:
+    processors = {name: table.c[name].type.bind_processor(dialect) for name in names}
+    arrays: dict[str, list[Any]] = {}
+    for name in names:
+        process = processors[name]
+        arrays[name] = [process(row[name]) if process is not None else row[name] for row in rows]
+    return arrays
