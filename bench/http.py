@@ -102,7 +102,7 @@ def load(
 def run(quick: bool, folder: Path) -> list[Figure]:
     """Figures ``http.single_ms.c<k>``, ``http.single_rps.c<k>``, ``http.fanout100_ms.c<k>``."""
     figures: list[Figure] = []
-    seconds = 3.0 if quick else 10.0
+    seconds = 1.5 if quick else 10.0
     with database("sqlite", folder) as db:
         db.clock.current = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
         ids = populate(db, 1000)

@@ -66,6 +66,9 @@ _ACCOUNTS_WITH_TRACKERS = sa.select(
 ).join(_TRACKERS, _TRACKERS.c.account_id == _ACCOUNTS.c.id)
 
 
+_READ = _ACCOUNTS_WITH_TRACKERS.where(
+    _ACCOUNTS.c.id.in_(sa.bindparam("ids", expanding=True))
+).order_by(_ACCOUNTS.c.id)
 _LOCK = (
     _ACCOUNTS_WITH_TRACKERS.where(_ACCOUNTS.c.id.in_(sa.bindparam("ids", expanding=True)))
     .order_by(_ACCOUNTS.c.id)
@@ -317,6 +320,13 @@ class AccountRepository:
             return []
         rows = self.session.execute(_FAMILY, {"owners": sorted(set(owners))})
         return [translate.sibling_from_row(row) for row in rows if row.id not in exclude]
+
+    def read(self, account_ids: Sequence[str]) -> dict[str, tuple[Account, Tracker]]:
+        rows = self.session.execute(_READ, {"ids": sorted(set(account_ids))})
+        return {
+            row.id: (translate.cached_account(row), translate.cached_tracker(_Prefixed(row)))
+            for row in rows
+        }
 
     def lock(self, account_ids: Sequence[str]) -> dict[str, tuple[Account, Tracker]]:
         # The tracker rows are the lock, taken in id order so two transactions locking

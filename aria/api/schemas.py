@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from accounts.model import TradingState
-from aria.sizing.decision import Decision
+from aria.sizing.decision import Decision, RejectCode
 
 
 class Out(BaseModel):
@@ -58,6 +58,23 @@ class SizingOut(Out):
     request_id: str
     replayed: bool = Field(description="true when the request id had been answered before")
     decisions: list[DecisionOut]
+
+
+class PreviewRowOut(Out):
+    """What sizing would answer for one account now."""
+
+    account_id: str
+    status: str
+    lots: Decimal
+    reject_codes: list[RejectCode]
+    binding: str | None
+
+
+class PreviewOut(Out):
+    """A preview: nothing was reserved or recorded; sizing later may answer otherwise."""
+
+    as_of: dt.datetime
+    accounts: list[PreviewRowOut]
 
 
 class CancelOut(Out):

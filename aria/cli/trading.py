@@ -17,7 +17,7 @@ from aria.cli.firms import fail, out
 from aria.cli.ops import app_from
 from aria.service import accounts as account_service
 from aria.service import sizing as sizing_service
-from aria.service.commands import CreateAccount, PushState, SetTrading, SizeRequest
+from aria.service.commands import CreateAccount, PushState, SetTrading, Signal, SizeRequest
 from aria.service.errors import ServiceError
 from aria.service.sizing import SizedDecision
 from storage.errors import StorageError
@@ -298,6 +298,12 @@ def size(
         str | None, typer.Option("--request-id", help="idempotency key; default: new")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the decisions as JSON")] = False,
+    preview: Annotated[
+        bool,
+        typer.Option(
+            "--preview", help="show what sizing would answer, reserving and recording nothing"
+        ),
+    ] = False,
 ) -> None:
     """Size one signal for accounts (ids, or a selector by owner, firm or strategy)."""
     selector = (
@@ -305,20 +311,22 @@ def size(
         if account
         else {k: v for k, v in (("owner", owner), ("firm", firm), ("strategy", strategy)) if v}
     )
+    signal = {
+        "accounts": account or selector or {},
+        "symbol": symbol,
+        "side": side,
+        "entry": entry,
+        "stop": stop,
+        "stop_atr_multiple": stop_atr,
+        "take_profit": take_profit,
+        "confidence": confidence,
+        "strategy": strategy,
+    }
+    if preview:
+        _preview(validated(Signal, signal), as_json)
+        return
     command = validated(
-        SizeRequest,
-        {
-            "request_id": request_id or f"cli-{uuid.uuid4().hex}",
-            "accounts": account or selector or {},
-            "symbol": symbol,
-            "side": side,
-            "entry": entry,
-            "stop": stop,
-            "stop_atr_multiple": stop_atr,
-            "take_profit": take_profit,
-            "confidence": confidence,
-            "strategy": strategy,
-        },
+        SizeRequest, {"request_id": request_id or f"cli-{uuid.uuid4().hex}", **signal}
     )
     app = app_from()
     result = run_service(sizing_service.size, app.context, command)
@@ -340,3 +348,37 @@ def size(
             )
         )
     app.close()
+
+
+def _preview(signal: Signal, as_json: bool) -> None:
+    app = app_from()
+    as_of, rows = run_service(sizing_service.preview, app.context, signal)
+    app.close()
+    if as_json:
+        body = {
+            "as_of": as_of.isoformat(),
+            "accounts": [
+                {
+                    "account_id": r.account_id,
+                    "status": r.status,
+                    "lots": str(r.lots),
+                    "reject_codes": [c.value for c in r.reject_codes],
+                    "binding": r.binding,
+                }
+                for r in rows
+            ],
+        }
+        typer.echo(json.dumps(body, indent=2))
+        return
+    table = Table(title=f"Preview at {as_of:%Y-%m-%d %H:%M:%S} UTC — nothing reserved or recorded")
+    for column in ("Account", "Status", "Lots", "Binding", "Codes"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(
+            r.account_id,
+            "[green]approved[/]" if r.status == "approved" else "[red]rejected[/]",
+            f"{r.lots.normalize():f}",
+            r.binding or "—",
+            " ".join(r.reject_codes) or "—",
+        )
+    out.print(table)

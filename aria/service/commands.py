@@ -96,10 +96,9 @@ class Selector(Command):
         return self
 
 
-class SizeRequest(Command):
-    """One signal, for one account or fanned out to many."""
+class Signal(Command):
+    """One signal, for one account or fanned out to many (as previewed: without an id)."""
 
-    request_id: RequestId
     accounts: tuple[Identifier, ...] | Selector
     symbol: Symbol
     side: Side
@@ -121,6 +120,12 @@ class SizeRequest(Command):
             if len(self.accounts) > 5000:
                 raise ValueError("at most 5,000 accounts per request")
         return self
+
+
+class SizeRequest(Signal):
+    """One signal to size, under an id that makes retrying it safe."""
+
+    request_id: RequestId
 
 
 class BarsBatch(Command):

@@ -131,6 +131,10 @@ class AccountRepository(Protocol):
         """The other accounts of these owners (not ``exclude``), unlocked, ordered by id."""
         ...
 
+    def read(self, account_ids: Sequence[str]) -> dict[str, tuple[Account, Tracker]]:
+        """Accounts with their trackers, without locking them."""
+        ...
+
     def lock(self, account_ids: Sequence[str]) -> dict[str, tuple[Account, Tracker]]:
         """Lock accounts (their trackers, in id order) and return each with its tracker."""
         ...

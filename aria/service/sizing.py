@@ -22,13 +22,15 @@ from pydantic import ValidationError
 from accounts.model import Account, AccountState, Side
 from accounts.tracker import Tracker
 from aria.service.accounts import rules_of
-from aria.service.commands import SizeRequest
+from aria.service.commands import Signal, SizeRequest
 from aria.service.context import Context
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.service.layers import prefetch, profile_for
 from aria.service.ports import Sibling, StoredDecision, UnitOfWork
-from aria.service.tracking import record, roll_forward
-from aria.sizing.decision import Decision
+from aria.service.tracking import Rolled, record, roll_forward
+from aria.sizing.batch import decide_batch
+from aria.sizing.book import prepare
+from aria.sizing.decision import Decision, RejectCode
 from aria.sizing.errors import InvalidRequest, UnknownInstrument
 from aria.sizing.inputs import (
     DecisionInputs,
@@ -88,7 +90,7 @@ def _replay(uow: UnitOfWork, command: SizeRequest, digest: str) -> SizingResult 
     )
 
 
-def _select(uow: UnitOfWork, command: SizeRequest) -> list[str]:
+def _select(uow: UnitOfWork, command: Signal) -> list[str]:
     if isinstance(command.accounts, tuple):
         return sorted(set(command.accounts))  # existence is checked when they are locked
     selector = command.accounts
@@ -100,7 +102,7 @@ def _select(uow: UnitOfWork, command: SizeRequest) -> list[str]:
     return [account.id for account in chosen]
 
 
-def trade_request(command: SizeRequest) -> TradeRequest:
+def trade_request(command: Signal) -> TradeRequest:
     """The pipeline's request; a stop or take-profit on the wrong side is :class:`InvalidInput`."""
     try:
         return TradeRequest(
@@ -220,21 +222,32 @@ class _Shared:
         return found
 
 
-def _decide_all(
+@dataclass
+class _Gathered:
+    """Everything a fan-out decides from, account by account, in signal order."""
+
+    inputs: list[DecisionInputs]
+    rolled: list[Rolled]
+
+
+def _gather(
     ctx: Context,
     uow: UnitOfWork,
-    command: SizeRequest,
+    command: Signal,
     trade: TradeRequest,
     ids: list[str],
     now: dt.datetime,
     allowed_owner: str | None,
-) -> list[SizedDecision]:
-    locked = uow.accounts.lock(ids)
-    missing = [account_id for account_id in ids if account_id not in locked]
+    *,
+    lock: bool,
+) -> _Gathered:
+    """Load the accounts (locked to write, or not for a preview) and build their inputs."""
+    found = uow.accounts.lock(ids) if lock else uow.accounts.read(ids)
+    missing = [account_id for account_id in ids if account_id not in found]
     if missing:
         raise NotFound(f"unknown account{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
-    accounts = {account_id: pair[0] for account_id, pair in locked.items()}
-    trackers = {account_id: pair[1] for account_id, pair in locked.items()}
+    accounts = {account_id: pair[0] for account_id, pair in found.items()}
+    trackers = {account_id: pair[1] for account_id, pair in found.items()}
     if allowed_owner is not None:
         strangers = sorted(a.id for a in accounts.values() if a.owner != allowed_owner)
         if strangers:
@@ -256,56 +269,114 @@ def _decide_all(
     shared = _Shared(_load_market(ctx, uow, held | {command.symbol}), command.symbol, now)
     order = {account_id: index for index, account_id in enumerate(ids)}
     family = _family(ctx, [*map(_sibling, accounts.values(), trackers.values()), *outside], order)
+    # Roll every account to today first: a decision never uses yesterday's anchor.
+    rolled = [
+        roll_forward(
+            accounts[account_id], trackers[account_id], rules_of(ctx, accounts[account_id]), now
+        )
+        for account_id in ids
+    ]
+    inputs = []
+    for current in rolled:
+        account, tracker = current.account, current.tracker
+        state = tracker.state or AccountState(
+            balance=account.initial_balance, equity=account.initial_balance, as_of=_NEVER
+        )
+        symbols = {p.symbol for p in state.positions}
+        profile = profiles[account.id]
+        inputs.append(
+            DecisionInputs(
+                now=now,
+                profile=profile,
+                rules=rules_of(ctx, account),
+                account=account,
+                state=state,
+                peaks=tracker.peaks,
+                day=tracker.day,
+                trades=tuple(trades.get(account.id, ())),
+                reservations=tuple(reservations[account.id]),
+                instrument=instrument,
+                instruments={s: catalog.get(s) for s in symbols if s in catalog},
+                # A preview sizes many accounts at once over one market snapshot: it holds
+                # the correlations of every symbol held in the fan-out (each account reads
+                # only its own).
+                market=shared.market_for(symbols if lock else held, profile),
+                request=trade,
+                others=tuple(
+                    other
+                    for other_id, other in family.get(account.owner, ())
+                    if other_id != account.id
+                ),
+                signal_order=order[account.id],
+            )
+        )
+    return _Gathered(inputs, rolled)
+
+
+def _decide_all(
+    ctx: Context,
+    uow: UnitOfWork,
+    command: SizeRequest,
+    trade: TradeRequest,
+    ids: list[str],
+    now: dt.datetime,
+    allowed_owner: str | None,
+) -> list[SizedDecision]:
+    gathered = _gather(ctx, uow, command, trade, ids, now, allowed_owner, lock=True)
+    record(uow, gathered.rolled, now)  # the rolls of the whole fan-out, in a few statements
     reserve_until = (
         None
         if command.reduce_only
         else now + dt.timedelta(seconds=ctx.options.reservation_ttl_seconds)
     )
-    # Roll every account to today first (a decision never uses yesterday's anchor), and
-    # write the rolls of the whole fan-out in a few statements.
-    rolled = {
-        account_id: roll_forward(
-            accounts[account_id], trackers[account_id], rules_of(ctx, accounts[account_id]), now
-        )
-        for account_id in ids
-    }
-    record(uow, list(rolled.values()), now)
     records: list[DecisionRecord] = []
-    for account_id in ids:
-        account, tracker = rolled[account_id].account, rolled[account_id].tracker
-        state = tracker.state or AccountState(
-            balance=account.initial_balance, equity=account.initial_balance, as_of=_NEVER
-        )
-        symbols = {p.symbol for p in state.positions}
-        profile = profiles[account_id]
-        inputs = DecisionInputs(
-            now=now,
-            profile=profile,
-            rules=rules_of(ctx, account),
-            account=account,
-            state=state,
-            peaks=tracker.peaks,
-            day=tracker.day,
-            trades=tuple(trades.get(account_id, ())),
-            reservations=tuple(reservations[account_id]),
-            instrument=instrument,
-            instruments={s: catalog.get(s) for s in symbols if s in catalog},
-            market=shared.market_for(symbols, profile),
-            request=trade,
-            others=tuple(
-                other for other_id, other in family.get(account.owner, ()) if other_id != account_id
-            ),
-            signal_order=order[account_id],
-        )
+    for inputs in gathered.inputs:
         try:
             decision = decide(inputs)
         except InvalidRequest as exc:
-            raise InvalidInput(f"account {account_id}: {exc}") from None
-        records.append(
-            record_of(decision, inputs, command.strategy or account.strategy, reserve_until)
-        )
+            raise InvalidInput(f"account {inputs.account.id}: {exc}") from None
+        strategy = command.strategy or inputs.account.strategy
+        records.append(record_of(decision, inputs, strategy, reserve_until))
     stored = uow.decisions.append_many(command.request_id, records, now)
     return [SizedDecision(s.id, s.decision, s.created_at) for s in stored]
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """What sizing would answer for one account now: the numbers, not the explanation."""
+
+    account_id: str
+    status: str
+    lots: Decimal
+    reject_codes: tuple[RejectCode, ...]
+    binding: str | None
+
+
+def preview(
+    ctx: Context, command: Signal, allowed_owner: str | None = None
+) -> tuple[dt.datetime, list[PreviewRow]]:
+    """What sizing ``command`` would answer for each account now, without reserving or
+    recording anything: the accounts are sized together by the batch engine, which answers
+    as the pipeline does. A what-if for a copier before it sends, or a risk desk's screen."""
+    now = ctx.clock.now()
+    trade = trade_request(command)
+    with ctx.unit() as uow:
+        ids = _select(uow, command)
+        gathered = _gather(ctx, uow, command, trade, ids, now, allowed_owner, lock=False)
+    groups: dict[int, list[DecisionInputs]] = {}
+    for inputs in gathered.inputs:  # one batch per market snapshot (one per data-age limit)
+        groups.setdefault(id(inputs.market), []).append(inputs)
+    rows: dict[str, PreviewRow] = {}
+    for members in groups.values():
+        first = members[0]
+        try:
+            batch = decide_batch(prepare(members), first.request, first.instrument, first.market)
+        except InvalidRequest as exc:
+            raise InvalidInput(str(exc)) from None
+        for index, inputs in enumerate(members):
+            status, lots, codes, binding = batch.summary(index)
+            rows[inputs.account.id] = PreviewRow(inputs.account.id, status, lots, codes, binding)
+    return now, [rows[account_id] for account_id in ids]
 
 
 def _sibling(account: Account, tracker: Tracker) -> _Sibling:

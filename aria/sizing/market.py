@@ -14,7 +14,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse, stats
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -93,7 +92,7 @@ def percentile_rank(
         values = values[-lookback:]
     if values.size == 0:
         raise ValueError("a percentile rank needs at least one past value")
-    return float(stats.percentileofscore(values, current, kind="weak"))
+    return float(np.count_nonzero(values <= current) * (100.0 / values.size))
 
 
 def regime(percentile: float) -> str:
@@ -212,6 +211,8 @@ def _pairwise_moments(
     if count > 0.05 * missing.size:  # gaps everywhere: dense products are cheaper
         m = present.astype(np.float64)
         return m.T @ m, x.T @ m, squared.T @ m, cross
+    from scipy import sparse  # here, not at import: the serving process never needs it
+
     # symbol × row, 1 where the symbol has no return; built row by row, so already sorted
     where_j, where_t = np.nonzero(missing.T)
     per_symbol = np.bincount(where_j, minlength=symbols)

@@ -42,6 +42,7 @@ def sized(
 
 ENDPOINTS = [
     ("post", "/v1/sizing"),
+    ("post", "/v1/sizing/preview"),
     ("post", "/v1/decisions/x/cancel"),
     ("get", "/v1/accounts"),
     ("post", "/v1/accounts"),
@@ -249,6 +250,36 @@ def test_an_owner_key_acts_only_on_its_owners_accounts(api: Api) -> None:
     ]
     assert api.client.get("/v1/accounts/bob-1", headers=api.alice).status_code == 403
     assert api.client.get("/v1/audit/decisions?owner=bob", headers=api.alice).status_code == 403
+
+
+@freeze_time(NOW)
+def test_a_preview_answers_like_sizing_and_holds_nothing(api: Api) -> None:
+    opened(api, "alice-1")
+    opened(api, "alice-2")
+    opened(api, "bob-1", owner="bob")
+    body = {"accounts": ["alice-1", "alice-2"], **SIGNAL}
+    preview = api.client.post("/v1/sizing/preview", json=body, headers=api.sizer)
+    assert preview.status_code == 200, preview.text
+    rows = preview.json()["accounts"]
+    assert [r["account_id"] for r in rows] == ["alice-1", "alice-2"]
+    decisions = sized(api, "after-preview", ["alice-1", "alice-2"]).json()["decisions"]
+    for row, decision in zip(rows, decisions, strict=True):
+        assert (row["status"], row["lots"], row["reject_codes"], row["binding"]) == (
+            decision["status"],
+            decision["lots"],
+            decision["reject_codes"],
+            decision["binding"],
+        )
+    # The preview held no risk: the sizing after it got the same lots the preview showed.
+    assert rows[0]["status"] == "approved"
+    refused = api.client.post(
+        "/v1/sizing/preview", json={**body, "accounts": ["bob-1"]}, headers=api.alice
+    )
+    assert refused.status_code == 403
+    missing = api.client.post(
+        "/v1/sizing/preview", json={**body, "accounts": []}, headers=api.sizer
+    )
+    assert missing.status_code == 422
 
 
 @freeze_time(NOW)

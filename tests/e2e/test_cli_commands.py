@@ -125,6 +125,12 @@ def test_accounts_state_and_size(env: dict[str, str]) -> None:
     )
     shown = aria(env, "accounts", "show", "ftmo-1")
     assert "headroom: 5,000.00" in shown
+    signal = ["-a", "ftmo-1", "--symbol", "GBPUSD", "--side", "long", "--entry", "1.27"]
+    previewed = json.loads(aria(env, "size", *signal, "--stop", "1.26", "--preview", "--json"))
+    assert [(r["status"], r["lots"]) for r in previewed["accounts"]] == [("approved", "0.90")]
+    assert "nothing reserved or recorded" in aria(
+        env, "size", *signal, "--stop", "1.26", "--preview"
+    )
     table = aria(
         env,
         "size",

@@ -1,14 +1,21 @@
-"""``POST /v1/sizing`` and ``POST /v1/decisions/{id}/cancel``."""
+"""``POST /v1/sizing``, ``POST /v1/sizing/preview`` and ``POST /v1/decisions/{id}/cancel``."""
 
 # Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
 # (freezegun) must not be able to swap the datetime type underneath it.
 from fastapi import APIRouter, Request
 
 from aria.api.deps import Ctx
-from aria.api.schemas import ERRORS, CancelOut, DecisionOut, SizingOut
+from aria.api.schemas import (
+    ERRORS,
+    CancelOut,
+    DecisionOut,
+    PreviewOut,
+    PreviewRowOut,
+    SizingOut,
+)
 from aria.api.security import Sizer
 from aria.service import sizing
-from aria.service.commands import SizeRequest
+from aria.service.commands import Signal, SizeRequest
 
 router = APIRouter(prefix="/v1", responses=ERRORS, tags=["sizing"])
 
@@ -26,6 +33,25 @@ def size(body: SizeRequest, ctx: Ctx, caller: Sizer, request: Request) -> Sizing
         DecisionOut(decision_id=d.decision_id, **d.decision.model_dump()) for d in result.decisions
     ]
     return SizingOut(request_id=result.request_id, replayed=result.replayed, decisions=decisions)
+
+
+@router.post("/sizing/preview", response_model=PreviewOut)
+def preview(body: Signal, ctx: Ctx, caller: Sizer) -> PreviewOut:
+    """What sizing would answer now for each account, without reserving or recording anything."""
+    as_of, rows = sizing.preview(ctx, body, allowed_owner=caller.owner)
+    return PreviewOut(
+        as_of=as_of,
+        accounts=[
+            PreviewRowOut(
+                account_id=row.account_id,
+                status=row.status,
+                lots=row.lots,
+                reject_codes=list(row.reject_codes),
+                binding=row.binding,
+            )
+            for row in rows
+        ],
+    )
 
 
 @router.post("/decisions/{decision_id}/cancel", response_model=CancelOut)
