@@ -162,7 +162,8 @@ def align(
         raise ValueError("timestamps must be strictly increasing")
     timeline, rows = _union(when)
     prices = np.full((timeline.size, len(stamps)), np.nan)
-    prices[rows, np.repeat(np.arange(len(stamps)), lengths)] = values
+    columns = np.repeat(np.arange(len(stamps)), lengths)
+    prices.ravel()[rows * len(stamps) + columns] = values  # flat indices: one cheap scatter
     return timeline.astype(np.float64), prices
 
 
@@ -172,7 +173,11 @@ def _union(when: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDAr
     # a mark in an array and the rows a running count — linear, where sorting is not.
     start = when.min()
     offsets = when - start
-    step = int(np.gcd.reduce(offsets)) or 1
+    # The grid step: the first series' spacing usually is it (checked), else every offset's.
+    first = np.diff(when[: min(when.size, 64)])
+    step = int(np.gcd.reduce(first[first > 0])) if np.any(first > 0) else 0
+    if step <= 0 or np.any(offsets % step):
+        step = int(np.gcd.reduce(offsets)) or 1
     cells = offsets // step
     size = int(cells.max()) + 1
     if size <= 4 * when.size + 1024:
