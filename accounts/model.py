@@ -112,11 +112,31 @@ class Position(Frozen):
     lots: PositiveDecimal
     entry: PositiveDecimal
     stop: PositiveDecimal | None = None
+    take_profit: PositiveDecimal | None = Field(
+        default=None,
+        description="bounds the profit a trailing or equity-anchored floor can take back",
+    )
     price: PositiveDecimal | None = Field(
         default=None, description="current mark price; the entry is used when absent"
     )
     decision_id: str | None = None
     opened_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _take_profit_side(self) -> Self:
+        if self.take_profit is not None and (self.take_profit - self.entry) * self.side.sign <= 0:
+            where = "above" if self.side is Side.LONG else "below"
+            raise ValueError(
+                f"the take-profit of a {self.side.value} position must be {where} its entry"
+            )
+        return self
+
+    def swing_distance(self) -> Decimal | None:
+        """Price distance from the take-profit back to the stop: the most a floor that follows
+        equity can rise by and then lose on this position (``None``: unbounded)."""
+        if self.stop is None or self.take_profit is None:
+            return None
+        return max((self.take_profit - self.stop) * self.side.sign, Decimal(0))
 
     @property
     def mark(self) -> Decimal:

@@ -97,6 +97,7 @@ _LIVE = (
         _RESERVATIONS.c.account_id,
         _RESERVATIONS.c.decision_id,
         _RESERVATIONS.c.amount,
+        _RESERVATIONS.c.swing,
         _RESERVATIONS.c.expires_at,
     )
     .where(
@@ -517,7 +518,10 @@ class ReservationRepository:
         for row in self.session.execute(_LIVE, {"ids": sorted(set(account_ids)), "now": now}):
             result[row.account_id].append(
                 Reservation(
-                    decision_id=row.decision_id, amount=row.amount, expires_at=row.expires_at
+                    decision_id=row.decision_id,
+                    amount=row.amount,
+                    expires_at=row.expires_at,
+                    swing=row.swing,
                 )
             )
         return result
@@ -653,6 +657,7 @@ class DecisionRepository:
                         "side": decision.side,
                         "lots": decision.lots,
                         "amount": decision.risk_amount,
+                        "swing": decision.swing_amount,
                         "expires_at": record.reserve_until,
                         "status": "live",
                         "created_at": at,

@@ -275,6 +275,7 @@ class ReservationRow(Base):
     side: Mapped[str] = mapped_column(sa.String(8))
     lots: Mapped[Decimal]
     amount: Mapped[Decimal]
+    swing: Mapped[Decimal | None]  # take-profit back to the stop; NULL: unknown (unbounded)
     expires_at: Mapped[dt.datetime]
     status: Mapped[str] = mapped_column(sa.String(16))  # live, matched, cancelled, expired
     created_at: Mapped[dt.datetime]

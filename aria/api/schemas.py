@@ -208,7 +208,12 @@ class VerifyOut(Out):
 
     ok: bool
     accounts: int
-    decisions: int
+    decisions: int = Field(description="decisions replayed exactly")
+    older: int = Field(
+        default=0,
+        description="decisions made under earlier sizing rules: chained and fingerprinted,"
+        " not replayed",
+    )
     problem: str | None
 
 

@@ -168,9 +168,14 @@ def verify(account: Account = None) -> None:
             highlight=False,
         )
         raise typer.Exit(1)
+    older = (
+        f"; {report.older} decided under earlier sizing rules are chained and fingerprinted"
+        if report.older
+        else ""
+    )
     out.print(
         f"verified {report.accounts} accounts: chains intact,"
-        f" {report.decisions} decisions replay exactly",
+        f" {report.decisions} decisions replay exactly{older}",
         highlight=False,
     )
 

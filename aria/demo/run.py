@@ -168,6 +168,7 @@ def _replay(app: App, clock: DemoClock, closes: dict[str, dict[dt.date, Decimal]
                         "entry": str(entry),
                         "price": str(mark),
                         "stop": str(entry - sign * distance),
+                        "take_profit": str(entry + sign * 2 * distance),
                     }
                 )
             if account_id in FUTURES_PNL and index < len(FUTURES_PNL[account_id]):

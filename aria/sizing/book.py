@@ -26,7 +26,7 @@ from aria.sizing.decision import RejectCode
 from aria.sizing.exposure import Held, value_book
 from aria.sizing.gates import account_ref, fanout_gates, other_ref, state_gates, trading_gates
 from aria.sizing.inputs import DecisionInputs, shared_part
-from aria.sizing.limits import HEADROOM_CODES
+from aria.sizing.limits import HEADROOM_CODES, swing_budgets
 from aria.sizing.pipeline import headroom_of
 from aria.sizing.profiles import Method, Profile
 from firms import cross_account
@@ -202,6 +202,8 @@ def prepare(inputs: list[DecisionInputs] | tuple[DecisionInputs, ...]) -> Book:
             item.profile,
         )
         room = headroom_of(item, held)
+        if swing_budgets(item.rules, item.day, room):
+            scalar_only[-1] = True  # swing budgets (floors that follow equity) stay scalar
         floors.append(HEADROOM_FLOORS.index(room.binding))
         columns.put("headroom", room.available)
         columns.put("open_used", room.open_risk + room.reserved)

@@ -108,6 +108,14 @@ class Decision(BaseModel):
     input_hash: str
     profile: str
     rulebook: str
+    swing_amount: Decimal | None = Field(
+        default=None,
+        description="take-profit back to the stop for these lots: what a floor that follows"
+        " equity can take back (none without a take-profit)",
+    )
+    engine: int = Field(
+        default=1, description="the version of the sizing rules that decided (replay needs it)"
+    )
 
     @property
     def approved(self) -> bool:

@@ -29,6 +29,7 @@ class Held:
     notional: Decimal | None
     margin: Decimal | None
     note: str = ""
+    swing: Decimal | None = None  # take-profit back to the stop, costs included; None: unbounded
 
 
 def leverage_for(instrument: Instrument, rules: RuleSet, profile: Profile) -> Decimal:
@@ -76,8 +77,18 @@ def value_position(
     distance = max((position.mark - stop) * position.side.sign, ZERO)
     slippage = profile.costs.slippage_ticks * instrument.tick_size * value
     cost = (profile.costs.commission_per_lot + slippage) * position.lots
+    swing = None
+    if position.take_profit is not None:
+        span = max((position.take_profit - stop) * position.side.sign, ZERO)
+        swing = span * value * position.lots + cost
     return Held(
-        position, instrument, distance * value * position.lots + cost, notional, margin, note
+        position,
+        instrument,
+        distance * value * position.lots + cost,
+        notional,
+        margin,
+        note,
+        swing,
     )
 
 

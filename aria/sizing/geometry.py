@@ -40,6 +40,13 @@ class Geometry:
         """Loss of one lot at the stop, costs included, in the account currency."""
         return self.distance * self.value_per_point + self.cost_per_lot
 
+    @property
+    def swing_per_lot(self) -> Decimal | None:
+        """Take-profit back to the stop for one lot, costs included (``None``: no take-profit)."""
+        if self.take_profit is None:
+            return None
+        return abs(self.take_profit - self.stop) * self.value_per_point + self.cost_per_lot
+
     def loss_at(self, distance: Decimal) -> Decimal:
         """Loss of one lot over another price distance, costs included."""
         return distance * self.value_per_point + self.cost_per_lot

@@ -118,6 +118,9 @@ class Reservation(Frozen):
     decision_id: str
     amount: Annotated[Decimal, Field(ge=0)]
     expires_at: AwareDatetime | None = None
+    swing: Annotated[Decimal, Field(ge=0)] | None = Field(
+        default=None, description="its take-profit back to its stop; unknown counts as unbounded"
+    )
 
 
 class DecisionInputs(Frozen):
@@ -233,8 +236,13 @@ def from_parts(own: dict[str, Any], shared: dict[str, Any]) -> DecisionInputs:
 
 
 def legacy_input_hash(inputs: DecisionInputs) -> str:
-    """The input hash of records written before the parts were stored apart (format 1)."""
-    return hashlib.sha256(canonical_json(inputs.model_dump(mode="python")).encode()).hexdigest()
+    """The input hash of records written before the parts were stored apart (format 1).
+
+    ``inputs`` must be rebuilt from the stored JSON: fields added to the models since (unset
+    there) are left out, so the hash covers what was hashed then.
+    """
+    dumped = inputs.model_dump(mode="python", exclude_unset=True)
+    return hashlib.sha256(canonical_json(dumped).encode()).hexdigest()
 
 
 def _canonical(value: Any) -> Any:

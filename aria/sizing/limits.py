@@ -12,14 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
+from accounts.model import DayStart
 from accounts.money import ZERO
 from aria.sizing.decision import LimitCheck, RejectCode
 from aria.sizing.exposure import Held
 from aria.sizing.geometry import Geometry
-from aria.sizing.inputs import TradeRequest
+from aria.sizing.inputs import Reservation, TradeRequest
 from aria.sizing.instruments import Instrument
 from aria.sizing.profiles import Profile
+from firms.floors import daily_anchor, lock_level
 from firms.headroom import Headroom
+from firms.model import DailyAnchor, PctOf, TrailBasis
 from firms.ruleset import RuleSet
 
 _EIGHT = Decimal("1e-8")
@@ -60,6 +63,8 @@ class LimitContext:
     held: Sequence[Held]
     headroom: Headroom
     leverage: Decimal
+    day: DayStart | None = None
+    reservations: Sequence[Reservation] = ()  # the live ones
 
 
 def _room(
@@ -253,7 +258,7 @@ def _margin(ctx: LimitContext) -> Bound:
         "margin",
         free / per_lot,
         f"free margin {max(ctx.equity - used, ZERO):,.2f} × {ctx.profile.limits.margin_buffer}"
-        f" at {ctx.leverage}:1",
+        f" at {ctx.leverage.normalize():f}:1",
         RejectCode.MARGIN,
     )
 
@@ -274,6 +279,86 @@ def _headroom(ctx: LimitContext) -> Bound:
     )
 
 
+def swing_budgets(
+    rules: RuleSet, day: DayStart | None, room: Headroom
+) -> list[tuple[str, Decimal]]:
+    """The floors that follow equity (by name) and the amount each lets a swing take."""
+    budgets: list[tuple[str, Decimal]] = []
+    daily = rules.daily_loss
+    if daily.anchor in (DailyAnchor.RESET_BALANCE_OR_EQUITY, DailyAnchor.DAY_EQUITY_HIGH):
+        anchor = daily_anchor(daily, rules.size, day)
+        assert anchor is not None
+        assert daily.amount is not None
+        base = anchor if daily.pct_of is PctOf.ANCHOR else rules.size
+        budgets.append(("daily_loss", daily.amount.resolve(rules.size, base)))
+    trailing = rules.max_loss
+    lock = lock_level(trailing, rules.size)
+    locked = lock is not None and room.floors.max_loss >= lock
+    if trailing.trail is TrailBasis.INTRADAY_EQUITY and not locked:
+        budgets.append(("max_loss", trailing.amount.resolve(rules.size)))
+    return budgets
+
+
+def _swings(ctx: LimitContext) -> list[Bound]:
+    """Floors that follow equity take back profit: the swing budget of each such floor.
+
+    A floor that trails intraday equity rises with every gain, and a daily floor anchored on
+    equity at the reset rises with the open profit carried into it; either way a trade that
+    runs to just short of its take-profit and then back to its stop loses its whole swing
+    against the floor. So the swings of all open trades, this one's included, must fit in
+    the floor's amount (less the safety buffer): the rule holds whatever the path.
+    """
+    room = ctx.headroom
+    budgets = swing_budgets(ctx.rules, ctx.day, room)
+    if not budgets:
+        return []
+    open_ended = [h.position.symbol for h in ctx.held if h.swing is None]
+    unknown = [r.decision_id for r in ctx.reservations if r.swing is None]
+    used = sum((h.swing for h in ctx.held if h.swing is not None), ZERO) + sum(
+        (r.swing for r in ctx.reservations if r.swing is not None), ZERO
+    )
+    per_lot = ctx.geometry.swing_per_lot
+    found = []
+    for floor, amount in budgets:
+        name, code = f"{floor}_swing", HEADROOM_CODES[floor]
+        what = f"the {floor.replace('_', '-')} floor follows equity"
+        if open_ended or unknown:
+            whose = ", ".join([*open_ended, *(f"reservation {d}" for d in unknown)])
+            found.append(
+                Bound(
+                    name,
+                    ZERO,
+                    f"{what}, and {whose} has no take-profit to bound the profit it can give back",
+                    code,
+                )
+            )
+            continue
+        if per_lot is None:
+            found.append(
+                Bound(
+                    name,
+                    ZERO,
+                    f"{what}, and this trade has no take-profit to bound the profit"
+                    " it can give back",
+                    code,
+                )
+            )
+            continue
+        budget = amount - room.buffer
+        left = max(budget - used, ZERO)
+        found.append(
+            Bound(
+                name,
+                left / per_lot if per_lot > ZERO else ZERO,
+                f"{what}: open take-profit-to-stop swings {used:,.2f} of {budget:,.2f}"
+                f" (its amount {amount:,.2f} less the buffer); this trade swings"
+                f" {per_lot:,.2f} a lot",
+                code,
+            )
+        )
+    return found
+
+
 def bounds(ctx: LimitContext) -> list[Bound]:
     """Every limit for this trade, in a stable order."""
     found = [
@@ -287,4 +372,5 @@ def bounds(ctx: LimitContext) -> list[Bound]:
     found += _profile(ctx)
     found.append(_margin(ctx))
     found.append(_headroom(ctx))
+    found += _swings(ctx)
     return found

@@ -25,6 +25,9 @@ from firms.floors import floors
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
 
 _EIGHT = Decimal("1e-8")
+# The version of the sizing rules: a recorded decision replays only under the rules that made
+# it. 2: swing budgets for floors that follow equity (limits._swings).
+ENGINE = 2
 NO_TRADES = performance(())  # only Kelly sizes from the trades; the adjuster reads them itself
 
 
@@ -88,6 +91,8 @@ class _Builder:
             side=inputs.request.side.value,
             lots=lots,
             risk_amount=lots * lpl,
+            swing_amount=lots * g.swing_per_lot if g and g.swing_per_lot is not None else None,
+            engine=ENGINE,
             notional=notional,
             margin=notional / leverage if leverage else ZERO,
             currency=inputs.account.currency,
@@ -238,6 +243,10 @@ def decide(inputs: DecisionInputs) -> Decision:
             held=held,
             headroom=room,
             leverage=leverage,
+            day=inputs.day,
+            reservations=[
+                r for r in inputs.reservations if r.expires_at is None or inputs.now < r.expires_at
+            ],
         )
     )
     build.limits = [b.check() for b in found]

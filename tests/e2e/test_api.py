@@ -356,7 +356,7 @@ def test_audit_queries_page_and_export(api: Api) -> None:
         "account_opened" in api.client.get("/v1/audit/events?format=csv", headers=api.reader).text
     )
     verified = api.client.get("/v1/audit/verify", headers=api.reader).json()
-    assert verified == {"ok": True, "accounts": 1, "decisions": 3, "problem": None}
+    assert verified == {"ok": True, "accounts": 1, "decisions": 3, "older": 0, "problem": None}
 
 
 @freeze_time(NOW)

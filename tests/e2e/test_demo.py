@@ -14,11 +14,20 @@ D = Decimal
 
 # (signal, account) → (status, lots, reject codes, binding): the decisions the demo prints.
 EXPECTED = {
-    ("EURUSD", "alice-fp-100k"): ("approved", D("0.28"), [], None),
+    # FundingPips anchors its daily floor on equity at the reset: the short GBPUSD held swings
+    # 4,500 (take-profit back to stop, 0.0450 × 100,000) of the 5,000 budget, and EURUSD
+    # swings 4,650 a lot (1.16150 − 1.11500): 500 / 4,650 = 0.1075 → 0.10 lots.
+    ("EURUSD", "alice-fp-100k"): ("approved", D("0.10"), [], "daily_loss_swing"),
     ("EURUSD", "alice-ftmo-100k"): ("approved", D("0.79"), [], None),
     ("EURUSD", "alice-ftmo-200k"): ("rejected", D("0"), ["cross_account_hedge"], None),
     ("EURUSD", "bob-ftmo-100k"): ("approved", D("0.79"), [], None),
-    ("XAUUSD", "alice-fp-100k"): ("approved", D("0.54"), [], None),
+    # …which leaves 35 of swing (5,000 − 4,500 − 0.10 × 4,650): 0.007 lots of XAUUSD.
+    ("XAUUSD", "alice-fp-100k"): (
+        "rejected",
+        D("0"),
+        ["below_min_lot", "daily_loss_headroom"],
+        "daily_loss_swing",
+    ),
     ("XAUUSD", "alice-ftmo-100k"): ("approved", D("0.54"), [], None),
     ("XAUUSD", "bob-ftmo-100k"): ("approved", D("0.32"), [], "daily_loss_headroom"),
     ("MES", "alice-topstep-50k"): ("approved", D("5"), [], "max_contracts"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from aria.service import audit
-from aria.sizing.inputs import legacy_input_hash
+from aria.sizing.inputs import canonical_json
 from aria.sizing.instruments import load_instruments
 from aria.sizing.pipeline import decide
 from aria.sizing.scenario import load_scenario
@@ -50,7 +51,16 @@ def _format_one_decision(engine: Engine, account_id: str) -> str:
     document["account"]["id"] = account_id
     inputs = load_scenario(document, load_catalog(), load_instruments())
     decision = decide(inputs)
-    decision = decision.model_copy(update={"input_hash": legacy_input_hash(inputs)})
+    # Revision 0002's code hashed the whole inputs as canonical JSON — of its models, which
+    # had no take-profit on positions yet: the stored JSON has none either.
+    then = inputs.model_dump(mode="python")
+    for position in then["state"]["positions"]:
+        del position["take_profit"]
+    legacy = hashlib.sha256(canonical_json(then).encode())
+    decision = decision.model_copy(update={"input_hash": legacy.hexdigest()})
+    stored_inputs = inputs.model_dump(mode="json")
+    for position in stored_inputs["state"]["positions"]:
+        del position["take_profit"]
     postgres = engine.dialect.name == "postgresql"
     as_json = "CAST(:{0} AS JSONB)" if postgres else ":{0}"
     at = utc(2026, 6, 2, 9, 0)
@@ -73,8 +83,9 @@ def _format_one_decision(engine: Engine, account_id: str) -> str:
             "risk_amount": decision.risk_amount,
             "codes": ",,",
             "binding": decision.binding,
-            "decision": decision.model_dump(mode="json"),
-            "inputs": inputs.model_dump(mode="json"),
+            # As revision 0002's code wrote it: before swing budgets (engine 1).
+            "decision": decision.model_dump(mode="json", exclude={"engine", "swing_amount"}),
+            "inputs": stored_inputs,
             "input_hash": decision.input_hash,
             "created_at": at,
         }
@@ -145,11 +156,12 @@ def test_a_trail_written_before_revision_3_still_verifies_and_grows(blank_engine
     upgrade(blank_engine)
     report = audit.verify(ctx)
     assert report.ok, report.problem
-    assert report.decisions == 1
+    # Chained and fingerprinted (format 1); decided under the rules before swing budgets.
+    assert (report.decisions, report.older) == (0, 1)
 
     ask(ctx, "new-request", ["a"])
     report = audit.verify(ctx)
     assert report.ok, report.problem
-    assert report.decisions == 2
+    assert (report.decisions, report.older) == (1, 1)
     with pytest.raises(DBAPIError, match="append-only"), blank_engine.begin() as connection:
         connection.execute(sa.text("update sizing_decisions set binding = :b"), {"b": "x"})

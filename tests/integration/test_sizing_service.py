@@ -261,3 +261,21 @@ def test_a_disabled_account_is_halted_until_re_enabled(ctx: Context) -> None:
     with ctx.unit() as uow:
         kinds = [e.kind for e in uow.events.query({"account": "x"}, None, 10)]
     assert kinds[:2] == ["enabled", "disabled"]
+
+
+@freeze_time(NOW)
+def test_an_approved_swing_is_held_until_its_position_shows(ctx: Context) -> None:
+    # FundingPips anchors the day on equity at the reset: swings share 5 % of 100,000. Each
+    # GBPUSD long (100 pips of stop, 2 R of target) swings 3,000 a lot.
+    open_account(ctx, "fp", firm="fundingpips", plan="2-step", phase="phase-1")
+    push(ctx, "fp", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    first = ask(ctx, "swing-1", ["fp"], take_profit="1.2900")
+    (sized,) = first.decisions
+    assert sized.decision.swing_amount == sized.decision.lots * D(3000)
+    with ctx.unit() as uow:
+        (held,) = uow.reservations.live(["fp"], utc(2026, 6, 2, 9))["fp"]
+    assert held.swing == sized.decision.swing_amount
+    second = ask(ctx, "swing-2", ["fp"], take_profit="1.2900")
+    swing = next(x for x in second.decisions[0].decision.limits if x.name == "daily_loss_swing")
+    left = D(5000) - sized.decision.swing_amount
+    assert swing.max_lots == (left / D(3000)).quantize(D("1e-8"), rounding="ROUND_FLOOR")

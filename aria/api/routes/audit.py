@@ -193,6 +193,7 @@ def verify(
             ok=report.ok,
             accounts=report.accounts,
             decisions=report.decisions,
+            older=report.older,
             problem=report.problem,
         )
     reports = [audit.verify(ctx, account_id) for account_id in scope]
@@ -201,6 +202,7 @@ def verify(
         ok=bad is None,
         accounts=len(reports),
         decisions=sum(r.decisions for r in reports),
+        older=sum(r.older for r in reports),
         problem=bad.problem if bad else None,
     )
 

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from aria.sizing.decision import Decision
+from aria.sizing.exposure import value_book
 from aria.sizing.inputs import (
     LISTED_PARTS,
     SHARED_PARTS,
@@ -18,6 +19,8 @@ from aria.sizing.inputs import (
     own_json,
     shared_part,
 )
+from aria.sizing.limits import swing_budgets
+from aria.sizing.pipeline import headroom_of
 from aria.sizing.profiles import preset_names
 from tests.unit.sizing.conftest import _CATALOG, _INSTRUMENTS, inputs_of, run
 
@@ -80,17 +83,22 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
             if _INSTRUMENTS.get(held).kind == "future"
             else draw(st.sampled_from(["0.01", "0.05", "0.2"]))
         )
-        positions.append(
-            {
-                "symbol": held,
-                "side": held_side,
-                "lots": lots,
-                "entry": str(mark),
-                "price": str(mark),
-                "stop": str(mark - gap if held_side == "long" else mark + gap),
-            }
-        )
+        position = {
+            "symbol": held,
+            "side": held_side,
+            "lots": lots,
+            "entry": str(mark),
+            "price": str(mark),
+            "stop": str(mark - gap if held_side == "long" else mark + gap),
+        }
+        if draw(st.booleans()):
+            position["take_profit"] = str(mark + 2 * gap if held_side == "long" else mark - 2 * gap)
+        positions.append(position)
     preset = draw(st.sampled_from(preset_names()))
+    reserved = draw(st.integers(0, 1000))
+    reservation: dict[str, Any] = {"decision_id": "r1", "amount": str(reserved)}
+    if draw(st.booleans()):
+        reservation["swing"] = str(3 * reserved)
     return {
         "profile": {
             "preset": preset,
@@ -115,7 +123,7 @@ def scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 )
             },
             "positions": positions,
-            "reservations": [{"decision_id": "r1", "amount": str(draw(st.integers(0, 1000)))}],
+            "reservations": [reservation],
             "personality": str(draw(st.sampled_from(["0.85", "1", "1.15"]))),
         },
         "instrument": symbol,
@@ -157,6 +165,23 @@ def _check(decision: Decision, document: dict[str, Any]) -> None:
         )
     # Rounding never rounds up past what was allowed.
     assert decision.lots <= decision.target_lots or decision.binding is not None
+    # Floors that follow equity: every open swing and this one's fit in the floor's amount.
+    inputs = inputs_of(document)
+    held = value_book(
+        inputs.state.positions,
+        inputs.instruments,
+        inputs.market.rates,
+        inputs.account.currency,
+        inputs.rules,
+        inputs.profile,
+    )
+    room = headroom_of(inputs, held)
+    for floor, amount in swing_budgets(inputs.rules, inputs.day, room):
+        swings = [h.swing for h in held] + [r.swing for r in inputs.reservations]
+        assert None not in swings, floor
+        assert decision.swing_amount is not None, floor
+        used = sum((s for s in swings if s is not None), D(0))
+        assert used + decision.swing_amount <= amount - room.buffer, floor
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
