@@ -10,6 +10,7 @@ from aria.cli import firms as firms_commands
 from aria.cli import market as market_commands
 from aria.cli import ops as ops_commands
 from aria.cli import serve as serve_commands
+from aria.cli import simulate as simulate_commands
 from aria.cli import sizing as sizing_commands
 from aria.cli import trading as trading_commands
 
@@ -38,6 +39,7 @@ app.add_typer(audit_commands.audit_app, name="audit")
 app.command("report")(audit_commands.report)
 app.add_typer(audit_commands.keys_app, name="keys")
 app.command("demo")(demo_commands.demo)
+app.command("simulate")(simulate_commands.simulate)
 
 
 def main() -> None:

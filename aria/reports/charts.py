@@ -190,3 +190,50 @@ def correlation_chart(symbols: Sequence[str], matrix: npt.NDArray[np.float64], v
     figure.colorbar(image, ax=axes, shrink=0.8)
     axes.set_title(f"Correlation heat map (version {version})")
     return data_uri(figure)
+
+
+def png(figure: Figure) -> bytes:
+    """The figure as PNG bytes (for a file)."""
+    buffer = io.BytesIO()
+    FigureCanvasAgg(figure).print_png(buffer)
+    return buffer.getvalue()
+
+
+def simulation_chart(
+    plans: Sequence[str],
+    policies: Sequence[str],
+    breached: Mapping[str, Mapping[str, int]],
+    passed: Mapping[str, Mapping[str, int]],
+    accounts: int,
+) -> Figure:
+    """Per firm plan, a bar per policy: accounts breached (solid) and passed (hatched)."""
+    figure = Figure(figsize=(max(6.0, 1.8 * len(plans)), 6.0), dpi=_DPI, layout="constrained")
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    width = 0.8 / max(len(policies), 1)
+    centres = np.arange(len(plans), dtype=np.float64)
+    for index, policy in enumerate(policies):
+        offsets = centres - 0.4 + width * (index + 0.5)
+        colour = _PALETTE[index % len(_PALETTE)]
+        top.bar(
+            offsets,
+            [breached.get(policy, {}).get(plan, 0) for plan in plans],
+            width,
+            label=policy,
+            color=colour,
+        )
+        bottom.bar(
+            offsets,
+            [passed.get(policy, {}).get(plan, 0) for plan in plans],
+            width,
+            color=colour,
+            hatch="//",
+            edgecolor="white",
+        )
+    top.set_title(f"Accounts breached (of {accounts} per plan)")
+    bottom.set_title("Accounts that reached the profit target")
+    for axes in (top, bottom):
+        axes.set_ylim(0, accounts)
+        axes.grid(True, axis="y", alpha=0.3)
+    bottom.set_xticks(centres, list(plans), rotation=15)
+    top.legend(loc="upper left", fontsize="small", ncols=min(len(policies), 4))
+    return figure

@@ -33,6 +33,7 @@ from accounts.money import ONE, ZERO
 from aria.sizing.adjusters import volatility_factor
 from aria.sizing.book import HEADROOM_FLOORS, SUPPORTED_METHODS, Book, Cohort, Exposures, Floats
 from aria.sizing.decision import RejectCode
+from aria.sizing.exposure import conversion_stress
 from aria.sizing.geometry import Geometry, geometry
 from aria.sizing.inputs import MarketSnapshot, TradeRequest
 from aria.sizing.instruments import Instrument
@@ -165,7 +166,7 @@ class _Run:
         base = self._base(profile, g, m)
         combined, uncertain = self._factors(profile, m, base, lpl)
         target = base * combined * book.personality[m]
-        limits = self._limits(profile, m, npl, lpl)
+        limits = self._limits(profile, m, npl, lpl, cohort.currency)
         values = limits.values
         order = np.argmin(values, axis=1)
         tight = values[np.arange(len(m)), order]
@@ -321,7 +322,9 @@ class _Run:
         factor = _ladder(rule.ladder, np.maximum(mine, 0.0))
         return np.where(np.isfinite(mine), factor, 1.0)
 
-    def _limits(self, profile: Profile, m: Indices, npl: float, lpl: float) -> _Limits:
+    def _limits(
+        self, profile: Profile, m: Indices, npl: float, lpl: float, currency: str
+    ) -> _Limits:
         """Every limit, in ``limits.bounds``'s order, as the most lots it allows."""
         book, instrument, size = self.book, self.instrument, len(m)
         columns: list[Floats] = []
@@ -365,7 +368,8 @@ class _Run:
         add("max_leverage", room(book.leverage_room[m], npl), RejectCode.MAX_EXPOSURE)
         add("max_open_risk", room(book.profile_open_room[m], lpl), RejectCode.MAX_OPEN_RISK)
         add("margin", book.margin_free[m] / (npl / self._leverage(profile, m)), RejectCode.MARGIN)
-        columns.append(book.headroom[m] / lpl)
+        stress = float(conversion_stress(self.instrument, currency, profile))
+        columns.append(book.headroom[m] / (lpl * stress) if stress != 1 else book.headroom[m] / lpl)
         names.append(-1)  # per account: the floor that binds
         codes.append(RejectCode.DAILY_LOSS_HEADROOM)  # per account, see HEADROOM_CODES
         return _Limits(np.column_stack(columns), names, codes, len(columns) - 1)

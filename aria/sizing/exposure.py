@@ -77,19 +77,28 @@ def value_position(
     distance = max((position.mark - stop) * position.side.sign, ZERO)
     slippage = profile.costs.slippage_ticks * instrument.tick_size * value
     cost = (profile.costs.commission_per_lot + slippage) * position.lots
+    stress = conversion_stress(instrument, account_ccy, profile)
     swing = None
     if position.take_profit is not None:
         span = max((position.take_profit - stop) * position.side.sign, ZERO)
-        swing = span * value * position.lots + cost
+        swing = (span * value * position.lots + cost) * stress
     return Held(
         position,
         instrument,
-        distance * value * position.lots + cost,
+        (distance * value * position.lots + cost) * stress,
         notional,
         margin,
         note,
         swing,
     )
+
+
+def conversion_stress(instrument: Instrument, account_ccy: str, profile: Profile) -> Decimal:
+    """How much more a loss counts against the floors: 1, or 1 + the conversion margin when
+    the instrument's money is in another currency than the account's."""
+    if instrument.quote == account_ccy:
+        return Decimal(1)
+    return 1 + profile.headroom.conversion_margin
 
 
 def value_book(

@@ -65,6 +65,7 @@ class LimitContext:
     leverage: Decimal
     day: DayStart | None = None
     reservations: Sequence[Reservation] = ()  # the live ones
+    stress: Decimal = Decimal(1)  # exposure.conversion_stress of this trade
 
 
 def _room(
@@ -274,9 +275,11 @@ def _headroom(ctx: LimitContext) -> Bound:
     )
     if room.unbounded:
         reason += f"; unbounded loss on {', '.join(room.unbounded)}"
-    return Bound(
-        f"{room.binding}_headroom", room.available / ctx.geometry.loss_per_lot, reason, code
-    )
+    per_lot = ctx.geometry.loss_per_lot
+    if ctx.stress != 1:
+        per_lot *= ctx.stress
+        reason += f"; this trade's loss counted ×{ctx.stress} for the conversion of its currency"
+    return Bound(f"{room.binding}_headroom", room.available / per_lot, reason, code)
 
 
 def swing_budgets(
@@ -318,6 +321,8 @@ def _swings(ctx: LimitContext) -> list[Bound]:
         (r.swing for r in ctx.reservations if r.swing is not None), ZERO
     )
     per_lot = ctx.geometry.swing_per_lot
+    if per_lot is not None:
+        per_lot *= ctx.stress
     found = []
     for floor, amount in budgets:
         name, code = f"{floor}_swing", HEADROOM_CODES[floor]

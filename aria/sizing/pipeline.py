@@ -14,7 +14,7 @@ from accounts.money import ZERO, floor_to_step
 from accounts.performance import performance
 from aria.sizing.adjusters import AdjusterContext, adjust
 from aria.sizing.decision import Decision, Factor, HeadroomView, LimitCheck, RejectCode
-from aria.sizing.exposure import Held, leverage_for, value_book
+from aria.sizing.exposure import Held, conversion_stress, leverage_for, value_book
 from aria.sizing.gates import gates
 from aria.sizing.geometry import Geometry, geometry
 from aria.sizing.inputs import DecisionInputs, TradeRequest
@@ -243,6 +243,7 @@ def decide(inputs: DecisionInputs) -> Decision:
             held=held,
             headroom=room,
             leverage=leverage,
+            stress=conversion_stress(instrument, inputs.account.currency, profile),
             day=inputs.day,
             reservations=[
                 r for r in inputs.reservations if r.expires_at is None or inputs.now < r.expires_at

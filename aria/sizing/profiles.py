@@ -247,6 +247,11 @@ class Headroom(Spec):
         default=Decimal(0), description="safety buffer as a fraction of initial balance"
     )
     buffer_amount: NonNegativeDecimal = Decimal(0)
+    conversion_margin: Annotated[Decimal, Field(ge=0, le=1)] = Field(
+        default=Decimal("0.05"),
+        description="a loss in another currency counts this much more against the floors:"
+        " the rate moves while the trade is open",
+    )
     fallback_stop_pct: Fraction | None = Field(
         default=None, description="stop assumed for an open position without one; none: no headroom"
     )

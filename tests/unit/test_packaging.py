@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PURE = ["accounts", "firms", "aria/sizing", "aria/service"]
+PURE = ["accounts", "firms", "aria/sizing", "aria/service", "aria/simulation"]
 
 
 @pytest.mark.parametrize("name", ["accounts", "firms", "storage", "aria", "jobs"])

@@ -1,0 +1,532 @@
+"""The replay: every account of every plan, day by day, under each policy, judged by the rules.
+
+A day, for each account (as a state push would have it, in this order):
+
+1. the firm's reset rolls the trading day (``firms.daily.roll_day``); a daily halt ends;
+2. the open: positions are marked at the open; a position whose stop the open gapped
+   through fills at the open (or, without gaps, at its stop); the state is judged;
+3. the day's signal, if any, is sized by the policy and entered at the open;
+4. the favourable extreme of the day for every position (capped at its target) — a floor
+   that trails equity rises with it — then the adverse extreme: stops touched fill at the
+   stop, and when a bar touches both stop and target the stop fills first; judged;
+5. the close: targets touched fill at the target, the rest is marked at the close; judged.
+
+Every judgement is the firm's own: floors from the account's rules, peaks and day
+(``firms.floors``), breaches from them (``firms.breaches``). A hard breach fails the
+account; a soft one closes its positions and halts it until the next reset. An account
+stops when it fails or reaches its profit target.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+import numpy as np
+
+from accounts.model import Account, AccountState, DayStart, Position, Side, Trade
+from accounts.money import ZERO, floor_to_step
+from accounts.peaks import Peaks
+from aria.simulation.bars import Bar, Known, Series
+from aria.simulation.result import PlanOutcome, SimulationResult
+from aria.simulation.setup import BASELINE, PlanSpec, SimConfig
+from aria.sizing.decision import RejectCode
+from aria.sizing.errors import InvalidRequest, SizingError
+from aria.sizing.inputs import DecisionInputs, MarketSnapshot, TradeRequest
+from aria.sizing.instruments import Instrument, InstrumentCatalog, point_value
+from aria.sizing.pipeline import decide
+from aria.sizing.profiles import Profile, resolve_profile
+from firms.breaches import Breach, BreachType, detect
+from firms.catalog import Catalog
+from firms.daily import roll_day
+from firms.floors import floors
+from firms.model import BreachKind
+from firms.ruleset import RuleSet
+
+UTC = dt.UTC
+_OPEN, _EXTREMES, _ADVERSE, _CLOSE = (
+    dt.time(12, 0),
+    dt.time(12, 1),
+    dt.time(12, 2),
+    dt.time(12, 3),
+)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A trade idea for one account on one day."""
+
+    symbol: str
+    side: Side
+    confidence: Decimal  # for profiles that size by it
+
+
+@dataclass
+class _Open:
+    symbol: str
+    side: Side
+    lots: Decimal
+    entry: Decimal
+    stop: Decimal
+    take_profit: Decimal | None
+    opened: dt.datetime
+    mark: Decimal  # the last price it was valued at
+
+
+@dataclass
+class _Account:
+    account: Account
+    rules: RuleSet
+    balance: Decimal
+    peaks: Peaks
+    day: DayStart | None = None
+    last: AccountState | None = None
+    positions: list[_Open] = field(default_factory=list)
+    trades: list[Trade] = field(default_factory=list)
+    gap_loss: Decimal = ZERO  # what fills at gapped opens lost beyond the stops
+    halted_until: dt.datetime | None = None
+    failed: bool = False
+    passed: bool = False
+    breached_daily: bool = False
+    breached_max: bool = False
+    gap_breach: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.failed or self.passed
+
+
+def simulate(
+    config: SimConfig,
+    series: Mapping[str, Series],
+    catalog: Catalog,
+    instruments: InstrumentCatalog,
+) -> SimulationResult:
+    """Run every policy of ``config`` over every plan, on the same signals and prices."""
+    result = SimulationResult()
+    profiles = {p: resolve_profile(p, []) for p in config.policies if p != BASELINE}
+    for plan_index, plan in enumerate(config.plans):
+        missing = [s for s in plan.symbols if s not in series]
+        if missing:
+            raise InvalidRequest(f"{plan.key}: no bars for {', '.join(missing)}")
+        days = sorted({bar.day for s in plan.symbols for bar in series[s].bars})
+        result.days = max(result.days, len(days))
+        bars = {s: series[s].by_day() for s in plan.symbols}
+        signals = [
+            _signals(config, plan, plan_index, index, days, bars, series)
+            for index in range(config.accounts)
+        ]
+        for policy in config.policies:
+            outcome = result.outcome(policy, plan.key)
+            replay = _Replay(config, plan, profiles.get(policy), catalog, instruments, series)
+            for index in range(config.accounts):
+                replay.run(index, days, signals[index], outcome)
+    return result
+
+
+def _signals(
+    config: SimConfig,
+    plan: PlanSpec,
+    plan_index: int,
+    account_index: int,
+    days: list[dt.date],
+    bars: Mapping[str, Mapping[dt.date, Bar]],
+    series: Mapping[str, Series],
+) -> dict[dt.date, Signal]:
+    """The account's signals: drawn before any policy runs, so every policy sees the same."""
+    rng = np.random.default_rng([config.seed, plan_index, account_index])
+    found: dict[dt.date, Signal] = {}
+    for day in days:
+        draw, pick, side = rng.random(), int(rng.integers(len(plan.symbols))), rng.integers(2)
+        confidence = Decimal(f"{rng.uniform(0.3, 0.95):.2f}")
+        symbol = plan.symbols[pick]
+        if draw < config.signal_rate and day in bars[symbol] and day in series[symbol].known:
+            found[day] = Signal(symbol, Side.LONG if side == 0 else Side.SHORT, confidence)
+    return found
+
+
+class _Replay:
+    """One policy on one plan: replays its accounts one after the other."""
+
+    def __init__(
+        self,
+        config: SimConfig,
+        plan: PlanSpec,
+        profile: Profile | None,
+        catalog: Catalog,
+        instruments: InstrumentCatalog,
+        series: Mapping[str, Series],
+    ) -> None:
+        self.config, self.plan, self.profile = config, plan, profile
+        self.instruments = {s: instruments.get(s) for s in plan.symbols}
+        self.bars = {s: series[s].by_day() for s in plan.symbols}
+        self.known = {s: series[s].known for s in plan.symbols}
+        self.rates = _carried_rates(series)
+        self.rules = catalog.rule_set(
+            plan.firm, plan.plan, plan.phase, plan.size, plan.rulebook_version
+        )
+
+    def run(
+        self,
+        index: int,
+        days: list[dt.date],
+        signals: Mapping[dt.date, Signal],
+        outcome: PlanOutcome,
+    ) -> None:
+        plan, rules = self.plan, self.rules
+        account = Account(
+            id=f"{plan.firm}-{plan.plan}-{index:03d}",
+            owner=f"trader-{index:03d}",
+            firm=plan.firm,
+            plan=plan.plan,
+            phase=plan.phase,
+            rulebook_version=rules.rulebook_version,
+            initial_balance=plan.size,
+        )
+        state = _Account(account, rules, plan.size, Peaks.start(plan.size))
+        outcome.accounts += 1
+        for day in days:
+            if state.done:
+                break
+            self._day(state, day, signals.get(day), outcome)
+        outcome.final_balances.append(float(state.balance))
+        outcome.breached += state.breached_daily or state.breached_max
+        outcome.breaches_daily += state.breached_daily
+        outcome.breaches_max_loss += state.breached_max
+        outcome.gap_breaches += state.gap_breach
+        outcome.passed += state.passed
+
+    # One day -------------------------------------------------------------------------------
+
+    def _day(
+        self, acct: _Account, day: dt.date, signal: Signal | None, outcome: PlanOutcome
+    ) -> None:
+        at = {name: dt.datetime.combine(day, t, UTC) for name, t in _times().items()}
+        rates = self._rates(day)
+        roll = roll_day(self.rules, acct.day, acct.peaks, acct.last, at["open"])
+        acct.day, acct.peaks = roll.day, roll.peaks
+        if acct.halted_until is not None and at["open"] >= acct.halted_until:
+            acct.halted_until = None
+
+        # The open: gaps through stops fill at the open (or at the stop without gaps).
+        opens = {s: bar.open for s, bar in self._today(day).items()}
+        for position in list(acct.positions):
+            price = opens.get(position.symbol)
+            if price is not None and (position.stop - price) * position.side.sign >= 0:
+                fill = price if self.config.gaps else position.stop
+                acct.gap_loss += (
+                    (position.stop - fill)
+                    * position.side.sign
+                    * self._value(position, fill, rates)
+                    * position.lots
+                )
+                self._close(acct, position, fill, at["open"], rates)
+        if self._judge(acct, self._state(acct, opens, at["open"], rates), at["open"], rates):
+            return
+
+        if signal is not None and acct.halted_until is None:
+            self._enter(acct, signal, day, at["open"], rates, outcome)
+
+        bars = self._today(day)
+        # The favourable extreme first (a floor that trails equity rises with it)…
+        favourable = {
+            p.symbol: self._capped(p, bars[p.symbol]) for p in acct.positions if p.symbol in bars
+        }
+        self._observe(acct, self._state(acct, {**opens, **favourable}, at["extremes"], rates))
+        # …then the adverse one: stops touched fill at the stop, before any target.
+        adverse: dict[str, Decimal] = {}
+        for position in list(acct.positions):
+            bar = bars.get(position.symbol)
+            if bar is None:
+                continue
+            worst = bar.low if position.side is Side.LONG else bar.high
+            if (position.stop - worst) * position.side.sign >= 0:
+                self._close(acct, position, position.stop, at["adverse"], rates)
+            else:
+                adverse[position.symbol] = worst
+        marks = {**opens, **adverse}
+        if self._judge(acct, self._state(acct, marks, at["adverse"], rates), at["adverse"], rates):
+            return
+
+        # The close: targets touched fill at the target; the rest is marked at the close.
+        closes: dict[str, Decimal] = {}
+        for position in list(acct.positions):
+            bar = bars.get(position.symbol)
+            if bar is None:
+                continue
+            best = bar.high if position.side is Side.LONG else bar.low
+            target = position.take_profit
+            if target is not None and (best - target) * position.side.sign >= 0:
+                self._close(acct, position, target, at["close"], rates)
+            else:
+                closes[position.symbol] = bar.close
+        final = self._state(acct, {**opens, **closes}, at["close"], rates)
+        if self._judge(acct, final, at["close"], rates):
+            return
+        self._check_target(acct, final)
+
+    # Sizing --------------------------------------------------------------------------------
+
+    def _enter(
+        self,
+        acct: _Account,
+        signal: Signal,
+        day: dt.date,
+        at: dt.datetime,
+        rates: dict[str, Decimal],
+        outcome: PlanOutcome,
+    ) -> None:
+        instrument = self.instruments[signal.symbol]
+        bar = self.bars[signal.symbol][day]
+        known = self.known[signal.symbol][day]
+        sign = signal.side.sign
+        distance = known.atr * self.config.atr_stop
+        stop = _on_tick(bar.open - sign * distance, instrument.tick_size, away=sign)
+        target = _on_tick(
+            bar.open + sign * distance * self.config.reward, instrument.tick_size, away=-sign
+        )
+        if stop <= 0 or target <= 0:
+            return
+        request = TradeRequest(
+            symbol=signal.symbol,
+            side=signal.side,
+            entry=bar.open,
+            stop=stop,
+            take_profit=target,
+            confidence=signal.confidence,
+        )
+        state = acct.last
+        assert state is not None
+        if self.profile is None:
+            lots, codes = self._baseline(acct, state, instrument, request, rates)
+        else:
+            lots, codes = self._aria(acct, state, instrument, request, known, at, rates)
+        outcome.rejects.update(codes)
+        if lots > 0:
+            outcome.trades += 1
+            acct.positions.append(
+                _Open(signal.symbol, signal.side, lots, bar.open, stop, target, at, bar.open)
+            )
+
+    def _baseline(
+        self,
+        acct: _Account,
+        state: AccountState,
+        instrument: Instrument,
+        request: TradeRequest,
+        rates: dict[str, Decimal],
+    ) -> tuple[Decimal, list[str]]:
+        """A fixed fraction of equity at risk to the stop; no headroom, no limits."""
+        assert request.stop is not None
+        value = point_value(instrument, request.stop, acct.account.currency, rates)
+        if value is None:
+            return ZERO, [RejectCode.MISSING_CONVERSION_RATE.value]
+        per_lot = abs(request.entry - request.stop) * value
+        lots = min(
+            floor_to_step(state.equity * self.config.baseline_risk / per_lot, instrument.lot_step),
+            instrument.max_lot,
+        )
+        if lots < instrument.min_lot:
+            return ZERO, [RejectCode.BELOW_MIN_LOT.value]
+        return lots, []
+
+    def _aria(
+        self,
+        acct: _Account,
+        state: AccountState,
+        instrument: Instrument,
+        request: TradeRequest,
+        known: Known,
+        at: dt.datetime,
+        rates: dict[str, Decimal],
+    ) -> tuple[Decimal, list[str]]:
+        assert self.profile is not None
+        held = {p.symbol for p in acct.positions}
+        inputs = DecisionInputs(
+            now=at,
+            profile=self.profile,
+            rules=acct.rules,
+            account=acct.account,
+            state=state,
+            peaks=acct.peaks,
+            day=acct.day,
+            trades=tuple(acct.trades[-200:]),
+            instrument=instrument,
+            instruments={s: self.instruments[s] for s in held},
+            market=MarketSnapshot(
+                as_of=at,
+                atr=known.atr,
+                atr_percentile=known.percentile,
+                daily_volatility=known.volatility,
+                rates=rates,
+            ),
+            request=request,
+        )
+        try:
+            decision = decide(inputs)
+        except SizingError:
+            return ZERO, ["invalid_request"]
+        return decision.lots, [c.value for c in decision.reject_codes]
+
+    # States and judgements -----------------------------------------------------------------
+
+    def _state(
+        self,
+        acct: _Account,
+        marks: Mapping[str, Decimal],
+        at: dt.datetime,
+        rates: dict[str, Decimal],
+    ) -> AccountState:
+        """The account's state with its positions marked at ``marks`` (else where they were)."""
+        positions = []
+        equity = acct.balance
+        for p in acct.positions:
+            mark = p.mark = marks.get(p.symbol, p.mark)
+            equity += (mark - p.entry) * p.side.sign * p.lots * self._value(p, mark, rates)
+            positions.append(
+                Position(
+                    symbol=p.symbol,
+                    side=p.side,
+                    lots=p.lots,
+                    entry=p.entry,
+                    price=mark,
+                    stop=p.stop,
+                    take_profit=p.take_profit,
+                    opened_at=p.opened,
+                )
+            )
+        return AccountState(
+            balance=acct.balance, equity=equity, as_of=at, positions=tuple(positions)
+        )
+
+    def _observe(self, acct: _Account, state: AccountState) -> None:
+        acct.peaks = acct.peaks.observe(state)
+        assert acct.day is not None
+        acct.day = acct.day.observe(state)
+        acct.last = state
+
+    def _judge(
+        self, acct: _Account, state: AccountState, at: dt.datetime, rates: dict[str, Decimal]
+    ) -> bool:
+        """Push ``state``; True when a breach ended the day for the account."""
+        self._observe(acct, state)
+        assert acct.day is not None
+        found = detect(self.rules, floors(self.rules, acct.day, acct.peaks, state), state)
+        if not found:
+            return False
+        self._record(acct, found, state)
+        hard = any(b.severity is BreachKind.HARD for b in found)
+        for position in list(acct.positions):  # the firm liquidates at the breach
+            self._close(acct, position, position.mark, at, rates)
+        if hard:
+            acct.failed = True
+        else:
+            acct.halted_until = self.rules.daily_reset.next(at)
+        return True
+
+    def _record(self, acct: _Account, found: tuple[Breach, ...], state: AccountState) -> None:
+        first = not (acct.breached_daily or acct.breached_max)
+        for breach in found:
+            if breach.type is BreachType.MAX_LOSS:
+                acct.breached_max = True
+            else:
+                acct.breached_daily = True
+        if first and acct.gap_loss > 0:
+            # Caused only by gaps: without what they lost beyond the stops, no floor is touched.
+            spared = AccountState(
+                balance=state.balance + acct.gap_loss,
+                equity=state.equity + acct.gap_loss,
+                as_of=state.as_of,
+                positions=state.positions,
+            )
+            assert acct.day is not None
+            if not detect(self.rules, floors(self.rules, acct.day, acct.peaks, spared), spared):
+                acct.gap_breach = True
+
+    def _check_target(self, acct: _Account, state: AccountState) -> None:
+        target = self.rules.target_amount()
+        if target is None:
+            return
+        on = self.rules.target_on or "balance"
+        reached = (
+            state.equity - self.plan.size >= target
+            if on == "equity"
+            else state.balance - self.plan.size >= target
+            and (on != "closed_balance_flat" or not acct.positions)
+        )
+        if reached:
+            acct.passed = True
+
+    # Money ---------------------------------------------------------------------------------
+
+    def _close(
+        self,
+        acct: _Account,
+        position: _Open,
+        price: Decimal,
+        at: dt.datetime,
+        rates: dict[str, Decimal],
+    ) -> None:
+        pnl = (price - position.entry) * position.side.sign * position.lots
+        pnl *= self._value(position, price, rates)
+        acct.balance += pnl
+        acct.positions.remove(position)
+        acct.trades.append(
+            Trade(
+                symbol=position.symbol,
+                side=position.side,
+                lots=position.lots,
+                entry=position.entry,
+                exit=price,
+                pnl=pnl,
+                opened_at=position.opened,
+                closed_at=max(at, position.opened),
+            )
+        )
+
+    def _value(self, position: _Open, price: Decimal, rates: dict[str, Decimal]) -> Decimal:
+        value = point_value(self.instruments[position.symbol], price, "USD", rates)
+        if value is None:
+            raise InvalidRequest(f"no conversion rate to value {position.symbol}")
+        return value
+
+    def _rates(self, day: dt.date) -> dict[str, Decimal]:
+        return self.rates.get(day, {})
+
+    def _today(self, day: dt.date) -> dict[str, Bar]:
+        return {s: bars[day] for s, bars in self.bars.items() if day in bars}
+
+    @staticmethod
+    def _capped(position: _Open, bar: Bar) -> Decimal:
+        best = bar.high if position.side is Side.LONG else bar.low
+        if position.take_profit is None:
+            return best
+        if (best - position.take_profit) * position.side.sign > 0:
+            return position.take_profit
+        return best
+
+
+def _carried_rates(series: Mapping[str, Series]) -> dict[dt.date, dict[str, Decimal]]:
+    """Each day's conversion rates: every currency pair's latest open on or before it."""
+    pairs = {s: x.by_day() for s, x in series.items() if len(s) == 6 and s.isalpha()}
+    days = sorted({day for bars in pairs.values() for day in bars})
+    current: dict[str, Decimal] = {}
+    found = {}
+    for day in days:
+        for pair, bars in pairs.items():
+            if day in bars:
+                current[pair] = bars[day].open
+        found[day] = dict(current)
+    return found
+
+
+def _times() -> dict[str, dt.time]:
+    return {"open": _OPEN, "extremes": _EXTREMES, "adverse": _ADVERSE, "close": _CLOSE}
+
+
+def _on_tick(price: Decimal, tick: Decimal, away: int) -> Decimal:
+    """``price`` on the instrument's tick grid, rounded away from the entry."""
+    steps = (price / tick).to_integral_value(ROUND_FLOOR if away > 0 else ROUND_CEILING)
+    return (steps * tick).quantize(tick) if tick.as_tuple().exponent < 0 else steps * tick
