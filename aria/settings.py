@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     timeframe: str = "1d"
     near_floor_fraction: Decimal = Field(default=Decimal("0.005"), ge=0, le=1)
     debounce_updates: int = Field(default=3, ge=1, le=100)
+    rate_limit: float = Field(
+        default=100.0, ge=0, description="API requests a second per key on average; 0: none"
+    )
+    rate_burst: int = Field(default=200, ge=1, description="API requests a key may send at once")
 
     @field_validator("database_url")
     @classmethod

@@ -13,10 +13,11 @@ from aria import __version__
 from aria.api import errors
 from aria.api.metrics import Metrics
 from aria.api.routes import accounts, audit, health, market, sizing
-from aria.api.security import KeyCache
+from aria.api.security import KeyCache, RateLimit
 from aria.service.context import Context
 
 log = logging.getLogger("aria.api")
+DEFAULT_RATE, DEFAULT_BURST = 100.0, 200  # requests a second per key, and the burst
 
 
 def create_app(
@@ -25,6 +26,7 @@ def create_app(
     on_start: Callable[[], None] | None = None,
     on_stop: Callable[[], None] | None = None,
     heartbeat_limit: float | None = None,
+    rate_limit: RateLimit | None = None,
 ) -> FastAPI:
     """The API over ``context``; ``on_start``/``on_stop`` run with the server (the scheduler)."""
 
@@ -46,6 +48,7 @@ def create_app(
     )
     app.state.context = context
     app.state.keys = KeyCache()
+    app.state.rate_limit = rate_limit or RateLimit(DEFAULT_RATE, DEFAULT_BURST)
     app.state.metrics = Metrics(context)
     app.state.heartbeat_limit = heartbeat_limit
     errors.install(app)

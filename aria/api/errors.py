@@ -1,13 +1,15 @@
 """Errors as JSON a person understands: ``{"error": {"code", "message", "fields"?}}``.
 
 Validation errors are 422, unknown ids 404, conflicts 409, missing keys 401, missing scopes
-403, a database that went away 503. Nothing a client sends can produce a 500: anything
-unexpected is logged with the request id and answered without internals.
+403, a key over its rate limit 429 (with ``Retry-After``), a database that went away 503.
+Nothing a client sends can produce a 500: anything unexpected is logged with the request id
+and answered without internals.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aria.api.security import AuthError
+from aria.api.security import AuthError, RateLimited
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.sizing.errors import SizingError
 from firms.errors import FirmsError
@@ -66,6 +68,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AuthError)
     def _auth(_: Request, exc: AuthError) -> JSONResponse:
         return error(exc.status, "unauthorized" if exc.status == 401 else "forbidden", exc.message)
+
+    @app.exception_handler(RateLimited)
+    def _limited(_: Request, exc: RateLimited) -> JSONResponse:
+        response = error(429, "rate_limited", f"{exc}; retry after {exc.retry_after:.1f} s")
+        response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return response
 
     @app.exception_handler(NotFound)
     def _not_found(_: Request, exc: NotFound) -> JSONResponse:

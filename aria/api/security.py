@@ -29,6 +29,41 @@ class AuthError(Exception):
         self.message = message
 
 
+class RateLimited(Exception):
+    """A key sent more requests than its limit allows (429, retry after ``retry_after`` s)."""
+
+    def __init__(self, retry_after: float, limit: float) -> None:
+        super().__init__(f"more than {limit:g} requests a second for this key")
+        self.retry_after = retry_after
+        self.limit = limit
+
+
+class RateLimit:
+    """A token bucket per key: ``per_second`` on average, bursts of up to ``burst``.
+
+    A busy copier may send a burst (a fan-out of many requests at once) but not flood the
+    service for everyone else. ``per_second`` 0 switches the limit off.
+    """
+
+    def __init__(self, per_second: float, burst: int, clock: Callable[[], float] = time.monotonic):
+        self.per_second, self.burst, self._clock = per_second, burst, clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # key id → (tokens, as of)
+        self._lock = threading.Lock()
+
+    def take(self, key_id: str) -> None:
+        """Spend one request of ``key_id``'s allowance, or raise :class:`RateLimited`."""
+        if self.per_second <= 0:
+            return
+        now = self._clock()
+        with self._lock:
+            tokens, then = self._buckets.get(key_id, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - then) * self.per_second)
+            if tokens < 1:
+                self._buckets[key_id] = (tokens, now)
+                raise RateLimited((1 - tokens) / self.per_second, self.per_second)
+            self._buckets[key_id] = (tokens - 1, now)
+
+
 class KeyCache:
     """Principals by presented token, for a few seconds."""
 
@@ -69,6 +104,7 @@ def principal(request: Request) -> Principal:
     if found is None:
         raise AuthError(401, "the API key is unknown, wrong or revoked")
     request.state.key_id = found.key_id
+    request.app.state.rate_limit.take(found.key_id)
     return found
 
 

@@ -32,6 +32,7 @@ def serve(
     import uvicorn
 
     from aria.api.app import create_app
+    from aria.api.security import RateLimit
     from jobs.runner import background
     from jobs.schedule import HEARTBEAT_SECONDS
 
@@ -48,6 +49,7 @@ def serve(
         on_start=scheduler.start if scheduler else None,
         on_stop=(lambda: scheduler.shutdown(wait=False)) if scheduler else None,
         heartbeat_limit=None if no_scheduler else HEARTBEAT_SECONDS * 4,
+        rate_limit=RateLimit(app.settings.rate_limit, app.settings.rate_burst),
     )
     err.print(
         f"ARIA on http://{host}:{port} ({'API only' if no_scheduler else 'API and scheduler'})",
