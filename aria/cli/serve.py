@@ -25,7 +25,12 @@ class _RedactKeys(logging.Filter):
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="run the API only")] = False,
+    no_scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--no-scheduler", help="run the API only (the jobs then run in `aria jobs run`)"
+        ),
+    ] = False,
     log_level: Annotated[str, typer.Option(help="debug, info, warning")] = "info",
 ) -> None:
     """Serve the API (and the scheduler, for a single-process install)."""
@@ -48,7 +53,9 @@ def serve(
         app.context,
         on_start=scheduler.start if scheduler else None,
         on_stop=(lambda: scheduler.shutdown(wait=False)) if scheduler else None,
-        heartbeat_limit=None if no_scheduler else HEARTBEAT_SECONDS * 4,
+        # With or without its own scheduler, the API reports when no scheduler beats: the
+        # jobs of a multi-process install run in ``aria jobs run``, on the same database.
+        heartbeat_limit=HEARTBEAT_SECONDS * 4,
         rate_limit=RateLimit(app.settings.rate_limit, app.settings.rate_burst),
     )
     err.print(

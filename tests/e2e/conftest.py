@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from aria.api.app import create_app
 from aria.bootstrap import SystemClock
@@ -19,6 +22,7 @@ from firms.catalog import load_catalog
 from storage.engine import make_engine
 from storage.schema import upgrade
 from storage.uow import SqlUnitOfWork, unit_of_work_factory
+from tests.integration.conftest import POSTGRES_URL, _require_postgres
 
 
 @dataclass
@@ -60,3 +64,41 @@ def api(tmp_path: Path) -> Iterator[Api]:
     ) as client:
         yield Api(client, context, **{name: _headers(key.token) for name, key in keys.items()})
     engine.dispose()
+
+
+def _database(backend: str, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'aria.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        yield url, engine
+        engine.dispose()
+        return
+    _require_postgres()
+    schema = f"aria_e2e_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        yield url, engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+    """A migrated database a server process can open (its URL and an engine): a SQLite file
+    or a PostgreSQL schema."""
+    yield from _database(request.param, tmp_path)
+
+
+@pytest.fixture
+def postgres_database(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+    """A migrated PostgreSQL schema several processes can share."""
+    yield from _database("postgres", tmp_path)
