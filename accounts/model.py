@@ -21,9 +21,8 @@ from accounts.money import (
 )
 from accounts.personality import Personality
 
-Identifier = Annotated[
-    str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$")
-]
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$"
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, pattern=IDENTIFIER_PATTERN)]
 Symbol = Annotated[
     str,
     StringConstraints(

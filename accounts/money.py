@@ -101,12 +101,21 @@ def pct(amount: Decimal, percent: Decimal) -> Decimal:
     return amount * percent / HUNDRED
 
 
+# Amounts, prices and sizes live between these (or are zero): beyond them arithmetic on
+# them could overflow, and no trade, balance or price is that large or that small.
+LARGEST: Final = Decimal("1e15")
+SMALLEST: Final = Decimal("1e-15")
+
+
 def _finite(value: object) -> Decimal:
     try:
-        return to_decimal(value, "value")
+        result = to_decimal(value, "value")
     except InvalidAmount as exc:
         # pydantic names the field; the message needs no subject of its own.
         raise ValueError(str(exc).removeprefix("value ")) from None
+    if result and not SMALLEST <= abs(result) < LARGEST:
+        raise ValueError(f"must be zero or between {SMALLEST} and {LARGEST} in size, got {value}")
+    return result
 
 
 def _positive(value: Decimal) -> Decimal:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
+from accounts.model import IDENTIFIER_PATTERN
 from aria.service.context import Context
 from aria.service.errors import Forbidden
 from aria.service.keys import Principal
@@ -23,3 +24,9 @@ def check_owner(caller: Principal, owner: str) -> None:
     """Refuse a key restricted to another owner."""
     if caller.owner is not None and caller.owner != owner:
         raise Forbidden(f"this key may only act on accounts of {caller.owner!r}")
+
+
+# Ids in paths have the shape of ids everywhere else: anything else is refused (422) before
+# it reaches a query.
+AccountId = Annotated[str, Path(pattern=IDENTIFIER_PATTERN, description="an account id")]
+DecisionId = Annotated[str, Path(pattern=IDENTIFIER_PATTERN, description="a decision id")]

@@ -117,7 +117,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        # Handlers run outside the ``except`` that caught ``exc``: pass it, or the log would
+        # say "NoneType: None" instead of the traceback.
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         return error(
             500, "internal_error", "ARIA could not answer this request; it has been logged"
         )

@@ -51,6 +51,8 @@ def _read(source: str) -> Any:
         ) from None
     except ValueError as exc:
         raise fail(f"{source}: {exc}") from None
+    except RecursionError:
+        raise fail(f"{source}: nests too deeply to be a sizing request") from None
 
 
 def _refuse_constant(name: str) -> Any:

@@ -225,6 +225,8 @@ def push(
             held = json.loads(positions.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise fail(f"{positions}: {exc}") from None
+        except RecursionError:
+            raise fail(f"{positions}: nests too deeply to be a list of positions") from None
     when = as_of or dt.datetime.now(dt.UTC).isoformat()
     command = validated(
         PushState, {"balance": balance, "equity": equity, "as_of": when, "positions": held}

@@ -18,9 +18,30 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 
 class Command(BaseModel):
-    """Base of commands: immutable, unknown fields refused."""
+    """Base of commands: immutable, unknown fields refused, no NUL characters anywhere."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        # No database stores a NUL inside text (PostgreSQL refuses it outright): refuse it at
+        # the door, in every string of the command however deep, with a clear message.
+        if _holds_nul(data):
+            raise ValueError("text must not contain NUL (\\x00) characters")
+        return data
+
+
+def _holds_nul(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 32:
+        return False  # deeper than any command: pydantic refuses the shape anyway
+    if isinstance(value, dict):
+        return any(_holds_nul(k, depth + 1) or _holds_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v, depth + 1) for v in value)
+    return False
 
 
 class PersonalityChoice(Command):

@@ -5,14 +5,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from accounts.model import Account, Identifier
-from aria.api.deps import Ctx, check_owner
+from aria.api.deps import AccountId, Ctx, check_owner
 from aria.api.schemas import ERRORS, CountOut, DayOut, FloorsOut, HeadroomOut, RiskOut, StateOut
 from aria.api.security import Admin, Reader, Sizer
 from aria.service import accounts as service
-from aria.service.commands import CreateAccount, PushState, RecordTrades, SetTrading
+from aria.service.commands import Command, CreateAccount, PushState, RecordTrades, SetTrading
 from aria.service.keys import Principal
 from firms.floors import Floors
 from firms.headroom import Headroom
@@ -66,13 +66,13 @@ def _owned(ctx: Ctx, caller: Principal, account_id: str) -> Account:
 
 
 @router.get("/{account_id}", response_model=Account)
-def get_account(account_id: str, ctx: Ctx, caller: Reader) -> Account:
+def get_account(account_id: AccountId, ctx: Ctx, caller: Reader) -> Account:
     """One account."""
     return _owned(ctx, caller, account_id)
 
 
 @router.put("/{account_id}/state", response_model=StateOut)
-def push_state(account_id: str, body: PushState, ctx: Ctx, caller: Sizer) -> StateOut:
+def push_state(account_id: AccountId, body: PushState, ctx: Ctx, caller: Sizer) -> StateOut:
     """The broker's balance, equity and open positions; must be newer than the last one."""
     _owned(ctx, caller, account_id)
     result = service.push_state(ctx, account_id, body)
@@ -97,14 +97,14 @@ def push_state(account_id: str, body: PushState, ctx: Ctx, caller: Sizer) -> Sta
 
 
 @router.post("/{account_id}/trades", response_model=CountOut)
-def record_trades(account_id: str, body: RecordTrades, ctx: Ctx, caller: Sizer) -> CountOut:
+def record_trades(account_id: AccountId, body: RecordTrades, ctx: Ctx, caller: Sizer) -> CountOut:
     """Closed trades; one already stored (same id) is skipped."""
     _owned(ctx, caller, account_id)
     return CountOut(stored=service.record_trades(ctx, account_id, body))
 
 
 @router.get("/{account_id}/headroom", response_model=RiskOut)
-def headroom(account_id: str, ctx: Ctx, caller: Reader) -> RiskOut:
+def headroom(account_id: AccountId, ctx: Ctx, caller: Reader) -> RiskOut:
     """Floors, headroom, trading state and as-of time."""
     _owned(ctx, caller, account_id)
     risk = service.account_risk(ctx, account_id)
@@ -130,16 +130,14 @@ def headroom(account_id: str, ctx: Ctx, caller: Reader) -> RiskOut:
     )
 
 
-class TradingChange(BaseModel):
+class TradingChange(Command):
     """Why an operator disables or re-enables an account."""
-
-    model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
 @router.post("/{account_id}/disable", response_model=Account)
-def disable(account_id: str, body: TradingChange, ctx: Ctx, caller: Admin) -> Account:
+def disable(account_id: AccountId, body: TradingChange, ctx: Ctx, caller: Admin) -> Account:
     """Halt an account by hand; recorded with the key's name and the reason."""
     _owned(ctx, caller, account_id)
     return service.set_trading(
@@ -148,7 +146,7 @@ def disable(account_id: str, body: TradingChange, ctx: Ctx, caller: Admin) -> Ac
 
 
 @router.post("/{account_id}/enable", response_model=Account)
-def enable(account_id: str, body: TradingChange, ctx: Ctx, caller: Admin) -> Account:
+def enable(account_id: AccountId, body: TradingChange, ctx: Ctx, caller: Admin) -> Account:
     """Re-enable an account (also after a failure); recorded with the key's name and the reason."""
     _owned(ctx, caller, account_id)
     return service.set_trading(

@@ -4,7 +4,7 @@
 # (freezegun) must not be able to swap the datetime type underneath it.
 from fastapi import APIRouter, Request
 
-from aria.api.deps import Ctx
+from aria.api.deps import Ctx, DecisionId
 from aria.api.schemas import (
     ERRORS,
     CancelOut,
@@ -55,7 +55,7 @@ def preview(body: Signal, ctx: Ctx, caller: Sizer) -> PreviewOut:
 
 
 @router.post("/decisions/{decision_id}/cancel", response_model=CancelOut)
-def cancel(decision_id: str, ctx: Ctx, caller: Sizer) -> CancelOut:
+def cancel(decision_id: DecisionId, ctx: Ctx, caller: Sizer) -> CancelOut:
     """Release the risk held for an approved decision that will not be placed."""
     account_id = sizing.cancel(ctx, decision_id, allowed_owner=caller.owner)
     return CancelOut(decision_id=decision_id, account_id=account_id)

@@ -83,6 +83,10 @@ class _Model(BaseModel):
         ("pnl", float("inf")),
         ("ccy", "XXX"),
         ("ccy", 3),
+        ("price", "1e15"),
+        ("pnl", "-1e400"),
+        ("price", "1e-16"),
+        ("price", "9" * 60),
     ],
 )
 def test_boundary_types_refuse_bad_values(field: str, value: object) -> None:
@@ -96,3 +100,7 @@ def test_boundary_types_refuse_bad_values(field: str, value: object) -> None:
 def test_boundary_types_accept_good_values() -> None:
     model = _Model.model_validate({"price": "1.5", "pnl": -3, "ccy": "eur"})
     assert model == _Model(price=Decimal("1.5"), pnl=Decimal(-3), ccy="EUR")
+    # The magnitude bounds are inclusive below and exclusive above; zero is always allowed.
+    edge = _Model.model_validate({"price": "1e-15", "pnl": "-999999999999999.99", "ccy": "usd"})
+    assert (edge.price, edge.pnl) == (Decimal("1e-15"), Decimal("-999999999999999.99"))
+    assert _Model.model_validate({"price": "1", "pnl": "0", "ccy": "usd"}).pnl == 0
