@@ -5,7 +5,6 @@ a clear JSON error and a status below 500, and nothing it refused is written."""
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,12 +17,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from aria.api.app import create_app
-from aria.bootstrap import SystemClock
-from aria.service.context import Context
 from aria.service.keys import create_key
-from aria.sizing.instruments import load_instruments
-from firms.catalog import load_catalog
-from storage.uow import SqlUnitOfWork, unit_of_work_factory
+from tests.integration.conftest import make_context
 
 WEIRD = [
     "' OR 1=1 --",
@@ -75,15 +70,7 @@ class Hostile:
 
 @pytest.fixture
 def hostile(database: tuple[str, Engine]) -> Iterator[Hostile]:
-    _, engine = database
-    sessions = unit_of_work_factory(engine)
-    context = Context(
-        uow=lambda: SqlUnitOfWork(sessions),
-        clock=SystemClock(),
-        catalog=load_catalog(),
-        instruments=load_instruments(),
-        tokens=secrets.token_hex,
-    )
+    context = make_context(database[1])
     token = create_key(context, "ops", ["admin", "size", "read"]).token
     with TestClient(create_app(context), raise_server_exceptions=False) as client:
         headers = {"Authorization": f"Bearer {token}"}
