@@ -19,14 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from accounts.events import AccountEvent
+from accounts.events import AccountEvent, EventFilter
 from accounts.model import Account, AccountState, Trade
 from accounts.money import CURRENCIES
 from accounts.tracker import Tracker
 from aria.sizing.inputs import Reservation
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
-from aria.sizing.record import DecisionRecord
+from aria.sizing.record import DecisionFilter, DecisionRecord
 from storage import bulk, translate
 from storage.audit_chain import (
     CURRENT_FORMAT,
@@ -557,6 +557,23 @@ class ReservationRepository:
         return self._close(ReservationRow.expires_at <= now, "expired", now)
 
 
+def _matching(query: Any, *pairs: tuple[Any, str | None]) -> Any:
+    """``query`` narrowed to rows whose column equals each given value (``None``: any)."""
+    for column, value in pairs:
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
+def _within(query: Any, at: Any, start: dt.datetime | None, end: dt.datetime | None) -> Any:
+    """``query`` narrowed to rows whose time ``at`` lies in [start, end] (either side open)."""
+    if start is not None:
+        query = query.where(at >= start)
+    if end is not None:
+        query = query.where(at <= end)
+    return query
+
+
 def _cursor_filter(at: Any, seq: Any, key: Any, after: tuple[dt.datetime, int, str] | None) -> Any:
     # Newest first by time, then by the account's chain position, then by id: records
     # written in the same instant still page in the order they were written.
@@ -686,27 +703,22 @@ class DecisionRepository:
         return translate.decision_from_row(row) if row else None
 
     def query(
-        self, filters: Mapping[str, Any], after: tuple[dt.datetime, int, str] | None, limit: int
+        self, filters: DecisionFilter, after: tuple[dt.datetime, int, str] | None, limit: int
     ) -> list[translate.StoredDecision]:
         query = sa.select(DecisionRow).join(AccountRow, AccountRow.id == DecisionRow.account_id)
-        simple = {
-            "account": DecisionRow.account_id,
-            "owner": AccountRow.owner,
-            "firm": AccountRow.firm,
-            "symbol": DecisionRow.symbol,
-            "strategy": DecisionRow.strategy,
-            "status": DecisionRow.status,
-            "request_id": DecisionRow.request_id,
-        }
-        for name, column in simple.items():
-            if filters.get(name) is not None:
-                query = query.where(column == filters[name])
-        if filters.get("code") is not None:
-            query = query.where(DecisionRow.codes.contains(f",{filters['code']},", autoescape=True))
-        if filters.get("start") is not None:
-            query = query.where(DecisionRow.created_at >= filters["start"])
-        if filters.get("end") is not None:
-            query = query.where(DecisionRow.created_at <= filters["end"])
+        query = _matching(
+            query,
+            (DecisionRow.account_id, filters.account),
+            (AccountRow.owner, filters.owner),
+            (AccountRow.firm, filters.firm),
+            (DecisionRow.symbol, filters.symbol),
+            (DecisionRow.strategy, filters.strategy),
+            (DecisionRow.status, filters.status),
+            (DecisionRow.request_id, filters.request_id),
+        )
+        if filters.code is not None:
+            query = query.where(DecisionRow.codes.contains(f",{filters.code},", autoescape=True))
+        query = _within(query, DecisionRow.created_at, filters.start, filters.end)
         query = query.where(
             _cursor_filter(DecisionRow.created_at, DecisionRow.seq, DecisionRow.id, after)
         )
@@ -762,22 +774,17 @@ class EventRepository:
         return [translate.event_from_row(_Values(row)) for row in rows]
 
     def query(
-        self, filters: Mapping[str, Any], after: tuple[dt.datetime, int, str] | None, limit: int
+        self, filters: EventFilter, after: tuple[dt.datetime, int, str] | None, limit: int
     ) -> list[translate.StoredEvent]:
         query = sa.select(EventRow).join(AccountRow, AccountRow.id == EventRow.account_id)
-        simple = {
-            "account": EventRow.account_id,
-            "owner": AccountRow.owner,
-            "firm": AccountRow.firm,
-            "kind": EventRow.kind,
-        }
-        for name, column in simple.items():
-            if filters.get(name) is not None:
-                query = query.where(column == filters[name])
-        if filters.get("start") is not None:
-            query = query.where(EventRow.at >= filters["start"])
-        if filters.get("end") is not None:
-            query = query.where(EventRow.at <= filters["end"])
+        query = _matching(
+            query,
+            (EventRow.account_id, filters.account),
+            (AccountRow.owner, filters.owner),
+            (AccountRow.firm, filters.firm),
+            (EventRow.kind, filters.kind),
+        )
+        query = _within(query, EventRow.at, filters.start, filters.end)
         query = query.where(_cursor_filter(EventRow.at, EventRow.seq, EventRow.id, after))
         query = query.order_by(EventRow.at.desc(), EventRow.seq.desc(), EventRow.id.desc()).limit(
             limit

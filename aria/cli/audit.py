@@ -12,12 +12,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from accounts.events import EventFilter
 from aria.cli.firms import fail, out
 from aria.cli.ops import app_from
 from aria.cli.trading import run_service
 from aria.service import audit
 from aria.service import keys as key_service
 from aria.service.context import Context
+from aria.sizing.record import DecisionFilter
 
 audit_app = typer.Typer(help="Compliance audit: query, verify, export.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -45,7 +47,7 @@ def parse_time(text: str | None, option: str) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _decisions(ctx: Context, filters: dict[str, Any], limit: int | None) -> list[Any]:
+def _decisions(ctx: Context, filters: DecisionFilter, limit: int | None) -> list[Any]:
     found: list[Any] = []
     cursor = None
     while limit is None or len(found) < limit:
@@ -92,17 +94,17 @@ def query(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Decisions, newest first."""
-    filters = {
-        "account": account,
-        "owner": owner,
-        "firm": firm,
-        "symbol": symbol and symbol.upper(),
-        "strategy": strategy,
-        "status": status,
-        "code": code,
-        "start": parse_time(since, "--from"),
-        "end": parse_time(until, "--to"),
-    }
+    filters = DecisionFilter(
+        account=account,
+        owner=owner,
+        firm=firm,
+        symbol=symbol and symbol.upper(),
+        strategy=strategy,
+        status=status,
+        code=code,
+        start=parse_time(since, "--from"),
+        end=parse_time(until, "--to"),
+    )
     app = app_from()
     rows = [_decision_row(d) for d in _decisions(app.context, filters, limit)]
     if as_json:
@@ -137,14 +139,14 @@ def events(
     limit: Limit = 50,
 ) -> None:
     """Rule events, newest first."""
-    filters = {
-        "account": account,
-        "owner": owner,
-        "firm": firm,
-        "kind": kind,
-        "start": parse_time(since, "--from"),
-        "end": parse_time(until, "--to"),
-    }
+    filters = EventFilter(
+        account=account,
+        owner=owner,
+        firm=firm,
+        kind=kind,
+        start=parse_time(since, "--from"),
+        end=parse_time(until, "--to"),
+    )
     app = app_from()
     page = run_service(audit.query_events, app.context, filters, None, min(limit, audit.MAX_PAGE))
     table = Table(title=f"{len(page.items)} events")
@@ -193,13 +195,13 @@ def export(
     """Export every matching decision, with its inputs' hash, as CSV or JSON."""
     if file_format not in ("csv", "json"):
         raise fail("--format: use csv or json")
-    filters = {
-        "account": account,
-        "owner": owner,
-        "firm": firm,
-        "start": parse_time(since, "--from"),
-        "end": parse_time(until, "--to"),
-    }
+    filters = DecisionFilter(
+        account=account,
+        owner=owner,
+        firm=firm,
+        start=parse_time(since, "--from"),
+        end=parse_time(until, "--to"),
+    )
     app = app_from()
     rows = [_decision_row(d) for d in _decisions(app.context, filters, None)]
     app.close()

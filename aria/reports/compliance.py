@@ -16,8 +16,9 @@ import html
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from accounts.events import EventFilter
 from accounts.model import Account, AccountState
 from aria.reports import charts
 from aria.service import accounts as account_service
@@ -28,6 +29,7 @@ from aria.service.audit import MAX_PAGE, Page
 from aria.service.context import Context
 from aria.service.ports import StoredDecision, StoredEvent
 from aria.sizing.market import Correlation
+from aria.sizing.record import DecisionFilter
 from firms.headroom import Headroom
 from firms.model import FloatingLossRule, Sourced
 from firms.ruleset import RuleSet
@@ -104,9 +106,10 @@ def _gather(
 ) -> _Review:
     # account_risk first: it raises NotFound for an unknown account before anything else runs.
     risk = account_service.account_risk(ctx, account_id)
-    filters: dict[str, Any] = {"account": account_id, "start": start, "end": end}
-    decisions = _every(lambda c: audit.query_decisions(ctx, filters, c, MAX_PAGE))
-    events = _every(lambda c: audit.query_events(ctx, filters, c, MAX_PAGE))
+    mine = DecisionFilter(account=account_id, start=start, end=end)
+    decisions = _every(lambda c: audit.query_decisions(ctx, mine, c, MAX_PAGE))
+    kept = EventFilter(account=account_id, start=start, end=end)
+    events = _every(lambda c: audit.query_events(ctx, kept, c, MAX_PAGE))
     # The audit queries answer newest first; a review reads (and charts draw) oldest first.
     decisions.reverse()
     events.reverse()

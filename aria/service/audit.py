@@ -11,16 +11,18 @@ import base64
 import binascii
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import ValidationError
 
+from accounts.events import EventFilter
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
 from aria.service.ports import Replayable, StoredDecision, StoredEvent
 from aria.sizing.errors import SizingError
 from aria.sizing.inputs import DecisionInputs, input_hash, legacy_input_hash
 from aria.sizing.pipeline import ENGINE, decide
+from aria.sizing.record import DecisionFilter
 
 MAX_PAGE = 1000
 
@@ -64,7 +66,7 @@ def _limit(limit: int) -> int:
 
 
 def query_decisions(
-    ctx: Context, filters: dict[str, Any], cursor: str | None = None, limit: int = 100
+    ctx: Context, filters: DecisionFilter, cursor: str | None = None, limit: int = 100
 ) -> Page[StoredDecision]:
     """Decisions by account, owner, firm, symbol, strategy, status, code and time."""
     after = decode_cursor(cursor)
@@ -78,9 +80,9 @@ def query_decisions(
 
 
 def query_events(
-    ctx: Context, filters: dict[str, Any], cursor: str | None = None, limit: int = 100
+    ctx: Context, filters: EventFilter, cursor: str | None = None, limit: int = 100
 ) -> Page[StoredEvent]:
-    """Rule events matching ``filters`` (account, owner, firm, kind, start, end)."""
+    """Rule events by account, owner, firm, kind and time."""
     after = decode_cursor(cursor)
     with ctx.unit() as uow:
         rows = uow.events.query(filters, after, _limit(limit) + 1)

@@ -8,18 +8,18 @@ Repositories never commit; the unit of work does, once, when the use case says s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Sequence, Set
 from decimal import Decimal
 from typing import Any, Protocol, Self
 
-from accounts.events import AccountEvent
+from accounts.events import AccountEvent, EventFilter
 from accounts.model import Account, AccountState, Side, Trade, TradingState
 from accounts.tracker import Tracker
 from aria.sizing.decision import Decision
 from aria.sizing.inputs import Reservation
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
-from aria.sizing.record import DecisionRecord
+from aria.sizing.record import DecisionFilter, DecisionRecord
 
 
 class Clock(Protocol):
@@ -246,7 +246,7 @@ class DecisionRepository(Protocol):
         ...
 
     def query(
-        self, filters: Mapping[str, Any], after: tuple[dt.datetime, int, str] | None, limit: int
+        self, filters: DecisionFilter, after: tuple[dt.datetime, int, str] | None, limit: int
     ) -> list[StoredDecision]:
         """Decisions matching ``filters``, newest first, after a cursor."""
         ...
@@ -272,7 +272,7 @@ class EventRepository(Protocol):
         ...
 
     def query(
-        self, filters: Mapping[str, Any], after: tuple[dt.datetime, int, str] | None, limit: int
+        self, filters: EventFilter, after: tuple[dt.datetime, int, str] | None, limit: int
     ) -> list[StoredEvent]:
         """Events matching ``filters``, newest first, after a cursor."""
         ...

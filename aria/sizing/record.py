@@ -68,3 +68,19 @@ def record_of(
         strategy=strategy,
         reserve_until=reserve_until,
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecisionFilter:
+    """What an audit query of decisions matches; a ``None`` field matches anything."""
+
+    account: str | None = None
+    owner: str | None = None
+    firm: str | None = None
+    symbol: str | None = None
+    strategy: str | None = None
+    status: str | None = None
+    code: str | None = None
+    request_id: str | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None

@@ -146,45 +146,10 @@ def test_accounts_state_and_size(env: dict[str, str]) -> None:
         "1.2600",
     )
     assert "approved" in table
-    data = json.loads(
-        aria(
-            env,
-            "size",
-            "-a",
-            "ftmo-1",
-            "--symbol",
-            "GBPUSD",
-            "--side",
-            "long",
-            "--entry",
-            "1.27",
-            "--stop",
-            "1.26",
-            "--request-id",
-            "cli-1",
-            "--json",
-        )
-    )
+    sized = [*signal, "--stop", "1.26", "--request-id", "cli-1", "--json"]
+    data = json.loads(aria(env, "size", *sized))
     assert data["decisions"][0]["lots"] == "0.90"  # 1 % risk × personality 0.9
-    again = json.loads(
-        aria(
-            env,
-            "size",
-            "-a",
-            "ftmo-1",
-            "--symbol",
-            "GBPUSD",
-            "--side",
-            "long",
-            "--entry",
-            "1.27",
-            "--stop",
-            "1.26",
-            "--request-id",
-            "cli-1",
-            "--json",
-        )
-    )
+    again = json.loads(aria(env, "size", *sized))
     assert again["replayed"]
     wrong = aria(
         env,

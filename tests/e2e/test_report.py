@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from freezegun import freeze_time
 
+from accounts.events import EventFilter
 from aria.reports.compliance import compliance_report
 from aria.service import accounts as account_service
 from aria.service import audit, maintenance
@@ -20,6 +21,7 @@ from aria.service import market as market_service
 from aria.service.commands import BarsBatch, SetTrading
 from aria.service.context import Context
 from aria.service.errors import NotFound
+from aria.sizing.record import DecisionFilter
 from storage.engine import make_engine
 from storage.schema import upgrade
 from tests.integration.builders import ask, open_account, push
@@ -130,7 +132,7 @@ def _history(ctx: Context, frozen: object) -> None:
     assert clipped.binding == "daily_loss_headroom"
 
 
-def _count(ctx: Context, query: object, filters: dict) -> int:
+def _count(ctx: Context, query: object, filters: object) -> int:
     """Every record of an audit query, following the cursors."""
     total, cursor = 0, None
     while True:
@@ -170,9 +172,12 @@ def test_report_matches_the_database(ctx: Context) -> None:
     _assert_self_contained(text, page)
     assert "correlation" not in page.empty
 
-    mine = {"account": "ftmo-1"}
-    approved = _count(ctx, audit.query_decisions, {**mine, "status": "approved"})
-    rejected = _count(ctx, audit.query_decisions, {**mine, "status": "rejected"})
+    approved = _count(
+        ctx, audit.query_decisions, DecisionFilter(account="ftmo-1", status="approved")
+    )
+    rejected = _count(
+        ctx, audit.query_decisions, DecisionFilter(account="ftmo-1", status="rejected")
+    )
     assert (approved, rejected) == (3, 1)
     assert page.fields["decisions-approved"] == str(approved)
     assert page.fields["decisions-rejected"] == str(rejected)
@@ -191,7 +196,9 @@ def test_report_matches_the_database(ctx: Context) -> None:
     assert page.fields["equity"] == str(states[-1][0].equity) == "95800"
     assert page.fields["balance"] == str(states[-1][0].balance)
     assert page.fields["states"] == str(len(states)) == "6"
-    assert page.fields["events"] == str(_count(ctx, audit.query_events, mine))
+    assert page.fields["events"] == str(
+        _count(ctx, audit.query_events, EventFilter(account="ftmo-1"))
+    )
     assert page.fields["trading-status"] == "active"
     assert page.fields["rulebook"] == risk.rules.label
 
@@ -207,9 +214,10 @@ def test_a_time_window_narrows_every_part(ctx: Context) -> None:
         start, end = utc(2026, 6, 2, 9, 1), utc(2026, 6, 2, 9, 5)
         page = Page(compliance_report(ctx, "ftmo-1", start, end))
         states = account_service.state_history(ctx, "ftmo-1", start, end)
-    window = {"account": "ftmo-1", "start": start, "end": end}
-    assert page.fields["decisions"] == str(_count(ctx, audit.query_decisions, window)) == "2"
-    assert page.fields["events"] == str(_count(ctx, audit.query_events, window)) == "2"
+    decisions = DecisionFilter(account="ftmo-1", start=start, end=end)
+    events = EventFilter(account="ftmo-1", start=start, end=end)
+    assert page.fields["decisions"] == str(_count(ctx, audit.query_decisions, decisions)) == "2"
+    assert page.fields["events"] == str(_count(ctx, audit.query_events, events)) == "2"
     # No state was pushed inside the window: the equity chart gives way to a sentence.
     assert page.fields["states"] == str(len(states)) == "0"
     assert "states" in page.empty

@@ -12,9 +12,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from accounts.events import EventFilter
 from aria.service import audit
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
+from aria.sizing.record import DecisionFilter
 from storage.audit_chain import GENESIS, decision_hash, decision_values, event_record, record_hash
 from storage.rows import DecisionRow, EventRow, TrackerRow
 from tests.integration.builders import ask, open_account, push
@@ -142,10 +144,12 @@ def test_a_removed_last_record_breaks_the_chain_head(ctx: Context, engine: Engin
 @freeze_time("2026-06-02 09:00:00")
 def test_queries_filter_and_page(ctx: Context) -> None:
     _history(ctx)
-    first = audit.query_decisions(ctx, {"account": "a"}, limit=2)
+    first = audit.query_decisions(ctx, DecisionFilter(account="a"), limit=2)
     assert len(first.items) == 2
     assert first.next_cursor
-    rest = audit.query_decisions(ctx, {"account": "a"}, cursor=first.next_cursor, limit=2)
+    rest = audit.query_decisions(
+        ctx, DecisionFilter(account="a"), cursor=first.next_cursor, limit=2
+    )
     assert len(rest.items) == 1
     assert rest.next_cursor is None
     seen = [d.id for d in first.items + rest.items]
@@ -153,12 +157,16 @@ def test_queries_filter_and_page(ctx: Context) -> None:
     assert [d.seq for d in first.items + rest.items] == sorted(
         (d.seq for d in first.items + rest.items), reverse=True
     )
-    assert audit.query_decisions(ctx, {"status": "rejected"}).items == []
+    assert audit.query_decisions(ctx, DecisionFilter(status="rejected")).items == []
     assert (
-        len(audit.query_decisions(ctx, {"owner": "alice", "symbol": "GBPUSD"}, limit=100).items)
+        len(
+            audit.query_decisions(
+                ctx, DecisionFilter(owner="alice", symbol="GBPUSD"), limit=100
+            ).items
+        )
         == 6
     )
-    events = audit.query_events(ctx, {"kind": "account_opened"})
+    events = audit.query_events(ctx, EventFilter(kind="account_opened"))
     assert {e.account_id for e in events.items} == {"a", "b"}
     with pytest.raises(InvalidInput, match="cursor"):
-        audit.query_decisions(ctx, {}, cursor="not-a-cursor")
+        audit.query_decisions(ctx, DecisionFilter(), cursor="not-a-cursor")

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from freezegun import freeze_time
 
+from accounts.events import EventFilter
 from aria.service import accounts as account_service
 from aria.service import sizing as sizing_service
 from aria.service.commands import SetTrading
@@ -163,7 +164,7 @@ def test_a_breach_fails_the_account_and_only_exits_are_approved(ctx: Context) ->
     assert [b.type.value for b in result.breaches] == ["daily_loss"]
     assert result.account.trading.halt.value == "failed"
     with ctx.unit() as uow:
-        events = uow.events.query({"account": "doomed", "kind": "breach"}, None, 10)
+        events = uow.events.query(EventFilter(account="doomed", kind="breach"), None, 10)
     assert len(events) == 1
     assert "D1" in events[0].reason
     (sized,) = ask(ctx, "after", ["doomed"]).decisions
@@ -259,7 +260,7 @@ def test_a_disabled_account_is_halted_until_re_enabled(ctx: Context) -> None:
     )
     assert ask(ctx, "x2", ["x"]).decisions[0].decision.approved
     with ctx.unit() as uow:
-        kinds = [e.kind for e in uow.events.query({"account": "x"}, None, 10)]
+        kinds = [e.kind for e in uow.events.query(EventFilter(account="x"), None, 10)]
     assert kinds[:2] == ["enabled", "disabled"]
 
 

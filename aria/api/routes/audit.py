@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from accounts.events import EventFilter
 from accounts.model import Identifier, Symbol
 from aria.api.deps import Ctx, check_owner
 from aria.api.schemas import ERRORS, DecisionRecordOut, EventOut, PageOut, VerifyOut
@@ -18,6 +19,7 @@ from aria.service import accounts as account_service
 from aria.service import audit
 from aria.service.keys import Principal
 from aria.sizing.decision import RejectCode
+from aria.sizing.record import DecisionFilter
 
 router = APIRouter(prefix="/v1/audit", responses=ERRORS, tags=["audit"])
 
@@ -92,17 +94,17 @@ def decisions(
     format: Format = "json",
 ) -> Any:
     """Decisions, newest first; ``format=csv`` for CSV (next cursor in ``X-Next-Cursor``)."""
-    filters = {
-        "account": account,
-        "owner": _owner_filter(caller, owner),
-        "firm": firm,
-        "symbol": symbol,
-        "strategy": strategy,
-        "status": status,
-        "code": code.value if code else None,
-        "start": _aware(start),
-        "end": _aware(end),
-    }
+    filters = DecisionFilter(
+        account=account,
+        owner=_owner_filter(caller, owner),
+        firm=firm,
+        symbol=symbol,
+        strategy=strategy,
+        status=status,
+        code=code.value if code else None,
+        start=_aware(start),
+        end=_aware(end),
+    )
     page = audit.query_decisions(ctx, filters, cursor, limit)
     items = [
         DecisionRecordOut(
@@ -146,14 +148,14 @@ def events(
     format: Format = "json",
 ) -> Any:
     """Rule events (resets, breaches, halts, overrides, findings), newest first."""
-    filters = {
-        "account": account,
-        "owner": _owner_filter(caller, owner),
-        "firm": firm,
-        "kind": kind,
-        "start": _aware(start),
-        "end": _aware(end),
-    }
+    filters = EventFilter(
+        account=account,
+        owner=_owner_filter(caller, owner),
+        firm=firm,
+        kind=kind,
+        start=_aware(start),
+        end=_aware(end),
+    )
     page = audit.query_events(ctx, filters, cursor, limit)
     items = [
         EventOut(
