@@ -66,6 +66,12 @@ class RuleSet(BaseModel):
         return self.daily_loss.reset or self.reset
 
     @property
+    def flat_before_reset(self) -> bool:
+        """True when the plan's sessions make every position close before the daily reset
+        (a flat-by time, or no overnight holding), so none is held into the next day."""
+        return any(s.flat_by is not None or not s.overnight_holding for s in self.sessions)
+
+    @property
     def label(self) -> str:
         """E.g. ``ftmo/2-step@2024-11 challenge 100,000``."""
         return f"{self.firm}/{self.plan}@{self.rulebook_version} {self.phase.id} {self.size:,.0f}"

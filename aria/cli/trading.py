@@ -296,6 +296,9 @@ def size(
         str | None, typer.Option("--take-profit", help="take-profit price")
     ] = None,
     confidence: Annotated[str | None, typer.Option(help="signal confidence, 0 to 1")] = None,
+    spread: Annotated[
+        str | None, typer.Option(help="the current spread; no stop may be nearer than a few")
+    ] = None,
     request_id: Annotated[
         str | None, typer.Option("--request-id", help="idempotency key; default: new")
     ] = None,
@@ -323,6 +326,7 @@ def size(
         "take_profit": take_profit,
         "confidence": confidence,
         "strategy": strategy,
+        "spread": spread,
     }
     if preview:
         _preview(validated(Signal, signal), as_json)

@@ -129,6 +129,7 @@ class Signal(Command):
     take_profit: PositiveDecimal | None = None
     confidence: Probability | None = None
     strategy: Identifier | None = None
+    spread: PositiveDecimal | None = None
     reduce_only: bool = False
 
     @model_validator(mode="after")

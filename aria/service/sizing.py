@@ -114,6 +114,7 @@ def trade_request(command: Signal) -> TradeRequest:
             take_profit=command.take_profit,
             confidence=command.confidence,
             strategy=command.strategy,
+            spread=command.spread,
             reduce_only=command.reduce_only,
         )
     except ValidationError as exc:

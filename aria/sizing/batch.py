@@ -34,10 +34,10 @@ from aria.sizing.adjusters import volatility_factor
 from aria.sizing.book import HEADROOM_FLOORS, SUPPORTED_METHODS, Book, Cohort, Exposures, Floats
 from aria.sizing.decision import RejectCode
 from aria.sizing.exposure import conversion_stress
-from aria.sizing.geometry import Geometry, geometry
+from aria.sizing.geometry import Geometry, geometry, stop_floor
 from aria.sizing.inputs import MarketSnapshot, TradeRequest
 from aria.sizing.instruments import Instrument
-from aria.sizing.limits import HEADROOM_CODES
+from aria.sizing.limits import CARRIED, HEADROOM_CODES
 from aria.sizing.methods import base_size
 from aria.sizing.pipeline import NO_TRADES, decide, needs_atr
 from aria.sizing.profiles import Method, Profile, Step
@@ -161,6 +161,9 @@ class _Run:
             self._reject(
                 m, np.ones(len(m), dtype=np.bool_), stale, [RejectCode.MISSING_CONVERSION_RATE]
             )
+            return
+        if g.distance < stop_floor(request, market, profile, self.instrument).distance:
+            self._reject(m, np.ones(len(m), dtype=np.bool_), stale, [RejectCode.STOP_TOO_CLOSE])
             return
         npl, lpl = float(g.notional_per_lot), float(g.loss_per_lot)
         base = self._base(profile, g, m)
@@ -372,7 +375,10 @@ class _Run:
         columns.append(book.headroom[m] / (lpl * stress) if stress != 1 else book.headroom[m] / lpl)
         names.append(-1)  # per account: the floor that binds
         codes.append(RejectCode.DAILY_LOSS_HEADROOM)  # per account, see HEADROOM_CODES
-        return _Limits(np.column_stack(columns), names, codes, len(columns) - 1)
+        headroom = len(columns) - 1
+        for name, floor in CARRIED.items():
+            add(name, room(book.carried[name][m], lpl * stress), HEADROOM_CODES[floor])
+        return _Limits(np.column_stack(columns), names, codes, headroom)
 
     def _leverage(self, profile: Profile, m: Indices) -> Floats:
         """``exposure.leverage_for``: the firm's, else the profile's, else the spec's."""

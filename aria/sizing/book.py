@@ -26,7 +26,7 @@ from aria.sizing.decision import RejectCode
 from aria.sizing.exposure import Held, value_book
 from aria.sizing.gates import account_ref, fanout_gates, other_ref, state_gates, trading_gates
 from aria.sizing.inputs import DecisionInputs, shared_part
-from aria.sizing.limits import HEADROOM_CODES, swing_budgets
+from aria.sizing.limits import CARRIED, HEADROOM_CODES, carried, swing_budgets
 from aria.sizing.pipeline import headroom_of
 from aria.sizing.profiles import Method, Profile
 from firms import cross_account
@@ -85,6 +85,7 @@ class Book:
     open_used: Floats  # further loss of open positions plus live reservations
     headroom: Floats
     headroom_floor: npt.NDArray[np.intp]  # which floor binds: an index into HEADROOM_FLOORS
+    carried: dict[str, Floats]  # limits.carried: allowance by limit name (NaN: not a limit)
     lot_room: Floats
     per_order: dict[str, Floats]
     symbol_cap: Floats
@@ -206,6 +207,9 @@ def prepare(inputs: list[DecisionInputs] | tuple[DecisionInputs, ...]) -> Book:
             scalar_only[-1] = True  # swing budgets (floors that follow equity) stay scalar
         floors.append(HEADROOM_FLOORS.index(room.binding))
         columns.put("headroom", room.available)
+        allowances = {c.name: c.allowance for c in carried(item.rules, item.day, room, held)}
+        for name in CARRIED:
+            columns.put(name, allowances.get(name))
         columns.put("open_used", room.open_risk + room.reserved)
         _value(columns, index, item, held, room.open_risk + room.reserved)
         _expose(columns, index, item)
@@ -229,6 +233,7 @@ def prepare(inputs: list[DecisionInputs] | tuple[DecisionInputs, ...]) -> Book:
         open_used=columns.array("open_used"),
         headroom=columns.array("headroom"),
         headroom_floor=np.array(floors, dtype=np.intp),
+        carried={name: columns.array(name) for name in CARRIED},
         lot_room=columns.array("lot_room"),
         per_order=columns.by_asset_class("per_order"),
         symbol_cap=columns.array("symbol_cap"),

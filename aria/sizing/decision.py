@@ -37,6 +37,7 @@ class RejectCode(StrEnum):
     HALTED = "halted"
     REDUCING_ONLY = "reducing_only"
     MISSING_CONVERSION_RATE = "missing_conversion_rate"
+    STOP_TOO_CLOSE = "stop_too_close"
     NO_EDGE = "no_edge"
     NOTHING_TO_REDUCE = "nothing_to_reduce"
 

@@ -30,6 +30,9 @@ class Held:
     margin: Decimal | None
     note: str = ""
     swing: Decimal | None = None  # take-profit back to the stop, costs included; None: unbounded
+    # The loss from the entry to the stop, costs included (0 when the stop locks in a profit):
+    # what the position takes from a floor that profits (or the next reset) have raised.
+    entry_loss: Decimal | None = None
 
 
 def leverage_for(instrument: Instrument, rules: RuleSet, profile: Profile) -> Decimal:
@@ -82,6 +85,7 @@ def value_position(
     if position.take_profit is not None:
         span = max((position.take_profit - stop) * position.side.sign, ZERO)
         swing = (span * value * position.lots + cost) * stress
+    from_entry = (position.entry - stop) * position.side.sign * value * position.lots + cost
     return Held(
         position,
         instrument,
@@ -90,6 +94,7 @@ def value_position(
         margin,
         note,
         swing,
+        max(from_entry * stress, ZERO),
     )
 
 

@@ -52,6 +52,14 @@ class Geometry:
         return distance * self.value_per_point + self.cost_per_lot
 
 
+def _on_grid(price: Decimal, tick_size: Decimal, *, away_from: Decimal, keep: bool) -> Decimal:
+    """``price`` moved onto the tick grid, away from ``away_from`` (as given if ``keep`` and
+    already on the grid)."""
+    ticks = price / tick_size
+    whole = ticks.to_integral_value(ROUND_FLOOR if price < away_from else ROUND_CEILING)
+    return price if keep and whole == ticks else whole * tick_size
+
+
 def stop_and_target(
     request: TradeRequest, market: MarketSnapshot, profile: Profile, tick_size: Decimal
 ) -> tuple[Decimal, Decimal | None, str]:
@@ -75,17 +83,20 @@ def stop_and_target(
         stop, source = entry - sign * entry * stops.stop_pct, f"{stops.stop_pct:%} of entry"
     else:
         raise InvalidRequest("the request has no stop and the profile places none; give 'stop'")
-    if source != "request":
-        # A computed stop goes on the instrument's tick grid, away from the entry, so the
-        # order can be placed and the loss at it is never understated.
-        ticks = stop / tick_size
-        stop = (ticks.to_integral_value(ROUND_FLOOR if sign > 0 else ROUND_CEILING)) * tick_size
+    # Every stop goes on the instrument's tick grid, away from the entry, so the order can be
+    # placed and the loss at it is never understated (a request's stop included: 1.2699999999
+    # is not a price, and a size computed from its sub-tick distance is unbounded).
+    stop = _on_grid(stop, tick_size, away_from=entry, keep=source == "request")
     if stop <= ZERO:
         raise InvalidRequest(f"the stop would be at {stop}, at or below zero; give a tighter stop")
     risk = abs(entry - stop)
 
     take_profit = request.take_profit
-    if take_profit is None:
+    if take_profit is not None:
+        # Away from the entry as well: a farther target bounds more profit that a floor
+        # following equity or closed balance can take back.
+        take_profit = _on_grid(take_profit, tick_size, away_from=entry, keep=True)
+    else:
         candidates: list[Decimal] = []
         if stops.atr_tp_multiple is not None and market.atr is not None:
             candidates.append(entry + sign * market.atr * stops.atr_tp_multiple)
@@ -98,6 +109,37 @@ def stop_and_target(
             take_profit = (take_profit / tick_size).to_integral_value(ROUND_HALF_EVEN) * tick_size
             take_profit = take_profit if take_profit > ZERO else None
     return stop, take_profit, source
+
+
+@dataclass(frozen=True, slots=True)
+class StopFloor:
+    """The nearest a stop may be to the entry, and what sets it."""
+
+    distance: Decimal
+    reason: str
+
+
+def stop_floor(
+    request: TradeRequest, market: MarketSnapshot, profile: Profile, instrument: Instrument
+) -> StopFloor:
+    """The largest of the minimum stop distances: ticks (the instrument's, or the profile's),
+    a fraction of ATR, and a multiple of the request's spread."""
+    stops = profile.stops
+    ticks = stops.min_stop_ticks if stops.min_stop_ticks is not None else instrument.min_stop_ticks
+    candidates = [(ticks * instrument.tick_size, f"{ticks} ticks of {instrument.tick_size}")]
+    if stops.min_stop_atr is not None and market.atr is not None:
+        candidates.append(
+            (market.atr * stops.min_stop_atr, f"{stops.min_stop_atr} × ATR {market.atr}")
+        )
+    if stops.min_stop_spreads is not None and request.spread is not None:
+        candidates.append(
+            (
+                request.spread * stops.min_stop_spreads,
+                f"{stops.min_stop_spreads} × the spread {request.spread}",
+            )
+        )
+    distance, reason = max(candidates, key=lambda c: c[0])
+    return StopFloor(distance, reason)
 
 
 def geometry(

@@ -45,6 +45,9 @@ class TradeRequest(Frozen):
     take_profit: PositiveDecimal | None = None
     confidence: Probability | None = None
     strategy: Identifier | None = None
+    spread: PositiveDecimal | None = Field(
+        default=None, description="the current bid-ask spread, in price; no stop may be nearer"
+    )
     reduce_only: bool = Field(
         default=False, description="closes or reduces an open position; never blocked"
     )

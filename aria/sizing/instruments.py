@@ -4,7 +4,8 @@ The loss of one lot at a stop is ``distance / tick_size × tick_value`` in the q
 currency, i.e. ``distance × contract_size``, converted to the account currency. Conversion
 uses a quoted rate, direct (``GBPUSD`` for GBP → USD) or inverse (``USDGBP``). When the
 account currency is the instrument's own base (USDJPY on a USD account) the instrument's
-price is the rate, and the loss is converted at the stop price, where it would be realised.
+price is the rate, always, and the loss is converted at the stop price, where it would be
+realised (a quoted rate of the same pair is today's price, not the stop's).
 A rate that is missing is never guessed: the caller rejects the trade.
 """
 
@@ -46,6 +47,9 @@ class Instrument(BaseModel):
     micro_of: Symbol | None = Field(
         default=None, description="the full-size future this is a micro of"
     )
+    min_stop_ticks: Annotated[int, Field(ge=0)] = Field(
+        default=10, description="the nearest a stop may be to the entry, in ticks"
+    )
 
     @model_validator(mode="after")
     def _lots_consistent(self) -> Self:
@@ -84,12 +88,13 @@ def conversion_rate(from_ccy: str, to_ccy: str, rates: Mapping[str, Decimal]) ->
 def _quote_to_account(
     instrument: Instrument, account_ccy: str, rates: Mapping[str, Decimal], price: Decimal
 ) -> Decimal | None:
-    quoted = conversion_rate(instrument.quote, account_ccy, rates)
-    if quoted is not None:
-        return quoted
+    if instrument.quote == account_ccy:
+        return ONE
     if instrument.base == account_ccy:
-        return ONE / price  # USDJPY on a USD account: the pair's own price is the rate
-    return None
+        # USDJPY or USDCAD on a USD account: the pair's own price is the rate, so a loss is
+        # converted at the price where it is realised (the stop), never at today's quote.
+        return ONE / price
+    return conversion_rate(instrument.quote, account_ccy, rates)
 
 
 def point_value(

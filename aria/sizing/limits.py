@@ -282,6 +282,113 @@ def _headroom(ctx: LimitContext) -> Bound:
     return Bound(f"{room.binding}_headroom", room.available / per_lot, reason, code)
 
 
+# The limits of ``carried``, in its order, with the floor each guards.
+CARRIED = {
+    "max_loss_after_profits": "max_loss",
+    "daily_loss_next_day": "daily_loss",
+    "floating_loss_after_profits": "floating_loss",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """The loss a trade may still take from a floor that can rise under open positions."""
+
+    floor: str  # the floor it guards, as in HEADROOM_CODES
+    name: str  # the limit's name
+    allowance: Decimal  # never negative
+    reason: str
+
+
+def carried(
+    rules: RuleSet, day: DayStart | None, room: Headroom, held: Sequence[Held]
+) -> list[Carried]:
+    """Floors that open positions can see rise before they stop out, and what is left of each.
+
+    - A maximum-loss floor that trails closed balance (or end-of-day balance, when positions
+      may be held past the reset) rises with every profit realised: a position whose stop or
+      target locks in a profit can fill first, and the others then stop out against the
+      raised floor. Whatever the order of fills, the losses from entry to stop must fit in the
+      trailing distance (unless the floor is locked, or the loss fits above the lock anyway).
+    - A daily floor anchored on the balance at the reset re-anchors on it: profit realised
+      today lifts tomorrow's floor, so a position held past the reset must fit its loss from
+      entry in the daily amount too (equity anchors are bounded by the swing budgets).
+    - A floating-loss cap bounds the open loss of the positions still open: a winner closed
+      first takes its open profit with it, so the losers' losses from entry must fit the cap.
+    Each allowance is what the new trade's loss (costs and conversion margin included) may
+    take; an open position without a bounded loss leaves none.
+    """
+    unbounded = room.unbounded or any(h.entry_loss is None for h in held)
+    losses = sum((h.entry_loss for h in held if h.entry_loss is not None), ZERO)
+    taken = room.reserved + room.buffer
+    spent = (
+        f"the losses from entry to stop {losses:,.2f} + reserved {room.reserved:,.2f}"
+        f" + buffer {room.buffer:,.2f}"
+    )
+
+    def budget(name: str, amount: Decimal, why: str, floor: Decimal | None = None) -> Carried:
+        if unbounded:
+            return Carried(CARRIED[name], name, ZERO, f"{why}, and an open loss is unbounded")
+        allowance = amount - losses - taken
+        reason = f"{why}: {spent} must fit in {amount:,.2f}"
+        if floor is not None and floor > allowance:
+            allowance, reason = floor, f"{why}, but the loss fits above its lock"
+        return Carried(CARRIED[name], name, max(allowance, ZERO), reason)
+
+    found: list[Carried] = []
+    held_over = not rules.flat_before_reset
+    trail = rules.max_loss
+    lock = lock_level(trail, rules.size)
+    if (
+        trail.trail is TrailBasis.CLOSED_BALANCE
+        or (trail.trail is TrailBasis.END_OF_DAY_BALANCE and held_over)
+    ) and not (lock is not None and room.floors.max_loss >= lock):
+        above = None
+        if lock is not None:  # the floor never rises past its lock
+            above = room.distances["max_loss"] + room.floors.max_loss - lock
+            above -= room.open_risk + taken
+        basis = "closed" if trail.trail is TrailBasis.CLOSED_BALANCE else "end-of-day"
+        found.append(
+            budget(
+                "max_loss_after_profits",
+                trail.amount.resolve(rules.size),
+                f"the max-loss floor trails {basis} balance and rises with profit realised first",
+                above,
+            )
+        )
+    daily = rules.daily_loss
+    anchored = daily.anchor in (DailyAnchor.RESET_BALANCE, DailyAnchor.RESET_BALANCE_OR_EQUITY)
+    if anchored and held_over:
+        anchor = daily_anchor(daily, rules.size, day)
+        assert anchor is not None
+        assert daily.amount is not None
+        base = anchor if daily.pct_of is PctOf.ANCHOR else rules.size
+        found.append(
+            budget(
+                "daily_loss_next_day",
+                daily.amount.resolve(rules.size, base),
+                "held past the reset, the daily floor re-anchors on the balance",
+            )
+        )
+    if rules.floating_loss is not None:
+        found.append(
+            budget(
+                "floating_loss_after_profits",
+                rules.floating_loss.amount.resolve(rules.size),
+                "open profit leaves with its position, and the floating-loss cap stays",
+            )
+        )
+    return found
+
+
+def _carried(ctx: LimitContext) -> list[Bound]:
+    per_lot = ctx.geometry.loss_per_lot * ctx.stress
+    return [
+        Bound(c.name, c.allowance / per_lot, c.reason, HEADROOM_CODES[c.floor])
+        for c in carried(ctx.rules, ctx.day, ctx.headroom, ctx.held)
+    ]
+
+
 def swing_budgets(
     rules: RuleSet, day: DayStart | None, room: Headroom
 ) -> list[tuple[str, Decimal]]:
@@ -377,5 +484,6 @@ def bounds(ctx: LimitContext) -> list[Bound]:
     found += _profile(ctx)
     found.append(_margin(ctx))
     found.append(_headroom(ctx))
+    found += _carried(ctx)
     found += _swings(ctx)
     return found

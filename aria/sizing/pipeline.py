@@ -16,7 +16,7 @@ from aria.sizing.adjusters import AdjusterContext, adjust
 from aria.sizing.decision import Decision, Factor, HeadroomView, LimitCheck, RejectCode
 from aria.sizing.exposure import Held, conversion_stress, leverage_for, value_book
 from aria.sizing.gates import gates
-from aria.sizing.geometry import Geometry, geometry
+from aria.sizing.geometry import Geometry, geometry, stop_floor
 from aria.sizing.inputs import DecisionInputs, TradeRequest
 from aria.sizing.limits import Bound, LimitContext, bounds
 from aria.sizing.methods import base_size
@@ -26,8 +26,10 @@ from firms.headroom import Headroom, OpenRisk, Reservation, headroom
 
 _EIGHT = Decimal("1e-8")
 # The version of the sizing rules: a recorded decision replays only under the rules that made
-# it. 2: swing budgets for floors that follow equity (limits._swings).
-ENGINE = 2
+# it. 2: swing budgets for floors that follow equity (limits._swings). 3: stops on the tick
+# grid with a minimum distance, losses converted at the stop price, floors that rise under
+# open positions (limits.carried), what an account may trade, reduce-only holds.
+ENGINE = 3
 NO_TRADES = performance(())  # only Kelly sizes from the trades; the adjuster reads them itself
 
 
@@ -182,6 +184,13 @@ def decide(inputs: DecisionInputs) -> Decision:
             " in the market data"
         )
         return build.decision(ZERO, [*codes, RejectCode.MISSING_CONVERSION_RATE])
+    nearest = stop_floor(request, inputs.market, profile, instrument)
+    if g.distance < nearest.distance:
+        build.reasons.append(
+            f"the stop {g.stop} is {g.distance} from the entry, nearer than {nearest.distance}"
+            f" ({nearest.reason}): one tick of slippage on the size it gives could pass a floor"
+        )
+        return build.decision(ZERO, [*codes, RejectCode.STOP_TOO_CLOSE])
 
     held = value_book(
         state.positions,

@@ -86,6 +86,16 @@ class Stops(Spec):
         default=None, description="a fixed stop distance, as a fraction of entry"
     )
     take_profit_pct: Fraction | None = None
+    min_stop_ticks: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="the nearest a stop may be, in ticks (default: the instrument's)"
+    )
+    min_stop_atr: Fraction | None = Field(
+        default=Decimal("0.1"), description="the nearest a stop may be, as a fraction of ATR"
+    )
+    min_stop_spreads: PositiveDecimal | None = Field(
+        default=Decimal(2),
+        description="the nearest a stop may be, in spreads (when the request gives its spread)",
+    )
 
 
 class Kelly(Spec):

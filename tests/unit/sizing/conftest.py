@@ -30,6 +30,7 @@ FINE = {
     "min_lot": 0.00000001,
     "max_lot": 1000000,
     "margin_rate": 1,
+    "min_stop_ticks": 1,
 }
 
 NOW = "2026-06-01T12:00:00Z"

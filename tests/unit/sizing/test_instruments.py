@@ -32,8 +32,22 @@ def test_usdjpy_converts_through_the_usdjpy_rate(instruments: InstrumentCatalog)
     own = loss_per_lot(usdjpy, D("150.50"), D("150.00"), "USD", {})
     assert own is not None
     assert own.quantize(D("0.0001")) == D("333.3333")
-    assert loss_per_lot(usdjpy, D("150.50"), D("150.00"), "USD", {"USDJPY": D(100)}) == D(500)
     assert notional_per_lot(usdjpy, D(150), "USD", {}) == D(100_000)
+
+
+def test_a_pair_whose_base_is_the_account_currency_converts_at_the_stop_price(
+    instruments: InstrumentCatalog,
+) -> None:
+    # Long USDJPY at 150.00 with a stop at 100.00: the 50 JPY a unit is realised at 100.00, so
+    # it costs 50,000 USD a lot, not 33,333 at today's quoted 150.00 (which once let a wide
+    # stop lose more than the room it was sized for).
+    usdjpy = instruments.get("USDJPY")
+    quoted = {"USDJPY": D(150)}
+    assert loss_per_lot(usdjpy, D(150), D(100), "USD", quoted) == D(5_000_000) / D(100)
+    usdcad = instruments.get("USDCAD")
+    loss = loss_per_lot(usdcad, D("1.40"), D("1.20"), "USD", {"USDCAD": D("1.40")})
+    assert loss is not None
+    assert loss.quantize(D("0.01")) == D("16666.67")  # 20,000 CAD at 1.20, not at 1.40
 
 
 def test_metals_and_futures_by_tick_value(instruments: InstrumentCatalog) -> None:
