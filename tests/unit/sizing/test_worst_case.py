@@ -483,6 +483,14 @@ def _legs(inputs: DecisionInputs, decision: Decision) -> list[Leg]:
 def test_no_order_of_fills_after_an_approved_trade_ends_past_a_floor(book: dict[str, Any]) -> None:
     inputs = inputs_of(book)
     decision = decide(inputs)
+    # The batch engine of a fan-out decides the same (its limits are the pipeline's).
+    batch = decide_batch(prepare([inputs]), inputs.request, inputs.instrument, inputs.market)
+    assert batch.summary(0) == (
+        decision.status,
+        decision.lots,
+        tuple(decision.reject_codes),
+        decision.binding,
+    )
     if not decision.approved:
         return
     found = worst_path(inputs, _legs(inputs, decision))
