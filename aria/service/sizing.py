@@ -201,7 +201,7 @@ def _load_market(ctx: Context, uow: UnitOfWork, symbols: set[str]) -> _Market:
     return _Market(
         snapshots=snapshots,
         correlation=correlation,
-        rates={symbol: snap.last_close for symbol, snap in pairs.items()},
+        rates={symbol: pairs[symbol].last_close for symbol in sorted(pairs)},
     )
 
 
@@ -296,7 +296,9 @@ def _gather(
                 trades=tuple(trades.get(account.id, ())),
                 reservations=tuple(reservations[account.id]),
                 instrument=instrument,
-                instruments={s: catalog.get(s) for s in symbols if s in catalog},
+                # In symbol order, not the set's: the recorded inputs and their hash must not
+                # depend on the process's hash seed.
+                instruments={s: catalog.get(s) for s in sorted(symbols) if s in catalog},
                 # A preview sizes many accounts at once over one market snapshot: it holds
                 # the correlations of every symbol held in the fan-out (each account reads
                 # only its own).
