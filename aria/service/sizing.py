@@ -164,13 +164,16 @@ def _market_for(
             if value is not None:
                 correlations[other] = Decimal(f"{value:.6f}")
     limit = dt.timedelta(seconds=profile.data.max_market_age_seconds)
-    if snapshot is None or now - snapshot.as_of > limit:
-        why = (
-            f"no bars for {symbol}"
-            if snapshot is None
-            else f"the latest bar of {symbol} is from {snapshot.as_of.isoformat()},"
-            f" older than {limit}"
-        )
+    if snapshot is None or now - snapshot.as_of > limit or snapshot.atr is None:
+        if snapshot is None:
+            why = f"no bars for {symbol}"
+        elif snapshot.atr is None:
+            why = f"{symbol} has {snapshot.bars} bars, too few for an ATR"
+        else:
+            why = (
+                f"the latest bar of {symbol} is from {snapshot.as_of.isoformat()},"
+                f" older than {limit}"
+            )
         return MarketSnapshot(correlations=correlations, rates=market.rates, unavailable=why)
     return MarketSnapshot(
         as_of=snapshot.as_of,
