@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from aria.service.context import Context, ServiceOptions
 from aria.settings import Settings
+from aria.sizing.bars import BarPolicy
 from aria.sizing.instruments import load_instruments
 from firms.catalog import load_catalog
 from storage.engine import make_engine
@@ -54,6 +55,9 @@ def options_from(settings: Settings) -> ServiceOptions:
         timeframe=settings.timeframe,
         near_floor_fraction=settings.near_floor_fraction,
         debounce_updates=settings.debounce_updates,
+        bars=BarPolicy(
+            outlier_multiple=settings.bar_outlier_multiple, min_atr_bars=settings.min_atr_bars
+        ),
     )
 
 

@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     timeframe: str = "1d"
     near_floor_fraction: Decimal = Field(default=Decimal("0.005"), ge=0, le=1)
     debounce_updates: int = Field(default=3, ge=1, le=100)
+    bar_outlier_multiple: float = Field(
+        default=10.0,
+        gt=1,
+        description="a bar whose true range is more than this many times the median of the"
+        " bars around it is refused unless the import allows outliers",
+    )
+    min_atr_bars: int = Field(
+        default=42, ge=2, description="bars a symbol needs before an ATR is published for it"
+    )
     rate_limit: float = Field(
         default=100.0, ge=0, description="API requests a second per key on average; 0: none"
     )

@@ -146,6 +146,14 @@ class CountOut(Out):
     stored: int
 
 
+class BarsOut(CountOut):
+    """Bars stored, Sunday stubs merged into Monday or dropped, and outliers stored as asked."""
+
+    merged: int
+    dropped: int
+    outliers: list[str]
+
+
 class PlanOut(Out):
     """One plan of a firm, in short."""
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.progress import Progress
 from rich.table import Table
 
@@ -97,8 +98,27 @@ def import_bars(
         str | None, typer.Option(help="the symbol (default: each file's name)")
     ] = None,
     timeframe: Annotated[str, typer.Option(help="bar timeframe")] = "1d",
+    keep_weekend_bars: Annotated[
+        bool,
+        typer.Option(
+            "--keep-weekend-bars",
+            help="keep the short Sunday bars of daily FX, metal and CFD files as they are"
+            " (default: merge each into Monday's bar)",
+        ),
+    ] = False,
+    allow_outliers: Annotated[
+        bool,
+        typer.Option(
+            "--allow-outliers",
+            help="store bars whose true range is far beyond their neighbours' (default: refuse)",
+        ),
+    ] = False,
 ) -> None:
-    """Import bars from CSV; any bad row refuses the whole import (nothing is half-imported)."""
+    """Import closed bars from CSV; any bad row or bar refuses the whole import.
+
+    Bar times are the bar's start. Future-dated bars and outliers (a true range more than
+    ARIA_BAR_OUTLIER_MULTIPLE times the median of the bars around it) refuse the import.
+    """
     if symbol is not None and len(files) > 1:
         raise fail("--symbol names the symbol of one file; give one file or none")
     parsed = [parse_csv(path, symbol) for path in files]
@@ -111,10 +131,23 @@ def import_bars(
         raise fail(
             f"{len(problems)} bad row{'s' if len(problems) != 1 else ''}: nothing was imported"
         )
-    batches = [
-        BarsBatch.model_validate({"symbol": f.symbol, "timeframe": timeframe, "bars": f.bars})
-        for f in parsed
-    ]
+    try:
+        batches = [
+            BarsBatch.model_validate(
+                {
+                    "symbol": f.symbol,
+                    "timeframe": timeframe,
+                    "bars": f.bars,
+                    "keep_weekend_bars": keep_weekend_bars,
+                    "allow_outliers": allow_outliers,
+                }
+            )
+            for f in parsed
+        ]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise fail(f"{where}: {error['msg']}: nothing was imported") from None
     app = app_from()
     known = market_service.instruments(app.context)
     unknown = sorted({b.symbol for b in batches if b.symbol not in known})
@@ -123,13 +156,26 @@ def import_bars(
             f"unknown instrument{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}:"
             " nothing was imported"
         )
-    total = 0
     with Progress(transient=True) as progress:
         task = progress.add_task("importing bars", total=sum(len(b.bars) for b in batches))
-        for batch in batches:
-            total += run_service(market_service.ingest_bars, app.context, batch)
-            progress.advance(task, len(batch.bars))
-    out.print(f"imported {total} bars of {', '.join(b.symbol for b in batches)}", highlight=False)
+        done = run_service(
+            market_service.ingest_batches,
+            app.context,
+            batches,
+            progress=lambda count: progress.advance(task, count),
+        )
+    total = sum(d.stored for d in done)
+    out.print(f"imported {total} bars of {', '.join(d.symbol for d in done)}", highlight=False)
+    for d in done:
+        if d.merged or d.dropped:
+            dropped = f"; dropped {d.dropped} with no Monday bar after it" if d.dropped else ""
+            out.print(
+                f"{d.symbol}: merged {d.merged} Sunday bar{'s' if d.merged != 1 else ''} into"
+                f" the next session{dropped} (--keep-weekend-bars keeps them)",
+                highlight=False,
+            )
+        for outlier in d.outliers:
+            err.print(f"{d.symbol}: outlier stored as asked: {outlier}", highlight=False)
     app.close()
 
 

@@ -271,12 +271,17 @@ def run(folder: Path) -> DemoResult:
     try:
         _open_accounts(app)
         closes: dict[str, dict[dt.date, Decimal]] = {}
-        for symbol in SYMBOLS:
-            bars = _bars(symbol)
+        history = {symbol: _bars(symbol) for symbol in SYMBOLS}
+        # The demo knows its whole history before replaying it; only closed bars are stored,
+        # so they are stored as of the day after the last one.
+        replay_from = clock.current
+        clock.current = max(b[0] for bars in history.values() for b in bars) + dt.timedelta(days=1)
+        for symbol, bars in history.items():
             result.bars += market_service.ingest_bars(
                 app.context, BarsBatch(symbol=symbol, bars=bars)
-            )
+            ).stored
             closes[symbol] = {b[0].date(): b[4] for b in bars}
+        clock.current = replay_from
         _replay(app, clock, closes)
         for job in (
             maintenance.daily_resets,

@@ -20,7 +20,12 @@ from aria.service.context import Context
 from aria.service.errors import InvalidInput
 from aria.service.ports import Replayable, StoredDecision, StoredEvent
 from aria.sizing.errors import SizingError
-from aria.sizing.inputs import DecisionInputs, input_hash, legacy_input_hash
+from aria.sizing.inputs import (
+    DecisionInputs,
+    input_hash,
+    legacy_input_hash,
+    recorded_input_hash,
+)
 from aria.sizing.pipeline import ENGINE, decide
 from aria.sizing.record import DecisionFilter
 
@@ -106,6 +111,13 @@ class VerifyReport:
     older: int = 0
 
 
+def _fingerprint_matches(inputs: DecisionInputs, record_format: int, stored: str) -> bool:
+    if record_format == 1:
+        return legacy_input_hash(inputs) == stored
+    # Records from before the hash put mappings in key order keep the order they were hashed in.
+    return input_hash(inputs) == stored or recorded_input_hash(inputs) == stored
+
+
 def replay(record: Replayable) -> str | None:
     """Why a stored decision does not replay to itself, or ``None`` when it does."""
     if record.inputs is None:
@@ -115,8 +127,7 @@ def replay(record: Replayable) -> str | None:
         inputs = DecisionInputs.model_validate(record.inputs)
     except ValidationError as exc:
         return f"its stored inputs no longer validate: {exc.errors()[0]['msg']}"
-    fingerprint = legacy_input_hash if record.record_format == 1 else input_hash
-    if fingerprint(inputs) != stored.decision.input_hash:
+    if not _fingerprint_matches(inputs, record.record_format, stored.decision.input_hash):
         return "its stored inputs do not hash to the input hash it was answered with"
     if stored.decision.engine != ENGINE:
         return None  # decided under other rules: the checks above are what can be checked

@@ -151,7 +151,11 @@ class SizeRequest(Signal):
 
 
 class BarsBatch(Command):
-    """Bars of one symbol (oldest first or not; they are stored by time)."""
+    """Bars of one symbol (oldest first or not; they are stored by time).
+
+    Times are each bar's start; only closed bars are accepted. Daily FX, metal and CFD bars
+    have their short Sunday bar merged into Monday's unless ``keep_weekend_bars``.
+    """
 
     symbol: Symbol
     timeframe: Literal["1d", "4h", "1h", "15m", "5m", "1m"] = "1d"
@@ -166,6 +170,13 @@ class BarsBatch(Command):
         ],
         ...,
     ]
+
+    keep_weekend_bars: bool = Field(
+        default=False, description="store Sunday stubs as they are instead of merging them"
+    )
+    allow_outliers: bool = Field(
+        default=False, description="store bars whose range is far beyond their neighbours'"
+    )
 
     @model_validator(mode="after")
     def _ohlc(self) -> Self:

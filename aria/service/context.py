@@ -13,6 +13,7 @@ from typing import Any
 
 from aria.service.errors import InvalidInput
 from aria.service.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from aria.sizing.bars import BarPolicy
 from aria.sizing.errors import ProfileError, UnknownPreset
 from aria.sizing.instruments import Instrument, InstrumentCatalog
 from aria.sizing.market import Correlation
@@ -37,6 +38,7 @@ class ServiceOptions:
     debounce_updates: int = 3
     max_future_skew_seconds: int = 300
     reset_batch: int = 500
+    bars: BarPolicy = field(default_factory=BarPolicy)
 
 
 def _no_tokens(_: int) -> str:

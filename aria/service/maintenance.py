@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from accounts.model import Account, TradingStatus
@@ -51,8 +51,11 @@ def volatility(ctx: Context) -> JobReport:
         bars = uow.market.bars(
             symbols, options.timeframe, options.percentile_lookback + options.atr_period + 1
         )
+        policy = options.bars
         for symbol in symbols:
-            rows = bars[symbol]
+            # Bars not yet closed (stored before future bars were refused) are not evidence,
+            # and must not make the symbol look fresh.
+            rows = [r for r in bars[symbol] if r[0] <= now]
             if not rows or not uow.jobs.claim(
                 "volatility", f"{symbol}@{rows[-1][0].isoformat()}", now
             ):
@@ -70,6 +73,10 @@ def volatility(ctx: Context) -> JobReport:
                 period=options.atr_period,
                 lookback=options.percentile_lookback,
             )
+            if len(rows) < max(policy.min_atr_bars, options.atr_period + 1):
+                # An ATR from a few weeks of bars is a guess anyone can steer with a handful
+                # of bars: publish the last close (conversion rates need it), no ATR.
+                snapshot = replace(snapshot, atr=None, atr_percentile=None, regime=None)
             uow.market.save_snapshot(snapshot)
             uow.jobs.finish(
                 "volatility",

@@ -165,13 +165,16 @@ def _market_for(
             if value is not None:
                 correlations[other] = Decimal(f"{value:.6f}")
     limit = dt.timedelta(seconds=profile.data.max_market_age_seconds)
-    if snapshot is None or now - snapshot.as_of > limit:
-        why = (
-            f"no bars for {symbol}"
-            if snapshot is None
-            else f"the latest bar of {symbol} is from {snapshot.as_of.isoformat()},"
-            f" older than {limit}"
-        )
+    if snapshot is None or now - snapshot.as_of > limit or snapshot.atr is None:
+        if snapshot is None:
+            why = f"no bars for {symbol}"
+        elif snapshot.atr is None:
+            why = f"{symbol} has {snapshot.bars} bars, too few for an ATR"
+        else:
+            why = (
+                f"the latest bar of {symbol} is from {snapshot.as_of.isoformat()},"
+                f" older than {limit}"
+            )
         return MarketSnapshot(correlations=correlations, rates=market.rates, unavailable=why)
     return MarketSnapshot(
         as_of=snapshot.as_of,
@@ -202,7 +205,7 @@ def _load_market(ctx: Context, uow: UnitOfWork, symbols: set[str]) -> _Market:
     return _Market(
         snapshots=snapshots,
         correlation=correlation,
-        rates={symbol: snap.last_close for symbol, snap in pairs.items()},
+        rates={symbol: pairs[symbol].last_close for symbol in sorted(pairs)},
     )
 
 
@@ -297,7 +300,9 @@ def _gather(
                 trades=tuple(trades.get(account.id, ())),
                 reservations=tuple(reservations[account.id]),
                 instrument=instrument,
-                instruments={s: catalog.get(s) for s in symbols if s in catalog},
+                # In symbol order, not the set's: the recorded inputs and their hash must not
+                # depend on the process's hash seed.
+                instruments={s: catalog.get(s) for s in sorted(symbols) if s in catalog},
                 # A preview sizes many accounts at once over one market snapshot: it holds
                 # the correlations of every symbol held in the fan-out (each account reads
                 # only its own).

@@ -354,7 +354,7 @@ class _Replay:
             day=acct.day,
             trades=tuple(acct.trades[-200:]),
             instrument=instrument,
-            instruments={s: self.instruments[s] for s in held},
+            instruments={s: self.instruments[s] for s in sorted(held)},
             market=MarketSnapshot(
                 as_of=at,
                 atr=known.atr,

@@ -219,12 +219,42 @@ def part_refs(inputs: DecisionInputs) -> dict[str, str | list[str]]:
     return refs
 
 
+def _ordered(mapping: dict[str, Any]) -> bool:
+    keys = list(mapping)
+    return keys == sorted(keys)
+
+
+def _sorted(mapping: dict[str, Any]) -> dict[str, Any]:
+    return {key: mapping[key] for key in sorted(mapping)}
+
+
+def canonical_inputs(inputs: DecisionInputs) -> DecisionInputs:
+    """``inputs`` with every mapping in key order; the same object when it already is."""
+    # A mapping built from a set iterates in an order that changes with PYTHONHASHSEED; the
+    # hash must fingerprint the values, not the order they were gathered in.
+    market = inputs.market
+    if not (_ordered(market.correlations) and _ordered(market.rates)):
+        market = market.model_copy(
+            update={"correlations": _sorted(market.correlations), "rates": _sorted(market.rates)}
+        )
+    if market is inputs.market and _ordered(inputs.instruments):
+        return inputs
+    return inputs.model_copy(update={"market": market, "instruments": _sorted(inputs.instruments)})
+
+
 def input_hash(inputs: DecisionInputs) -> str:
     """SHA-256 over the digest of each shared part and the JSON of the account's own parts.
 
-    Equal inputs always give the same hash; it fingerprints the inputs as recorded, so an
-    amount written ``1000`` or ``1000.00`` is a different record of the same value.
+    Equal inputs always give the same hash, whatever order their mappings were built in; it
+    fingerprints the inputs as recorded, so an amount written ``1000`` or ``1000.00`` is a
+    different record of the same value.
     """
+    return recorded_input_hash(canonical_inputs(inputs))
+
+
+def recorded_input_hash(inputs: DecisionInputs) -> str:
+    """The input hash over the mappings in the order they are held (records written before
+    the hash put them in key order were hashed so)."""
     lines = [_HASH_VERSION]
     for name, ref in part_refs(inputs).items():
         lines.append(f"{name}:{ref if isinstance(ref, str) else ','.join(ref)}")

@@ -40,13 +40,18 @@ def true_range(
     low: Sequence[float] | FloatArray,
     close: Sequence[float] | FloatArray,
 ) -> FloatArray:
-    """Wilder's true range; the first bar has no previous close, so it is ``high − low``."""
+    """Wilder's true range per bar; the first bar has no previous close, so it has none (NaN).
+
+    As TA-Lib's ``TRANGE``: a bar's true range needs the close before it.
+    """
     h, lo, c = _arrays(high, low, close)
-    if h.size == 0:
-        return h
-    previous = np.concatenate(([c[0]], c[:-1]))
-    tr = np.maximum(h - lo, np.maximum(np.abs(h - previous), np.abs(lo - previous)))
-    tr[0] = h[0] - lo[0]
+    tr = np.full(h.shape, np.nan)
+    if h.size < 2:
+        return tr
+    previous = c[:-1]
+    tr[1:] = np.maximum(
+        h[1:] - lo[1:], np.maximum(np.abs(h[1:] - previous), np.abs(lo[1:] - previous))
+    )
     return tr
 
 
@@ -57,26 +62,27 @@ def atr(
     period: int = 14,
     method: Literal["wilder", "simple"] = "wilder",
 ) -> FloatArray:
-    """Average true range per bar (NaN until ``period`` bars are known).
+    """Average true range per bar (NaN until ``period`` true ranges are known, i.e. the first
+    ``period`` bars), as TA-Lib computes ``ATR``.
 
-    ``wilder`` seeds with the mean of the first ``period`` true ranges, then
-    ``atr = (atr_prev × (period − 1) + tr) / period``; ``simple`` is the rolling mean.
+    ``wilder`` seeds with the mean of the first ``period`` true ranges (bars 1 … ``period``),
+    then ``atr = (atr_prev × (period − 1) + tr) / period``; ``simple`` is the rolling mean.
     """
     if period < 1:
         raise ValueError("the ATR period must be at least 1")
+    if method not in ("wilder", "simple"):
+        raise ValueError(f"unknown ATR smoothing {method!r}; use 'wilder' or 'simple'")
     tr = true_range(high, low, close)
     out = np.full(tr.shape, np.nan)
-    if tr.size < period:
+    if tr.size < period + 1:  # the first bar has no true range
         return out
     if method == "simple":
-        cumulative = np.cumsum(np.concatenate(([0.0], tr)))
-        out[period - 1 :] = (cumulative[period:] - cumulative[:-period]) / period
+        cumulative = np.cumsum(np.concatenate(([0.0], tr[1:])))
+        out[period:] = (cumulative[period:] - cumulative[:-period]) / period
         return out
-    if method != "wilder":
-        raise ValueError(f"unknown ATR smoothing {method!r}; use 'wilder' or 'simple'")
-    value = float(tr[:period].mean())
-    out[period - 1] = value
-    for index in range(period, tr.size):
+    value = float(tr[1 : period + 1].mean())
+    out[period] = value
+    for index in range(period + 1, tr.size):
         value = (value * (period - 1) + tr[index]) / period
         out[index] = value
     return out

@@ -106,6 +106,18 @@ class AccountDoc(_Doc):
     trading: TradingState = Field(default_factory=TradingState)
     others: list[OtherAccount] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _solvent(self) -> AccountDoc:
+        # A decision sizes against equity: with none left there is nothing to size, and the
+        # answer would be a reject that hides a wrong document behind a valid-looking answer.
+        equity = self.equity if self.equity is not None else self.balance
+        if equity <= 0:
+            field = "equity" if self.equity is not None else "balance (the equity by default)"
+            raise ValueError(f"{field} is {equity}: a trade can only be sized on positive equity")
+        if self.size is None and self.balance <= 0:
+            raise ValueError("size: give the initial balance; the balance is 0")
+        return self
+
 
 class Bars(_Doc):
     """OHLC bars, oldest first; ATR, its percentile and daily volatility are computed from them."""
@@ -205,6 +217,10 @@ def _inline_rules(rules: dict[str, Any], size: Decimal, phase: str | None) -> Ru
     return resolve(firm, firm.plans[0], phase_id, size)
 
 
+def _key(symbol: str) -> str:
+    return symbol.strip().upper()
+
+
 def _market(doc: MarketDoc, symbol: str) -> MarketSnapshot:
     atr, percentile, volatility = doc.atr, doc.atr_percentile, doc.daily_volatility
     if doc.bars is not None:
@@ -224,8 +240,11 @@ def _market(doc: MarketDoc, symbol: str) -> MarketSnapshot:
         atr=atr,
         atr_percentile=percentile,
         daily_volatility=volatility,
-        correlations={k: v for k, v in doc.correlations.items() if k.upper() != symbol},
-        rates=doc.rates,
+        # Sorted: the recorded inputs (and their hash) do not depend on the document's key order.
+        correlations={
+            k: doc.correlations[k] for k in sorted(doc.correlations, key=_key) if _key(k) != symbol
+        },
+        rates={k: doc.rates[k] for k in sorted(doc.rates, key=_key)},
     )
 
 
@@ -244,6 +263,42 @@ def _instrument(spec: str | dict[str, Any], instruments: InstrumentCatalog) -> I
     if isinstance(spec, str):
         return instruments.get(spec)
     return _spec(spec, "instrument")
+
+
+def _held_specs(
+    scenario: Scenario, instrument: Instrument, instruments: InstrumentCatalog
+) -> dict[str, Instrument]:
+    """The specs of the symbols held, by symbol in sorted order (a recorded input is canonical)."""
+    extra: dict[str, Instrument] = {}
+    for index, data in enumerate(scenario.instruments):
+        spec = _spec(data, f"instruments.{index}")
+        if spec.symbol in extra:
+            raise ScenarioError(f"instruments.{index}.symbol: {spec.symbol} is given twice")
+        if spec.symbol == instrument.symbol and spec != instrument:
+            # Two specs of one symbol would size the trade on one and value the book on the other.
+            raise ScenarioError(
+                f"instruments.{index}: a second, different spec of {spec.symbol},"
+                " the scenario's instrument"
+            )
+        extra[spec.symbol] = spec
+    known = {
+        p.symbol: instruments.get(p.symbol)
+        for p in scenario.account.positions
+        if p.symbol in instruments
+    }
+    known.update(extra)
+    known[instrument.symbol] = instrument
+    return {symbol: known[symbol] for symbol in sorted(known)}
+
+
+def _check_symbol(request: TradeRequest, instrument: Instrument) -> None:
+    """Refuse a request for another symbol than the instrument it would be sized with."""
+    if request.symbol != instrument.symbol:
+        raise ScenarioError(
+            f"request.symbol: {request.symbol} is not the scenario's instrument"
+            f" {instrument.symbol}; give the instrument of {request.symbol}"
+            " (its stop, tick and contract would otherwise be another market's)"
+        )
 
 
 def _personality(value: Decimal | SeededPersonality | None, account_id: str) -> Personality:
@@ -282,14 +337,8 @@ def build_inputs(
     profile = resolve_profile(choice.preset, layers)
 
     instrument = _instrument(scenario.instrument, instruments)
-    extra = {
-        i.symbol: i
-        for i in (_spec(spec, f"instruments.{n}") for n, spec in enumerate(scenario.instruments))
-    }
-    held = {p.symbol for p in doc.positions}
-    known = {symbol: instruments.get(symbol) for symbol in held if symbol in instruments}
-    known.update(extra)
-    known[instrument.symbol] = instrument
+    _check_symbol(scenario.request, instrument)
+    known = _held_specs(scenario, instrument, instruments)
 
     market = _market(scenario.market, scenario.request.symbol)
     times = [t for t in (doc.as_of, scenario.market.as_of) if t is not None]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 
-from aria.service.keys import revoke_key
+from aria.service.keys import create_key, revoke_key
 from tests.e2e.conftest import Api
 
 NOW = "2026-06-02 09:00:00"
@@ -294,12 +294,18 @@ def test_cancel(api: Api) -> None:
     assert api.client.post("/v1/decisions/nope/cancel", headers=api.sizer).status_code == 404
 
 
+@freeze_time(NOW)
 def test_bars_firms_and_instruments(api: Api) -> None:
     bars = {
         "symbol": "EURUSD",
         "bars": [["2026-06-01T00:00:00Z", "1.1", "1.11", "1.09", "1.105", None]],
     }
-    assert api.client.post("/v1/bars", json=bars, headers=api.admin).json() == {"stored": 1}
+    assert api.client.post("/v1/bars", json=bars, headers=api.admin).json() == {
+        "stored": 1,
+        "merged": 0,
+        "dropped": 0,
+        "outliers": [],
+    }
     unknown = api.client.post("/v1/bars", json={**bars, "symbol": "NOPE"}, headers=api.admin)
     assert unknown.status_code == 422
     upside_down = {
@@ -371,3 +377,26 @@ def test_metrics(api: Api) -> None:
 def test_unknown_paths_and_methods(api: Api) -> None:
     assert api.client.get("/v1/nothing", headers=api.reader).status_code == 404
     assert api.client.delete("/v1/firms", headers=api.reader).status_code == 405
+
+
+@freeze_time(NOW)
+def test_only_an_unrestricted_admin_key_writes_bars_and_only_closed_ones(api: Api) -> None:
+    token = create_key(api.context, "alice-admin", ["admin"], owner="alice").token
+    bars = {
+        "symbol": "GBPUSD",
+        "bars": [["2026-06-01T00:00:00Z", "1.27", "1.275", "1.265", "1.27", None]],
+    }
+    restricted = api.client.post(
+        "/v1/bars", json=bars, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert restricted.status_code == 403
+    assert "market data is global" in restricted.text
+    future = {**bars, "bars": [["2031-01-06T00:00:00Z", "1.27", "1.275", "1.265", "1.27", None]]}
+    refused = api.client.post("/v1/bars", json=future, headers=api.admin)
+    assert refused.status_code == 422
+    assert "after now" in refused.text
+    today = {**bars, "bars": [["2026-06-02T00:00:00Z", "1.27", "1.275", "1.265", "1.27", None]]}
+    assert api.client.post("/v1/bars", json=today, headers=api.admin).status_code == 422
+    with api.context.unit() as uow:
+        assert uow.market.bars(["GBPUSD"], "1d", 10)["GBPUSD"] == []
+    assert api.client.post("/v1/bars", json=bars, headers=api.admin).json()["stored"] == 1

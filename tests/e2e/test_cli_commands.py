@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import shutil
@@ -195,6 +196,7 @@ def write_bars(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
+@freeze_time("2026-06-05 09:00:00")
 def test_bars_import_refuses_a_file_with_bad_rows_and_imports_nothing(
     env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -339,3 +341,41 @@ def test_serve_answers_health_and_stops_cleanly(env: dict[str, str]) -> None:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
     assert process.returncode == 0
+
+
+LEAN_EURUSD = Path(__file__).resolve().parents[1] / "data" / "eurusd_oanda_2017h1.csv"
+
+
+def test_bars_import_merges_sunday_stubs_unless_asked_to_keep_them(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    merged = aria(env, "bars", "import", str(LEAN_EURUSD), "--symbol", "EURUSD")
+    assert "imported 130 bars of EURUSD" in merged
+    assert "EURUSD: merged 25 Sunday bars into the next session" in " ".join(merged.split())
+    kept = aria(
+        env, "bars", "import", str(LEAN_EURUSD), "--symbol", "GBPUSD", "--keep-weekend-bars"
+    )
+    assert "imported 155 bars of GBPUSD" in kept
+    assert "merged" not in kept
+
+
+@freeze_time("2026-06-05 09:00:00")
+def test_bars_import_refuses_future_bars_and_outliers(env: dict[str, str], tmp_path: Path) -> None:
+    rows = [
+        [f"2026-05-{day:02d}", "1.10", "1.105", "1.095", "1.10", ""]
+        for day in range(4, 30)
+        if dt.date(2026, 5, day).weekday() < 5
+    ]
+    future = write_bars(
+        tmp_path / "eurusd.csv", [*rows, ["2031-01-06", "1.1", "1.2", "1.0", "1.1", ""]]
+    )
+    refused = aria(env, "bars", "import", str(future), code=2)
+    assert "2031-01-06" in refused
+    assert "after now" in refused
+    spiky = write_bars(
+        tmp_path / "eurusd.csv", [*rows, ["2026-06-01", "1.10", "1.30", "1.09", "1.10", ""]]
+    )
+    outlier = " ".join(aria(env, "bars", "import", str(spiky), code=2).split())
+    assert "outlier bar: 2026-06-01" in outlier
+    assert "nothing was stored" in outlier
+    assert "imported" in aria(env, "bars", "import", str(spiky), "--allow-outliers")

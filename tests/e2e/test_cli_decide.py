@@ -99,3 +99,30 @@ def test_presets_are_listed() -> None:
     assert result.exit_code == 0
     for name in preset_names():
         assert name in result.output
+
+
+def _example_with(tmp_path: Path, change: dict[str, dict[str, object]]) -> Path:
+    document = json.loads(next(e for e in EXAMPLES if e.stem == "preset-aria").read_text())
+    for key, values in change.items():
+        document[key].update(values)
+    path = tmp_path / "changed.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_a_request_for_another_symbol_than_the_instrument_exits_2(tmp_path: Path) -> None:
+    path = _example_with(tmp_path, {"request": {"symbol": "XAUUSD"}})  # instrument: EURUSD
+    result = runner.invoke(app, ["decide", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "request.symbol: XAUUSD is not the scenario's instrument EURUSD" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("equity", ["0", "-1500"])
+def test_no_equity_exits_2(tmp_path: Path, equity: str) -> None:
+    path = _example_with(tmp_path, {"account": {"equity": equity}})
+    result = runner.invoke(app, ["decide", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"account: equity is {equity}: a trade can only be sized on positive equity" in (
+        " ".join(result.output.split())
+    )

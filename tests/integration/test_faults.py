@@ -91,9 +91,9 @@ def test_a_stopped_scheduler_shows_in_healthz(ctx: Context) -> None:
 
 
 def test_sizing_turns_to_stale_data_once_market_data_passes_its_age(ctx: Context) -> None:
-    start = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    start = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)  # 60 bars: enough for an ATR
     bars = []
-    for day in range(30):
+    for day in range(60):
         close = D("1.2700") + D(day % 5) / 1000
         bars.append(
             (
@@ -105,7 +105,7 @@ def test_sizing_turns_to_stale_data_once_market_data_passes_its_age(ctx: Context
                 None,
             )
         )
-    with freeze_time(start + dt.timedelta(days=30)):
+    with freeze_time(start + dt.timedelta(days=60)):
         ingest_bars(ctx, BarsBatch(symbol="GBPUSD", bars=tuple(bars)))
         maintenance.volatility(ctx)
     open_account(ctx, "s")

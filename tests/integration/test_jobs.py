@@ -149,7 +149,7 @@ def _walk(
 
 
 def test_volatility_and_correlation_jobs_run_once_per_new_bar(ctx: Context) -> None:
-    with freeze_time("2026-06-02 09:00:00"):
+    with freeze_time("2026-06-02 09:00:00") as frozen:
         for seed, symbol, price in ((1, "EURUSD", 1.1), (2, "GBPUSD", 1.27), (3, "USDJPY", 150.0)):
             market_service.ingest_bars(ctx, BarsBatch(symbol=symbol, bars=_walk(seed, 366, price)))
         first = maintenance.volatility(ctx)
@@ -161,18 +161,20 @@ def test_volatility_and_correlation_jobs_run_once_per_new_bar(ctx: Context) -> N
         assert snapshot.as_of == utc(2026, 6, 1)
         assert maintenance.correlations(ctx).details == {"version": 1, "symbols": 3}
         assert maintenance.correlations(ctx).skipped == 1
+        frozen.move_to("2026-06-03 00:00:05")  # the bar of 2 June has closed
+        last = _walk(1, 366, 1.1)[-1][4]
         market_service.ingest_bars(
             ctx,
             BarsBatch(
                 symbol="EURUSD",
-                bars=[(utc(2026, 6, 2), D("1.1"), D("1.11"), D("1.09"), D("1.1"), None)],
+                bars=[(utc(2026, 6, 2), last, last + D("0.003"), last - D("0.003"), last, None)],
             ),
         )
         assert maintenance.correlations(ctx).details["version"] == 2
         assert maintenance.volatility(ctx).done == 1
         # With fresh bars, ATR-based sizing has what it needs.
         open_account(ctx, "atr")
-        push(ctx, "atr", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+        push(ctx, "atr", 100_000, 100_000, utc(2026, 6, 3, 0, 0))
         (sized,) = ask(
             ctx, "atr", ["atr"], symbol="EURUSD", entry="1.1000", stop=None, stop_atr_multiple="2"
         ).decisions

@@ -5,7 +5,7 @@
 from fastapi import APIRouter
 
 from aria.api.deps import Ctx
-from aria.api.schemas import ERRORS, CountOut, FirmOut, PlanOut
+from aria.api.schemas import ERRORS, BarsOut, FirmOut, PlanOut
 from aria.api.security import Admin, Reader
 from aria.service import market
 from aria.service.commands import BarsBatch
@@ -15,10 +15,16 @@ from firms.model import Firm
 router = APIRouter(prefix="/v1", responses=ERRORS, tags=["market"])
 
 
-@router.post("/bars", response_model=CountOut)
-def bars(body: BarsBatch, ctx: Ctx, caller: Admin) -> CountOut:
-    """Store bars of one symbol (a bar at an existing time replaces it)."""
-    return CountOut(stored=market.ingest_bars(ctx, body))
+@router.post("/bars", response_model=BarsOut)
+def bars(body: BarsBatch, ctx: Ctx, caller: Admin) -> BarsOut:
+    """Check and store closed bars of one symbol (a bar at an existing time replaces it).
+
+    Market data is global: only an admin key with no owner restriction may write it.
+    """
+    done = market.ingest_bars(ctx, body, caller.owner)
+    return BarsOut(
+        stored=done.stored, merged=done.merged, dropped=done.dropped, outliers=list(done.outliers)
+    )
 
 
 @router.get("/instruments", response_model=list[Instrument])

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -13,22 +16,44 @@ CLOSE = [9.5, 10.8, 11.0, 10.2, 12.5]
 
 
 def test_true_range_uses_the_previous_close() -> None:
+    # bar 0 has no previous close, so no true range (TA-Lib's TRANGE);
     # bar 3: max(11.5 − 10.0, |11.5 − 11.0|, |10.0 − 11.0|) = 1.5; bar 4: max(2.0, 2.8, 0.8) = 2.8
-    assert market.true_range(HIGH, LOW, CLOSE).tolist() == pytest.approx([1.0, 1.5, 1.5, 1.5, 2.8])
+    tr = market.true_range(HIGH, LOW, CLOSE)
+    assert np.isnan(tr[0])
+    assert tr[1:].tolist() == pytest.approx([1.5, 1.5, 1.5, 2.8])
 
 
 def test_simple_atr_is_the_rolling_mean() -> None:
     atr = market.atr(HIGH, LOW, CLOSE, period=3, method="simple")
-    assert np.isnan(atr[:2]).all()
-    assert atr[2:].tolist() == pytest.approx([4.0 / 3, 1.5, 5.8 / 3])
+    assert np.isnan(atr[:3]).all()
+    assert atr[3:].tolist() == pytest.approx([1.5, 5.8 / 3])
 
 
-def test_wilder_atr_seeds_with_the_mean_then_smooths() -> None:
+def test_wilder_atr_seeds_with_the_mean_of_the_first_true_ranges_then_smooths() -> None:
+    # TA-Lib's ATR(3) of these bars: [nan, nan, nan, 1.5, 1.9333…]: the seed is the mean of
+    # the true ranges of bars 1–3 (bar 0 has none), the first value sits on bar 3.
     atr = market.atr(HIGH, LOW, CLOSE, period=3, method="wilder")
-    first = 4.0 / 3
-    second = (first * 2 + 1.5) / 3
-    third = (second * 2 + 2.8) / 3
-    assert atr[2:].tolist() == pytest.approx([first, second, third])
+    assert np.isnan(atr[:3]).all()
+    first = (1.5 + 1.5 + 1.5) / 3
+    assert atr[3:].tolist() == pytest.approx([first, (first * 2 + 2.8) / 3])
+
+
+def test_wilder_atr_equals_ta_lib_on_real_bars() -> None:
+    # TA-Lib 0.8.2 ``talib.ATR(high, low, close, 14)`` over the first 60 demo EURUSD bars.
+    path = Path(__file__).resolve().parents[3] / "aria" / "demo" / "data" / "eurusd.csv"
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))[:60]
+    high, low, close = ([float(r[k]) for r in rows] for k in ("high", "low", "close"))
+    atr = market.atr(high, low, close, 14)
+    assert np.isnan(atr[:14]).all()
+    expected = {
+        14: 0.006342857142857206,
+        15: 0.006164081632653124,
+        30: 0.007119906771073261,
+        59: 0.008963729415814378,
+    }
+    for index, value in expected.items():
+        assert atr[index] == pytest.approx(value, rel=1e-12, abs=0)
 
 
 def test_atr_input_errors() -> None:
