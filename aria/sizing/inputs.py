@@ -147,6 +147,16 @@ class DecisionInputs(Frozen):
     others: tuple[OtherAccount, ...] = ()
     signal_order: int = Field(default=0, description="this account's place in a fan-out")
 
+    @model_validator(mode="after")
+    def _one_instrument(self) -> Self:
+        # Sizing EURUSD with gold's contract and tick would size the wrong trade.
+        if self.request.symbol != self.instrument.symbol:
+            raise ValueError(
+                f"the request is for {self.request.symbol} but the instrument is"
+                f" {self.instrument.symbol}"
+            )
+        return self
+
     def input_hash(self) -> str:
         """The fingerprint of these inputs (see :func:`input_hash`)."""
         return input_hash(self)
