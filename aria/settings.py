@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     timeframe: str = "1d"
     near_floor_fraction: Decimal = Field(default=Decimal("0.005"), ge=0, le=1)
     debounce_updates: int = Field(default=3, ge=1, le=100)
+    max_future_skew_seconds: int = Field(
+        default=5,
+        ge=0,
+        le=60,
+        description="how far ahead of the server's clock a pushed state's as_of may be",
+    )
     rate_limit: float = Field(
         default=100.0, ge=0, description="API requests a second per key on average; 0: none"
     )

@@ -476,6 +476,14 @@ class UnitOfWork(Protocol):
         """Roll back whatever was not committed, and end the transaction."""
         ...
 
+    def now(self) -> dt.datetime:
+        """The transaction's time from the one clock every server shares (the same per call).
+
+        Reservation lifetimes and the order of account states are judged by it, never by a
+        server's own clock: two servers whose clocks differ still agree on what is live.
+        """
+        ...
+
     def commit(self) -> None:
         """Commit the transaction."""
         ...

@@ -125,10 +125,12 @@ def size(ctx: Context, command: SizeRequest, allowed_owner: str | None = None) -
 
     With ``allowed_owner`` (a key restricted to one trader) every account must be theirs.
     """
-    now = ctx.clock.now()
     trade = trade_request(command)
     digest = request_digest(command)
     with ctx.unit() as uow:
+        # The shared clock (the database's), not this server's: reservation lifetimes are
+        # written and read against one time whichever server answers.
+        now = uow.now()
         # Claim first: on the happy path that is the only idempotency query. A claim that
         # loses has waited for the winner's commit (PostgreSQL) or ran after it (SQLite).
         if not uow.decisions.claim_request(
@@ -358,9 +360,9 @@ def preview(
     """What sizing ``command`` would answer for each account now, without reserving or
     recording anything: the accounts are sized together by the batch engine, which answers
     as the pipeline does. A what-if for a copier before it sends, or a risk desk's screen."""
-    now = ctx.clock.now()
     trade = trade_request(command)
     with ctx.unit() as uow:
+        now = uow.now()
         ids = _select(uow, command)
         gathered = _gather(ctx, uow, command, trade, ids, now, allowed_owner, lock=False)
     groups: dict[int, list[DecisionInputs]] = {}
@@ -444,8 +446,8 @@ def _family(
 
 def cancel(ctx: Context, decision_id: str, allowed_owner: str | None = None) -> str:
     """Release the reservation of an approved decision the client will not place."""
-    now = ctx.clock.now()
     with ctx.unit() as uow:
+        now = uow.now()
         stored = uow.decisions.get(decision_id)
         if stored is None:
             raise NotFound(f"unknown decision {decision_id!r}")
