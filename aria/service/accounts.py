@@ -242,6 +242,11 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
         matched = uow.reservations.match(
             account_id, [p.decision_id for p in state.positions if p.decision_id], now
         )
+        # A close is done once its position is gone; a position only partly closed keeps
+        # the close held until it expires (holding too much only delays another close).
+        matched += uow.reservations.settle_closes(
+            account_id, {(p.symbol, p.side) for p in state.positions}, now
+        )
         tracker = Tracker(state=state, peaks=peaks, day=day, near_floor_streak=streak)
         uow.trackers.save(account_id, tracker, now)
         uow.states.append(account_id, state, found.daily, found.max_loss, now)

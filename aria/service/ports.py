@@ -208,6 +208,13 @@ class ReservationRepository(Protocol):
         """Mark reservations whose positions the broker now shows; returns how many."""
         ...
 
+    def settle_closes(
+        self, account_id: str, still_open: Set[tuple[str, Side]], at: dt.datetime
+    ) -> int:
+        """Release live reduce-only reservations whose position (symbol, side) is no longer
+        open; returns how many."""
+        ...
+
     def cancel(self, decision_id: str, at: dt.datetime) -> str | None:
         """Cancel a live reservation; returns its account id, or ``None`` if none was live."""
         ...

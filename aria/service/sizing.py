@@ -265,6 +265,13 @@ def _gather(
     readers = [account_id for account_id in ids if profiles[account_id].reads_trades]
     trades = uow.trades.recent(readers, ctx.options.trade_history) if readers else {}
     reservations = uow.reservations.live(ids, now)
+    if not trade.reduce_only:
+        # A pending close holds no risk and opens nothing: it is no pending trade to an
+        # opening request (the concurrency adjuster would count it as one).
+        reservations = {
+            account_id: [r for r in held if not r.reduce_only]
+            for account_id, held in reservations.items()
+        }
     catalog = ctx.instrument_catalog(uow.instruments.all())
     instrument = _instrument(catalog, command.symbol)
     held = {p.symbol for t in trackers.values() if t.state for p in t.state.positions}
@@ -326,11 +333,9 @@ def _decide_all(
 ) -> list[SizedDecision]:
     gathered = _gather(ctx, uow, command, trade, ids, now, allowed_owner, lock=True)
     record(uow, gathered.rolled, now)  # the rolls of the whole fan-out, in a few statements
-    reserve_until = (
-        None
-        if command.reduce_only
-        else now + dt.timedelta(seconds=ctx.options.reservation_ttl_seconds)
-    )
+    # A reduce-only approval reserves too: the lots it closes, so that concurrent closes
+    # cannot together close more than the position has.
+    reserve_until = now + dt.timedelta(seconds=ctx.options.reservation_ttl_seconds)
     records: list[DecisionRecord] = []
     for inputs in gathered.inputs:
         try:
