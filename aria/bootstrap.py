@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from aria.service.context import Context, ServiceOptions
+from aria.service.ports import Clock
 from aria.settings import Settings
 from aria.sizing.bars import BarPolicy
 from aria.sizing.instruments import load_instruments
@@ -58,11 +59,12 @@ def options_from(settings: Settings) -> ServiceOptions:
         bars=BarPolicy(
             outlier_multiple=settings.bar_outlier_multiple, min_atr_bars=settings.min_atr_bars
         ),
+        max_future_skew_seconds=settings.max_future_skew_seconds,
     )
 
 
 def build(
-    settings: Settings | None = None, *, migrate: bool = False, clock: object | None = None
+    settings: Settings | None = None, *, migrate: bool = False, clock: Clock | None = None
 ) -> App:
     """Wire ARIA from settings; with ``migrate`` the schema is brought to head first."""
     settings = settings or Settings()
@@ -72,9 +74,12 @@ def build(
     else:
         ensure_current(engine)
     sessions = unit_of_work_factory(engine)
+    chosen: Clock = clock or SystemClock()
     context = Context(
-        uow=lambda: SqlUnitOfWork(sessions),
-        clock=clock or SystemClock(),  # type: ignore[arg-type]
+        # PostgreSQL's clock is the authority for lifetimes and state order; SQLite's is
+        # this process's (see SqlUnitOfWork).
+        uow=lambda: SqlUnitOfWork(sessions, chosen.now),
+        clock=chosen,
         catalog=load_catalog(settings.rule_files),
         instruments=load_instruments(settings.instrument_files),
         options=options_from(settings),

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     min_atr_bars: int = Field(
         default=42, ge=2, description="bars a symbol needs before an ATR is published for it"
     )
+    max_future_skew_seconds: int = Field(
+        default=5,
+        ge=0,
+        le=60,
+        description="how far ahead of the server's clock a pushed state's as_of may be",
+    )
     rate_limit: float = Field(
         default=100.0, ge=0, description="API requests a second per key on average; 0: none"
     )

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from accounts.events import AccountEvent, EventFilter
-from accounts.model import Account, AccountState, Trade
+from accounts.model import Account, AccountState, Side, Trade
 from accounts.money import CURRENCIES
 from accounts.tracker import Tracker
 from aria.sizing.inputs import Reservation
@@ -99,6 +99,10 @@ _LIVE = (
         _RESERVATIONS.c.amount,
         _RESERVATIONS.c.swing,
         _RESERVATIONS.c.expires_at,
+        _RESERVATIONS.c.symbol,
+        _RESERVATIONS.c.side,
+        _RESERVATIONS.c.lots,
+        _RESERVATIONS.c.reduce_only,
     )
     .where(
         _RESERVATIONS.c.account_id.in_(sa.bindparam("ids", expanding=True)),
@@ -516,14 +520,7 @@ class ReservationRepository:
         if not account_ids:
             return result
         for row in self.session.execute(_LIVE, {"ids": sorted(set(account_ids)), "now": now}):
-            result[row.account_id].append(
-                Reservation(
-                    decision_id=row.decision_id,
-                    amount=row.amount,
-                    expires_at=row.expires_at,
-                    swing=row.swing,
-                )
-            )
+            result[row.account_id].append(translate.reservation_from_row(row))
         return result
 
     def _close(self, where: Any, status: str, at: dt.datetime) -> int:
@@ -544,6 +541,23 @@ class ReservationRepository:
             ReservationRow.decision_id.in_(set(decision_ids)),
         )
         return self._close(where, "matched", at)
+
+    def settle_closes(
+        self, account_id: str, still_open: Set[tuple[str, Side]], at: dt.datetime
+    ) -> int:
+        closes = self.session.execute(
+            sa.select(ReservationRow.decision_id, ReservationRow.symbol, ReservationRow.side).where(
+                ReservationRow.account_id == account_id,
+                ReservationRow.status == "live",
+                ReservationRow.reduce_only.is_(True),
+            )
+        ).all()
+        done = [
+            row.decision_id
+            for row in closes
+            if (row.symbol, Side(row.side).opposite) not in still_open
+        ]
+        return self.match(account_id, done, at) if done else 0
 
     def cancel(self, decision_id: str, at: dt.datetime) -> str | None:
         row = self.session.get(ReservationRow, decision_id)
@@ -666,6 +680,7 @@ class DecisionRepository:
             )
             rows.append(values)
             if decision.approved and record.reserve_until is not None:
+                closing = record.reduce_only  # holds the lots it closes: no risk, no swing
                 reservations.append(
                     {
                         "decision_id": values["id"],
@@ -673,8 +688,9 @@ class DecisionRepository:
                         "symbol": decision.symbol,
                         "side": decision.side,
                         "lots": decision.lots,
-                        "amount": decision.risk_amount,
-                        "swing": decision.swing_amount,
+                        "amount": Decimal(0) if closing else decision.risk_amount,
+                        "swing": Decimal(0) if closing else decision.swing_amount,
+                        "reduce_only": closing,
                         "expires_at": record.reserve_until,
                         "status": "live",
                         "created_at": at,

@@ -276,6 +276,8 @@ class ReservationRow(Base):
     lots: Mapped[Decimal]
     amount: Mapped[Decimal]
     swing: Mapped[Decimal | None]  # take-profit back to the stop; NULL: unknown (unbounded)
+    # A reduce-only approval holds the lots it will close (amount and swing 0).
+    reduce_only: Mapped[bool] = mapped_column(server_default=sa.false())
     expires_at: Mapped[dt.datetime]
     status: Mapped[str] = mapped_column(sa.String(16))  # live, matched, cancelled, expired
     created_at: Mapped[dt.datetime]

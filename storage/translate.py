@@ -32,6 +32,7 @@ from accounts.peaks import Peaks
 from accounts.personality import Personality
 from accounts.tracker import Tracker
 from aria.sizing.decision import Decision
+from aria.sizing.inputs import Reservation
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
 from storage.audit_chain import split_inputs
@@ -241,6 +242,20 @@ def trade_from_row(row: TradeRow) -> Trade:
         opened_at=row.opened_at,
         closed_at=row.closed_at,
         decision_id=row.decision_id,
+    )
+
+
+def reservation_from_row(row: Any) -> Reservation:
+    """The pipeline's reservation of a row (or a selected row) of ``reservations``."""
+    return Reservation(
+        decision_id=row.decision_id,
+        amount=row.amount,
+        expires_at=row.expires_at,
+        swing=row.swing,
+        symbol=row.symbol,
+        side=Side(row.side),
+        lots=row.lots,
+        reduce_only=row.reduce_only,
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import weakref
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+import sqlalchemy as sa
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
@@ -28,12 +31,28 @@ class SqlUnitOfWork:
 
     Leaving the ``with`` block without :meth:`commit` rolls everything back. A lost
     connection surfaces as :class:`storage.errors.Unavailable`: nothing was written.
+
+    :meth:`now` is the one time every server agrees on. On PostgreSQL it is the database's
+    transaction time, so servers whose own clocks differ still write and read reservation
+    lifetimes and state times against one clock. SQLite has no server: it is a file that
+    the processes of one machine open, one writer at a time, so the process clock
+    (``clock``) is that authority there. ``database_time=False`` makes PostgreSQL use
+    ``clock`` too, for a deployment that pins the time itself (tests that freeze it).
     """
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Callable[[], dt.datetime],
+        *,
+        database_time: bool = True,
+    ) -> None:
         self._sessions = sessions
         self._session: Session | None = None
         self._writer: threading.RLock | None = None
+        self._clock = clock
+        self._database_time = database_time
+        self._now: dt.datetime | None = None
 
     def __enter__(self) -> Self:
         self._writer = _writer_lock(self._sessions)
@@ -66,6 +85,7 @@ class SqlUnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         session, self._session = self._session, None
+        self._now = None
         if session is None:
             self._release()
             return
@@ -86,9 +106,26 @@ class SqlUnitOfWork:
         if writer is not None:
             writer.release()
 
+    def now(self) -> dt.datetime:
+        """The transaction's time, from the shared authority; the same for every call in it."""
+        assert self._session is not None, "now() outside a unit of work"
+        if self._now is None:
+            bind = self._session.get_bind()
+            if self._database_time and bind.dialect.name == "postgresql":
+                # now() is the transaction's start on the server: one clock for every server,
+                # and fixed for the transaction, so what it writes and what it reads agree.
+                found = self._session.execute(sa.text("SELECT now()")).scalar_one()
+            else:
+                found = self._clock()
+            if found.tzinfo is None or found.utcoffset() is None:
+                raise ValueError(f"the clock gave a naive time {found!r}")
+            self._now = found.astimezone(dt.UTC)
+        return self._now
+
     def commit(self) -> None:
         """Commit the transaction."""
         assert self._session is not None, "commit outside a unit of work"
+        self._now = None  # a later statement runs in a new transaction, at a new time
         try:
             self._session.commit()
         except Exception as exc:
@@ -100,6 +137,7 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         """Roll the transaction back."""
+        self._now = None
         if self._session is not None:
             self._session.rollback()
 

@@ -170,25 +170,33 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
     """Take a broker state: roll the day, move the peaks, judge breaches, match reservations.
 
     States must arrive in time order; a state not newer than the stored one is refused, so a
-    replayed or delayed push can never move a floor backwards.
+    replayed or delayed push can never move a floor backwards. Time is the shared clock's
+    (:meth:`UnitOfWork.now`): an ``as_of`` ahead of it by more than the allowed skew is
+    refused, and one within the skew is stamped with the time it was received, because a
+    state cannot describe the future: its stamp may never hold back the next real state.
     """
-    now = ctx.clock.now()
-    if command.as_of > now + dt.timedelta(seconds=ctx.options.max_future_skew_seconds):
-        raise InvalidInput(
-            f"as_of {command.as_of.isoformat()} is in the future (now {now.isoformat()})"
-        )
-    state = AccountState(
-        balance=command.balance,
-        equity=command.equity,
-        as_of=command.as_of,
-        positions=command.positions,
-    )
     with ctx.unit() as uow:
+        now = uow.now()
+        skew = dt.timedelta(seconds=ctx.options.max_future_skew_seconds)
+        if command.as_of > now + skew:
+            raise InvalidInput(
+                f"as_of {command.as_of.isoformat()} is in the future (now {now.isoformat()},"
+                f" {skew.total_seconds():g} s of clock skew allowed)"
+            )
+        state = AccountState(
+            balance=command.balance,
+            equity=command.equity,
+            as_of=min(command.as_of, now),
+            positions=command.positions,
+        )
         account, tracker = _locked(uow, account_id)
-        if tracker.state is not None and state.as_of <= tracker.state.as_of:
+        stored = tracker.state
+        # A stored state stamped ahead of now (accepted before stamps were clamped) orders
+        # nothing: the real state that follows it must not be refused.
+        if stored is not None and state.as_of <= stored.as_of <= now:
             raise Conflict(
                 f"state of {state.as_of.isoformat()} is not newer than the stored one of"
-                f" {tracker.state.as_of.isoformat()}; out-of-order or repeated pushes are refused"
+                f" {stored.as_of.isoformat()}; out-of-order or repeated pushes are refused"
             )
         rules = rules_of(ctx, account)
         current = bring_current(uow, account, tracker, rules, state.as_of, at=now)
@@ -234,6 +242,11 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
         matched = uow.reservations.match(
             account_id, [p.decision_id for p in state.positions if p.decision_id], now
         )
+        # A close is done once its position is gone; a position only partly closed keeps
+        # the close held until it expires (holding too much only delays another close).
+        matched += uow.reservations.settle_closes(
+            account_id, {(p.symbol, p.side) for p in state.positions}, now
+        )
         tracker = Tracker(state=state, peaks=peaks, day=day, near_floor_streak=streak)
         uow.trackers.save(account_id, tracker, now)
         uow.states.append(account_id, state, found.daily, found.max_loss, now)
@@ -276,8 +289,8 @@ class RiskView:
 
 def account_risk(ctx: Context, account_id: str) -> RiskView:
     """Floors, headroom, trading state and the day of one account, as of its latest state."""
-    now = ctx.clock.now()
     with ctx.unit() as uow:
+        now = uow.now()  # the clock reservations are held by
         account = uow.accounts.get(account_id)
         if account is None:
             raise NotFound(f"unknown account {account_id!r}")

@@ -36,7 +36,7 @@ class ServiceOptions:
     correlation_universe: str = "all"
     near_floor_fraction: Decimal = Decimal("0.005")  # of initial balance
     debounce_updates: int = 3
-    max_future_skew_seconds: int = 300
+    max_future_skew_seconds: int = 5  # a broker clock a little fast; never minutes
     reset_batch: int = 500
     bars: BarPolicy = field(default_factory=BarPolicy)
 

@@ -186,9 +186,8 @@ def trackers(ctx: Context) -> JobReport:
 
 def expire_reservations(ctx: Context) -> JobReport:
     """Release reservations whose time-to-live passed without the position showing up."""
-    now = ctx.clock.now()
     with ctx.unit() as uow:
-        expired = uow.reservations.expire(now)
+        expired = uow.reservations.expire(uow.now())  # the clock sizing wrote them by
         uow.commit()
     return JobReport("expire_reservations", done=expired)
 

@@ -208,6 +208,13 @@ class ReservationRepository(Protocol):
         """Mark reservations whose positions the broker now shows; returns how many."""
         ...
 
+    def settle_closes(
+        self, account_id: str, still_open: Set[tuple[str, Side]], at: dt.datetime
+    ) -> int:
+        """Release live reduce-only reservations whose position (symbol, side) is no longer
+        open; returns how many."""
+        ...
+
     def cancel(self, decision_id: str, at: dt.datetime) -> str | None:
         """Cancel a live reservation; returns its account id, or ``None`` if none was live."""
         ...
@@ -474,6 +481,14 @@ class UnitOfWork(Protocol):
 
     def __exit__(self, *exc: object) -> None:
         """Roll back whatever was not committed, and end the transaction."""
+        ...
+
+    def now(self) -> dt.datetime:
+        """The transaction's time from the one clock every server shares (the same per call).
+
+        Reservation lifetimes and the order of account states are judged by it, never by a
+        server's own clock: two servers whose clocks differ still agree on what is live.
+        """
         ...
 
     def commit(self) -> None:

@@ -126,10 +126,12 @@ def size(ctx: Context, command: SizeRequest, allowed_owner: str | None = None) -
 
     With ``allowed_owner`` (a key restricted to one trader) every account must be theirs.
     """
-    now = ctx.clock.now()
     trade = trade_request(command)
     digest = request_digest(command)
     with ctx.unit() as uow:
+        # The shared clock (the database's), not this server's: reservation lifetimes are
+        # written and read against one time whichever server answers.
+        now = uow.now()
         # Claim first: on the happy path that is the only idempotency query. A claim that
         # loses has waited for the winner's commit (PostgreSQL) or ran after it (SQLite).
         if not uow.decisions.claim_request(
@@ -267,6 +269,13 @@ def _gather(
     readers = [account_id for account_id in ids if profiles[account_id].reads_trades]
     trades = uow.trades.recent(readers, ctx.options.trade_history) if readers else {}
     reservations = uow.reservations.live(ids, now)
+    if not trade.reduce_only:
+        # A pending close holds no risk and opens nothing: it is no pending trade to an
+        # opening request (the concurrency adjuster would count it as one).
+        reservations = {
+            account_id: [r for r in held if not r.reduce_only]
+            for account_id, held in reservations.items()
+        }
     catalog = ctx.instrument_catalog(uow.instruments.all())
     instrument = _instrument(catalog, command.symbol)
     held = {p.symbol for t in trackers.values() if t.state for p in t.state.positions}
@@ -330,11 +339,9 @@ def _decide_all(
 ) -> list[SizedDecision]:
     gathered = _gather(ctx, uow, command, trade, ids, now, allowed_owner, lock=True)
     record(uow, gathered.rolled, now)  # the rolls of the whole fan-out, in a few statements
-    reserve_until = (
-        None
-        if command.reduce_only
-        else now + dt.timedelta(seconds=ctx.options.reservation_ttl_seconds)
-    )
+    # A reduce-only approval reserves too: the lots it closes, so that concurrent closes
+    # cannot together close more than the position has.
+    reserve_until = now + dt.timedelta(seconds=ctx.options.reservation_ttl_seconds)
     records: list[DecisionRecord] = []
     for inputs in gathered.inputs:
         try:
@@ -364,9 +371,9 @@ def preview(
     """What sizing ``command`` would answer for each account now, without reserving or
     recording anything: the accounts are sized together by the batch engine, which answers
     as the pipeline does. A what-if for a copier before it sends, or a risk desk's screen."""
-    now = ctx.clock.now()
     trade = trade_request(command)
     with ctx.unit() as uow:
+        now = uow.now()
         ids = _select(uow, command)
         gathered = _gather(ctx, uow, command, trade, ids, now, allowed_owner, lock=False)
     groups: dict[int, list[DecisionInputs]] = {}
@@ -450,8 +457,8 @@ def _family(
 
 def cancel(ctx: Context, decision_id: str, allowed_owner: str | None = None) -> str:
     """Release the reservation of an approved decision the client will not place."""
-    now = ctx.clock.now()
     with ctx.unit() as uow:
+        now = uow.now()
         stored = uow.decisions.get(decision_id)
         if stored is None:
             raise NotFound(f"unknown decision {decision_id!r}")

@@ -11,7 +11,16 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+    model_validator,
+)
 
 from accounts.model import Account, AccountState, DayStart, Identifier, Side, Symbol, Trade
 from accounts.money import CurrencyCode, PositiveDecimal
@@ -115,8 +124,16 @@ class OtherAccount(Frozen):
     )
 
 
+# Reservation fields added after records were written: left out of the JSON while unset,
+# so those records keep the input hash they were answered with.
+_LATER_RESERVATION_FIELDS = ("symbol", "side", "lots", "reduce_only")
+
+
 class Reservation(Frozen):
-    """Risk held for an approved decision whose position the broker has not shown yet."""
+    """Risk held for an approved decision whose position the broker has not shown yet.
+
+    A reduce-only approval holds no risk (``amount`` 0) but the lots it will close.
+    """
 
     decision_id: str
     amount: Annotated[Decimal, Field(ge=0)]
@@ -124,6 +141,26 @@ class Reservation(Frozen):
     swing: Annotated[Decimal, Field(ge=0)] | None = Field(
         default=None, description="its take-profit back to its stop; unknown counts as unbounded"
     )
+    symbol: Symbol | None = None
+    side: Side | None = Field(default=None, description="the side of the approved order")
+    lots: Annotated[Decimal, Field(ge=0)] | None = None
+    reduce_only: bool = Field(
+        default=False, description="holds lots of an open position it will close, not risk"
+    )
+
+    @model_validator(mode="after")
+    def _closes_something(self) -> Self:
+        if self.reduce_only and (self.symbol is None or self.side is None or self.lots is None):
+            raise ValueError("a reduce-only reservation names its symbol, side and lots")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in _LATER_RESERVATION_FIELDS:
+            if data.get(name) in (None, False):
+                data.pop(name, None)
+        return data
 
 
 class DecisionInputs(Frozen):

@@ -121,25 +121,49 @@ class _Builder:
 
 
 def _reduce(inputs: DecisionInputs, build: _Builder) -> Decision:
-    request = inputs.request
-    closing = [
-        p
-        for p in inputs.state.positions
-        if p.symbol == request.symbol and p.side is request.side.opposite
+    """Close what the position still has after the live reduce-only reservations on it.
+
+    Exits are never blocked, but each reduce-only approval holds the lots it closes, so
+    concurrent closes can never together close more than is open.
+    """
+    request, now = inputs.request, inputs.now
+    closing_side = request.side.opposite
+    position = sum(
+        (
+            p.lots
+            for p in inputs.state.positions
+            if p.symbol == request.symbol and p.side is closing_side
+        ),
+        ZERO,
+    )
+    pending = [
+        r
+        for r in inputs.reservations
+        if r.reduce_only
+        and r.symbol == request.symbol
+        and r.side is request.side
+        and (r.expires_at is None or now < r.expires_at)
     ]
-    lots = sum((p.lots for p in closing), ZERO)
+    held = sum((r.lots or ZERO for r in pending), ZERO)
+    lots = max(position - held, ZERO)
     build.method = "reduce_only"
     build.base = build.target = lots
+    what = f"{closing_side.value} {request.symbol}"
+    if position == ZERO:
+        build.reasons.append(f"no {what} position to reduce")
+        return build.decision(ZERO, [RejectCode.NOTHING_TO_REDUCE])
     if lots == ZERO:
         build.reasons.append(
-            f"no {request.side.opposite.value} {request.symbol} position to reduce"
+            f"the {position} lots of {what} are already being closed by earlier reduce-only"
+            f" decisions ({', '.join(r.decision_id for r in pending)})"
         )
         return build.decision(ZERO, [RejectCode.NOTHING_TO_REDUCE])
     build.binding = "reduce_only"
-    build.reasons.append(
-        f"reduces {lots} lots of {request.side.opposite.value} {request.symbol}:"
-        " exits are never blocked"
-    )
+    if held:
+        build.reasons.append(
+            f"{held} of the {position} lots of {what} are held by earlier reduce-only decisions"
+        )
+    build.reasons.append(f"reduces {lots} lots of {what}: exits are never blocked")
     return build.decision(lots, [])
 
 

@@ -42,6 +42,7 @@ class DecisionRecord:
     parts: tuple[SharedPart, ...]  # every shared part's text, to keep once
     strategy: str | None
     reserve_until: dt.datetime | None
+    reduce_only: bool = False  # the reservation holds the lots it closes, not risk
 
 
 def record_of(
@@ -67,6 +68,7 @@ def record_of(
         parts=tuple(parts),
         strategy=strategy,
         reserve_until=reserve_until,
+        reduce_only=inputs.request.reduce_only,
     )
 
 

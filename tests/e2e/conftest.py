@@ -47,7 +47,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
     upgrade(engine)
     sessions = unit_of_work_factory(engine)
     context = Context(
-        uow=lambda: SqlUnitOfWork(sessions),
+        uow=lambda: SqlUnitOfWork(sessions, SystemClock().now),
         clock=SystemClock(),
         catalog=load_catalog(),
         instruments=load_instruments(),

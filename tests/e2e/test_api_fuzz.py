@@ -42,7 +42,7 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     upgrade(engine)
     sessions = unit_of_work_factory(engine)
     context = Context(
-        uow=lambda: SqlUnitOfWork(sessions),
+        uow=lambda: SqlUnitOfWork(sessions, SystemClock().now),
         clock=SystemClock(),
         catalog=load_catalog(),
         instruments=load_instruments(),

@@ -39,7 +39,7 @@ def context(tmp_path: Path) -> Iterator[Context]:
     upgrade(engine)
     sessions = unit_of_work_factory(engine)
     yield Context(
-        uow=lambda: SqlUnitOfWork(sessions),
+        uow=lambda: SqlUnitOfWork(sessions, SystemClock().now),
         clock=SystemClock(),
         catalog=load_catalog(),
         instruments=load_instruments(),

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from aria.bootstrap import SystemClock
 from aria.service.context import Context, ServiceOptions
+from aria.service.ports import Clock
 from aria.sizing.instruments import load_instruments
 from firms.catalog import load_catalog
 from storage.engine import make_engine
@@ -127,12 +128,23 @@ def backend(engine: Engine) -> str:
     return engine.dialect.name
 
 
-def make_context(engine: Engine, options: ServiceOptions | None = None) -> Context:
-    """A service context over ``engine`` with the wall clock (freeze it with freezegun)."""
+def make_context(
+    engine: Engine,
+    options: ServiceOptions | None = None,
+    *,
+    clock: Clock | None = None,
+    database_time: bool = False,
+) -> Context:
+    """A service context over ``engine`` with the wall clock (freeze it with freezegun).
+
+    The units of work take their time from that clock on PostgreSQL too, so frozen times
+    hold there; ``database_time=True`` takes it from the server, as ARIA does when deployed.
+    """
     sessions = unit_of_work_factory(engine)
+    chosen = clock or SystemClock()
     return Context(
-        uow=lambda: SqlUnitOfWork(sessions),
-        clock=SystemClock(),
+        uow=lambda: SqlUnitOfWork(sessions, chosen.now, database_time=database_time),
+        clock=chosen,
         catalog=_CATALOG,
         instruments=_INSTRUMENTS,
         options=options or ServiceOptions(),

@@ -7,13 +7,16 @@ from decimal import Decimal
 
 import pytest
 from freezegun import freeze_time
+from sqlalchemy import Engine
 
+from aria.bootstrap import options_from
 from aria.service import accounts as account_service
 from aria.service.commands import CreateAccount, RecordTrades
-from aria.service.context import Context
+from aria.service.context import Context, ServiceOptions
 from aria.service.errors import Conflict, InvalidInput, NotFound
+from aria.settings import Settings
 from tests.integration.builders import open_account, push
-from tests.integration.conftest import utc
+from tests.integration.conftest import make_context, utc
 
 D = Decimal
 NOW = "2026-06-02 09:00:00"
@@ -133,3 +136,53 @@ def test_trades_are_stored_once_per_broker_id(ctx: Context) -> None:
     with ctx.unit() as uow:
         (stored,) = uow.trades.recent(["t"], 10)["t"]
     assert stored.pnl == D(1000)
+
+
+def test_a_state_stamped_ahead_of_the_clock_cannot_hide_the_next_real_one(ctx: Context) -> None:
+    # The case: a push 290 s ahead was accepted, then the real push was "not newer".
+    with freeze_time(NOW) as frozen:
+        open_account(ctx, "a")
+        push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+        with pytest.raises(InvalidInput, match="in the future"):
+            push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 9, 4, 50))
+        # Within the allowed skew it is taken, but as of when it was received.
+        ahead = push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 9, 0, 4))
+        assert ahead.account.id == "a"
+        risk = account_service.account_risk(ctx, "a")
+        assert risk.state is not None
+        assert risk.state.as_of == utc(2026, 6, 2, 9)
+        frozen.tick(1)
+        push(ctx, "a", 100_000, 97_600, utc(2026, 6, 2, 9, 0, 1))  # the real loss
+        risk = account_service.account_risk(ctx, "a")
+        assert risk.state is not None
+        assert risk.state.equity == D(97_600)
+        assert risk.headroom is not None
+        assert risk.headroom.available == D(2_600)  # 97,600 − the daily floor of 95,000
+
+
+def test_the_allowed_clock_skew_is_a_setting(engine: Engine) -> None:
+    assert ServiceOptions().max_future_skew_seconds == 5
+    assert options_from(Settings(max_future_skew_seconds=0)).max_future_skew_seconds == 0
+    strict = make_context(engine, ServiceOptions(max_future_skew_seconds=0))
+    with freeze_time(NOW):
+        open_account(strict, "s")
+        with pytest.raises(InvalidInput, match="0 s of clock skew allowed"):
+            push(strict, "s", 100_000, 100_000, utc(2026, 6, 2, 9, 0, 1))
+        push(strict, "s", 100_000, 100_000, utc(2026, 6, 2, 9))
+
+
+@freeze_time(NOW)
+def test_a_stored_state_from_the_future_does_not_block_a_real_one(ctx: Context) -> None:
+    # A state stamped minutes ahead, as stored before stamps were clamped.
+    open_account(ctx, "old")
+    push(ctx, "old", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    with ctx.unit() as uow:
+        tracker = uow.trackers.lock(["old"])["old"]
+        assert tracker.state is not None
+        ahead = tracker.state.model_copy(update={"as_of": utc(2026, 6, 2, 9, 4, 50)})
+        uow.trackers.save("old", tracker.evolve(state=ahead), utc(2026, 6, 2, 9))
+        uow.commit()
+    push(ctx, "old", 100_000, 98_000, utc(2026, 6, 2, 9))
+    risk = account_service.account_risk(ctx, "old")
+    assert risk.state is not None
+    assert (risk.state.equity, risk.state.as_of) == (D(98_000), utc(2026, 6, 2, 9))

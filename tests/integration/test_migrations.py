@@ -150,10 +150,10 @@ def test_a_trail_written_before_revision_3_still_verifies_and_grows(blank_engine
     upgrade(blank_engine, "0002")
     ctx = make_context(blank_engine)
     open_account(ctx, "a")
-    push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
     _format_one_decision(blank_engine, "a")
 
     upgrade(blank_engine)
+    push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))  # the service runs on the head
     report = audit.verify(ctx)
     assert report.ok, report.problem
     # Chained and fingerprinted (format 1); decided under the rules before swing budgets.

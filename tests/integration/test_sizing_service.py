@@ -10,7 +10,9 @@ import pytest
 from freezegun import freeze_time
 
 from accounts.events import EventFilter
+from accounts.model import Side
 from aria.service import accounts as account_service
+from aria.service import audit
 from aria.service import sizing as sizing_service
 from aria.service.commands import SetTrading
 from aria.service.context import Context
@@ -280,3 +282,78 @@ def test_an_approved_swing_is_held_until_its_position_shows(ctx: Context) -> Non
     swing = next(x for x in second.decisions[0].decision.limits if x.name == "daily_loss_swing")
     left = D(5000) - sized.decision.swing_amount
     assert swing.max_lots == (left / D(3000)).quantize(D("1e-8"), rounding="ROUND_FLOOR")
+
+
+def _short_two_lots(ctx: Context, account_id: str) -> None:
+    open_account(ctx, account_id)
+    push(
+        ctx,
+        account_id,
+        100_000,
+        100_000,
+        utc(2026, 6, 2, 8, 59),
+        positions=[
+            {"symbol": "GBPUSD", "side": "short", "lots": 2, "entry": "1.27", "stop": "1.28"}
+        ],
+    )
+
+
+def _close(ctx: Context, request_id: str, account_id: str) -> Decimal:
+    (sized,) = ask(ctx, request_id, [account_id], reduce_only=True).decisions
+    decision = sized.decision
+    assert decision.approved or decision.reject_codes == ["nothing_to_reduce"]
+    return decision.lots
+
+
+@freeze_time(NOW)
+def test_sequential_reduce_only_requests_close_at_most_the_position(ctx: Context) -> None:
+    _short_two_lots(ctx, "closer")
+    closed = [_close(ctx, f"close-{i}", "closer") for i in range(4)]
+    assert closed == [D(2), D(0), D(0), D(0)]
+    with ctx.unit() as uow:
+        (held,) = uow.reservations.live(["closer"], utc(2026, 6, 2, 9))["closer"]
+    assert (held.reduce_only, held.lots, held.amount, held.swing) == (True, D(2), 0, 0)
+    assert (held.symbol, held.side) == ("GBPUSD", Side.LONG)
+    # A pending close holds no risk: an opening trade is sized as if it were not there.
+    (opening,) = ask(ctx, "open-after", ["closer"], symbol="EURUSD", stop="1.2600").decisions
+    assert opening.decision.approved
+    assert opening.decision.headroom is not None
+    assert opening.decision.headroom.reserved == 0
+    # Replay reproduces every decision from its stored inputs, reservations included.
+    report = audit.verify(ctx, "closer")
+    assert report.ok, report.problem
+    assert report.decisions == 5
+
+
+@freeze_time(NOW)
+def test_concurrent_reduce_only_requests_close_at_most_the_position(ctx: Context) -> None:
+    _short_two_lots(ctx, "rush")
+    start = threading.Barrier(16)
+
+    def send(worker: int) -> Decimal:
+        start.wait()
+        return _close(ctx, f"rush-{worker}", "rush")
+
+    with ThreadPoolExecutor(16) as pool:
+        closed = list(pool.map(send, range(16)))
+    assert sum(closed) == D(2)
+    assert sorted(closed)[-1] == D(2)
+
+
+@freeze_time(NOW)
+def test_a_close_is_released_once_its_position_is_gone(ctx: Context) -> None:
+    _short_two_lots(ctx, "flat")
+    assert _close(ctx, "flat-1", "flat") == D(2)
+    result = push(ctx, "flat", 100_000, 100_000, utc(2026, 6, 2, 8, 59, 30))  # closed
+    assert result.reservations_matched == 1
+    push(
+        ctx,
+        "flat",
+        100_000,
+        100_000,
+        utc(2026, 6, 2, 8, 59, 40),
+        positions=[
+            {"symbol": "GBPUSD", "side": "short", "lots": 1, "entry": "1.27", "stop": "1.28"}
+        ],
+    )
+    assert _close(ctx, "flat-2", "flat") == D(1)  # the new position, whole
