@@ -39,6 +39,7 @@ class RejectCode(StrEnum):
     MISSING_CONVERSION_RATE = "missing_conversion_rate"
     NO_EDGE = "no_edge"
     NOTHING_TO_REDUCE = "nothing_to_reduce"
+    INSTRUMENT_NOT_ALLOWED = "instrument_not_allowed"
 
 
 class Factor(BaseModel):
