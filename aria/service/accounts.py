@@ -99,6 +99,7 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
     with ctx.unit() as uow:
         if uow.accounts.get(account.id) is not None:
             raise Conflict(f"an account with id {account.id!r} already exists")
+        _check_symbols(ctx, uow, account.instruments)
         uow.accounts.add(account, Tracker.start(account.initial_balance), now)
         if command.profile_layer:
             uow.layers.put("account", account.id, command.profile_layer, now)
@@ -123,6 +124,19 @@ def _dumped(instruments: InstrumentFilter | None) -> dict[str, Any] | None:
     return None if instruments is None else instruments.model_dump(mode="json")
 
 
+def _check_symbols(ctx: Context, uow: UnitOfWork, instruments: InstrumentFilter | None) -> None:
+    """An allow-list naming an unknown symbol is a typo that would refuse what was meant."""
+    if instruments is None or not instruments.symbols:
+        return
+    catalog = ctx.instrument_catalog(uow.instruments.all())
+    unknown = [symbol for symbol in instruments.symbols if symbol not in catalog]
+    if unknown:
+        raise InvalidInput(
+            f"instruments: unknown symbol{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(unknown)}; add them with an instrument file first"
+        )
+
+
 def update_account(ctx: Context, account_id: str, command: UpdateAccount) -> Account:
     """Change what an account may trade, or its checkout options (validated against its plan)."""
     now = ctx.clock.now()
@@ -135,6 +149,7 @@ def update_account(ctx: Context, account_id: str, command: UpdateAccount) -> Acc
             changes["options"] = command.options
         updated = account.model_copy(update=changes)
         rules = rules_of(ctx, updated)  # refuses an undeclared option or a value not offered
+        _check_symbols(ctx, uow, updated.instruments)
         if updated == account:
             return account
         uow.accounts.save(updated, now)
