@@ -11,7 +11,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from accounts.money import (
     CurrencyCode,
@@ -31,10 +39,64 @@ Symbol = Annotated[
 ]
 
 
+OptionName = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+]
+
+
 class Frozen(BaseModel):
     """Base for domain values: immutable, strict about unknown fields."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AssetClass(StrEnum):
+    """Asset classes firms set leverage and lot caps by, and allow or forbid trading in."""
+
+    FX = "fx"
+    METAL = "metal"
+    INDEX = "index"
+    ENERGY = "energy"
+    COMMODITY = "commodity"
+    CRYPTO = "crypto"
+    EQUITY = "equity"
+    BOND = "bond"
+
+
+class InstrumentFilter(Frozen):
+    """An account's own narrowing of what its firm allows: listed symbols and/or asset classes.
+
+    A symbol passes when it is listed, or when its asset class is; an empty filter is refused
+    (it would forbid everything: leave the account's filter unset instead).
+    """
+
+    symbols: tuple[Symbol, ...] = Field(default=(), max_length=1000)
+    asset_classes: tuple[AssetClass, ...] = ()
+
+    @field_validator("symbols", "asset_classes")
+    @classmethod
+    def _one_form(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Sorted and deduplicated, so one filter has one stored and hashed form.
+        return tuple(sorted(set(value)))
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not self.symbols and not self.asset_classes:
+            raise ValueError("an instrument filter needs at least one symbol or asset class")
+        return self
+
+    def allows(self, symbol: str, asset_class: AssetClass) -> bool:
+        """True when ``symbol`` (of ``asset_class``) passes the filter."""
+        return symbol in self.symbols or asset_class in self.asset_classes
+
+    def describe(self) -> str:
+        """E.g. ``symbols EURUSD, XAUUSD; asset classes index``."""
+        parts = []
+        if self.symbols:
+            parts.append("symbols " + ", ".join(self.symbols))
+        if self.asset_classes:
+            parts.append("asset classes " + ", ".join(c.value for c in self.asset_classes))
+        return "; ".join(parts)
 
 
 class Side(StrEnum):
@@ -221,6 +283,19 @@ class Account(Frozen):
     strategy: Identifier | None = None
     personality: Personality = Field(default_factory=Personality.neutral)
     trading: TradingState = Field(default_factory=TradingState)
+    instruments: InstrumentFilter | None = Field(
+        default=None, description="narrows what the firm allows; unset: all the firm allows"
+    )
+    options: dict[OptionName, Decimal] = Field(
+        default_factory=dict,
+        description="values chosen at checkout for the plan's declared options (E8's percentages)",
+    )
+
+    @field_validator("options")
+    @classmethod
+    def _sorted_options(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        # One order, so equal accounts dump (and hash) alike whatever order they were given in.
+        return dict(sorted(value.items()))
 
     @property
     def risk_multiplier(self) -> Decimal:

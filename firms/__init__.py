@@ -17,6 +17,7 @@ from firms.cross_account import (
 from firms.daily import DailyStatus, DayRoll, daily_status, roll_day
 from firms.errors import (
     FirmsError,
+    InvalidOption,
     RuleFileError,
     UnknownFirm,
     UnknownPhase,
@@ -44,6 +45,7 @@ __all__ = [
     "FirmsError",
     "Floors",
     "Headroom",
+    "InvalidOption",
     "OpenRisk",
     "Plan",
     "Reservation",

@@ -150,10 +150,13 @@ class Catalog:
         phase: str,
         size: Decimal | int,
         version: str | None = None,
+        options: Mapping[str, Decimal] | None = None,
     ) -> RuleSet:
-        """The resolved rule set for an account of ``size`` in ``phase`` of a plan."""
+        """The resolved rule set for an account of ``size`` in ``phase`` of a plan, with the
+        account's checkout ``options``."""
         firm = self.firm(firm_id)
-        return resolve(firm, self.plan(firm_id, plan_id, version), phase, Decimal(size))
+        plan = self.plan(firm_id, plan_id, version)
+        return resolve(firm, plan, phase, Decimal(size), options)
 
     def plans(self) -> Iterable[tuple[Firm, Plan]]:
         """Every (firm, plan) pair, sorted by firm then plan."""

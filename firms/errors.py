@@ -8,8 +8,10 @@ The tree, by what the caller should do::
     ├── UnknownFirm (LookupError)    no firm with that id in the catalog: check the id
     ├── UnknownPlan (LookupError)    no such plan (or rulebook version) at the firm
     ├── UnknownPhase (LookupError)   the plan has no such phase
-    └── UnknownSize (LookupError)    the plan is not sold in that account size and one of
-                                     its amounts is only known per size
+    ├── UnknownSize (LookupError)    the plan is not sold in that account size and one of
+    │                                its amounts is only known per size
+    └── InvalidOption (ValueError)   an account's option the plan does not declare, or a
+                                     value that is not one of its choices
 
 Rule breaches and cross-account conflicts are findings returned as values, never errors.
 """
@@ -46,3 +48,7 @@ class UnknownPhase(FirmsError, LookupError):
 
 class UnknownSize(FirmsError, LookupError):
     """An amount of the plan is only known per account size, and not for this size."""
+
+
+class InvalidOption(FirmsError, ValueError):
+    """An account option the plan does not declare, or a value outside its choices."""

@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from accounts.model import AssetClass, Symbol
 from accounts.money import HUNDRED, ZERO, CurrencyCode, NonNegativeDecimal, PositiveDecimal
 from firms.clock import WallClock
 from firms.errors import UnknownPhase, UnknownSize
@@ -297,19 +298,6 @@ class MaxLossRule(Sourced):
 # --------------------------------------------------------------------------- limits
 
 
-class AssetClass(StrEnum):
-    """Asset classes firms set leverage and lot caps by."""
-
-    FX = "fx"
-    METAL = "metal"
-    INDEX = "index"
-    ENERGY = "energy"
-    COMMODITY = "commodity"
-    CRYPTO = "crypto"
-    EQUITY = "equity"
-    BOND = "bond"
-
-
 class ScalingStep(Spec):
     """From this much profit on, this many contracts may be held."""
 
@@ -348,6 +336,14 @@ class Limits(Sourced):
     max_open_risk: Amount | None = Field(
         default=None, description="loss to the stops of all open trades; a percentage is of balance"
     )
+    risk_of: Literal["balance", "initial"] = Field(
+        default="balance",
+        description="what a percentage of max_risk_per_trade and max_open_risk is of",
+    )
+
+    def risk_base(self, size: Decimal, balance: Decimal) -> Decimal:
+        """The amount the risk percentages are of: the balance now, or the account size."""
+        return size if self.risk_of == "initial" else balance
 
     @field_validator("contract_scaling")
     @classmethod
@@ -504,6 +500,82 @@ class SessionRules(Sourced):
     phases: list[PhaseKind | Slug] = Field(default_factory=list, description="empty: every phase")
 
 
+# --------------------------------------------------------------------------- instruments
+
+InstrumentKind = Literal["spot", "cfd", "future"]
+
+
+class InstrumentRules(Sourced):
+    """What a firm or plan lets its accounts trade.
+
+    A symbol is allowed when it is listed in ``symbols``, or when its kind and asset class are
+    both allowed (an empty list allows any); a symbol in ``excluded`` never is.
+    """
+
+    kinds: list[InstrumentKind] = Field(default_factory=list, description="empty: any kind")
+    asset_classes: list[AssetClass] = Field(
+        default_factory=list, description="empty: any asset class"
+    )
+    symbols: list[Symbol] = Field(
+        default_factory=list, description="allowed whatever their kind and asset class"
+    )
+    excluded: list[Symbol] = Field(default_factory=list, description="never allowed")
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Self:
+        if not (self.kinds or self.asset_classes or self.symbols):
+            raise ValueError("give at least one of 'kinds', 'asset_classes' or 'symbols'")
+        return self
+
+    def allows(self, symbol: str, kind: str, asset_class: AssetClass) -> bool:
+        """True when an instrument of this symbol, kind and asset class may be traded."""
+        if symbol in self.excluded:
+            return False
+        if symbol in self.symbols:
+            return True
+        if not (self.kinds or self.asset_classes):
+            return False  # only the listed symbols
+        kind_ok = not self.kinds or kind in self.kinds
+        return kind_ok and (not self.asset_classes or asset_class in self.asset_classes)
+
+    def describe(self) -> str:
+        """E.g. ``future of index, energy`` or ``cfd, spot; also ES``."""
+        parts = []
+        if self.kinds or self.asset_classes:
+            kinds = ", ".join(self.kinds) if self.kinds else "any kind"
+            classes = ", ".join(c.value for c in self.asset_classes) or "any asset class"
+            parts.append(f"{kinds} of {classes}")
+        if self.symbols:
+            parts.append(("also " if parts else "only ") + ", ".join(self.symbols))
+        if self.excluded:
+            parts.append("not " + ", ".join(self.excluded))
+        return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- options
+
+
+class OptionTarget(StrEnum):
+    """The rule value a plan option sets."""
+
+    DAILY_LOSS_PCT = "daily_loss.amount.pct"
+    MAX_LOSS_PCT = "max_loss.amount.pct"
+
+
+class PlanOption(Sourced):
+    """A rule value the trader chooses at checkout; an account that chose none has ``default``."""
+
+    sets: OptionTarget
+    choices: Annotated[list[Percent], Field(min_length=1)]
+    default: Percent
+
+    @model_validator(mode="after")
+    def _default_is_a_choice(self) -> Self:
+        if self.default not in self.choices:
+            raise ValueError(f"the default {self.default} is not one of the choices")
+        return self
+
+
 # --------------------------------------------------------------------------- plans and firms
 
 
@@ -537,6 +609,12 @@ class Plan(Spec):
     consistency: list[ConsistencyRule] = Field(default_factory=list)
     news: list[NewsRule] = Field(default_factory=list)
     sessions: list[SessionRules] = Field(default_factory=list)
+    instruments: InstrumentRules | None = Field(
+        default=None, description="replaces the firm's instruments for this plan"
+    )
+    options: dict[Slug, PlanOption] = Field(
+        default_factory=dict, description="rule values chosen per account at checkout"
+    )
     overrides: dict[Slug, PlanOverride] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -551,6 +629,15 @@ class Plan(Spec):
             unknown = sorted(set(names) - set(ids))
             if unknown:
                 raise ValueError(f"{where} names unknown phases {unknown}; phases: {ids}")
+        for name, option in self.options.items():
+            block = self.daily_loss if option.sets is OptionTarget.DAILY_LOSS_PCT else self.max_loss
+            pct = block.amount.pct if block.amount is not None else None
+            # The plan's own value is the default, so an account without a choice gets it.
+            if pct != option.default:
+                raise ValueError(
+                    f"option {name!r} sets {option.sets.value}, which is {pct} in the plan,"
+                    f" not its default {option.default}"
+                )
         return self
 
     def phase(self, phase_id: str) -> Phase:
@@ -571,6 +658,9 @@ class Firm(Spec):
     status: Literal["active", "defunct"] = "active"
     reset: Clock
     cross_account: CrossAccountRules | None = None
+    instruments: InstrumentRules | None = Field(
+        default=None, description="what the firm's accounts may trade, unless a plan says"
+    )
     plans: list[Plan] = Field(default_factory=list)
 
     @model_validator(mode="after")

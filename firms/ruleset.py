@@ -8,13 +8,14 @@ the floor and limit math never meets an unresolvable amount.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from firms.clock import WallClock
-from firms.errors import UnknownSize
+from firms.errors import InvalidOption, UnknownSize
 from firms.model import (
     Amount,
     ConsistencyRule,
@@ -22,9 +23,11 @@ from firms.model import (
     DailyLossRule,
     Firm,
     FloatingLossRule,
+    InstrumentRules,
     Limits,
     MaxLossRule,
     NewsRule,
+    OptionTarget,
     Phase,
     PhaseObjective,
     Plan,
@@ -59,6 +62,10 @@ class RuleSet(BaseModel):
     consistency: tuple[ConsistencyRule, ...] = ()
     news: tuple[NewsRule, ...] = ()
     sessions: tuple[SessionRules, ...] = ()
+    instruments: InstrumentRules | None = None
+    options: dict[str, Decimal] = Field(
+        default_factory=dict, description="the plan's checkout options as this account chose"
+    )
 
     @property
     def daily_reset(self) -> WallClock:
@@ -100,6 +107,7 @@ class RuleSet(BaseModel):
             "floating_loss": self.floating_loss,
             "limits": self.limits,
             "cross_account": self.cross_account,
+            "instruments": self.instruments,
         }
         return {
             name: (block.source, block.read_on, block.confidence.value)
@@ -117,12 +125,52 @@ def _check_amount(amount: Amount | None, size: Decimal, where: str) -> None:
         raise UnknownSize(f"{where}: {exc}") from None
 
 
-def resolve(firm: Firm, plan: Plan, phase_id: str, size: Decimal) -> RuleSet:
-    """Resolve ``plan`` of ``firm`` for one phase and account size."""
+def chosen_options(plan: Plan, options: Mapping[str, Decimal] | None) -> dict[str, Decimal]:
+    """Every option of ``plan``: the account's choice, else the firm's default.
+
+    Raises :class:`InvalidOption` for an option the plan does not declare or a value that is
+    not one of its choices.
+    """
+    given = dict(options or {})
+    unknown = sorted(set(given) - set(plan.options))
+    if unknown:
+        known = ", ".join(sorted(plan.options)) or "none"
+        raise InvalidOption(
+            f"plan {plan.id!r} has no option {', '.join(map(repr, unknown))}; options: {known}"
+        )
+    chosen: dict[str, Decimal] = {}
+    for name, option in sorted(plan.options.items()):
+        value = given.get(name, option.default)
+        if value not in option.choices:
+            choices = ", ".join(f"{c.normalize():f}" for c in option.choices)
+            raise InvalidOption(
+                f"option {name!r} of plan {plan.id!r} is {value}; choose one of {choices}"
+            )
+        # The catalog's own form of the value, so 4 and 4.0 record alike.
+        chosen[name] = next(c for c in option.choices if c == value)
+    return chosen
+
+
+def resolve(
+    firm: Firm,
+    plan: Plan,
+    phase_id: str,
+    size: Decimal,
+    options: Mapping[str, Decimal] | None = None,
+) -> RuleSet:
+    """Resolve ``plan`` of ``firm`` for one phase and account size, with the account's
+    checkout ``options`` (see :func:`chosen_options`)."""
     phase = plan.phase(phase_id)
     override = plan.overrides.get(phase.id)
     daily = (override and override.daily_loss) or plan.daily_loss
     max_loss = (override and override.max_loss) or plan.max_loss
+    chosen = chosen_options(plan, options)
+    for name, value in chosen.items():
+        target = plan.options[name].sets
+        if target is OptionTarget.DAILY_LOSS_PCT and daily.amount is not None:
+            daily = daily.model_copy(update={"amount": Amount(pct=value)})
+        elif target is OptionTarget.MAX_LOSS_PCT:
+            max_loss = max_loss.model_copy(update={"amount": Amount(pct=value)})
     floating = (override and override.floating_loss) or plan.floating_loss
     limits = (override and override.limits) or plan.limits
     objective = plan.objectives.phases.get(phase.id) if plan.objectives else None
@@ -158,4 +206,6 @@ def resolve(firm: Firm, plan: Plan, phase_id: str, size: Decimal) -> RuleSet:
         consistency=tuple(r for r in plan.consistency if applies_to(r.phases, phase)),
         news=tuple(r for r in plan.news if applies_to(r.phases, phase)),
         sessions=tuple(r for r in plan.sessions if applies_to(r.phases, phase)),
+        instruments=plan.instruments or firm.instruments,
+        options=chosen,
     )

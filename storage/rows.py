@@ -58,6 +58,12 @@ class AccountRow(Base):
     profile: Mapped[str] = mapped_column(Id)
     strategy: Mapped[str | None] = mapped_column(Id, index=True)
     personality: Mapped[dict[str, Any]]
+    # What the account itself narrows its firm's instruments to (null: all the firm allows),
+    # and its checkout options as {name: decimal text}.
+    instruments: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, nullable=True)
+    options: Mapped[dict[str, Any]] = mapped_column(
+        JSONDoc, default=dict, server_default=sa.text("'{}'")
+    )
     trading_status: Mapped[str] = mapped_column(sa.String(16))
     halt_kind: Mapped[str | None] = mapped_column(sa.String(16))
     halt_reason: Mapped[str | None] = mapped_column(sa.Text)

@@ -22,6 +22,7 @@ from accounts.model import (
     AccountState,
     DayStart,
     HaltKind,
+    InstrumentFilter,
     Position,
     Side,
     Trade,
@@ -63,6 +64,10 @@ def account_to_row(account: Account, row: AccountRow, at: dt.datetime) -> Accoun
     row.profile = account.profile
     row.strategy = account.strategy
     row.personality = account.personality.model_dump(mode="json")
+    row.instruments = (
+        account.instruments.model_dump(mode="json") if account.instruments is not None else None
+    )
+    row.options = {name: str(value) for name, value in account.options.items()}
     trading = account.trading
     row.trading_status = trading.status.value
     row.halt_kind = trading.halt.value if trading.halt else None
@@ -88,6 +93,12 @@ def account_from_row(row: AccountRow) -> Account:
         profile=row.profile,
         strategy=row.strategy,
         personality=Personality.model_validate(row.personality),
+        instruments=(
+            InstrumentFilter.model_validate(row.instruments)
+            if row.instruments is not None
+            else None
+        ),
+        options={name: Decimal(value) for name, value in (row.options or {}).items()},
         trading=TradingState(
             status=TradingStatus(row.trading_status),
             halt=HaltKind(row.halt_kind) if row.halt_kind else None,
@@ -432,6 +443,8 @@ _ACCOUNT_COLUMNS = (
     "profile",
     "strategy",
     "personality",
+    "instruments",
+    "options",
     "trading_status",
     "halt_kind",
     "halt_reason",

@@ -17,7 +17,14 @@ from aria.cli.firms import fail, out
 from aria.cli.ops import app_from
 from aria.service import accounts as account_service
 from aria.service import sizing as sizing_service
-from aria.service.commands import CreateAccount, PushState, SetTrading, Signal, SizeRequest
+from aria.service.commands import (
+    CreateAccount,
+    PushState,
+    SetTrading,
+    Signal,
+    SizeRequest,
+    UpdateAccount,
+)
 from aria.service.errors import ServiceError
 from aria.service.sizing import SizedDecision
 from storage.errors import StorageError
@@ -143,6 +150,15 @@ def create(
         str | None, typer.Option(help="a multiplier such as 0.9, or 'seeded'")
     ] = None,
     label: Annotated[str, typer.Option(help="a label")] = "",
+    symbols: Annotated[
+        str | None, typer.Option(help="trade only these symbols (comma-separated)")
+    ] = None,
+    asset_classes: Annotated[
+        str | None, typer.Option(help="trade only these asset classes, e.g. fx,metal")
+    ] = None,
+    option: Annotated[
+        list[str] | None, typer.Option(help="a checkout option NAME=VALUE (repeatable)")
+    ] = None,
 ) -> None:
     """Open an account under a firm's plan."""
     choice: dict[str, Any] | None = None
@@ -163,6 +179,8 @@ def create(
             "strategy": strategy,
             "personality": choice,
             "label": label,
+            "instruments": _instruments(symbols, asset_classes),
+            "options": _options(option),
         },
     )
     app = app_from()
@@ -173,6 +191,64 @@ def create(
         f" personality {account.personality.multiplier}",
         highlight=False,
     )
+    app.close()
+
+
+def _listed(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _instruments(symbols: str | None, asset_classes: str | None) -> dict[str, Any] | None:
+    if symbols is None and asset_classes is None:
+        return None
+    return {"symbols": _listed(symbols), "asset_classes": _listed(asset_classes)}
+
+
+def _options(pairs: list[str] | None) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise typer.BadParameter(
+                f"{pair!r}: give an option as NAME=VALUE", param_hint="--option"
+            )
+        options[name.strip()] = value.strip()
+    return options
+
+
+@accounts_app.command("update")
+def update(
+    account_id: Annotated[str, typer.Argument(metavar="ID")],
+    symbols: Annotated[
+        str | None, typer.Option(help="trade only these symbols (comma-separated)")
+    ] = None,
+    asset_classes: Annotated[
+        str | None, typer.Option(help="trade only these asset classes, e.g. fx,metal")
+    ] = None,
+    all_instruments: Annotated[
+        bool, typer.Option("--all-instruments", help="lift the account's own narrowing")
+    ] = False,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(help="a checkout option NAME=VALUE (repeatable; replaces all chosen)"),
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="why (recorded)")] = None,
+    actor: Annotated[str, typer.Option(help="who (recorded)")] = "cli",
+) -> None:
+    """Change what an account may trade, or its checkout options."""
+    body: dict[str, Any] = {"actor": actor, "reason": reason}
+    if all_instruments:
+        body["instruments"] = None
+    elif symbols is not None or asset_classes is not None:
+        body["instruments"] = _instruments(symbols, asset_classes)
+    if option is not None:
+        body["options"] = _options(option)
+    command = validated(UpdateAccount, body)
+    app = app_from()
+    account = run_service(account_service.update_account, app.context, account_id, command)
+    narrowed = account.instruments.describe() if account.instruments else "all its firm allows"
+    chosen = ", ".join(f"{k}={v}" for k, v in account.options.items()) or "the firm's defaults"
+    out.print(f"{account.id}: trades {narrowed}; options {chosen}", highlight=False)
     app.close()
 
 

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from accounts.model import Account, AccountState, HaltKind, TradingState, TradingStatus
+from accounts.model import (
+    Account,
+    AccountState,
+    HaltKind,
+    InstrumentFilter,
+    TradingState,
+    TradingStatus,
+)
 from accounts.personality import DEFAULT_BAND, Personality
 from accounts.tracker import Tracker
 from aria.service.commands import (
@@ -16,6 +23,7 @@ from aria.service.commands import (
     PushState,
     RecordTrades,
     SetTrading,
+    UpdateAccount,
 )
 from aria.service.context import Context, layer_key
 from aria.service.errors import Conflict, InvalidInput, NotFound
@@ -36,7 +44,12 @@ from firms.ruleset import RuleSet
 def rules_of(ctx: Context, account: Account) -> RuleSet:
     """The resolved rule set an account trades under."""
     return ctx.rule_set(
-        account.firm, account.plan, account.phase, account.initial_balance, account.rulebook_version
+        account.firm,
+        account.plan,
+        account.phase,
+        account.initial_balance,
+        account.rulebook_version,
+        account.options,
     )
 
 
@@ -61,7 +74,9 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
     except FirmsError as exc:
         raise InvalidInput(str(exc)) from None
     phase = command.phase or plan.phases[0].id
-    rules = ctx.rule_set(command.firm, plan.id, phase, command.size, plan.rulebook_version)
+    rules = ctx.rule_set(
+        command.firm, plan.id, phase, command.size, plan.rulebook_version, command.options
+    )
     account = Account(
         id=command.id,
         label=command.label,
@@ -75,6 +90,8 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
         profile=command.profile,
         strategy=command.strategy,
         personality=_personality(command.personality, command.id),
+        instruments=command.instruments,
+        options=command.options,
     )
     ctx.profile(
         account.profile, (("account", layer_key(command.profile_layer)),)
@@ -82,19 +99,79 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
     with ctx.unit() as uow:
         if uow.accounts.get(account.id) is not None:
             raise Conflict(f"an account with id {account.id!r} already exists")
+        _check_symbols(ctx, uow, account.instruments)
         uow.accounts.add(account, Tracker.start(account.initial_balance), now)
         if command.profile_layer:
             uow.layers.put("account", account.id, command.profile_layer, now)
         uow.events.append(
             account.id,
             "account_opened",
-            {"rulebook": rules.label, "personality": account.personality.model_dump(mode="json")},
+            {
+                "rulebook": rules.label,
+                "personality": account.personality.model_dump(mode="json"),
+                "instruments": _dumped(account.instruments),
+                "options": {k: str(v) for k, v in account.options.items()},
+            },
             SYSTEM,
             f"opened under {rules.label}",
             now,
         )
         uow.commit()
     return account
+
+
+def _dumped(instruments: InstrumentFilter | None) -> dict[str, Any] | None:
+    return None if instruments is None else instruments.model_dump(mode="json")
+
+
+def _check_symbols(ctx: Context, uow: UnitOfWork, instruments: InstrumentFilter | None) -> None:
+    """An allow-list naming an unknown symbol is a typo that would refuse what was meant."""
+    if instruments is None or not instruments.symbols:
+        return
+    catalog = ctx.instrument_catalog(uow.instruments.all())
+    unknown = [symbol for symbol in instruments.symbols if symbol not in catalog]
+    if unknown:
+        raise InvalidInput(
+            f"instruments: unknown symbol{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(unknown)}; add them with an instrument file first"
+        )
+
+
+def update_account(ctx: Context, account_id: str, command: UpdateAccount) -> Account:
+    """Change what an account may trade, or its checkout options (validated against its plan)."""
+    now = ctx.clock.now()
+    with ctx.unit() as uow:
+        account, _ = _locked(uow, account_id)
+        changes: dict[str, Any] = {}
+        if "instruments" in command.model_fields_set:
+            changes["instruments"] = command.instruments
+        if command.options is not None:
+            changes["options"] = command.options
+        updated = account.model_copy(update=changes)
+        rules = rules_of(ctx, updated)  # refuses an undeclared option or a value not offered
+        _check_symbols(ctx, uow, updated.instruments)
+        if updated == account:
+            return account
+        uow.accounts.save(updated, now)
+        uow.events.append(
+            account_id,
+            "account_updated",
+            {
+                "before": {
+                    "instruments": _dumped(account.instruments),
+                    "options": {k: str(v) for k, v in account.options.items()},
+                },
+                "after": {
+                    "instruments": _dumped(updated.instruments),
+                    "options": {k: str(v) for k, v in updated.options.items()},
+                },
+            },
+            command.actor,
+            command.reason or f"trades under {rules.label}",
+            now,
+        )
+        uow.commit()
+    return updated
 
 
 def get_account(ctx: Context, account_id: str) -> Account:

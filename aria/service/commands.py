@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from accounts.model import Identifier, Position, Side, Symbol, Trade
+from accounts.model import Identifier, InstrumentFilter, OptionName, Position, Side, Symbol, Trade
 from accounts.money import CurrencyCode, FiniteDecimal, NonNegativeDecimal, PositiveDecimal
 from aria.sizing.inputs import Probability
 
@@ -15,6 +15,8 @@ RequestId = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,127}$")
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+OptionValue = Annotated[Decimal, Field(gt=0, le=100)]
+Options = Annotated[dict[OptionName, OptionValue], Field(max_length=32)]
 
 
 class Command(BaseModel):
@@ -78,6 +80,25 @@ class CreateAccount(Command):
     )
     strategy: Identifier | None = None
     personality: PersonalityChoice | None = None
+    instruments: InstrumentFilter | None = Field(
+        default=None, description="narrows what the firm allows (symbols and/or asset classes)"
+    )
+    options: Options = Field(
+        default_factory=dict, description="values chosen at checkout for the plan's options"
+    )
+
+
+class UpdateAccount(Command):
+    """Change what an account may trade or its checkout options; a field left out is kept."""
+
+    instruments: InstrumentFilter | None = Field(
+        default=None, description="give null to lift the account's own narrowing"
+    )
+    options: Options | None = Field(
+        default=None, description="replaces every chosen option ({} returns to the defaults)"
+    )
+    actor: Text = "operator"
+    reason: Text | None = None
 
 
 class PushState(Command):

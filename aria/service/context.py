@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -68,16 +68,29 @@ class Context:
         return self.uow()
 
     def rule_set(
-        self, firm: str, plan: str, phase: str, size: Decimal, version: str | None
+        self,
+        firm: str,
+        plan: str,
+        phase: str,
+        size: Decimal,
+        version: str | None,
+        options: Mapping[str, Decimal] | None = None,
     ) -> RuleSet:
-        """The resolved rules of an account (cached: rule sets are immutable)."""
-        return self._rules(firm, plan, phase, size, version)
+        """The resolved rules of an account, with its checkout options (cached: rule sets are
+        immutable)."""
+        return self._rules(firm, plan, phase, size, version, tuple(sorted((options or {}).items())))
 
     def _rule_set(
-        self, firm: str, plan: str, phase: str, size: Decimal, version: str | None
+        self,
+        firm: str,
+        plan: str,
+        phase: str,
+        size: Decimal,
+        version: str | None,
+        options: tuple[tuple[str, Decimal], ...],
     ) -> RuleSet:
         try:
-            return self.catalog.rule_set(firm, plan, phase, size, version)
+            return self.catalog.rule_set(firm, plan, phase, size, version, dict(options))
         except FirmsError as exc:
             raise InvalidInput(str(exc)) from None
 

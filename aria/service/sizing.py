@@ -32,6 +32,7 @@ from aria.sizing.batch import decide_batch
 from aria.sizing.book import prepare
 from aria.sizing.decision import Decision, RejectCode
 from aria.sizing.errors import InvalidRequest, UnknownInstrument
+from aria.sizing.gates import instrument_refusal
 from aria.sizing.inputs import (
     DecisionInputs,
     Exposure,
@@ -281,7 +282,17 @@ def _gather(
     held = {p.symbol for t in trackers.values() if t.state for p in t.state.positions}
     shared = _Shared(_load_market(ctx, uow, held | {command.symbol}), command.symbol, now)
     order = {account_id: index for index, account_id in enumerate(ids)}
-    family = _family(ctx, [*map(_sibling, accounts.values(), trackers.values()), *outside], order)
+    # An account that may not trade the instrument is skipped: it answers instrument_not_allowed
+    # and takes no part in its siblings' allocation and copy rules.
+    receiving = {
+        account_id: index
+        for account_id, index in order.items()
+        if instrument_refusal(rules_of(ctx, accounts[account_id]), accounts[account_id], instrument)
+        is None
+    }
+    family = _family(
+        ctx, [*map(_sibling, accounts.values(), trackers.values()), *outside], receiving
+    )
     # Roll every account to today first: a decision never uses yesterday's anchor.
     rolled = [
         roll_forward(

@@ -34,6 +34,7 @@ from aria.sizing.adjusters import volatility_factor
 from aria.sizing.book import HEADROOM_FLOORS, SUPPORTED_METHODS, Book, Cohort, Exposures, Floats
 from aria.sizing.decision import RejectCode
 from aria.sizing.exposure import conversion_stress
+from aria.sizing.gates import instrument_refusal
 from aria.sizing.geometry import Geometry, geometry, stop_floor
 from aria.sizing.inputs import MarketSnapshot, TradeRequest
 from aria.sizing.instruments import Instrument
@@ -126,6 +127,12 @@ class _Run:
         self.binding = np.full(n, -1, dtype=np.intp)
         self.names: list[str] = [f"{floor}_headroom" for floor in HEADROOM_FLOORS]
         self.scalar = book.scalar_only.copy()
+        # What an account may trade depends on the signal's instrument, so this gate is taken
+        # here rather than in the book; a refused account is sized no further (as ``decide``).
+        self.refused = np.array(
+            [instrument_refusal(i.rules, i.account, instrument) is not None for i in book.inputs],
+            dtype=np.bool_,
+        )
         if request.reduce_only:
             self.scalar[:] = True
         if instrument.kind == "future":
@@ -152,7 +159,7 @@ class _Run:
         if profile.method not in SUPPORTED_METHODS or request.reduce_only:
             return  # every member is decided by the scalar pipeline
         stale = _market_stale(book.now, market, profile)
-        gated = book.gated[m] | self.hedge[m] | self.within[m] | stale
+        gated = book.gated[m] | self.refused[m] | self.hedge[m] | self.within[m] | stale
         if market.atr is None and market.unavailable and needs_atr(request, profile):
             self._reject(m, np.ones(len(m), dtype=np.bool_), stale, [RejectCode.STALE_DATA])
             return
@@ -210,7 +217,7 @@ class _Run:
 
         settled = ~uncertain & ~self.scalar[m]
         self.scalar[m[uncertain]] = True
-        self.binding[m[settled]] = np.where(binds, names, -1)[settled]
+        self.binding[m[settled]] = np.where(binds & ~self.refused[m], names, -1)[settled]
         ok = settled & ~rejected & ~small & ~poor
         self.approved[m[ok]] = True
         self.steps[m[ok]] = np.where(capped, CAPPED, steps)[ok]
@@ -243,7 +250,9 @@ class _Run:
         book = self.book
         for position in np.flatnonzero(which & ~self.scalar[m]):
             index = int(m[position])
-            codes = list(book.early_codes[index])
+            refused = bool(self.refused[index])
+            codes = [RejectCode.INSTRUMENT_NOT_ALLOWED] if refused else []
+            codes += book.early_codes[index]
             if stale:
                 codes.append(RejectCode.STALE_DATA)
             if self.hedge[index]:
@@ -251,6 +260,9 @@ class _Run:
             if self.within[index]:
                 codes.append(RejectCode.HEDGING_WITHIN_ACCOUNT)
             codes += book.fanout_codes[index]
+            if refused:  # sized no further: no stage after the gates has a say
+                self.codes[index] = tuple(dict.fromkeys(codes))
+                continue
             codes += tail
             if limits is not None and hit is not None and coded is not None:
                 for column, zero in zip(coded, hit[position], strict=True):

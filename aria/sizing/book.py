@@ -315,13 +315,16 @@ def _value(
     )
     columns.put(
         "risk_cap",
-        limits.max_risk_per_trade.resolve(size, base=state.balance)
+        limits.max_risk_per_trade.resolve(size, base=limits.risk_base(size, state.balance))
         if limits is not None and limits.max_risk_per_trade is not None
         else None,
     )
     columns.put(
         "firm_open_room",
-        _room(limits.max_open_risk.resolve(size, base=state.balance), open_used)
+        _room(
+            limits.max_open_risk.resolve(size, base=limits.risk_base(size, state.balance)),
+            open_used,
+        )
         if limits is not None and limits.max_open_risk is not None
         else None,
     )

@@ -40,6 +40,7 @@ class RejectCode(StrEnum):
     STOP_TOO_CLOSE = "stop_too_close"
     NO_EDGE = "no_edge"
     NOTHING_TO_REDUCE = "nothing_to_reduce"
+    INSTRUMENT_NOT_ALLOWED = "instrument_not_allowed"
 
 
 class Factor(BaseModel):

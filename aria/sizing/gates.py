@@ -1,6 +1,7 @@
 """Stage 0 of the pipeline: the rejections that do not depend on the size.
 
-In order: the account's trading state, stale account state, stale market data, a hedge
+In order: an instrument the account may not trade (its firm's or plan's list, or its own
+narrowing), the account's trading state, stale account state, stale market data, a hedge
 against another account of the same owner, a hedge inside the account, and the fan-out's
 cross-account rules (allocation caps and copy policies, in signal order). Each gate is a
 function of the inputs, so the batch engine can take them apart.
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from accounts.model import HaltKind, TradingStatus
+from accounts.model import Account, HaltKind, TradingStatus
 from aria.sizing.decision import RejectCode
 from aria.sizing.inputs import DecisionInputs, OtherAccount
+from aria.sizing.instruments import Instrument
 from firms import cross_account
+from firms.ruleset import RuleSet
 
 Gate = tuple[RejectCode, str]
 
@@ -51,6 +54,30 @@ def other_ref(inputs: DecisionInputs, other: OtherAccount) -> cross_account.Acco
 
 def _order(other: OtherAccount) -> int:
     return other.signal_order if other.signal_order is not None else -1
+
+
+def instrument_refusal(rules: RuleSet, account: Account, instrument: Instrument) -> str | None:
+    """Why ``account`` may not trade ``instrument`` (its firm's or plan's list, or the account's
+    own narrowing), or ``None`` when it may."""
+    what = f"{instrument.symbol} ({instrument.kind}, {instrument.asset_class.value})"
+    allowed = rules.instruments
+    if allowed is not None and not allowed.allows(
+        instrument.symbol, instrument.kind, instrument.asset_class
+    ):
+        return (
+            f"{rules.firm_name} {rules.plan_name} does not allow {what};"
+            f" it allows {allowed.describe()}"
+        )
+    own = account.instruments
+    if own is not None and not own.allows(instrument.symbol, instrument.asset_class):
+        return f"account {account.id} trades only {own.describe()}, not {what}"
+    return None
+
+
+def instrument_gates(inputs: DecisionInputs) -> list[Gate]:
+    """The account may not trade the request's instrument."""
+    reason = instrument_refusal(inputs.rules, inputs.account, inputs.instrument)
+    return [] if reason is None else [(RejectCode.INSTRUMENT_NOT_ALLOWED, reason)]
 
 
 def trading_gates(inputs: DecisionInputs) -> list[Gate]:
@@ -168,7 +195,8 @@ def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
 def gates(inputs: DecisionInputs) -> list[Gate]:
     """Every rejection that does not depend on the size, in the order a decision lists them."""
     return (
-        trading_gates(inputs)
+        instrument_gates(inputs)
+        + trading_gates(inputs)
         + state_gates(inputs)
         + market_gates(inputs)
         + hedge_gates(inputs)

@@ -172,7 +172,7 @@ def _firm(ctx: LimitContext) -> list[Bound]:
             )
         )
     if limits.max_risk_per_trade is not None:
-        cap = limits.max_risk_per_trade.resolve(size, base=ctx.balance)
+        cap = limits.max_risk_per_trade.resolve(size, base=limits.risk_base(size, ctx.balance))
         bounds.append(
             Bound(
                 "max_risk_per_trade",
@@ -181,7 +181,7 @@ def _firm(ctx: LimitContext) -> list[Bound]:
             )
         )
     if limits.max_open_risk is not None:
-        cap = limits.max_open_risk.resolve(size, base=ctx.balance)
+        cap = limits.max_open_risk.resolve(size, base=limits.risk_base(size, ctx.balance))
         used = _open_risk(ctx)
         bounds.append(
             _room(

@@ -194,6 +194,8 @@ def decide(inputs: DecisionInputs) -> Decision:
     for code, reason in gates(inputs):
         codes.append(code)
         build.reasons.append(reason)
+    if RejectCode.INSTRUMENT_NOT_ALLOWED in codes:
+        return build.decision(ZERO, codes)  # nothing to size: the account cannot trade it
     if inputs.market.atr is None and inputs.market.unavailable and needs_atr(request, profile):
         build.reasons.append(
             f"sizing needs the ATR of {request.symbol}: {inputs.market.unavailable}"

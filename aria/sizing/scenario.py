@@ -2,7 +2,8 @@
 
 Top-level keys: ``profile`` (a preset name, or ``{preset, layers}``), ``firm`` + ``plan`` (or
 inline ``rules``), ``account`` (balance, equity, peaks, day-start anchor, open positions,
-recent trades, personality, other accounts), ``instrument`` (a built-in symbol or an inline
+recent trades, personality, other accounts, its own instrument allow-list and checkout
+options), ``instrument`` (a built-in symbol or an inline
 spec), ``market`` (ATR or bars, percentile, correlations, conversion rates), ``request``, and
 optionally ``now`` (default: the newest of the account's and the market's as-of times).
 """
@@ -21,6 +22,8 @@ from accounts.model import (
     AccountState,
     DayStart,
     Identifier,
+    InstrumentFilter,
+    OptionName,
     Position,
     Trade,
     TradingState,
@@ -105,6 +108,12 @@ class AccountDoc(_Doc):
     personality: Annotated[Decimal, Field(gt=0)] | SeededPersonality | None = None
     trading: TradingState = Field(default_factory=TradingState)
     others: list[OtherAccount] = Field(default_factory=list)
+    instruments: InstrumentFilter | None = Field(
+        default=None, description="the account's own allow-list (symbols and/or asset classes)"
+    )
+    options: dict[OptionName, Annotated[Decimal, Field(gt=0, le=100)]] = Field(
+        default_factory=dict, description="values chosen at checkout for the plan's options"
+    )
 
     @model_validator(mode="after")
     def _solvent(self) -> AccountDoc:
@@ -183,10 +192,12 @@ class Scenario(_Doc):
 
 
 _PROVENANCE = {"source": ["scenario"], "read_on": "2000-01-01", "confidence": "uncertain"}
-_BLOCKS = ("daily_loss", "max_loss", "floating_loss", "limits", "cross_account")
+_BLOCKS = ("daily_loss", "max_loss", "floating_loss", "limits", "cross_account", "instruments")
 
 
-def _inline_rules(rules: dict[str, Any], size: Decimal, phase: str | None) -> RuleSet:
+def _inline_rules(
+    rules: dict[str, Any], size: Decimal, phase: str | None, options: dict[str, Decimal]
+) -> RuleSet:
     """A one-plan firm from inline rules; blocks without provenance are marked as the scenario's."""
     plan: dict[str, Any] = {
         k: v for k, v in rules.items() if k not in ("reset", "name", "phase_kind")
@@ -214,7 +225,7 @@ def _inline_rules(rules: dict[str, Any], size: Decimal, phase: str | None) -> Ru
         ],
     }
     firm = parse_firm(document, "scenario rules")
-    return resolve(firm, firm.plans[0], phase_id, size)
+    return resolve(firm, firm.plans[0], phase_id, size, options)
 
 
 def _key(symbol: str) -> str:
@@ -316,13 +327,15 @@ def build_inputs(
     doc = scenario.account
     size = doc.size or doc.balance
     if scenario.rules is not None:
-        rules = _inline_rules(scenario.rules, size, doc.phase)
+        rules = _inline_rules(scenario.rules, size, doc.phase, doc.options)
     else:
         assert scenario.firm is not None
         assert scenario.plan is not None
         plan = catalog.plan(scenario.firm, scenario.plan, scenario.rulebook_version)
         phase = doc.phase or plan.phases[0].id
-        rules = catalog.rule_set(scenario.firm, scenario.plan, phase, size, plan.rulebook_version)
+        rules = catalog.rule_set(
+            scenario.firm, scenario.plan, phase, size, plan.rulebook_version, doc.options
+        )
 
     choice = (
         scenario.profile
@@ -358,6 +371,8 @@ def build_inputs(
         strategy=doc.strategy,
         personality=_personality(doc.personality, doc.id),
         trading=doc.trading,
+        instruments=doc.instruments,
+        options=doc.options,
     )
     peaks = Peaks(
         intraday_equity=max(doc.peaks.intraday_equity or size, equity),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,17 +15,22 @@ from freezegun import freeze_time
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from accounts.model import Account
+from accounts.tracker import Tracker
 from aria.service import audit
 from aria.sizing.inputs import canonical_json
 from aria.sizing.instruments import load_instruments
 from aria.sizing.pipeline import decide
 from aria.sizing.scenario import load_scenario
 from firms.catalog import load_catalog
+from storage import translate
 from storage.audit_chain import GENESIS, record_hash
-from storage.rows import Base
+from storage.rows import AccountRow, Base, TrackerRow
 from storage.schema import current_revision, downgrade, head_revision, upgrade
-from tests.integration.builders import ask, open_account, push
+from tests.integration.builders import ask, push
 from tests.integration.conftest import make_context, utc
+
+D = Decimal
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "preset-aria.json"
 
@@ -43,6 +49,35 @@ def test_the_migrations_go_up_down_and_up_again(blank_engine: Engine) -> None:
     assert current_revision(blank_engine) is None
     upgrade(blank_engine)
     assert _matches_models(blank_engine) == []
+
+
+def _open_as_0002(engine: Engine, account_id: str) -> None:
+    """Open an account the way revision 0002 stored it (without the columns added since)."""
+    at = utc(2026, 6, 2, 8, 0)
+    account = Account(
+        id=account_id,
+        owner="alice",
+        firm="ftmo",
+        plan="2-step",
+        phase="challenge",
+        rulebook_version="2024-11",
+        initial_balance=D(100_000),
+    )
+    rows = (
+        translate.account_to_row(account, AccountRow(created_at=at), at),
+        translate.tracker_to_row(
+            Tracker.start(account.initial_balance), TrackerRow(account_id=account_id), at
+        ),
+    )
+    added = {"instruments", "options"}  # by revision 0005
+    with engine.begin() as connection:
+        for row in rows:
+            columns = [c for c in type(row).__table__.c if c.name not in added]
+            table = sa.table(type(row).__tablename__, *(sa.column(c.name, c.type) for c in columns))
+            values = {c.name: getattr(row, c.key) for c in columns}
+            if isinstance(row, TrackerRow):
+                values.update(chain_seq=0, chain_hash="")  # the ORM defaults a plain insert skips
+            connection.execute(sa.insert(table).values(values))
 
 
 def _format_one_decision(engine: Engine, account_id: str) -> str:
@@ -149,7 +184,7 @@ def _format_one_decision(engine: Engine, account_id: str) -> str:
 def test_a_trail_written_before_revision_3_still_verifies_and_grows(blank_engine: Engine) -> None:
     upgrade(blank_engine, "0002")
     ctx = make_context(blank_engine)
-    open_account(ctx, "a")
+    _open_as_0002(blank_engine, "a")
     _format_one_decision(blank_engine, "a")
 
     upgrade(blank_engine)

@@ -12,7 +12,14 @@ from aria.api.deps import AccountId, Ctx, check_owner
 from aria.api.schemas import ERRORS, CountOut, DayOut, FloorsOut, HeadroomOut, RiskOut, StateOut
 from aria.api.security import Admin, Reader, Sizer
 from aria.service import accounts as service
-from aria.service.commands import Command, CreateAccount, PushState, RecordTrades, SetTrading
+from aria.service.commands import (
+    Command,
+    CreateAccount,
+    PushState,
+    RecordTrades,
+    SetTrading,
+    UpdateAccount,
+)
 from aria.service.keys import Principal
 from firms.floors import Floors
 from firms.headroom import Headroom
@@ -63,6 +70,13 @@ def _owned(ctx: Ctx, caller: Principal, account_id: str) -> Account:
     account = service.get_account(ctx, account_id)
     check_owner(caller, account.owner)
     return account
+
+
+@router.patch("/{account_id}", response_model=Account)
+def update_account(account_id: AccountId, body: UpdateAccount, ctx: Ctx, caller: Admin) -> Account:
+    """Change what the account may trade (``instruments``) or its checkout ``options``."""
+    _owned(ctx, caller, account_id)
+    return service.update_account(ctx, account_id, body)
 
 
 @router.get("/{account_id}", response_model=Account)
