@@ -75,8 +75,15 @@ class RuleSet(BaseModel):
     @property
     def flat_before_reset(self) -> bool:
         """True when the plan's sessions make every position close before the daily reset
-        (a flat-by time, or no overnight holding), so none is held into the next day."""
-        return any(s.flat_by is not None or not s.overnight_holding for s in self.sessions)
+        (no overnight holding, or a flat-by time in the hours before it), so none is held
+        into the next day."""
+        reset = self.daily_reset
+        for session in self.sessions:
+            if not session.overnight_holding:
+                return True
+            if session.flat_by is not None and _hours_before(session.flat_by, reset) <= 12:
+                return True
+        return False
 
     @property
     def label(self) -> str:
@@ -114,6 +121,16 @@ class RuleSet(BaseModel):
             for name, block in blocks.items()
             if block is not None
         }
+
+
+_REFERENCE_DAY = dt.date(2026, 1, 14)  # a fixed winter day: no clock is read
+
+
+def _hours_before(earlier: WallClock, later: WallClock) -> float:
+    """Hours from ``earlier`` to the next ``later`` on a day (across zones)."""
+    first = dt.datetime.combine(_REFERENCE_DAY, earlier.time, tzinfo=earlier.tz)
+    second = dt.datetime.combine(_REFERENCE_DAY, later.time, tzinfo=later.tz)
+    return ((second - first).total_seconds() / 3600) % 24
 
 
 def _check_amount(amount: Amount | None, size: Decimal, where: str) -> None:

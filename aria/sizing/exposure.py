@@ -84,7 +84,9 @@ def value_position(
     swing = None
     if position.take_profit is not None:
         span = max((position.take_profit - stop) * position.side.sign, ZERO)
-        swing = (span * value * position.lots + cost) * stress
+        # Earned at the target's rate, lost back at the stop's: the larger bounds both legs.
+        at_target = point_value(instrument, position.take_profit, account_ccy, rates)
+        swing = (span * max(value, at_target or value) * position.lots + cost) * stress
     from_entry = (position.entry - stop) * position.side.sign * value * position.lots + cost
     return Held(
         position,

@@ -29,6 +29,9 @@ class Geometry:
     value_per_point: Decimal  # account currency per lot per 1.0 of price, at the stop
     cost_per_lot: Decimal
     notional_per_lot: Decimal
+    # Account currency per lot per 1.0 of price at the take-profit: it differs from the stop's
+    # when the pair's own price is the rate (USDJPY on a USD account).
+    target_value_per_point: Decimal | None = None
 
     @property
     def distance(self) -> Decimal:
@@ -45,7 +48,10 @@ class Geometry:
         """Take-profit back to the stop for one lot, costs included (``None``: no take-profit)."""
         if self.take_profit is None:
             return None
-        return abs(self.take_profit - self.stop) * self.value_per_point + self.cost_per_lot
+        # The profit is earned at the target's rate and lost back at the stop's: the larger
+        # of the two bounds both legs.
+        value = max(self.value_per_point, self.target_value_per_point or self.value_per_point)
+        return abs(self.take_profit - self.stop) * value + self.cost_per_lot
 
     def loss_at(self, distance: Decimal) -> Decimal:
         """Loss of one lot over another price distance, costs included."""
@@ -156,6 +162,11 @@ def geometry(
     if unit is None or notional is None:
         return None
     slippage = profile.costs.slippage_ticks * instrument.tick_size * unit
+    at_target = (
+        point_value(instrument, take_profit, account_ccy, market.rates)
+        if take_profit is not None
+        else None
+    )
     return Geometry(
         entry=request.entry,
         stop=stop,
@@ -164,4 +175,5 @@ def geometry(
         value_per_point=unit,
         cost_per_lot=profile.costs.commission_per_lot + slippage,
         notional_per_lot=notional,
+        target_value_per_point=at_target,
     )

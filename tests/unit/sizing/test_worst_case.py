@@ -10,6 +10,7 @@ daily floor and the end-of-day peak at the reset.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,6 +23,7 @@ from hypothesis import strategies as st
 from aria.sizing.batch import decide_batch
 from aria.sizing.book import prepare
 from aria.sizing.decision import Decision, RejectCode
+from aria.sizing.geometry import geometry
 from aria.sizing.inputs import DecisionInputs
 from aria.sizing.instruments import Instrument
 from aria.sizing.pipeline import decide
@@ -519,3 +521,53 @@ def test_the_model_finds_the_paths_the_old_headroom_missed() -> None:
     found = worst_path(inputs, _legs(inputs, approved))
     assert found is not None
     assert "after the reset" in found
+
+
+def test_a_flat_by_time_counts_only_when_it_falls_before_the_reset() -> None:
+    topstep = inputs_of(
+        {
+            "profile": "aria",
+            "firm": "topstep",
+            "plan": "trading-combine",
+            "account": {"size": 50000, "balance": 50000, "as_of": NOW},
+            "instrument": "MES",
+            "request": {"symbol": "MES", "side": "long", "entry": "5000", "stop": "4990"},
+        }
+    ).rules
+    assert topstep.flat_before_reset  # flat by 15:10 CT, reset at 17:00 CT
+    session = topstep.sessions[0]
+    assert session.flat_by is not None
+
+    def flat_by(hour: int, minute: int) -> RuleSet:
+        clock = session.flat_by.model_copy(update={"time": dt.time(hour, minute)})
+        late = session.model_copy(update={"flat_by": clock, "overnight_holding": True})
+        return topstep.model_copy(update={"sessions": (late,)})
+
+    assert flat_by(16, 59).flat_before_reset
+    assert not flat_by(17, 30).flat_before_reset  # a position crosses the 17:00 reset first
+
+
+def test_a_short_swing_in_the_accounts_own_base_counts_the_profit_at_the_targets_rate() -> None:
+    # Short USDJPY at 150 with a target at 140 and a stop at 155: the 10 yen of profit are
+    # earned at 140 and the 15 yen back to the stop lost mostly near 155; the swing counts
+    # all 15 at the larger value of a yen, 100,000 / 140 USD a lot, never at the stop's.
+    document = {
+        "profile": "aria",
+        "firm": "ftmo",
+        "plan": "2-step",
+        "account": {"size": 100000, "balance": 100000, "as_of": NOW},
+        "instrument": "USDJPY",
+        "market": {"atr": "1.5", "atr_percentile": 50},
+        "request": {
+            "symbol": "USDJPY",
+            "side": "short",
+            "entry": "150.000",
+            "stop": "155.000",
+            "take_profit": "140.000",
+        },
+    }
+    inputs = inputs_of(document)
+    g = geometry(inputs.request, inputs.market, inputs.profile, inputs.instrument, "USD")
+    assert g is not None
+    assert g.swing_per_lot is not None
+    assert g.swing_per_lot >= D(15) * D(100000) / D(140)
