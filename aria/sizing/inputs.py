@@ -219,6 +219,10 @@ class _Memo:
         self._compute = compute
         self._entries: dict[int, tuple[weakref.ref[Any], tuple[str, str]]] = {}
         self._lock = threading.Lock()
+        # Keys of objects that died, removed under the lock by the next ``get``. A weakref
+        # callback runs wherever the garbage collector happens to run, which can be inside
+        # ``get`` while this thread holds the lock: taking the lock there would deadlock.
+        self._dead: list[tuple[int, weakref.ref[Any]]] = []
 
     def get(self, obj: Any) -> tuple[str, str]:
         key = id(obj)
@@ -227,13 +231,19 @@ class _Memo:
             return entry[1]
         value = self._compute(obj)
         with self._lock:
+            while self._dead:
+                gone, ref = self._dead.pop()
+                found = self._entries.get(gone)
+                if found is not None and found[0] is ref:
+                    del self._entries[gone]
             self._entries[key] = (weakref.ref(obj, self._forget(key)), value)
         return value
 
-    def _forget(self, key: int) -> Callable[[Any], None]:
-        def forget(_: Any) -> None:
-            with self._lock:
-                self._entries.pop(key, None)
+    def _forget(self, key: int) -> Callable[[weakref.ref[Any]], None]:
+        dead = self._dead
+
+        def forget(ref: weakref.ref[Any]) -> None:
+            dead.append((key, ref))  # atomic; no lock (see __init__)
 
         return forget
 
