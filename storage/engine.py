@@ -8,6 +8,8 @@ SQLite, as the SQLAlchemy docs describe for Python 3.11's ``sqlite3``:
   the clause), so this is what serialises concurrent writers to one account;
 - ``PRAGMA foreign_keys = ON`` on every connection (off by default);
 - a busy timeout, so a second writer waits instead of failing at once;
+- a read-only engine (:func:`read_only`) begins with a plain deferred ``BEGIN``: a long read
+  (verify, exports) takes a WAL snapshot and never the write lock, so trading goes on;
 - WAL journaling for file databases, so readers do not block the writer, with
   ``synchronous = FULL``: a commit is durable when it returns.
 
@@ -62,4 +64,26 @@ def _sqlite_hooks(engine: Engine, *, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # deferred: a snapshot, no write lock
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+READ_ONLY = "aria_read_only"  # the execution option that marks a reader's connections
+
+
+def read_only(engine: Engine) -> Engine:
+    """``engine`` for long reads: the same pool, read-only transactions over one snapshot.
+
+    On PostgreSQL the transaction is ``REPEATABLE READ READ ONLY``, so every chunk of a long
+    read sees the same moment (a chain and its head agree); on SQLite it is a deferred
+    ``BEGIN``, whose first read fixes the snapshot under WAL.
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(
+            **{READ_ONLY: True},
+            isolation_level="REPEATABLE READ",
+            postgresql_readonly=True,
+        )
+    return engine.execution_options(**{READ_ONLY: True})

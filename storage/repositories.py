@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import heapq
 import uuid
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,6 @@ from storage.audit_chain import (
     CURRENT_FORMAT,
     GENESIS,
     decision_hash,
-    decision_values,
     event_record,
     inputs_text,
     record_hash,
@@ -818,6 +818,16 @@ class ChainBreak:
     problem: str
 
 
+CHUNK = 500  # records a long read holds in memory at a time
+
+
+# Each table whose rows are links of an account's chain, with how to name a row and hash it.
+_LINKS: tuple[tuple[Any, str, Any], ...] = (
+    (DecisionRow.__table__, "decision", lambda row: decision_hash(row.prev_hash, row._mapping)),
+    (EventRow.__table__, "event", lambda row: record_hash(row.prev_hash, event_record(row))),
+)
+
+
 class AuditRepository:
     """The per-account hash chains."""
 
@@ -825,32 +835,41 @@ class AuditRepository:
         self.session = session
 
     def chained_accounts(self) -> list[str]:
-        query = sa.union(sa.select(DecisionRow.account_id), sa.select(EventRow.account_id))
+        # Every account that has or had a chain: one with its records all deleted still has
+        # its account row or its head, and a head whose account row is gone still has records.
+        query = sa.union(
+            sa.select(AccountRow.id),
+            sa.select(TrackerRow.account_id),
+            *(sa.select(table.c.account_id) for table, _, _ in _LINKS),
+        )
         return sorted(self.session.scalars(query))
 
+    def _links(self, table: Any, account_id: str) -> Iterator[Any]:
+        # Keyset pages by chain position: memory stays bounded however long the chain.
+        after = 0
+        while True:
+            rows = self.session.execute(
+                sa.select(table)
+                .where(table.c.account_id == account_id, table.c.seq > after)
+                .order_by(table.c.seq)
+                .limit(CHUNK)
+            ).all()
+            yield from rows
+            if len(rows) < CHUNK:
+                return
+            after = rows[-1].seq
+
+    def _named(
+        self, table: Any, kind: str, digest: Any, account_id: str
+    ) -> Iterator[tuple[int, str, Any, Any]]:
+        for row in self._links(table, account_id):
+            yield row.seq, f"{kind} {row.id}", row, digest
+
     def verify_chain(self, account_id: str) -> ChainBreak | None:
-        decisions = self.session.scalars(
-            sa.select(DecisionRow).where(DecisionRow.account_id == account_id)
-        )
-        events = self.session.scalars(sa.select(EventRow).where(EventRow.account_id == account_id))
-        records = sorted(
-            [
-                (
-                    row.seq,
-                    f"decision {row.id}",
-                    row,
-                    decision_hash(row.prev_hash, decision_values(row)),
-                )
-                for row in decisions
-            ]
-            + [
-                (row.seq, f"event {row.id}", row, record_hash(row.prev_hash, event_record(row)))
-                for row in events
-            ],
-            key=lambda item: item[0],
-        )
-        previous = GENESIS
-        for expected, (seq, name, row, computed) in enumerate(records, start=1):
+        streams = [self._named(table, kind, digest, account_id) for table, kind, digest in _LINKS]
+        previous, count = GENESIS, 0
+        for seq, name, row, digest in heapq.merge(*streams, key=lambda item: item[0]):
+            expected = count + 1
             if seq != expected:
                 return ChainBreak(
                     account_id, seq, name, f"sequence jumps from {expected - 1} to {seq}"
@@ -859,34 +878,63 @@ class AuditRepository:
                 return ChainBreak(
                     account_id, seq, name, "its previous-hash does not match the record before it"
                 )
-            if computed != row.hash:
+            if digest(row) != row.hash:
                 return ChainBreak(
                     account_id,
                     seq,
                     name,
                     "its content does not match its hash (altered after it was written)",
                 )
-            previous = row.hash
-        tracker = self.session.get(TrackerRow, account_id)
-        if tracker is not None and (tracker.chain_seq, tracker.chain_hash or GENESIS) != (
-            len(records),
-            previous,
-        ):
+            previous, count = row.hash, expected
+        head = self.session.execute(
+            sa.select(TrackerRow.chain_seq, TrackerRow.chain_hash).where(
+                TrackerRow.account_id == account_id
+            )
+        ).first()
+        if head is None:
             return ChainBreak(
                 account_id,
-                tracker.chain_seq,
+                count,
                 "chain head",
-                f"the account's chain head is record {tracker.chain_seq}"
-                f" but {len(records)} records remain",
+                f"the account has {count} records but no chain head (its head was deleted)",
+            )
+        if (head.chain_seq, head.chain_hash or GENESIS) != (count, previous):
+            return ChainBreak(
+                account_id,
+                head.chain_seq,
+                "chain head",
+                f"the account's chain head is record {head.chain_seq} but {count} records remain"
+                if head.chain_seq != count
+                else "the account's chain head does not match its last record",
             )
         return None
 
-    def decisions_of(self, account_id: str) -> list[translate.Replayable]:
+    def heads(self) -> list[tuple[str, int, str]]:
+        query = sa.select(TrackerRow.account_id, TrackerRow.chain_seq, TrackerRow.chain_hash)
+        return [
+            (row.account_id, row.chain_seq, row.chain_hash or GENESIS)
+            for row in self.session.execute(query.order_by(TrackerRow.account_id))
+        ]
+
+    def hash_at(self, account_id: str, seq: int) -> str | None:
+        for table, _, _ in _LINKS:
+            found = self.session.scalar(
+                sa.select(table.c.hash).where(table.c.account_id == account_id, table.c.seq == seq)
+            )
+            if found is not None:
+                return str(found)
+        return None
+
+    def decisions_of(
+        self, account_id: str, after: int = 0, limit: int | None = None
+    ) -> list[translate.Replayable]:
         query = (
             sa.select(DecisionRow)
-            .where(DecisionRow.account_id == account_id)
+            .where(DecisionRow.account_id == account_id, DecisionRow.seq > after)
             .order_by(DecisionRow.seq)
         )
+        if limit is not None:
+            query = query.limit(limit)
         rows = list(self.session.scalars(query))
         texts = self._parts(
             {
@@ -897,7 +945,10 @@ class AuditRepository:
                 for digest in ([ref] if isinstance(ref, str) else ref)
             }
         )
-        return [translate.replayable_from_row(row, texts) for row in rows]
+        replayable = [translate.replayable_from_row(row, texts) for row in rows]
+        for row in rows:
+            self.session.expunge(row)  # a long replay must not keep every row it has read
+        return replayable
 
     def _parts(self, digests: set[str]) -> dict[str, str]:
         if not digests:

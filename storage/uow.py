@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from storage import repositories as repos
+from storage.engine import read_only
 from storage.errors import Unavailable
 
 _CONNECTION_ERRORS = (OperationalError, InterfaceError)
@@ -38,6 +39,9 @@ class SqlUnitOfWork:
     the processes of one machine open, one writer at a time, so the process clock
     (``clock``) is that authority there. ``database_time=False`` makes PostgreSQL use
     ``clock`` too, for a deployment that pins the time itself (tests that freeze it).
+
+    ``read_only`` units (sessions from :func:`read_only_factory`) are for long reads such as
+    verify: they neither queue on this process's writer lock nor take SQLite's write lock.
     """
 
     def __init__(
@@ -46,8 +50,10 @@ class SqlUnitOfWork:
         clock: Callable[[], dt.datetime],
         *,
         database_time: bool = True,
+        read_only: bool = False,
     ) -> None:
         self._sessions = sessions
+        self._read_only = read_only
         self._session: Session | None = None
         self._writer: threading.RLock | None = None
         self._clock = clock
@@ -55,7 +61,7 @@ class SqlUnitOfWork:
         self._now: dt.datetime | None = None
 
     def __enter__(self) -> Self:
-        self._writer = _writer_lock(self._sessions)
+        self._writer = None if self._read_only else _writer_lock(self._sessions)
         if self._writer is not None:
             self._writer.acquire()
         try:
@@ -154,6 +160,11 @@ def unit_of_work_factory(engine: Engine) -> sessionmaker[Session]:
     sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
     event.listen(sessions, "after_transaction_end", _forget_transaction_state)
     return sessions
+
+
+def read_only_factory(engine: Engine) -> sessionmaker[Session]:
+    """The session factory of read-only units of work (see :func:`storage.engine.read_only`)."""
+    return unit_of_work_factory(read_only(engine))
 
 
 _WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()

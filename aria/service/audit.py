@@ -75,7 +75,7 @@ def query_decisions(
 ) -> Page[StoredDecision]:
     """Decisions by account, owner, firm, symbol, strategy, status, code and time."""
     after = decode_cursor(cursor)
-    with ctx.unit() as uow:
+    with ctx.read_unit() as uow:
         rows = uow.decisions.query(filters, after, _limit(limit) + 1)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -89,7 +89,7 @@ def query_events(
 ) -> Page[StoredEvent]:
     """Rule events by account, owner, firm, kind and time."""
     after = decode_cursor(cursor)
-    with ctx.unit() as uow:
+    with ctx.read_unit() as uow:
         rows = uow.events.query(filters, after, _limit(limit) + 1)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -146,9 +146,16 @@ def replay(record: Replayable) -> str | None:
     return None
 
 
+REPLAY_CHUNK = 200  # decisions replayed per read: memory stays bounded on long chains
+
+
 def verify(ctx: Context, account_id: str | None = None) -> VerifyReport:
-    """Check every chain (or one account's) and replay every decision; stop at the first problem."""
-    with ctx.unit() as uow:
+    """Check every chain (or one account's) and replay every decision; stop at the first problem.
+
+    Every account that has or had a chain is checked, its stored head included, in one
+    read-only snapshot: a verification never holds up a writer.
+    """
+    with ctx.read_unit() as uow:
         accounts = [account_id] if account_id else uow.audit.chained_accounts()
         replayed = older = 0
         for account in accounts:
@@ -158,18 +165,24 @@ def verify(ctx: Context, account_id: str | None = None) -> VerifyReport:
                     f"account {account}: record {broken.seq} ({broken.record}): {broken.problem}"
                 )
                 return VerifyReport(len(accounts), replayed, False, problem)
-            for record in uow.audit.decisions_of(account):
-                why = replay(record)
-                if why is not None:
-                    stored = record.stored
-                    return VerifyReport(
-                        len(accounts),
-                        replayed,
-                        False,
-                        f"account {account}: decision {stored.id} (record {stored.seq}): {why}",
-                    )
-                if record.stored.decision.engine == ENGINE:
-                    replayed += 1
-                else:
-                    older += 1
+            after = 0
+            while True:
+                batch = uow.audit.decisions_of(account, after, REPLAY_CHUNK)
+                for record in batch:
+                    why = replay(record)
+                    if why is not None:
+                        stored = record.stored
+                        return VerifyReport(
+                            len(accounts),
+                            replayed,
+                            False,
+                            f"account {account}: decision {stored.id} (record {stored.seq}): {why}",
+                        )
+                    if record.stored.decision.engine == ENGINE:
+                        replayed += 1
+                    else:
+                        older += 1
+                if len(batch) < REPLAY_CHUNK:
+                    break
+                after = batch[-1].stored.seq
     return VerifyReport(len(accounts), replayed, True, older=older)

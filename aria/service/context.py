@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from aria.service.errors import InvalidInput
-from aria.service.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from aria.service.ports import CheckpointStore, Clock, UnitOfWork, UnitOfWorkFactory
 from aria.sizing.bars import BarPolicy
 from aria.sizing.errors import ProfileError, UnknownPreset
 from aria.sizing.instruments import Instrument, InstrumentCatalog
@@ -39,6 +39,8 @@ class ServiceOptions:
     max_future_skew_seconds: int = 5  # a broker clock a little fast; never minutes
     reset_batch: int = 500
     bars: BarPolicy = field(default_factory=BarPolicy)
+    # Signs audit checkpoints (HMAC-SHA256); None: checkpoints are unsigned and say so.
+    audit_key: str | None = field(default=None, repr=False)
 
 
 def _no_tokens(_: int) -> str:
@@ -55,6 +57,9 @@ class Context:
     instruments: InstrumentCatalog
     options: ServiceOptions = field(default_factory=ServiceOptions)
     tokens: Callable[[int], str] = field(default=_no_tokens)
+    # Read-only units for long reads (verify, checkpoints); without one, reads use ``uow``.
+    reader: UnitOfWorkFactory | None = None
+    checkpoints: CheckpointStore | None = None  # where the checkpoint job writes; None: off
 
     def __post_init__(self) -> None:
         self._rules = lru_cache(maxsize=4096)(self._rule_set)
@@ -66,6 +71,10 @@ class Context:
     def unit(self) -> UnitOfWork:
         """A fresh unit of work."""
         return self.uow()
+
+    def read_unit(self) -> UnitOfWork:
+        """A unit of work for reading only: it never waits for, or holds up, a writer."""
+        return self.reader() if self.reader is not None else self.uow()
 
     def rule_set(
         self,

@@ -289,15 +289,33 @@ class AuditRepository(Protocol):
     """The per-account hash chains."""
 
     def chained_accounts(self) -> list[str]:
-        """Accounts that have audit records."""
+        """Every account that has or had a chain: accounts, chain heads and records' owners."""
         ...
 
     def verify_chain(self, account_id: str) -> ChainBreak | None:
-        """The first broken link of an account's chain, or ``None``."""
+        """The first broken link of an account's chain (its head included), or ``None``."""
         ...
 
-    def decisions_of(self, account_id: str) -> list[Replayable]:
-        """Every decision of an account with its inputs put back together, in chain order."""
+    def heads(self) -> list[tuple[str, int, str]]:
+        """Every stored chain head: (account id, records in the chain, hash of the last)."""
+        ...
+
+    def hash_at(self, account_id: str, seq: int) -> str | None:
+        """The stored hash of an account's record at chain position ``seq``, if there is one."""
+        ...
+
+    def decisions_of(
+        self, account_id: str, after: int = 0, limit: int | None = None
+    ) -> list[Replayable]:
+        """An account's decisions after position ``after``, inputs put back together, in order."""
+        ...
+
+
+class CheckpointStore(Protocol):
+    """Where scheduled audit checkpoints are kept, outside the database."""
+
+    def write(self, name: str, text: str) -> str:
+        """Keep ``text`` under ``name`` (never replacing one); returns where it went."""
         ...
 
 
@@ -512,6 +530,7 @@ __all__ = [
     "AccountRepository",
     "AuditRepository",
     "ChainBreak",
+    "CheckpointStore",
     "Clock",
     "DecisionRepository",
     "EventRepository",

@@ -21,7 +21,7 @@ from aria.sizing.instruments import load_instruments
 from firms.catalog import load_catalog
 from storage.engine import make_engine
 from storage.schema import upgrade
-from storage.uow import SqlUnitOfWork, unit_of_work_factory
+from storage.uow import SqlUnitOfWork, read_only_factory, unit_of_work_factory
 from tests.integration.conftest import POSTGRES_URL, _require_postgres
 
 
@@ -46,8 +46,10 @@ def api(tmp_path: Path) -> Iterator[Api]:
     engine = make_engine(f"sqlite:///{tmp_path / 'aria.db'}")
     upgrade(engine)
     sessions = unit_of_work_factory(engine)
+    readers = read_only_factory(engine)
     context = Context(
         uow=lambda: SqlUnitOfWork(sessions, SystemClock().now),
+        reader=lambda: SqlUnitOfWork(readers, SystemClock().now, read_only=True),
         clock=SystemClock(),
         catalog=load_catalog(),
         instruments=load_instruments(),

@@ -27,7 +27,7 @@ from aria.sizing.instruments import load_instruments
 from firms.catalog import load_catalog
 from storage.engine import make_engine
 from storage.schema import upgrade
-from storage.uow import SqlUnitOfWork, unit_of_work_factory
+from storage.uow import SqlUnitOfWork, read_only_factory, unit_of_work_factory
 
 POSTGRES_URL = os.environ.get(
     "ARIA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -141,9 +141,13 @@ def make_context(
     hold there; ``database_time=True`` takes it from the server, as ARIA does when deployed.
     """
     sessions = unit_of_work_factory(engine)
+    readers = read_only_factory(engine)
     chosen = clock or SystemClock()
     return Context(
         uow=lambda: SqlUnitOfWork(sessions, chosen.now, database_time=database_time),
+        reader=lambda: SqlUnitOfWork(
+            readers, chosen.now, database_time=database_time, read_only=True
+        ),
         clock=chosen,
         catalog=_CATALOG,
         instruments=_INSTRUMENTS,
