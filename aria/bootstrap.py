@@ -22,9 +22,10 @@ from aria.settings import Settings
 from aria.sizing.bars import BarPolicy
 from aria.sizing.instruments import load_instruments
 from firms.catalog import load_catalog
+from storage.checkpoints import DirectoryCheckpoints
 from storage.engine import make_engine
 from storage.schema import ensure_current, upgrade
-from storage.uow import SqlUnitOfWork, unit_of_work_factory
+from storage.uow import SqlUnitOfWork, read_only_factory, unit_of_work_factory
 
 
 class SystemClock:
@@ -60,6 +61,7 @@ def options_from(settings: Settings) -> ServiceOptions:
             outlier_multiple=settings.bar_outlier_multiple, min_atr_bars=settings.min_atr_bars
         ),
         max_future_skew_seconds=settings.max_future_skew_seconds,
+        audit_key=settings.audit_key.get_secret_value() if settings.audit_key else None,
     )
 
 
@@ -74,6 +76,7 @@ def build(
     else:
         ensure_current(engine)
     sessions = unit_of_work_factory(engine)
+    readers = read_only_factory(engine)
     chosen: Clock = clock or SystemClock()
     context = Context(
         # PostgreSQL's clock is the authority for lifetimes and state order; SQLite's is
@@ -84,6 +87,10 @@ def build(
         instruments=load_instruments(settings.instrument_files),
         options=options_from(settings),
         tokens=secrets.token_hex,
+        reader=lambda: SqlUnitOfWork(readers, chosen.now, read_only=True),
+        checkpoints=(
+            DirectoryCheckpoints(settings.checkpoint_dir) if settings.checkpoint_dir else None
+        ),
     )
     return App(engine=engine, context=context, settings=settings)
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -58,6 +58,15 @@ class Settings(BaseSettings):
         default=100.0, ge=0, description="API requests a second per key on average; 0: none"
     )
     rate_burst: int = Field(default=200, ge=1, description="API requests a key may send at once")
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="the secret that signs audit checkpoints (HMAC-SHA256); unset: checkpoints"
+        " are unsigned and say so. Keep it away from the database's administrators",
+    )
+    checkpoint_dir: Path | None = Field(
+        default=None,
+        description="where the audit_checkpoint job writes a checkpoint every hour; unset: off",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -71,6 +71,13 @@ JOBS: tuple[JobSpec, ...] = (
         {"minutes": 10},
         "record accounts without a fresh state push",
     ),
+    JobSpec(
+        "audit_checkpoint",
+        maintenance.audit_checkpoint,
+        "interval",
+        {"minutes": 60},
+        "write a signed checkpoint of every chain head to ARIA_CHECKPOINT_DIR (off when unset)",
+    ),
 )
 
 HEARTBEAT_SECONDS = 30

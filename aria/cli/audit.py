@@ -16,7 +16,7 @@ from accounts.events import EventFilter
 from aria.cli.firms import fail, out
 from aria.cli.ops import app_from
 from aria.cli.trading import run_service
-from aria.service import audit
+from aria.service import audit, checkpoints
 from aria.service import keys as key_service
 from aria.service.context import Context
 from aria.sizing.record import DecisionFilter
@@ -159,11 +159,31 @@ def events(
 
 
 @audit_app.command("verify")
-def verify(account: Account = None) -> None:
+def verify(
+    account: Account = None,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="a checkpoint file (aria audit checkpoint): prove the log still holds it",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
     """Check every hash chain and replay every decision; exit 1 at the first problem."""
+    if against is not None:
+        if account is not None:
+            raise fail("--against checks every account in the checkpoint: drop --account")
+        _verify_against(against)
+        return
     app = app_from()
     report = run_service(audit.verify, app.context, account)
     app.close()
+    _print_verified(report)
+
+
+def _print_verified(report: audit.VerifyReport) -> None:
     if not report.ok:
         out.print(
             f"[red]verification failed[/] after {report.decisions} decisions: {report.problem}",
@@ -180,6 +200,54 @@ def verify(account: Account = None) -> None:
         f" {report.decisions} decisions replay exactly{older}",
         highlight=False,
     )
+
+
+def _verify_against(path: Path) -> None:
+    kept = run_service(checkpoints.parse, path.read_text(encoding="utf-8"))
+    app = app_from()
+    report = run_service(checkpoints.verify_against, app.context, kept)
+    app.close()
+    taken = kept.taken_at.isoformat()
+    if report.verified is None:
+        out.print(
+            f"[red]the log no longer holds the checkpoint of {taken}[/]: {report.problem}",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    _print_verified(report.verified)
+    signed = (
+        "signed"
+        if report.signed
+        else "UNSIGNED (it proves only what the file's keeper vouches for)"
+    )
+    out.print(
+        f"the log still holds the {signed} checkpoint of {taken}:"
+        f" {report.records} records of {report.accounts} accounts",
+        highlight=False,
+    )
+
+
+@audit_app.command("checkpoint")
+def checkpoint(
+    output: Annotated[
+        Path | None, typer.Option("--out", help="write it to this file (default: print it)")
+    ] = None,
+) -> None:
+    """Print a signed digest of every chain head, to keep outside the database."""
+    app = app_from()
+    taken = run_service(checkpoints.take, app.context)
+    app.close()
+    if taken.signature is None:
+        typer.echo(
+            "warning: ARIA_AUDIT_KEY is not set, so this checkpoint is unsigned;"
+            " keep it where nobody who can write the database can edit it",
+            err=True,
+        )
+    if output is None:
+        typer.echo(taken.to_json(), nl=False)
+        return
+    output.write_text(taken.to_json(), encoding="utf-8")
+    out.print(f"wrote a checkpoint of {len(taken.heads)} chain heads to {output}", highlight=False)
 
 
 @audit_app.command("export")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from accounts.model import Account, TradingStatus
+from aria.service import checkpoints
 from aria.service.accounts import rules_of
 from aria.service.context import Context
 from aria.service.layers import prefetch, profile_for
@@ -284,6 +285,28 @@ def stale_data(ctx: Context) -> JobReport:
                 )
                 report.done += 1
         uow.commit()
+    return report
+
+
+def audit_checkpoint(ctx: Context) -> JobReport:
+    """Write a signed checkpoint of every chain head where the officer keeps them, hourly."""
+    report = JobReport("audit_checkpoint")
+    if ctx.checkpoints is None:  # no directory configured: the job is off
+        report.skipped = 1
+        return report
+    now = ctx.clock.now()
+    slot = f"{now.astimezone(dt.UTC):%Y-%m-%dT%H}"
+    with ctx.unit() as uow:
+        if not uow.jobs.claim("audit_checkpoint", slot, now):
+            report.skipped = 1
+            return report
+        checkpoint = checkpoints.take_in(uow, ctx.options.audit_key)
+        # Written before the claim commits: a failed commit leaves a spare file, never a gap.
+        where = ctx.checkpoints.write(checkpoints.file_name(checkpoint), checkpoint.to_json())
+        detail = {"file": where, "accounts": len(checkpoint.heads)}
+        uow.jobs.finish("audit_checkpoint", slot, "done", detail, now)
+        uow.commit()
+    report.done, report.details = 1, detail
     return report
 
 
