@@ -1,7 +1,8 @@
 """Errors as JSON a person understands: ``{"error": {"code", "message", "fields"?}}``.
 
 Validation errors are 422, unknown ids 404, conflicts 409, missing keys 401, missing scopes
-403, a key over its rate limit 429 (with ``Retry-After``), a database that went away 503.
+403, a key over its rate limit 429 (with ``Retry-After``), a database that went away 503,
+a second verification while one runs 503 (with ``Retry-After``).
 Nothing a client sends can produce a 500: anything unexpected is logged with the request id
 and answered without internals.
 """
@@ -24,6 +25,14 @@ from firms.errors import FirmsError
 from storage.errors import StorageError, Unavailable
 
 log = logging.getLogger("aria.api")
+
+
+class Busy(Exception):
+    """The server is already doing the one such thing it does at a time (503, retry later)."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -73,6 +82,12 @@ def install(app: FastAPI) -> None:
     def _limited(_: Request, exc: RateLimited) -> JSONResponse:
         response = error(429, "rate_limited", f"{exc}; retry after {exc.retry_after:.1f} s")
         response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return response
+
+    @app.exception_handler(Busy)
+    def _busy(_: Request, exc: Busy) -> JSONResponse:
+        response = error(503, "busy", str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.exception_handler(NotFound)

@@ -211,6 +211,33 @@ class PageOut(Out, Generic[T]):
     next_cursor: str | None
 
 
+class HeadOut(Out):
+    """One account's chain head: how many records it held and the hash of the last."""
+
+    account_id: str
+    count: int
+    head: str
+
+
+class SignatureOut(Out):
+    """How a checkpoint is signed."""
+
+    algorithm: str = Field(description="HMAC-SHA256 under ARIA_AUDIT_KEY")
+    value: str
+
+
+class CheckpointOut(Out):
+    """A digest of every chain head, to keep outside the database (``aria audit verify
+    --against``)."""
+
+    format: str
+    taken_at: dt.datetime
+    heads: list[HeadOut]
+    signature: SignatureOut | None = Field(
+        description="null when ARIA_AUDIT_KEY is not set: the checkpoint is unsigned"
+    )
+
+
 class VerifyOut(Out):
     """The outcome of an audit verification."""
 

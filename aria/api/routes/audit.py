@@ -6,6 +6,9 @@ import csv
 import datetime as dt
 import io
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -13,10 +16,20 @@ from fastapi import APIRouter, Query, Response
 from accounts.events import EventFilter
 from accounts.model import Identifier, Symbol
 from aria.api.deps import Ctx, check_owner
-from aria.api.schemas import ERRORS, DecisionRecordOut, EventOut, PageOut, VerifyOut
+from aria.api.errors import Busy
+from aria.api.schemas import (
+    ERRORS,
+    CheckpointOut,
+    DecisionRecordOut,
+    EventOut,
+    PageOut,
+    VerifyOut,
+)
 from aria.api.security import Reader
 from aria.service import accounts as account_service
-from aria.service import audit
+from aria.service import audit, checkpoints
+from aria.service.context import Context
+from aria.service.errors import Forbidden
 from aria.service.keys import Principal
 from aria.sizing.decision import RejectCode
 from aria.sizing.record import DecisionFilter
@@ -179,11 +192,35 @@ def events(
     return PageOut[EventOut](items=items, next_cursor=page.next_cursor)
 
 
+# One verification at a time per process: each runs in a read-only snapshot and never
+# holds up trading, but replaying every decision is CPU a second caller would only share.
+_VERIFYING = threading.Lock()
+
+
+@contextmanager
+def _one_verification() -> Iterator[None]:
+    if not _VERIFYING.acquire(blocking=False):
+        raise Busy("a verification is already running on this server; retry when it has ended")
+    try:
+        yield
+    finally:
+        _VERIFYING.release()
+
+
 @router.get("/verify", response_model=VerifyOut)
 def verify(
     ctx: Ctx, caller: Reader, account: Annotated[Identifier | None, Query()] = None
 ) -> VerifyOut:
-    """Check the hash chains and replay every decision from its stored inputs."""
+    """Check the hash chains and replay every decision from its stored inputs.
+
+    One verification runs at a time per server; another meanwhile is answered 503 with
+    ``Retry-After``.
+    """
+    with _one_verification():
+        return _verify(ctx, caller, account)
+
+
+def _verify(ctx: Context, caller: Principal, account: str | None) -> VerifyOut:
     if account is not None:
         check_owner(caller, account_service.get_account(ctx, account).owner)
         scope = [account]
@@ -207,6 +244,19 @@ def verify(
         older=sum(r.older for r in reports),
         problem=bad.problem if bad else None,
     )
+
+
+@router.get("/checkpoint", response_model=CheckpointOut)
+def checkpoint(ctx: Ctx, caller: Reader) -> Response:
+    """A digest of every chain head (signed with ``ARIA_AUDIT_KEY`` when it is set) to keep
+    outside the database; ``aria audit verify --against FILE`` checks the log against it.
+
+    It names every owner's accounts, so it needs a key without an owner.
+    """
+    if caller.owner is not None:
+        raise Forbidden("a checkpoint covers every owner's accounts: use a key without an owner")
+    # The exact document the CLI writes, so that a saved answer verifies byte for byte.
+    return Response(checkpoints.take(ctx).to_json(), media_type="application/json")
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
