@@ -1,0 +1,290 @@
+"""What verify sees of a log cut by someone with the database's keys: whole histories deleted,
+tails cut with the head fixed, middles deleted and re-hashed (checkpoints kept outside)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from freezegun import freeze_time
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from aria.service import audit, checkpoints, maintenance
+from aria.service.context import Context
+from aria.service.errors import InvalidInput
+from storage.audit_chain import GENESIS, decision_hash, decision_values, event_record, record_hash
+from storage.checkpoints import DirectoryCheckpoints
+from storage.repositories import AuditRepository
+from storage.rows import DecisionRow, EventRow, TrackerRow
+from tests.integration.builders import ask, open_account, push
+from tests.integration.conftest import utc
+
+KEY = "officer-secret"
+
+
+def _history(ctx: Context) -> list[str]:
+    open_account(ctx, "a")
+    open_account(ctx, "b")
+    push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    push(ctx, "b", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    ids = []
+    for index in range(4):
+        ids += [d.decision_id for d in ask(ctx, f"r{index}", ["a", "b"]).decisions]
+    return ids
+
+
+def _unguard(engine: Engine, connection: sa.Connection) -> None:
+    """What a database superuser can do: switch every append-only guard off."""
+    for table in ("sizing_decisions", "rule_events"):
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
+        else:
+            for action in ("update", "delete"):
+                connection.execute(sa.text(f"DROP TRIGGER IF EXISTS {table}_no_{action}"))
+
+
+def _erase(engine: Engine, account_id: str, *, head: bool = False, account: bool = False) -> None:
+    with engine.begin() as connection:
+        _unguard(engine, connection)
+        for table in ("reservations", "sizing_decisions", "rule_events"):
+            connection.execute(
+                sa.text(f"delete from {table} where account_id = :a"), {"a": account_id}
+            )
+        if head or account:
+            connection.execute(
+                sa.text("delete from account_trackers where account_id = :a"), {"a": account_id}
+            )
+        if account:
+            for table in ("account_states", "trades"):
+                connection.execute(
+                    sa.text(f"delete from {table} where account_id = :a"), {"a": account_id}
+                )
+            connection.execute(sa.text("delete from accounts where id = :a"), {"a": account_id})
+
+
+def _rechain(session: Session, account_id: str) -> None:
+    """Renumber and re-hash an account's remaining records, and fix its stored head."""
+    rows = sorted(
+        [
+            *session.scalars(sa.select(DecisionRow).where(DecisionRow.account_id == account_id)),
+            *session.scalars(sa.select(EventRow).where(EventRow.account_id == account_id)),
+        ],
+        key=lambda row: row.seq,
+    )
+    previous = GENESIS
+    for number, row in enumerate(rows, start=1):
+        row.seq, row.prev_hash = number, previous
+        session.flush()
+        row.hash = (
+            decision_hash(previous, decision_values(row))
+            if isinstance(row, DecisionRow)
+            else record_hash(previous, event_record(row))
+        )
+        previous = row.hash
+    tracker = session.get(TrackerRow, account_id)
+    assert tracker is not None
+    tracker.chain_seq, tracker.chain_hash = len(rows), previous
+
+
+def _delete_and_rechain(engine: Engine, decision_ids: list[str]) -> None:
+    with Session(engine) as session, session.begin():
+        _unguard(engine, session.connection())
+        accounts = set()
+        for decision_id in decision_ids:
+            row = session.get(DecisionRow, decision_id)
+            assert row is not None
+            accounts.add(row.account_id)
+            session.execute(
+                sa.text("delete from reservations where decision_id = :d"), {"d": decision_id}
+            )
+            session.delete(row)
+        session.flush()
+        for account_id in accounts:
+            _rechain(session, account_id)
+
+
+# Item 4: a whole history deleted ---------------------------------------------------------
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_an_account_whose_whole_history_was_deleted_fails_verify(
+    ctx: Context, engine: Engine
+) -> None:
+    _history(ctx)
+    _erase(engine, "a")
+    report = audit.verify(ctx)
+    assert not report.ok
+    assert "account a" in (report.problem or "")
+    assert "chain head is record" in (report.problem or "")
+    assert "0 records remain" in (report.problem or "")
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_records_without_a_chain_head_fail_verify(ctx: Context, engine: Engine) -> None:
+    _history(ctx)
+    with engine.begin() as connection:
+        connection.execute(sa.text("delete from account_trackers where account_id = 'b'"))
+    report = audit.verify(ctx)
+    assert not report.ok
+    assert "account b" in (report.problem or "")
+    assert "no chain head" in (report.problem or "")
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_an_account_deleted_with_its_head_is_only_found_by_a_checkpoint(
+    ctx: Context, engine: Engine
+) -> None:
+    _history(ctx)
+    ctx.options = dataclasses.replace(ctx.options, audit_key=KEY)
+    kept = checkpoints.take(ctx)
+    _erase(engine, "a", account=True)
+    assert audit.verify(ctx).ok  # nothing in the database says "a" ever existed
+    report = checkpoints.verify_against(ctx, checkpoints.parse(kept.to_json()))
+    assert not report.ok
+    assert "account a: record" in (report.problem or "")
+    assert "missing" in (report.problem or "")
+
+
+# Item 5: checkpoints kept outside the database -------------------------------------------
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_a_checkpoint_of_an_untouched_log_verifies(ctx: Context) -> None:
+    _history(ctx)
+    ctx.options = dataclasses.replace(ctx.options, audit_key=KEY)
+    kept = checkpoints.parse(checkpoints.take(ctx).to_json())
+    assert kept.signature is not None
+    counts = {h.account_id: h.count for h in kept.heads}
+    assert set(counts) == {"a", "b"}
+    assert counts["a"] >= 4
+    ask(ctx, "later", ["a"])  # the log grows past the checkpoint: still a prefix
+    report = checkpoints.verify_against(ctx, kept)
+    assert report.ok, report.problem
+    assert report.signed
+    assert (report.accounts, report.records) == (2, sum(counts.values()))
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_a_cut_tail_with_a_fixed_head_passes_verify_but_not_the_checkpoint(
+    ctx: Context, engine: Engine
+) -> None:
+    ids = _history(ctx)
+    ctx.options = dataclasses.replace(ctx.options, audit_key=KEY)
+    kept = checkpoints.parse(checkpoints.take(ctx).to_json())
+    last_of_a = [i for i in ids if _account_of(engine, i) == "a"][-1]
+    _delete_and_rechain(engine, [last_of_a])
+    assert audit.verify(ctx).ok
+    report = checkpoints.verify_against(ctx, kept)
+    assert not report.ok
+    count = next(h.count for h in kept.heads if h.account_id == "a")
+    assert f"account a: record {count} of the checkpoint is missing" in (report.problem or "")
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_a_deleted_middle_rehashed_passes_verify_but_not_the_checkpoint(
+    ctx: Context, engine: Engine
+) -> None:
+    ids = _history(ctx)
+    ctx.options = dataclasses.replace(ctx.options, audit_key=KEY)
+    kept = checkpoints.parse(checkpoints.take(ctx).to_json())
+    ask(ctx, "after", ["b"])  # so that b's chain is as long again after the deletion
+    second_of_b = [i for i in ids if _account_of(engine, i) == "b"][1]
+    _delete_and_rechain(engine, [second_of_b])
+    assert audit.verify(ctx).ok
+    report = checkpoints.verify_against(ctx, kept)
+    assert not report.ok
+    count = next(h.count for h in kept.heads if h.account_id == "b")
+    assert f"account b: record {count} no longer has the checkpointed hash" in (
+        report.problem or ""
+    )
+
+
+def _account_of(engine: Engine, decision_id: str) -> str:
+    with engine.connect() as connection:
+        return str(
+            connection.execute(
+                sa.text("select account_id from sizing_decisions where id = :d"), {"d": decision_id}
+            ).scalar_one()
+        )
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_a_checkpoint_whose_heads_were_edited_fails_its_signature(ctx: Context) -> None:
+    _history(ctx)
+    ctx.options = dataclasses.replace(ctx.options, audit_key=KEY)
+    document = json.loads(checkpoints.take(ctx).to_json())
+    document["heads"][0]["count"] = 3
+    report = checkpoints.verify_against(ctx, checkpoints.parse(json.dumps(document)))
+    assert not report.ok
+    assert "signature does not match" in (report.problem or "")
+    document["signature"] = None  # stripping the signature is no way around it
+    report = checkpoints.verify_against(ctx, checkpoints.parse(json.dumps(document)))
+    assert not report.ok
+    assert "unsigned but ARIA_AUDIT_KEY is set" in (report.problem or "")
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_without_a_key_the_checkpoint_is_unsigned_and_says_so(ctx: Context) -> None:
+    _history(ctx)
+    text = checkpoints.take(ctx).to_json()
+    assert json.loads(text)["signature"] is None
+    report = checkpoints.verify_against(ctx, checkpoints.parse(text))
+    assert report.ok
+    assert not report.signed
+    with pytest.raises(InvalidInput, match="checkpoint"):
+        checkpoints.parse('{"format": "aria-checkpoint/1"}')
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_the_checkpoint_job_writes_one_file_per_hour(ctx: Context, tmp_path: Path) -> None:
+    _history(ctx)
+    assert maintenance.audit_checkpoint(ctx).skipped == 1  # no directory: off
+    ctx.options = dataclasses.replace(ctx.options, audit_key=KEY)
+    ctx.checkpoints = DirectoryCheckpoints(tmp_path / "kept")
+    assert maintenance.audit_checkpoint(ctx).done == 1
+    assert maintenance.audit_checkpoint(ctx).skipped == 1  # the hour's slot is claimed
+    (written,) = (tmp_path / "kept").iterdir()
+    assert written.name == "aria-checkpoint-20260602T090000Z.json"
+    kept = checkpoints.parse(written.read_text())
+    assert checkpoints.verify_against(ctx, kept).ok
+
+
+# Item 8: a verification never holds up a writer ------------------------------------------
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_a_sizing_request_completes_while_a_verification_holds_its_transaction(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _history(ctx)
+    inside, release = threading.Event(), threading.Event()
+    real = AuditRepository.verify_chain
+
+    def held(self: AuditRepository, account_id: str) -> Any:
+        found = real(self, account_id)
+        inside.set()
+        release.wait(timeout=20)  # only reached when trading was stalled: the test fails then
+        return found
+
+    monkeypatch.setattr(AuditRepository, "verify_chain", held)
+    reports: list[audit.VerifyReport] = []
+    verifier = threading.Thread(target=lambda: reports.append(audit.verify(ctx, "a")))
+    verifier.start()
+    try:
+        assert inside.wait(timeout=20)
+        traded = ask(ctx, "during-verify", ["a"])
+        still_open = not release.is_set() and verifier.is_alive()
+    finally:
+        release.set()
+        verifier.join()
+    assert traded.decisions
+    assert still_open  # answered while the verification's read transaction was open
+    # The verification saw one snapshot: the record written meanwhile is not a broken head.
+    assert reports[0].ok, reports[0].problem
+    assert audit.verify(ctx).ok
