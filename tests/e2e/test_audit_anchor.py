@@ -112,6 +112,7 @@ def test_the_checkpoint_endpoint_needs_a_key_without_an_owner(api: Api) -> None:
     refused = api.client.get("/v1/audit/checkpoint", headers=api.alice)
     assert refused.status_code == 403
     assert api.client.get("/v1/audit/checkpoint", headers=api.sizer).status_code == 403
+    assert api.client.get("/v1/audit/checkpoint").status_code == 401
 
 
 @freeze_time(NOW)
