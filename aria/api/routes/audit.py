@@ -2,9 +2,7 @@
 
 # Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
 # (freezegun) must not be able to swap the datetime type underneath it.
-import csv
 import datetime as dt
-import io
 import json
 from typing import Annotated, Any, Literal
 
@@ -15,6 +13,7 @@ from accounts.model import Identifier, Symbol
 from aria.api.deps import Ctx, check_owner
 from aria.api.schemas import ERRORS, DecisionRecordOut, EventOut, PageOut, VerifyOut
 from aria.api.security import Reader
+from aria.reports.spreadsheet import csv_text
 from aria.service import accounts as account_service
 from aria.service import audit
 from aria.service.keys import Principal
@@ -60,12 +59,8 @@ def _owner_filter(caller: Principal, owner: str | None) -> str | None:
 
 
 def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]], next_cursor: str | None) -> Response:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
     headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(csv_text(columns, rows), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 CSV = {
