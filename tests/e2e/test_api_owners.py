@@ -115,3 +115,46 @@ def test_csv_exports_cannot_carry_a_formula_into_a_spreadsheet(desk: Desk) -> No
     (row,) = csv.DictReader(io.StringIO(decisions))
     assert row["request_id"] == "r-1"
     assert not row["risk_amount"].startswith("'")
+
+
+@freeze_time(NOW)
+def test_request_ids_are_per_owner_and_a_replay_is_authorised_like_a_request(desk: Desk) -> None:
+    alices = _size(desk.client, desk.alice, "shared-id", ["alice-1"])
+    assert alices.status_code == 200, alices.text
+    decision_id = alices.json()["decisions"][0]["decision_id"]
+    # Bob re-sends Alice's id and body: a new request of his, on an account that is not his.
+    stolen = _size(desk.client, desk.bob, "shared-id", ["alice-1"])
+    assert stolen.status_code == 403
+    assert "alice-1" not in stolen.text
+    assert decision_id not in stolen.text
+    assert "replayed" not in stolen.text
+    # Alice's id does not squat Bob's: the same id is a fresh request in his namespace.
+    bobs = _size(desk.other, desk.bob, "shared-id", ["bob-1"])
+    assert bobs.status_code == 200, bobs.text
+    assert bobs.json()["replayed"] is False
+    assert bobs.json()["decisions"][0]["account_id"] == "bob-1"
+    again = _size(desk.client, desk.bob, "shared-id", ["bob-1"])
+    assert again.json()["replayed"] is True
+    assert again.json()["decisions"] == bobs.json()["decisions"]
+    # Alice's retry still finds her own decision, on either server.
+    retried = _size(desk.other, desk.alice, "shared-id", ["alice-1"])
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["replayed"] is True
+    assert retried.json()["decisions"][0]["decision_id"] == decision_id
+
+
+@freeze_time(NOW)
+def test_a_refusal_names_no_account_of_another_owner(desk: Desk) -> None:
+    for accounts in (["alice-1", "bob-1"], {"owner": "alice"}):
+        refused = _size(desk.client, desk.bob, f"r-{len(accounts)}", accounts)
+        assert refused.status_code == 403, refused.text
+        assert "alice-1" not in refused.text
+    preview = desk.client.post(
+        "/v1/sizing/preview", json={"accounts": {"owner": "alice"}, **SIGNAL}, headers=desk.bob
+    )
+    assert preview.status_code == 403
+    assert "alice-1" not in preview.text
+    # A selector through an owner's key chooses among that owner's accounts only.
+    mine = _size(desk.client, desk.bob, "by-firm", {"firm": "ftmo"})
+    assert mine.status_code == 200, mine.text
+    assert [d["account_id"] for d in mine.json()["decisions"]] == ["bob-1"]
