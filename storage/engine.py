@@ -34,6 +34,24 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def display_url(url: str) -> str:
+    """``url`` fit to print or log: any password is replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: show no part of it
+        return "<unparseable database URL>"
+
+
+def scrub_url(text: str, url: str) -> str:
+    """``text`` (an error message) with ``url`` and its password masked."""
+    text = text.replace(url, display_url(url))
+    try:
+        password = make_url(url).password
+    except Exception:
+        password = None
+    return text.replace(str(password), "***") if password else text
+
+
 def make_engine(url: str, **options: Any) -> Engine:
     """An engine for ``url`` with the backend's hooks installed."""
     url = normalise_url(url)

@@ -255,7 +255,7 @@ def _claim_statement(dialect: str) -> Any:
     table = RequestRow.__table__
     return (
         insert(table)
-        .on_conflict_do_nothing(index_elements=["request_id"])
+        .on_conflict_do_nothing(index_elements=["scope", "request_id"])
         .returning(table.c.request_id)
     )
 
@@ -608,9 +608,16 @@ class DecisionRepository:
         self.session = session
 
     def claim_request(
-        self, request_id: str, request_hash: str, request: dict[str, Any], at: dt.datetime
+        self,
+        request_id: str,
+        request_hash: str,
+        request: dict[str, Any],
+        at: dt.datetime,
+        *,
+        scope: str = "",
     ) -> bool:
         values = {
+            "scope": scope,
             "request_id": request_id,
             "request_hash": request_hash,
             "request": request,
@@ -618,21 +625,28 @@ class DecisionRepository:
         }
         return self.session.execute(_claim(self.session), values).first() is not None
 
-    def request_hash(self, request_id: str) -> str | None:
+    def request_hash(self, request_id: str, *, scope: str = "") -> str | None:
         return self.session.scalar(
-            sa.select(RequestRow.request_hash).where(RequestRow.request_id == request_id)
+            sa.select(RequestRow.request_hash).where(
+                RequestRow.scope == scope, RequestRow.request_id == request_id
+            )
         )
 
-    def for_request(self, request_id: str) -> list[translate.StoredDecision]:
+    def for_request(self, request_id: str, *, scope: str = "") -> list[translate.StoredDecision]:
         query = (
             sa.select(DecisionRow)
-            .where(DecisionRow.request_id == request_id)
+            .where(DecisionRow.request_scope == scope, DecisionRow.request_id == request_id)
             .order_by(DecisionRow.account_id)
         )
         return [translate.decision_from_row(row) for row in self.session.scalars(query)]
 
     def append_many(
-        self, request_id: str, records: Sequence[DecisionRecord], at: dt.datetime
+        self,
+        request_id: str,
+        records: Sequence[DecisionRecord],
+        at: dt.datetime,
+        *,
+        scope: str = "",
     ) -> list[translate.StoredDecision]:
         if not records:
             return []
@@ -656,6 +670,7 @@ class DecisionRepository:
             values: dict[str, Any] = {
                 "id": _new_id(),
                 "request_id": request_id,
+                "request_scope": scope,
                 "account_id": decision.account_id,
                 "seq": seq + 1,
                 "status": decision.status,

@@ -209,11 +209,17 @@ class CorrelationRow(Base):
 
 
 class RequestRow(Base):
-    """A sizing request id, claimed once: the key of idempotency."""
+    """A sizing request id, claimed once in its scope: the key of idempotency.
+
+    The scope is ``owner:<owner>`` for a key limited to one owner and ``''`` for the
+    unrestricted keys, so one owner can neither read nor take another's ids.
+    """
 
     __tablename__ = "sizing_requests"
+    __table_args__ = (sa.PrimaryKeyConstraint("scope", "request_id", name="pk_sizing_requests"),)
 
-    request_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(80), server_default="")
+    request_id: Mapped[str] = mapped_column(sa.String(128))
     request_hash: Mapped[str] = mapped_column(sa.String(64))
     request: Mapped[dict[str, Any]]
     created_at: Mapped[dt.datetime]
@@ -224,15 +230,22 @@ class DecisionRow(Base):
 
     __tablename__ = "sizing_decisions"
     __table_args__ = (
-        sa.UniqueConstraint("request_id", "account_id", name="uq_sizing_decisions_request_account"),
+        sa.UniqueConstraint(
+            "request_scope", "request_id", "account_id", name="uq_sizing_decisions_request_account"
+        ),
+        sa.ForeignKeyConstraint(
+            ["request_scope", "request_id"],
+            ["sizing_requests.scope", "sizing_requests.request_id"],
+            name="fk_sizing_decisions_request_scope_sizing_requests",
+        ),
         sa.Index("ix_sizing_decisions_account_seq", "account_id", "seq"),
         sa.Index("ix_sizing_decisions_created", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(Id, primary_key=True)
-    request_id: Mapped[str] = mapped_column(
-        sa.String(128), sa.ForeignKey("sizing_requests.request_id")
-    )
+    request_id: Mapped[str] = mapped_column(sa.String(128))
+    # Not hashed: it says who may replay the request, not what was decided.
+    request_scope: Mapped[str] = mapped_column(sa.String(80), server_default="")
     account_id: Mapped[str] = mapped_column(Id, sa.ForeignKey("accounts.id"))
     seq: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(16))

@@ -13,7 +13,7 @@ from aria import __version__
 from aria.api import errors
 from aria.api.metrics import Metrics
 from aria.api.routes import accounts, audit, health, market, sizing
-from aria.api.security import KeyCache, RateLimit
+from aria.api.security import RateLimit
 from aria.service.context import Context
 
 log = logging.getLogger("aria.api")
@@ -47,7 +47,6 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.context = context
-    app.state.keys = KeyCache()
     app.state.rate_limit = rate_limit or RateLimit(DEFAULT_RATE, DEFAULT_BURST)
     app.state.metrics = Metrics(context)
     app.state.heartbeat_limit = heartbeat_limit

@@ -1,8 +1,8 @@
 """API-key authentication: ``Authorization: Bearer aria_<id>_<secret>``, with scopes.
 
-Keys are looked up once and remembered for a few seconds, so authentication costs no
-database round trip on a busy connection; a revoked key stops working within that time.
-Keys are never logged: only their id is.
+Every request reads its key's row (one primary-key lookup), so a revocation made by any
+process takes effect on the very next request everywhere. Keys are never logged: only
+their id is.
 """
 
 from __future__ import annotations
@@ -14,10 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from aria.service.context import Context
 from aria.service.keys import Principal, Scope, authenticate
-
-CACHE_SECONDS = 5.0
 
 
 class AuthError(Exception):
@@ -64,29 +61,6 @@ class RateLimit:
             self._buckets[key_id] = (tokens - 1, now)
 
 
-class KeyCache:
-    """Principals by presented token, for a few seconds."""
-
-    def __init__(self, ttl: float = CACHE_SECONDS) -> None:
-        self.ttl = ttl
-        self._entries: dict[str, tuple[float, Principal | None]] = {}
-        self._lock = threading.Lock()
-
-    def resolve(self, ctx: Context, token: str) -> Principal | None:
-        """The principal of ``token``, from the cache while it is fresh."""
-        now = time.monotonic()
-        with self._lock:
-            hit = self._entries.get(token)
-        if hit is not None and now - hit[0] < self.ttl:
-            return hit[1]
-        principal = authenticate(ctx, token)
-        with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[token] = (now, principal)
-        return principal
-
-
 def bearer_token(request: Request) -> str:
     """The token of the Authorization header, or :class:`AuthError` 401."""
     header = request.headers.get("authorization", "")
@@ -99,8 +73,8 @@ def bearer_token(request: Request) -> str:
 def principal(request: Request) -> Principal:
     """The authenticated caller."""
     token = bearer_token(request)
-    cache: KeyCache = request.app.state.keys
-    found = cache.resolve(request.app.state.context, token)
+    # No cache: a remembered key would outlive its revocation on every server that held it.
+    found = authenticate(request.app.state.context, token)
     if found is None:
         raise AuthError(401, "the API key is unknown, wrong or revoked")
     request.state.key_id = found.key_id

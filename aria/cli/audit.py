@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +14,7 @@ from accounts.events import EventFilter
 from aria.cli.firms import fail, out
 from aria.cli.ops import app_from
 from aria.cli.trading import run_service
+from aria.reports.spreadsheet import csv_text
 from aria.service import audit, checkpoints
 from aria.service import keys as key_service
 from aria.service.context import Context
@@ -276,11 +275,7 @@ def export(
     if file_format == "json":
         text = json.dumps(rows, indent=2) + "\n"
     else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(_decision_row_columns()))
-        writer.writeheader()
-        writer.writerows(rows)
-        text = buffer.getvalue()
+        text = csv_text(_decision_row_columns(), rows)
     if str(output) == "-":
         typer.echo(text, nl=False)
     else:

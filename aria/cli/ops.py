@@ -12,6 +12,7 @@ from rich.table import Table
 from aria.bootstrap import App, build, tune_for_serving
 from aria.cli.firms import err, fail, out
 from aria.settings import Settings
+from storage.engine import display_url, scrub_url
 from storage.errors import StorageError
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
@@ -20,19 +21,28 @@ jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
 
 def app_from(migrate: bool = False) -> App:
     """Build ARIA from the environment, turning storage problems into one clear line."""
+    url = ""
     try:
-        return build(Settings(), migrate=migrate)
+        settings = Settings()
+        url = settings.database_url
+        return build(settings, migrate=migrate)
     except StorageError as exc:
-        raise fail(str(exc)) from None
+        raise fail(_masked(str(exc), url)) from None
     except Exception as exc:  # a bad URL, an unreachable server
-        raise fail(f"cannot open the database: {exc}") from None
+        raise fail(f"cannot open the database: {_masked(str(exc), url)}") from None
+
+
+def _masked(message: str, url: str) -> str:
+    # A driver's message may quote the URL: the password must not reach a terminal or a log.
+    return scrub_url(message, url) if url else message
 
 
 def init() -> None:
     """Create (or upgrade) the database and check the catalogs load."""
     app = app_from(migrate=True)
     out.print(
-        f"database ready at {app.settings.database_url} — {len(app.context.catalog.firms)} firms,"
+        f"database ready at {display_url(app.settings.database_url)}"
+        f" — {len(app.context.catalog.firms)} firms,"
         f" {len(app.context.instruments.instruments)} instruments",
         highlight=False,
     )

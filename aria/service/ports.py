@@ -228,21 +228,32 @@ class DecisionRepository(Protocol):
     """Sizing requests and their decisions (append-only, chained)."""
 
     def claim_request(
-        self, request_id: str, request_hash: str, request: dict[str, Any], at: dt.datetime
+        self,
+        request_id: str,
+        request_hash: str,
+        request: dict[str, Any],
+        at: dt.datetime,
+        *,
+        scope: str = "",
     ) -> bool:
-        """Claim a request id; ``False`` when it was claimed before (by anyone)."""
+        """Claim a request id in ``scope``; ``False`` when it was claimed there before."""
         ...
 
-    def request_hash(self, request_id: str) -> str | None:
-        """The hash of the request stored under an id."""
+    def request_hash(self, request_id: str, *, scope: str = "") -> str | None:
+        """The hash of the request stored under an id in ``scope``."""
         ...
 
-    def for_request(self, request_id: str) -> list[StoredDecision]:
-        """The decisions of a request, in account order."""
+    def for_request(self, request_id: str, *, scope: str = "") -> list[StoredDecision]:
+        """The decisions of a request of ``scope``, in account order."""
         ...
 
     def append_many(
-        self, request_id: str, records: Sequence[DecisionRecord], at: dt.datetime
+        self,
+        request_id: str,
+        records: Sequence[DecisionRecord],
+        at: dt.datetime,
+        *,
+        scope: str = "",
     ) -> list[StoredDecision]:
         """Store decisions, their shared input parts and reservations, and chain each decision
         to its account's audit trail (the accounts are locked)."""

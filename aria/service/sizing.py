@@ -74,29 +74,55 @@ def request_digest(command: SizeRequest) -> str:
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
+def request_scope(allowed_owner: str | None) -> str:
+    """Where a caller's request ids live: its owner's namespace, or the unrestricted keys' one.
+
+    Ids are per owner, not per key, so a retry through the owner's next key still finds
+    its decisions; keys without an owner may act on every account and share one namespace.
+    """
+    return "" if allowed_owner is None else f"owner:{allowed_owner}"
+
+
 def _answer(stored: list[StoredDecision]) -> list[SizedDecision]:
     return [SizedDecision(s.id, s.decision, s.created_at) for s in stored]
 
 
-def _replay(uow: UnitOfWork, command: SizeRequest, digest: str) -> SizingResult | None:
-    known = uow.decisions.request_hash(command.request_id)
+def _may_size(allowed_owner: str) -> Forbidden:
+    # Names no account: the ids another owner's accounts go by are not this caller's to learn.
+    return Forbidden(f"this key may only size accounts of {allowed_owner!r}")
+
+
+def _replay(
+    uow: UnitOfWork, command: SizeRequest, digest: str, allowed_owner: str | None
+) -> SizingResult | None:
+    scope = request_scope(allowed_owner)
+    known = uow.decisions.request_hash(command.request_id, scope=scope)
     if known is None:
         return None
     if known != digest:
         raise Conflict(
             f"request id {command.request_id!r} was used for a different request; use a new id"
         )
-    return SizingResult(
-        command.request_id, _answer(uow.decisions.for_request(command.request_id)), True
-    )
+    stored = uow.decisions.for_request(command.request_id, scope=scope)
+    if allowed_owner is not None:
+        # A replay is authorised as the request would be now: an account may have changed
+        # owner since its decision was stored.
+        concerned = {s.account_id for s in stored}
+        found = uow.accounts.read(sorted(concerned))
+        if set(found) != concerned or any(a.owner != allowed_owner for a, _ in found.values()):
+            raise _may_size(allowed_owner)
+    return SizingResult(command.request_id, _answer(stored), True)
 
 
-def _select(uow: UnitOfWork, command: Signal) -> list[str]:
+def _select(uow: UnitOfWork, command: Signal, allowed_owner: str | None = None) -> list[str]:
     if isinstance(command.accounts, tuple):
         return sorted(set(command.accounts))  # existence is checked when they are locked
     selector = command.accounts
+    if allowed_owner is not None and selector.owner not in (None, allowed_owner):
+        raise _may_size(allowed_owner)
+    # A key limited to one owner selects among that owner's accounts only.
     chosen = uow.accounts.select(
-        owner=selector.owner, firm=selector.firm, strategy=selector.strategy
+        owner=allowed_owner or selector.owner, firm=selector.firm, strategy=selector.strategy
     )
     if not chosen:
         raise NotFound(f"no account matches {selector.model_dump(exclude_none=True)}")
@@ -125,7 +151,8 @@ def trade_request(command: Signal) -> TradeRequest:
 def size(ctx: Context, command: SizeRequest, allowed_owner: str | None = None) -> SizingResult:
     """Size one signal for its accounts; a repeated request id returns the stored decisions.
 
-    With ``allowed_owner`` (a key restricted to one trader) every account must be theirs.
+    With ``allowed_owner`` (a key restricted to one trader) every account must be theirs,
+    for a replay too, and the request id is looked up among that owner's ids only.
     """
     trade = trade_request(command)
     digest = request_digest(command)
@@ -135,15 +162,16 @@ def size(ctx: Context, command: SizeRequest, allowed_owner: str | None = None) -
         now = uow.now()
         # Claim first: on the happy path that is the only idempotency query. A claim that
         # loses has waited for the winner's commit (PostgreSQL) or ran after it (SQLite).
+        scope = request_scope(allowed_owner)
         if not uow.decisions.claim_request(
-            command.request_id, digest, command.model_dump(mode="json"), now
+            command.request_id, digest, command.model_dump(mode="json"), now, scope=scope
         ):
-            replay = _replay(uow, command, digest)
+            replay = _replay(uow, command, digest, allowed_owner)
             if replay is None:
                 raise Conflict(f"request id {command.request_id!r} is being processed; retry it")
             return replay
-        ids = _select(uow, command)
-        decisions = _decide_all(ctx, uow, command, trade, ids, now, allowed_owner)
+        ids = _select(uow, command, allowed_owner)
+        decisions = _decide_all(ctx, uow, command, trade, ids, now, allowed_owner, scope)
         uow.commit()
         return SizingResult(command.request_id, decisions, False)
 
@@ -255,12 +283,8 @@ def _gather(
         raise NotFound(f"unknown account{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
     accounts = {account_id: pair[0] for account_id, pair in found.items()}
     trackers = {account_id: pair[1] for account_id, pair in found.items()}
-    if allowed_owner is not None:
-        strangers = sorted(a.id for a in accounts.values() if a.owner != allowed_owner)
-        if strangers:
-            raise Forbidden(
-                f"this key may only size accounts of {allowed_owner!r}, not {', '.join(strangers)}"
-            )
+    if allowed_owner is not None and any(a.owner != allowed_owner for a in accounts.values()):
+        raise _may_size(allowed_owner)
     outside = uow.accounts.family(sorted({a.owner for a in accounts.values()}), set(ids))
     layers = prefetch(uow, accounts.values(), command.strategy)
     profiles = {
@@ -347,6 +371,7 @@ def _decide_all(
     ids: list[str],
     now: dt.datetime,
     allowed_owner: str | None,
+    scope: str,
 ) -> list[SizedDecision]:
     gathered = _gather(ctx, uow, command, trade, ids, now, allowed_owner, lock=True)
     record(uow, gathered.rolled, now)  # the rolls of the whole fan-out, in a few statements
@@ -361,7 +386,7 @@ def _decide_all(
             raise InvalidInput(f"account {inputs.account.id}: {exc}") from None
         strategy = command.strategy or inputs.account.strategy
         records.append(record_of(decision, inputs, strategy, reserve_until))
-    stored = uow.decisions.append_many(command.request_id, records, now)
+    stored = uow.decisions.append_many(command.request_id, records, now, scope=scope)
     return [SizedDecision(s.id, s.decision, s.created_at) for s in stored]
 
 
@@ -385,7 +410,7 @@ def preview(
     trade = trade_request(command)
     with ctx.unit() as uow:
         now = uow.now()
-        ids = _select(uow, command)
+        ids = _select(uow, command, allowed_owner)
         gathered = _gather(ctx, uow, command, trade, ids, now, allowed_owner, lock=False)
     groups: dict[int, list[DecisionInputs]] = {}
     for inputs in gathered.inputs:  # one batch per market snapshot (one per data-age limit)

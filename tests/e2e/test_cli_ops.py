@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from aria.cli import app
@@ -64,3 +66,23 @@ def test_the_scheduler_process_runs_jobs_and_beats(tmp_path: Path) -> None:
         _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "job daily_resets finished" in err
+
+
+@pytest.mark.postgres
+def test_init_does_not_print_the_database_password(
+    postgres_database: tuple[str, Engine],
+) -> None:
+    url = make_url(postgres_database[0])
+    if url.password is None:
+        url = url.set(password="pw-s3cret")  # the test server trusts; the password is unused
+    password = str(url.password)
+    env = {"ARIA_DATABASE_URL": url.render_as_string(hide_password=False)}
+    result = runner.invoke(app, ["init"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "database ready at postgresql" in result.output
+    assert "***" in result.output
+    assert password not in result.output
+    unreachable = {"ARIA_DATABASE_URL": "postgresql://u:pw-s3cret@127.0.0.1:1/nowhere"}
+    failed = runner.invoke(app, ["init"], env=unreachable)
+    assert failed.exit_code == 2
+    assert "pw-s3cret" not in failed.output

@@ -18,6 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from accounts.model import Account
 from accounts.tracker import Tracker
 from aria.service import audit
+from aria.service.commands import SizeRequest
+from aria.service.sizing import size
 from aria.sizing.inputs import canonical_json
 from aria.sizing.instruments import load_instruments
 from aria.sizing.pipeline import decide
@@ -27,7 +29,7 @@ from storage import translate
 from storage.audit_chain import GENESIS, record_hash
 from storage.rows import AccountRow, Base, TrackerRow
 from storage.schema import current_revision, downgrade, head_revision, upgrade
-from tests.integration.builders import ask, push
+from tests.integration.builders import ask, open_account, push
 from tests.integration.conftest import make_context, utc
 
 D = Decimal
@@ -200,3 +202,38 @@ def test_a_trail_written_before_revision_3_still_verifies_and_grows(blank_engine
     assert (report.decisions, report.older) == (1, 1)
     with pytest.raises(DBAPIError, match="append-only"), blank_engine.begin() as connection:
         connection.execute(sa.text("update sizing_decisions set binding = :b"), {"b": "x"})
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_request_ids_stored_before_scopes_stay_with_the_unrestricted_keys(
+    blank_engine: Engine,
+) -> None:
+    upgrade(blank_engine)
+    ctx = make_context(blank_engine)
+    open_account(ctx, "a")
+    push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    first = ask(ctx, "kept", ["a"])
+    # Down to the revision before scopes and up again: the id and its decision survive.
+    downgrade(blank_engine, "0006")
+    upgrade(blank_engine)
+    assert _matches_models(blank_engine) == []
+    again = ask(ctx, "kept", ["a"])
+    assert again.replayed
+    assert [d.decision_id for d in again.decisions] == [d.decision_id for d in first.decisions]
+    owned = size(ctx, SizeRequest.model_validate(_request("kept")), allowed_owner="alice")
+    assert not owned.replayed  # alice's namespace never held the id
+    report = audit.verify(ctx)
+    assert report.ok, report.problem
+    with pytest.raises(DBAPIError, match="append-only"), blank_engine.begin() as connection:
+        connection.execute(sa.text("update sizing_decisions set binding = :b"), {"b": "x"})
+
+
+def _request(request_id: str) -> dict[str, object]:
+    return {
+        "request_id": request_id,
+        "accounts": ["a"],
+        "symbol": "GBPUSD",
+        "side": "long",
+        "entry": "1.2700",
+        "stop": "1.2600",
+    }

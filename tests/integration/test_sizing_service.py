@@ -7,16 +7,18 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from freezegun import freeze_time
+from sqlalchemy import Engine
 
 from accounts.events import EventFilter
 from accounts.model import Side
 from aria.service import accounts as account_service
 from aria.service import audit
 from aria.service import sizing as sizing_service
-from aria.service.commands import SetTrading
+from aria.service.commands import SetTrading, SizeRequest
 from aria.service.context import Context
-from aria.service.errors import Conflict, InvalidInput, NotFound
+from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.integration.builders import ask, open_account, push
 from tests.integration.conftest import utc
 
@@ -357,3 +359,22 @@ def test_a_close_is_released_once_its_position_is_gone(ctx: Context) -> None:
         ],
     )
     assert _close(ctx, "flat-2", "flat") == D(1)  # the new position, whole
+
+
+@freeze_time(NOW)
+def test_a_replay_is_refused_once_the_key_may_no_longer_act_on_the_account(
+    ctx: Context, engine: Engine
+) -> None:
+    open_account(ctx, "a")
+    push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    signal = {**SIGNAL_OF_ASK, "request_id": "moved", "accounts": ["a"]}
+    first = sizing_service.size(ctx, SizeRequest.model_validate(signal), allowed_owner="alice")
+    assert not first.replayed
+    # The account passes to another trader (by hand: no face changes an owner).
+    with engine.begin() as connection:
+        connection.execute(sa.text("update accounts set owner = 'carol' where id = 'a'"))
+    with pytest.raises(Forbidden, match=r"^this key may only size accounts of 'alice'$"):
+        sizing_service.size(ctx, SizeRequest.model_validate(signal), allowed_owner="alice")
+
+
+SIGNAL_OF_ASK = {"symbol": "GBPUSD", "side": "long", "entry": "1.2700", "stop": "1.2600"}

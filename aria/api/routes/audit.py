@@ -2,9 +2,7 @@
 
 # Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
 # (freezegun) must not be able to swap the datetime type underneath it.
-import csv
 import datetime as dt
-import io
 import json
 import threading
 from collections.abc import Iterator
@@ -26,6 +24,7 @@ from aria.api.schemas import (
     VerifyOut,
 )
 from aria.api.security import Reader
+from aria.reports.spreadsheet import csv_text
 from aria.service import accounts as account_service
 from aria.service import audit, checkpoints
 from aria.service.context import Context
@@ -73,12 +72,8 @@ def _owner_filter(caller: Principal, owner: str | None) -> str | None:
 
 
 def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]], next_cursor: str | None) -> Response:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
     headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(csv_text(columns, rows), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 CSV = {

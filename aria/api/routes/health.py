@@ -10,6 +10,7 @@ from aria.api.deps import Ctx
 from aria.api.metrics import Metrics, heartbeat_age
 from aria.api.schemas import ERRORS, HealthOut
 from aria.api.security import Reader
+from aria.service.errors import Forbidden
 
 router = APIRouter(tags=["health"])
 
@@ -39,6 +40,9 @@ def healthz(ctx: Ctx, request: Request) -> JSONResponse:
     responses={k: v for k, v in ERRORS.items() if k in (401, 403, 429)},
 )
 def metrics(request: Request, caller: Reader) -> Response:
-    """Prometheus metrics."""
+    """Prometheus metrics, to keys not limited to one owner (the counts are every owner's)."""
+    if caller.owner is not None:
+        # The counters add up every owner's decisions: a trader's key may not see them.
+        raise Forbidden("metrics count every owner's decisions: use a key not limited to an owner")
     registry: Metrics = request.app.state.metrics
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
