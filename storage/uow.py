@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from storage import repositories as repos
-from storage.errors import Unavailable
+from storage.errors import OutcomeUnknown, Unavailable
 
 _CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
@@ -30,7 +30,8 @@ class SqlUnitOfWork:
     """A transaction over one session (``aria.service.ports.UnitOfWork``).
 
     Leaving the ``with`` block without :meth:`commit` rolls everything back. A lost
-    connection surfaces as :class:`storage.errors.Unavailable`: nothing was written.
+    connection surfaces as :class:`storage.errors.Unavailable` (nothing was written), or as
+    :class:`storage.errors.OutcomeUnknown` when it was lost during COMMIT.
 
     :meth:`now` is the one time every server agrees on. On PostgreSQL it is the database's
     transaction time, so servers whose own clocks differ still write and read reservation
@@ -127,11 +128,24 @@ class SqlUnitOfWork:
         assert self._session is not None, "commit outside a unit of work"
         self._now = None  # a later statement runs in a new transaction, at a new time
         try:
-            self._session.commit()
+            # Pending writes go out before COMMIT: a failure here has written nothing.
+            self._session.flush()
         except Exception as exc:
             if _unavailable(exc):
                 raise Unavailable(
                     f"the database is unavailable: {_reason(exc)}; nothing was written"
+                ) from exc
+            raise
+        try:
+            self._session.commit()
+        except Exception as exc:
+            if _unavailable(exc):
+                # COMMIT was sent: the server may have made it durable before the answer was
+                # lost, so "nothing was written" could be a lie.
+                raise OutcomeUnknown(
+                    f"the database connection failed while committing: {_reason(exc)};"
+                    " the outcome is unknown; retry with the same request_id, which returns"
+                    " the stored decision if there is one"
                 ) from exc
             raise
 
