@@ -7,6 +7,10 @@ The tree, by what the caller should do::
     │   │                       nothing was written; retry later (HTTP 503)
     │   └── OutcomeUnknown      the connection failed during COMMIT: the transaction may or
     │                           may not have been written; retry with the same request id
+    ├── Conflict                a concurrent request stored a conflicting row first (a
+    │                           unique key): nothing was written; do not retry as is (409)
+    ├── Refused                 the database refused a value (out of its column's range):
+    │                           nothing was written; fix the input (422)
     └── SchemaError             the database schema is missing or behind the code: run
                                 ``aria db upgrade``
 
@@ -31,3 +35,11 @@ class SchemaError(StorageError):
 
 class OutcomeUnknown(Unavailable):
     """The commit was sent but its answer was lost: it may or may not have been written."""
+
+
+class Conflict(StorageError):
+    """A concurrent write stored a conflicting row first; nothing was written."""
+
+
+class Refused(StorageError):
+    """The database refused a value; nothing was written."""

@@ -11,11 +11,11 @@ from typing import Self
 
 import sqlalchemy as sa
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from storage import repositories as repos
-from storage.errors import OutcomeUnknown, Unavailable
+from storage.errors import Conflict, OutcomeUnknown, Refused, Unavailable
 
 _CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
@@ -97,10 +97,8 @@ class SqlUnitOfWork:
         finally:
             session.close()
             self._release()
-        if exc is not None and _unavailable(exc):
-            raise Unavailable(
-                f"the database is unavailable: {_reason(exc)}; nothing was written"
-            ) from exc
+        if exc is not None:
+            _translate(exc)
 
     def _release(self) -> None:
         writer, self._writer = self._writer, None
@@ -131,10 +129,7 @@ class SqlUnitOfWork:
             # Pending writes go out before COMMIT: a failure here has written nothing.
             self._session.flush()
         except Exception as exc:
-            if _unavailable(exc):
-                raise Unavailable(
-                    f"the database is unavailable: {_reason(exc)}; nothing was written"
-                ) from exc
+            _translate(exc)
             raise
         try:
             self._session.commit()
@@ -154,6 +149,23 @@ class SqlUnitOfWork:
         self._now = None
         if self._session is not None:
             self._session.rollback()
+
+
+def _translate(exc: BaseException) -> None:
+    """Raise the storage error a database error before COMMIT stands for (nothing was written)."""
+    if _unavailable(exc):
+        raise Unavailable(
+            f"the database is unavailable: {_reason(exc)}; nothing was written"
+        ) from exc
+    if isinstance(exc, IntegrityError):
+        # A concurrent request stored the same key first (a race the checks before the write
+        # cannot close): the client's request conflicts with what is now stored.
+        raise Conflict(
+            f"a concurrent request stored a conflicting record first: {_reason(exc)};"
+            " nothing was written"
+        ) from exc
+    if isinstance(exc, DataError):
+        raise Refused(f"the database refused a value: {_reason(exc)}; nothing was written") from exc
 
 
 def _reason(exc: BaseException) -> str:

@@ -22,7 +22,8 @@ from aria.api.security import AuthError, RateLimited
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.sizing.errors import SizingError
 from firms.errors import FirmsError
-from storage.errors import StorageError, Unavailable
+from storage.errors import Conflict as StorageConflict
+from storage.errors import Refused, StorageError, Unavailable
 
 log = logging.getLogger("aria.api")
 
@@ -118,6 +119,14 @@ def install(app: FastAPI) -> None:
     def _firms(_: Request, exc: FirmsError) -> JSONResponse:
         status = 404 if isinstance(exc, LookupError) else 422
         return error(status, "not_found" if status == 404 else "invalid_input", str(exc))
+
+    @app.exception_handler(StorageConflict)
+    def _storage_conflict(_: Request, exc: StorageConflict) -> JSONResponse:
+        return error(409, "conflict", str(exc))
+
+    @app.exception_handler(Refused)
+    def _refused(_: Request, exc: Refused) -> JSONResponse:
+        return error(422, "invalid_input", str(exc))
 
     @app.exception_handler(Unavailable)
     def _unavailable(_: Request, exc: Unavailable) -> JSONResponse:

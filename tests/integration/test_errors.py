@@ -188,3 +188,30 @@ def test_times_utc_cannot_hold_are_refused_before_storage(ctx: Context) -> None:
         account_service.record_trades(ctx, "a", RecordTrades.model_validate({"trades": [TRADE]}))
         == 1
     )
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [(sa.exc.IntegrityError, 409), (sa.exc.DataError, 422)],
+    ids=["unique-violation", "value-refused"],
+)
+def test_a_write_the_database_refuses_is_a_4xx_not_a_500(
+    ctx: Context, engine: Engine, error: type[sa.exc.DBAPIError], status: int
+) -> None:
+    client = TestClient(create_app(ctx), raise_server_exceptions=False)
+    headers = {"Authorization": f"Bearer {create_key(ctx, 'ops', ['admin']).token}"}
+    account = {"id": "a", "owner": "alice", "firm": "ftmo", "plan": "2-step", "size": 100_000}
+
+    def refuse(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        # What a concurrent creator of the same id, or a value beyond a column, looks like.
+        if statement.lstrip().upper().startswith("INSERT INTO ACCOUNTS"):
+            raise error(statement, None, Exception("refused by the database"))
+
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        answer = client.post("/v1/accounts", json=account, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+    assert answer.status_code == status, answer.text
+    assert "nothing was written" in answer.json()["error"]["message"]
+    assert client.post("/v1/accounts", json=account, headers=headers).status_code == 201
