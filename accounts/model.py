@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -37,6 +38,24 @@ Symbol = Annotated[
         strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.!/-]{0,31}$"
     ),
 ]
+
+
+def _utc_representable(value: dt.datetime) -> dt.datetime:
+    # Year 1 at +14:00 or year 9999 at -14:00 parse, but fall outside what UTC (and every
+    # database) can hold once converted: refuse them here rather than fail while storing.
+    try:
+        value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("must lie between the years 1 and 9999 once converted to UTC") from None
+    return value
+
+
+# An aware time that converts to UTC: the type of every time ARIA is given.
+UtcTime = Annotated[AwareDatetime, AfterValidator(_utc_representable)]
+# A trade's id at the broker, and the id of the decision a trade or position follows (the
+# sizes of the columns that store them).
+TradeId = Annotated[str, StringConstraints(max_length=128)]
+DecisionRef = Annotated[str, StringConstraints(max_length=64)]
 
 
 OptionName = Annotated[
@@ -138,8 +157,8 @@ class TradingState(Frozen):
     status: TradingStatus = TradingStatus.ACTIVE
     halt: HaltKind | None = None
     reason: str | None = None
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: UtcTime | None = None
+    until: UtcTime | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -181,7 +200,7 @@ class Position(Frozen):
         default=None, description="current mark price; the entry is used when absent"
     )
     decision_id: str | None = None
-    opened_at: AwareDatetime | None = None
+    opened_at: UtcTime | None = None
 
     @model_validator(mode="after")
     def _take_profit_side(self) -> Self:
@@ -215,16 +234,16 @@ class Position(Frozen):
 class Trade(Frozen):
     """A closed trade; ``pnl`` is net of commissions and swaps, in the account currency."""
 
-    id: str | None = None
+    id: TradeId | None = None
     symbol: Symbol
     side: Side
     lots: PositiveDecimal
     entry: PositiveDecimal
     exit: PositiveDecimal
     pnl: FiniteDecimal
-    opened_at: AwareDatetime
-    closed_at: AwareDatetime
-    decision_id: str | None = None
+    opened_at: UtcTime
+    closed_at: UtcTime
+    decision_id: DecisionRef | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -238,7 +257,7 @@ class AccountState(Frozen):
 
     balance: NonNegativeDecimal
     equity: FiniteDecimal
-    as_of: AwareDatetime
+    as_of: UtcTime
     positions: tuple[Position, ...] = ()
 
     @property
@@ -250,7 +269,7 @@ class AccountState(Frozen):
 class DayStart(Frozen):
     """The account at the firm's last daily reset: the anchor of the daily-loss floor."""
 
-    starts_at: AwareDatetime
+    starts_at: UtcTime
     balance: NonNegativeDecimal
     equity: FiniteDecimal
     equity_high: FiniteDecimal = Field(description="highest equity seen since the reset")

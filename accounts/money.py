@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_UP, Decimal, InvalidOperation
 from typing import Annotated, Final
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 from accounts.errors import InvalidAmount, UnknownCurrency
 
@@ -79,7 +79,13 @@ def to_decimal(value: object, what: str = "amount") -> Decimal:
     if not result.is_finite():
         raise InvalidAmount(f"{what} must be a finite number, got {value!r}")
     # Normalise -0 so that equal amounts hash and serialise alike.
-    return result + ZERO
+    try:
+        normal = result + ZERO
+    except ArithmeticError:
+        normal = None  # an exponent beyond the decimal context's (e.g. "1e999999999")
+    if normal is None or (not normal and result):  # or so small it would round to zero
+        raise InvalidAmount(f"{what} is out of range, got {value!r}")
+    return normal
 
 
 def floor_to_step(value: Decimal, step: Decimal) -> Decimal:
@@ -139,9 +145,51 @@ def _currency(value: object) -> str:
         raise ValueError(str(exc)) from None
 
 
+# A decimal given as text: what ``to_decimal`` reads (NaN and infinities are refused).
+DECIMAL_TEXT: Final = r"^\s*[+-]?(\d[\d_]*(\.[\d_]*)?|\.\d[\d_]*)([eE][+-]?\d+)?\s*$"
+
+
+def _number_schema(bounds: dict[str, float], what: str) -> WithJsonSchema:
+    # The bounds the validators enforce, in the request schema, so the OpenAPI document
+    # states what the server accepts; answers keep the default (decimals as strings).
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", **bounds},
+                {"type": "string", "pattern": DECIMAL_TEXT},
+            ],
+            "description": f"{what} (a JSON number or decimal text)",
+        },
+        mode="validation",
+    )
+
+
 # Field types for pydantic models at every boundary: NaN, infinities and booleans are
 # refused before any arithmetic sees them.
-FiniteDecimal = Annotated[Decimal, BeforeValidator(_finite)]
-PositiveDecimal = Annotated[Decimal, BeforeValidator(_finite), AfterValidator(_positive)]
-NonNegativeDecimal = Annotated[Decimal, BeforeValidator(_finite), AfterValidator(_non_negative)]
+FiniteDecimal = Annotated[
+    Decimal,
+    BeforeValidator(_finite),
+    _number_schema(
+        {"exclusiveMinimum": -float(LARGEST), "exclusiveMaximum": float(LARGEST)},
+        "zero, or between 1e-15 and 1e15 in size",
+    ),
+]
+PositiveDecimal = Annotated[
+    Decimal,
+    BeforeValidator(_finite),
+    AfterValidator(_positive),
+    _number_schema(
+        {"minimum": float(SMALLEST), "exclusiveMaximum": float(LARGEST)},
+        "at least 1e-15 and below 1e15",
+    ),
+]
+NonNegativeDecimal = Annotated[
+    Decimal,
+    BeforeValidator(_finite),
+    AfterValidator(_non_negative),
+    _number_schema(
+        {"minimum": 0, "exclusiveMaximum": float(LARGEST)},
+        "zero, or at least 1e-15 and below 1e15",
+    ),
+]
 CurrencyCode = Annotated[str, BeforeValidator(_currency)]

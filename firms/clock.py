@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Self
+from typing import Annotated, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, WithJsonSchema, field_validator
 
 _ONE_DAY = dt.timedelta(days=1)
 _NOON = dt.time(12, 0)
@@ -43,7 +43,17 @@ class WallClock(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    time: dt.time
+    # JSON Schema's "time" format requires an offset, which a wall time must not have.
+    time: Annotated[
+        dt.time,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+                "description": "local wall time HH:MM[:SS], without an offset",
+            }
+        ),
+    ]
     zone: str
 
     @field_validator("zone")

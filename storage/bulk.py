@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+
+from storage.errors import Unavailable
 
 
 def insert_rows(session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -29,9 +32,9 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[Mapping[str, A
     columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     driver = connection.connection.driver_connection
     assert driver is not None
-    with driver.cursor() as cursor:
-        statement = f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN"
-        with cursor.copy(statement) as copy:
+    statement = f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN"
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(
                     [
@@ -39,6 +42,13 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[Mapping[str, A
                         for name, process in zip(names, processors, strict=True)
                     ]
                 )
+    except psycopg.Error as exc:
+        # COPY runs on the driver's own cursor, where SQLAlchemy does not translate errors: a
+        # dropped connection would escape as a raw psycopg error (a 500) instead of a 503.
+        if driver.closed:
+            connection.invalidate(exc)
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise Unavailable(f"the database is unavailable: {reason}; nothing was written") from exc
 
 
 def insert_new(

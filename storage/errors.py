@@ -4,7 +4,13 @@ The tree, by what the caller should do::
 
     StorageError                base; never raised itself
     ├── Unavailable             the database cannot be reached or went away mid-request:
-    │                           nothing was written; retry later (HTTP 503)
+    │   │                       nothing was written; retry later (HTTP 503)
+    │   └── OutcomeUnknown      the connection failed during COMMIT: the transaction may or
+    │                           may not have been written; retry with the same request id
+    ├── Conflict                a concurrent request stored a conflicting row first (a
+    │                           unique key): nothing was written; do not retry as is (409)
+    ├── Refused                 the database refused a value (out of its column's range):
+    │                           nothing was written; fix the input (422)
     └── SchemaError             the database schema is missing or behind the code: run
                                 ``aria db upgrade``
 
@@ -25,3 +31,15 @@ class Unavailable(StorageError):
 
 class SchemaError(StorageError):
     """The schema is missing or not at the code's revision."""
+
+
+class OutcomeUnknown(Unavailable):
+    """The commit was sent but its answer was lost: it may or may not have been written."""
+
+
+class Conflict(StorageError):
+    """A concurrent write stored a conflicting row first; nothing was written."""
+
+
+class Refused(StorageError):
+    """The database refused a value; nothing was written."""

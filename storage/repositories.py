@@ -456,32 +456,29 @@ class TradeRepository:
         self.session = session
 
     def add(self, account_id: str, trade: Trade) -> bool:
-        if trade.id is not None:
-            exists = self.session.scalar(
-                sa.select(TradeRow.id).where(
-                    TradeRow.account_id == account_id, TradeRow.external_id == trade.id
-                )
-            )
-            if exists is not None:
-                return False
-        self.session.add(
-            TradeRow(
-                id=_new_id(),
-                account_id=account_id,
-                external_id=trade.id,
-                symbol=trade.symbol,
-                side=trade.side.value,
-                lots=trade.lots,
-                entry=trade.entry,
-                exit=trade.exit,
-                pnl=trade.pnl,
-                opened_at=trade.opened_at,
-                closed_at=trade.closed_at,
-                decision_id=trade.decision_id,
-            )
+        values = {
+            "id": _new_id(),
+            "account_id": account_id,
+            "external_id": trade.id,
+            "symbol": trade.symbol,
+            "side": trade.side.value,
+            "lots": trade.lots,
+            "entry": trade.entry,
+            "exit": trade.exit,
+            "pnl": trade.pnl,
+            "opened_at": trade.opened_at,
+            "closed_at": trade.closed_at,
+            "decision_id": trade.decision_id,
+        }
+        # Two pushes of one trade can both look and find nothing: the unique key decides
+        # (waiting for the other's commit on PostgreSQL), and the later one stores nothing.
+        statement = (
+            _insert(self.session, TradeRow)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["account_id", "external_id"])
+            .returning(TradeRow.id)
         )
-        self.session.flush()
-        return True
+        return self.session.execute(statement).first() is not None
 
     def recent(self, account_ids: Sequence[str], limit: int) -> dict[str, list[Trade]]:
         result: dict[str, list[Trade]] = {account_id: [] for account_id in account_ids}

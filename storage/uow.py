@@ -11,12 +11,12 @@ from typing import Self
 
 import sqlalchemy as sa
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from storage import repositories as repos
 from storage.engine import read_only
-from storage.errors import Unavailable
+from storage.errors import Conflict, OutcomeUnknown, Refused, Unavailable
 
 _CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
@@ -31,7 +31,8 @@ class SqlUnitOfWork:
     """A transaction over one session (``aria.service.ports.UnitOfWork``).
 
     Leaving the ``with`` block without :meth:`commit` rolls everything back. A lost
-    connection surfaces as :class:`storage.errors.Unavailable`: nothing was written.
+    connection surfaces as :class:`storage.errors.Unavailable` (nothing was written), or as
+    :class:`storage.errors.OutcomeUnknown` when it was lost during COMMIT.
 
     :meth:`now` is the one time every server agrees on. On PostgreSQL it is the database's
     transaction time, so servers whose own clocks differ still write and read reservation
@@ -102,10 +103,8 @@ class SqlUnitOfWork:
         finally:
             session.close()
             self._release()
-        if exc is not None and _unavailable(exc):
-            raise Unavailable(
-                f"the database is unavailable: {_reason(exc)}; nothing was written"
-            ) from exc
+        if exc is not None:
+            _translate(exc)
 
     def _release(self) -> None:
         writer, self._writer = self._writer, None
@@ -133,11 +132,21 @@ class SqlUnitOfWork:
         assert self._session is not None, "commit outside a unit of work"
         self._now = None  # a later statement runs in a new transaction, at a new time
         try:
+            # Pending writes go out before COMMIT: a failure here has written nothing.
+            self._session.flush()
+        except Exception as exc:
+            _translate(exc)
+            raise
+        try:
             self._session.commit()
         except Exception as exc:
             if _unavailable(exc):
-                raise Unavailable(
-                    f"the database is unavailable: {_reason(exc)}; nothing was written"
+                # COMMIT was sent: the server may have made it durable before the answer was
+                # lost, so "nothing was written" could be a lie.
+                raise OutcomeUnknown(
+                    f"the database connection failed while committing: {_reason(exc)};"
+                    " the outcome is unknown; retry with the same request_id, which returns"
+                    " the stored decision if there is one"
                 ) from exc
             raise
 
@@ -146,6 +155,23 @@ class SqlUnitOfWork:
         self._now = None
         if self._session is not None:
             self._session.rollback()
+
+
+def _translate(exc: BaseException) -> None:
+    """Raise the storage error a database error before COMMIT stands for (nothing was written)."""
+    if _unavailable(exc):
+        raise Unavailable(
+            f"the database is unavailable: {_reason(exc)}; nothing was written"
+        ) from exc
+    if isinstance(exc, IntegrityError):
+        # A concurrent request stored the same key first (a race the checks before the write
+        # cannot close): the client's request conflicts with what is now stored.
+        raise Conflict(
+            f"a concurrent request stored a conflicting record first: {_reason(exc)};"
+            " nothing was written"
+        ) from exc
+    if isinstance(exc, DataError):
+        raise Refused(f"the database refused a value: {_reason(exc)}; nothing was written") from exc
 
 
 def _reason(exc: BaseException) -> str:

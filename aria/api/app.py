@@ -7,10 +7,11 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 
 from aria import __version__
 from aria.api import errors
+from aria.api.deps import known_query
 from aria.api.metrics import Metrics
 from aria.api.routes import accounts, audit, health, market, sizing
 from aria.api.security import RateLimit
@@ -45,6 +46,7 @@ def create_app(
         version=__version__,
         description="Sizes trades across prop-firm accounts without breaching their rules.",
         lifespan=lifespan,
+        dependencies=[Depends(known_query)],
     )
     app.state.context = context
     app.state.rate_limit = rate_limit or RateLimit(DEFAULT_RATE, DEFAULT_BURST)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
 
 from accounts.model import IDENTIFIER_PATTERN
 from aria.service.context import Context
@@ -30,3 +31,35 @@ def check_owner(caller: Principal, owner: str) -> None:
 # it reaches a query.
 AccountId = Annotated[str, Path(pattern=IDENTIFIER_PATTERN, description="an account id")]
 DecisionId = Annotated[str, Path(pattern=IDENTIFIER_PATTERN, description="a decision id")]
+
+
+def _declared(dependant: Any) -> set[str]:
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _declared(sub)
+    return names
+
+
+def known_query(request: Request) -> None:
+    """Refuse query parameters the route does not take (422).
+
+    A misspelt filter (``?acount=``) would otherwise be ignored and the answer would hold
+    every record instead of the few asked for.
+    """
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None or not request.query_params:
+        return
+    declared = _declared(dependant)
+    unknown = sorted(set(request.query_params) - declared)
+    if unknown:
+        takes = ", ".join(sorted(declared)) or "none"
+        raise RequestValidationError(
+            [
+                {
+                    "type": "unknown_query_parameter",
+                    "loc": ("query", name),
+                    "msg": f"unknown query parameter (this endpoint takes: {takes})",
+                }
+                for name in unknown
+            ]
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,7 +23,8 @@ from aria.api.security import AuthError, RateLimited
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.sizing.errors import SizingError
 from firms.errors import FirmsError
-from storage.errors import StorageError, Unavailable
+from storage.errors import Conflict as StorageConflict
+from storage.errors import Refused, StorageError, Unavailable
 
 log = logging.getLogger("aria.api")
 
@@ -70,6 +72,24 @@ def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
     return error(422, "invalid_input", f"{first['field']}: {first['message']}", fields=fields[:20])
 
 
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def _allowed(request: Request, exc: StarletteHTTPException) -> str:
+    """The methods of every operation at the request's path, as the OpenAPI document lists them.
+
+    Starlette names only the methods of the first route whose path matches.
+    """
+    named = (exc.headers or {}).get("Allow", "")
+    methods = {m.strip().upper() for m in named.split(",") if m.strip()}
+    path = request.scope.get("path", "")
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        parts = re.split(r"\{[^}/]+\}", template)
+        if re.fullmatch("[^/]+".join(re.escape(part) for part in parts), path):
+            methods |= {m.upper() for m in operations if m in _HTTP_METHODS}
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     """Map every error to its status and JSON body."""
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
@@ -115,6 +135,14 @@ def install(app: FastAPI) -> None:
         status = 404 if isinstance(exc, LookupError) else 422
         return error(status, "not_found" if status == 404 else "invalid_input", str(exc))
 
+    @app.exception_handler(StorageConflict)
+    def _storage_conflict(_: Request, exc: StorageConflict) -> JSONResponse:
+        return error(409, "conflict", str(exc))
+
+    @app.exception_handler(Refused)
+    def _refused(_: Request, exc: Refused) -> JSONResponse:
+        return error(422, "invalid_input", str(exc))
+
     @app.exception_handler(Unavailable)
     def _unavailable(_: Request, exc: Unavailable) -> JSONResponse:
         return error(503, "unavailable", str(exc))
@@ -124,11 +152,14 @@ def install(app: FastAPI) -> None:
         return error(503, "unavailable", str(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:  # a body that is not JSON at all: invalid input like any other
             return error(422, "invalid_input", f"(body): {exc.detail}; send a JSON document")
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error(exc.status_code, code, str(exc.detail))
+        response = error(exc.status_code, code, str(exc.detail))
+        if exc.status_code == 405:
+            response.headers["Allow"] = _allowed(request, exc)
+        return response
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -41,7 +41,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (409, "a conflict with stored state"),
         (422, "invalid input; the message names the field"),
         (429, "too many requests; retry after the time in Retry-After"),
-        (503, "the database is unavailable; nothing was written"),
+        (
+            503,
+            "the database is unavailable: nothing was written, or — when the connection failed"
+            " during the commit — the outcome is unknown: retry with the same request_id",
+        ),
     )
 }
 

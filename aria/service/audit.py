@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -30,6 +31,7 @@ from aria.sizing.pipeline import ENGINE, decide
 from aria.sizing.record import DecisionFilter
 
 MAX_PAGE = 1000
+_RECORD_ID = re.compile(r"[!-~]{1,64}")
 
 
 def encode_cursor(at: dt.datetime, seq: int, record_id: str) -> str:
@@ -46,10 +48,13 @@ def decode_cursor(cursor: str | None) -> tuple[dt.datetime, int, str] | None:
         padded = cursor + "=" * (-len(cursor) % 4)
         at, seq, record_id = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
         when = dt.datetime.fromisoformat(at)
-        if when.tzinfo is None or not record_id:
+        position = int(seq)
+        # Only what a stored record can hold: a 64-bit sequence, a time UTC can express, an
+        # id of printable characters that fits its column.
+        if when.tzinfo is None or not 0 <= position < 2**63 or not _RECORD_ID.fullmatch(record_id):
             raise ValueError
-        return when, int(seq), record_id
-    except (ValueError, UnicodeDecodeError, binascii.Error):
+        return when.astimezone(dt.UTC), position, record_id
+    except (ValueError, OverflowError, UnicodeDecodeError, binascii.Error):
         raise InvalidInput("cursor: not a cursor this service issued") from None
 
 

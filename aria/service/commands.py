@@ -5,9 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from accounts.model import Identifier, InstrumentFilter, OptionName, Position, Side, Symbol, Trade
+from accounts.model import (
+    Identifier,
+    InstrumentFilter,
+    OptionName,
+    Position,
+    Side,
+    Symbol,
+    Trade,
+    UtcTime,
+)
 from accounts.money import CurrencyCode, FiniteDecimal, NonNegativeDecimal, PositiveDecimal
 from aria.sizing.inputs import Probability
 
@@ -19,10 +28,19 @@ OptionValue = Annotated[Decimal, Field(gt=0, le=100)]
 Options = Annotated[dict[OptionName, OptionValue], Field(max_length=32)]
 
 
+NO_NUL = "Text anywhere in it must not contain NUL (\\u0000) characters."
+
+
+def _state_no_nul(schema: dict[str, Any]) -> None:
+    # The rule _no_nul enforces, where a client reading the OpenAPI document sees it.
+    described = schema.get("description", "").rstrip()
+    schema["description"] = f"{described} {NO_NUL}".strip()
+
+
 class Command(BaseModel):
     """Base of commands: immutable, unknown fields refused, no NUL characters anywhere."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_state_no_nul)
 
     @model_validator(mode="before")
     @classmethod
@@ -106,7 +124,7 @@ class PushState(Command):
 
     balance: NonNegativeDecimal
     equity: FiniteDecimal
-    as_of: AwareDatetime
+    as_of: UtcTime
     positions: tuple[Position, ...] = ()
 
 
@@ -182,7 +200,7 @@ class BarsBatch(Command):
     timeframe: Literal["1d", "4h", "1h", "15m", "5m", "1m"] = "1d"
     bars: tuple[
         tuple[
-            AwareDatetime,
+            UtcTime,
             PositiveDecimal,
             PositiveDecimal,
             PositiveDecimal,

@@ -12,7 +12,10 @@ The tree, by what the caller should do (and the HTTP status the API gives it)::
                                   firm, plan or phase, a stop on the wrong side: fix it (422)
 
 A database that cannot be reached is ``storage.errors.Unavailable`` (503): nothing was
-written, retry later. Rejected trades are decisions, not errors.
+written, retry later — unless the connection failed during the commit
+(``storage.errors.OutcomeUnknown``, also 503): then the outcome is unknown, and a retry with
+the same request id returns the stored decision if there is one. Rejected trades are
+decisions, not errors.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import AfterValidator
 
 from accounts.events import EventFilter
 from accounts.model import Identifier, Symbol
@@ -28,7 +29,7 @@ from aria.reports.spreadsheet import csv_text
 from aria.service import accounts as account_service
 from aria.service import audit, checkpoints
 from aria.service.context import Context
-from aria.service.errors import Forbidden
+from aria.service.errors import Forbidden, NotFound
 from aria.service.keys import Principal
 from aria.sizing.decision import RejectCode
 from aria.sizing.record import DecisionFilter
@@ -38,6 +39,25 @@ router = APIRouter(prefix="/v1/audit", responses=ERRORS, tags=["audit"])
 Limit = Annotated[int, Query(ge=1, le=audit.MAX_PAGE)]
 Cursor = Annotated[str | None, Query(max_length=200)]
 Format = Annotated[Literal["json", "csv"], Query()]
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A query time in UTC (a time without offset is UTC); refused when UTC cannot hold it."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("must lie between the years 1 and 9999 once converted to UTC") from None
+
+
+Time = Annotated[
+    dt.datetime | None,
+    AfterValidator(_utc),
+    Query(description="ISO 8601 date-time; one without an offset is UTC"),
+]
 
 DECISION_COLUMNS = (
     "decision_id",
@@ -71,6 +91,16 @@ def _owner_filter(caller: Principal, owner: str | None) -> str | None:
     return caller.owner
 
 
+def _known_account(ctx: Context, caller: Principal, account: str | None) -> None:
+    # A filter on an account that does not exist would answer an empty page as if it were
+    # one with no records; another owner's account is unknown to an owner-limited key.
+    if account is None:
+        return
+    found = account_service.get_account(ctx, account)
+    if caller.owner is not None and found.owner != caller.owner:
+        raise NotFound(f"unknown account {account!r}")
+
+
 def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]], next_cursor: str | None) -> Response:
     headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
     return Response(csv_text(columns, rows), media_type="text/csv; charset=utf-8", headers=headers)
@@ -95,13 +125,14 @@ def decisions(
     strategy: Annotated[Identifier | None, Query()] = None,
     status: Annotated[Literal["approved", "rejected"] | None, Query()] = None,
     code: Annotated[RejectCode | None, Query()] = None,
-    start: Annotated[dt.datetime | None, Query()] = None,
-    end: Annotated[dt.datetime | None, Query()] = None,
+    start: Time = None,
+    end: Time = None,
     cursor: Cursor = None,
     limit: Limit = 100,
     format: Format = "json",
 ) -> Any:
     """Decisions, newest first; ``format=csv`` for CSV (next cursor in ``X-Next-Cursor``)."""
+    _known_account(ctx, caller, account)
     filters = DecisionFilter(
         account=account,
         owner=_owner_filter(caller, owner),
@@ -110,8 +141,8 @@ def decisions(
         strategy=strategy,
         status=status,
         code=code.value if code else None,
-        start=_aware(start),
-        end=_aware(end),
+        start=start,
+        end=end,
     )
     page = audit.query_decisions(ctx, filters, cursor, limit)
     items = [
@@ -149,20 +180,21 @@ def events(
     owner: Annotated[Identifier | None, Query()] = None,
     firm: Annotated[Identifier | None, Query()] = None,
     kind: Annotated[Identifier | None, Query()] = None,
-    start: Annotated[dt.datetime | None, Query()] = None,
-    end: Annotated[dt.datetime | None, Query()] = None,
+    start: Time = None,
+    end: Time = None,
     cursor: Cursor = None,
     limit: Limit = 100,
     format: Format = "json",
 ) -> Any:
     """Rule events (resets, breaches, halts, overrides, findings), newest first."""
+    _known_account(ctx, caller, account)
     filters = EventFilter(
         account=account,
         owner=_owner_filter(caller, owner),
         firm=firm,
         kind=kind,
-        start=_aware(start),
-        end=_aware(end),
+        start=start,
+        end=end,
     )
     page = audit.query_events(ctx, filters, cursor, limit)
     items = [
@@ -252,9 +284,3 @@ def checkpoint(ctx: Ctx, caller: Reader) -> Response:
         raise Forbidden("a checkpoint covers every owner's accounts: use a key without an owner")
     # The exact document the CLI writes, so that a saved answer verifies byte for byte.
     return Response(checkpoints.take(ctx).to_json(), media_type="application/json")
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)  # a time without offset in a query string is UTC
