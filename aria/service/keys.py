@@ -81,7 +81,7 @@ def authenticate(ctx: Context, token: str) -> Principal | None:
     key_id, _, secret = token[len(PREFIX) :].partition("_")
     if not key_id or not secret:
         return None
-    with ctx.unit() as uow:
+    with ctx.read_unit() as uow:  # a read: never waits behind writers
         stored = uow.keys.get(key_id)
     if stored is None or stored.revoked_at is not None:
         return None
