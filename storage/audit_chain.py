@@ -159,7 +159,8 @@ def split_inputs(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 # The columns a state record copies: everything that can move a floor or headroom, and not the
-# bookkeeping (the chain head itself, write times).
+# bookkeeping (the chain head itself, write times). A revision that changes these lists must
+# append a fresh copy of every row, as 0007 wrote the first ones.
 ACCOUNT_STATE = (
     "id",
     "label",
