@@ -902,6 +902,19 @@ class ChainBreak:
     problem: str
 
 
+def _holds(row: Any, lots: Decimal, risk: Decimal, binding: str | None, answered: str) -> bool:
+    """True when a reservation row holds what its approved decision answered."""
+    closing = binding == "reduce_only"  # a close holds its lots, no risk and no swing
+    if row.reduce_only is not closing or row.lots != lots:
+        return False
+    if closing:
+        return row.amount == 0 and row.swing in (None, 0)
+    swing = json.loads(answered).get("swing_amount", "absent")  # absent: decided before swings
+    return row.amount == risk and (
+        swing == "absent" or row.swing == (None if swing is None else Decimal(swing))
+    )
+
+
 class AuditRepository:
     """The per-account hash chains."""
 
@@ -1021,17 +1034,24 @@ class AuditRepository:
                     _RESERVATIONS.c.status,
                     _RESERVATIONS.c.lots,
                     _RESERVATIONS.c.amount,
+                    _RESERVATIONS.c.swing,
                     _RESERVATIONS.c.reduce_only,
                 ).where(_RESERVATIONS.c.account_id == account_id)
             )
         }
         # Every approved decision holds a reservation holding what it answered.
         approved = self.session.execute(
-            sa.select(DecisionRow.id, DecisionRow.lots, DecisionRow.risk_amount)
+            sa.select(
+                DecisionRow.id,
+                DecisionRow.lots,
+                DecisionRow.risk_amount,
+                DecisionRow.binding,
+                DecisionRow.decision,
+            )
             .where(DecisionRow.account_id == account_id, DecisionRow.status == "approved")
             .order_by(DecisionRow.seq)
         )
-        for decision_id, lots, risk in approved:
+        for decision_id, lots, risk, binding, answered in approved:
             row = rows.pop(decision_id, None)
             if row is None:
                 return f"reservation {decision_id} is missing (removed outside ARIA)"
@@ -1041,9 +1061,8 @@ class AuditRepository:
                     f"reservation {decision_id} is {row.status} but its chained status is"
                     f" {status}: changed outside ARIA"
                 )
-            # Only a live reservation holds headroom, so only its amounts matter.
-            held = Decimal(0) if row.reduce_only else risk
-            if status == "live" and (row.lots != lots or row.amount != held):
+            if status == "live" and not _holds(row, lots, risk, binding, answered):
+                # Only a live reservation holds headroom, so only its amounts matter.
                 return f"reservation {decision_id} holds other lots or risk than its decision"
         if rows:
             return f"reservation {sorted(rows)[0]} has no approved decision of this account"

@@ -54,6 +54,11 @@ def test_normal_operation_verifies(ctx: Context) -> None:
                 }
             ],
         )
+        close = ask(ctx, "close", ["a"], side="short", stop="1.2800", reduce_only=True)
+        assert close.decisions[0].decision.approved
+        frozen.tick(dt.timedelta(seconds=30))
+        settled = push(ctx, "a", 100_400, 100_400, utc(2026, 6, 2, 9, 2, 30))
+        assert settled.reservations_matched == 1  # the close, once its position is gone
         account_service.update_account(ctx, "a", UpdateAccount(options={}, reason="checkout"))
         account_service.set_trading(ctx, "a", SetTrading(enabled=False, actor="op", reason="x"))
         account_service.set_trading(ctx, "a", SetTrading(enabled=True, actor="op", reason="y"))
@@ -88,10 +93,21 @@ def test_a_reservation_deleted_by_sql_is_found(ctx: Context, engine: Engine) -> 
     assert f"reservation {held} is missing" in (report.problem or "")
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        "amount = '1'",
+        "lots = '0.01'",
+        "swing = '0'",
+        "reduce_only = true, amount = '0', swing = '0'",  # passed off as a close
+    ],
+)
 @freeze_time("2026-06-02 09:00:00")
-def test_a_reservation_shrunk_by_sql_is_found(ctx: Context, engine: Engine) -> None:
+def test_a_live_reservation_shrunk_by_sql_is_found(
+    ctx: Context, engine: Engine, change: str
+) -> None:
     held, _ = _trading_day(ctx)
-    _sql(engine, "update reservations set amount = '1' where decision_id = :d", d=held)
+    _sql(engine, f"update reservations set {change} where decision_id = :d", d=held)
     report = audit.verify(ctx)
     assert not report.ok
     assert f"reservation {held} holds other lots or risk" in (report.problem or "")
