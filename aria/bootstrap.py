@@ -71,7 +71,15 @@ def build(
     """Wire ARIA from settings; with ``migrate`` the schema is brought to head first."""
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
-    if migrate:
+    if migrate and settings.migration_database_url:
+        # The owner migrates; the application role this process runs as may not.
+        owner = make_engine(settings.migration_database_url)
+        try:
+            upgrade(owner)
+        finally:
+            owner.dispose()
+        ensure_current(engine)
+    elif migrate:
         upgrade(engine)
     else:
         ensure_current(engine)

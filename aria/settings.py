@@ -26,6 +26,11 @@ class Settings(BaseSettings):
         default="sqlite:///aria.db",
         description="SQLAlchemy URL; a bare postgresql:// URL is taken to mean psycopg 3",
     )
+    migration_database_url: str | None = Field(
+        default=None,
+        description="where migrations run, as the role that owns the tables (PostgreSQL with"
+        " two roles, see 'aria db roles'); unset: the database URL",
+    )
     rule_files: Annotated[list[Path], NoDecode, BeforeValidator(_paths)] = Field(
         default_factory=list,
         description="user rule files overlaid on the built-in firm catalog, in order",
@@ -68,9 +73,11 @@ class Settings(BaseSettings):
         description="where the audit_checkpoint job writes a checkpoint every hour; unset: off",
     )
 
-    @field_validator("database_url")
+    @field_validator("database_url", "migration_database_url")
     @classmethod
-    def _psycopg(cls, value: str) -> str:
+    def _psycopg(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]

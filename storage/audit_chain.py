@@ -9,6 +9,13 @@ exactly as stored: nothing is re-serialised on the write path, and the text that
 hashed is the text that is kept. Format 1 (written before the shared parts of the inputs
 were stored apart) is the canonical JSON of every column, JSON documents included; such
 records still verify.
+
+State records chain what moves a floor or headroom but lives in mutable rows: each write of
+an account row or a tracker row appends a copy of its risk-critical columns (``account``,
+``tracker``), and each reservation that stops being live appends its new status
+(``released``). Creating a reservation needs no record: the approved decision is its record.
+``verify`` then compares the rows with the last chained copy, and every reservation's status
+with its release, so a change made by SQL alone is found.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from aria.sizing.inputs import canonical_json
-from storage.rows import DecisionRow, EventRow
+from storage.rows import DecisionRow, EventRow, StateRecordRow
 
 GENESIS = "0" * 64
 CURRENT_FORMAT = 2
@@ -149,3 +156,70 @@ def split_inputs(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The account's own parts and the shared parts' digests of a format-2 inputs text."""
     own = json.loads(text)
     return own, own.pop(PARTS_KEY, {})
+
+
+# The columns a state record copies: everything that can move a floor or headroom, and not the
+# bookkeeping (the chain head itself, write times). A revision that changes these lists must
+# append a fresh copy of every row, as 0007 wrote the first ones.
+ACCOUNT_STATE = (
+    "id",
+    "label",
+    "owner",
+    "firm",
+    "plan",
+    "phase",
+    "rulebook_version",
+    "currency",
+    "initial_balance",
+    "profile",
+    "strategy",
+    "personality",
+    "instruments",
+    "options",
+    "trading_status",
+    "halt_kind",
+    "halt_reason",
+    "halt_since",
+    "halt_until",
+    "created_at",
+)
+TRACKER_STATE = (
+    "balance",
+    "equity",
+    "state_as_of",
+    "positions",
+    "peak_intraday_equity",
+    "peak_eod_balance",
+    "peak_closed_balance",
+    "peaks_as_of",
+    "day_starts_at",
+    "day_balance",
+    "day_equity",
+    "day_equity_high",
+    "near_floor_streak",
+)
+STATE_COLUMNS = {"account": ACCOUNT_STATE, "tracker": TRACKER_STATE}
+
+
+def state_body(kind: str, row: Any) -> str:
+    """The canonical text of a stored account or tracker row's risk-critical columns."""
+    return canonical_json({column: getattr(row, column) for column in STATE_COLUMNS[kind]})
+
+
+def released_body(status: str, decision_ids: list[str]) -> str:
+    """The canonical text of reservations that stopped being live, and why."""
+    return canonical_json({"status": status, "decisions": sorted(decision_ids)})
+
+
+def state_hash(prev_hash: str, values: Mapping[str, Any]) -> str:
+    """The chain hash of a state record with these column values; ``body`` is hashed as text."""
+    header = json.dumps(
+        ["state", *(values[c] for c in ("id", "account_id", "seq", "kind")), _plain(values["at"])],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256("\n".join((prev_hash, header, values["body"])).encode()).hexdigest()
+
+
+def state_values(row: StateRecordRow) -> dict[str, Any]:
+    """The column values of a stored state record, as :func:`state_hash` takes them."""
+    return {c: getattr(row, c) for c in ("id", "account_id", "seq", "kind", "body", "at")}

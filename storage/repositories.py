@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import heapq
+import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
@@ -32,11 +33,15 @@ from storage import bulk, translate
 from storage.audit_chain import (
     CURRENT_FORMAT,
     GENESIS,
+    STATE_COLUMNS,
     decision_hash,
     event_record,
     inputs_text,
     record_hash,
+    released_body,
     split_inputs,
+    state_body,
+    state_hash,
 )
 from storage.rows import (
     AccountRow,
@@ -53,6 +58,7 @@ from storage.rows import (
     RequestRow,
     ReservationRow,
     SnapshotRow,
+    StateRecordRow,
     StateRow,
     TrackerRow,
     TradeRow,
@@ -245,6 +251,63 @@ def _move_heads(session: Session, moved: dict[str, tuple[int, str]]) -> None:
     _chain_heads(session).update(moved)
 
 
+def _lock_heads(session: Session, account_ids: Set[str]) -> None:
+    """Lock these accounts' tracker rows (in id order) before appending to their chains."""
+    if not account_ids:
+        return
+    rows = session.execute(
+        sa.select(_TRACKERS.c.account_id, _TRACKERS.c.chain_seq, _TRACKERS.c.chain_hash)
+        .where(_TRACKERS.c.account_id.in_(sorted(account_ids)))
+        .order_by(_TRACKERS.c.account_id)
+        .with_for_update()
+    )
+    heads = _chain_heads(session)
+    for row in rows:
+        heads[row.account_id] = (row.chain_seq, row.chain_hash or GENESIS)
+
+
+def _stored_state(session: Session, kind: str, account_ids: Set[str]) -> dict[str, str]:
+    """The state bodies of these accounts' rows as the database now holds them."""
+    table, key = (
+        (_ACCOUNTS, _ACCOUNTS.c.id) if kind == "account" else (_TRACKERS, _TRACKERS.c.account_id)
+    )
+    # Read back rather than built from what was written: the copy must be what verify reads.
+    query = sa.select(key.label("state_key"), *(table.c[c] for c in STATE_COLUMNS[kind])).where(
+        key.in_(sorted(account_ids))
+    )
+    return {row.state_key: state_body(kind, row) for row in session.execute(query)}
+
+
+def chain_state(session: Session, entries: Sequence[tuple[str, str, str]], at: dt.datetime) -> None:
+    """Append state records ``(account id, kind, body)`` to their accounts' chains."""
+    if not entries:
+        return
+    heads = dict(_read_heads(session, {account_id for account_id, _, _ in entries}))
+    moved: dict[str, tuple[int, str]] = {}
+    rows = []
+    for account_id, kind, body in entries:
+        seq, prev_hash = heads[account_id]
+        values: dict[str, Any] = {
+            "id": _new_id(),
+            "account_id": account_id,
+            "seq": seq + 1,
+            "kind": kind,
+            "body": body,
+            "at": at,
+            "prev_hash": prev_hash,
+        }
+        values["hash"] = state_hash(prev_hash, values)
+        heads[account_id] = moved[account_id] = (values["seq"], values["hash"])
+        rows.append(values)
+    session.connection().execute(StateRecordRow.__table__.insert(), rows)
+    _move_heads(session, moved)
+
+
+def _chain_rows(session: Session, kind: str, account_ids: Set[str], at: dt.datetime) -> None:
+    bodies = _stored_state(session, kind, account_ids)
+    chain_state(session, [(a, kind, bodies[a]) for a in sorted(account_ids)], at)
+
+
 def _is_pair(symbol: str) -> bool:
     return len(symbol) == 6 and symbol[:3] in CURRENCIES and symbol[3:] in CURRENCIES
 
@@ -284,6 +347,8 @@ class AccountRepository:
         self.session.add(row)
         self.session.add(translate.tracker_to_row(tracker, TrackerRow(account_id=account.id), at))
         self.session.flush()
+        _chain_rows(self.session, "account", {account.id}, at)
+        _chain_rows(self.session, "tracker", {account.id}, at)
 
     def get(self, account_id: str) -> Account | None:
         row = self.session.get(AccountRow, account_id)
@@ -353,6 +418,7 @@ class AccountRepository:
             raise LookupError(f"account {account.id!r} is not stored")
         translate.account_to_row(account, row, at)
         self.session.flush()
+        _chain_rows(self.session, "account", {account.id}, at)
 
 
 class TrackerRepository:
@@ -397,6 +463,7 @@ class TrackerRepository:
         result = self.session.connection().execute(_SAVE_TRACKER, rows)
         if result.rowcount not in (-1, len(rows)):
             raise LookupError("an account has no tracker")
+        _chain_rows(self.session, "tracker", {account_id for account_id, _ in trackers}, at)
         self.session.expire_all()  # ORM copies of these rows are stale now
 
 
@@ -521,14 +588,23 @@ class ReservationRepository:
         return result
 
     def _close(self, where: Any, status: str, at: dt.datetime) -> int:
+        # The accounts must be locked: each release is chained on its account.
         statement = (
             sa.update(ReservationRow)
             .where(ReservationRow.status == "live", where)
             .values(status=status, closed_at=at)
-            .returning(ReservationRow.decision_id)
+            .returning(ReservationRow.account_id, ReservationRow.decision_id)
         )
         # RETURNING, not rowcount: psycopg 3 reports -1 for some statements.
-        return len(self.session.execute(statement).all())
+        closed: dict[str, list[str]] = {}
+        for row in self.session.execute(statement):
+            closed.setdefault(row.account_id, []).append(row.decision_id)
+        chain_state(
+            self.session,
+            [(a, "released", released_body(status, ids)) for a, ids in sorted(closed.items())],
+            at,
+        )
+        return sum(map(len, closed.values()))
 
     def match(self, account_id: str, decision_ids: Sequence[str], at: dt.datetime) -> int:
         if not decision_ids:
@@ -557,15 +633,22 @@ class ReservationRepository:
         return self.match(account_id, done, at) if done else 0
 
     def cancel(self, decision_id: str, at: dt.datetime) -> str | None:
-        row = self.session.get(ReservationRow, decision_id)
-        if row is None or row.status != "live":
+        account_id = self.session.scalar(
+            sa.select(ReservationRow.account_id).where(ReservationRow.decision_id == decision_id)
+        )
+        if account_id is None:
             return None
-        row.status, row.closed_at = "cancelled", at
-        self.session.flush()
-        return row.account_id
+        _lock_heads(self.session, {account_id})
+        closed = self._close(ReservationRow.decision_id == decision_id, "cancelled", at)
+        return account_id if closed else None
 
     def expire(self, now: dt.datetime) -> int:
-        return self._close(ReservationRow.expires_at <= now, "expired", now)
+        due = ReservationRow.status == "live", ReservationRow.expires_at <= now
+        accounts = set(self.session.scalars(sa.select(ReservationRow.account_id).where(*due)))
+        _lock_heads(self.session, accounts)
+        # Only the accounts locked: a reservation due by ``now`` cannot be written after it.
+        where = sa.and_(*due, ReservationRow.account_id.in_(sorted(accounts)))
+        return self._close(where, "expired", now) if accounts else 0
 
 
 def _matching(query: Any, *pairs: tuple[Any, str | None]) -> Any:
@@ -837,7 +920,25 @@ CHUNK = 500  # records a long read holds in memory at a time
 _LINKS: tuple[tuple[Any, str, Any], ...] = (
     (DecisionRow.__table__, "decision", lambda row: decision_hash(row.prev_hash, row._mapping)),
     (EventRow.__table__, "event", lambda row: record_hash(row.prev_hash, event_record(row))),
+    (
+        StateRecordRow.__table__,
+        "state record",
+        lambda row: state_hash(row.prev_hash, row._mapping),
+    ),
 )
+
+
+def _holds(row: Any, lots: Decimal, risk: Decimal, binding: str | None, answered: str) -> bool:
+    """True when a reservation row holds what its approved decision answered."""
+    closing = binding == "reduce_only"  # a close holds its lots, no risk and no swing
+    if row.reduce_only is not closing or row.lots != lots:
+        return False
+    if closing:
+        return row.amount == 0 and row.swing in (None, 0)
+    swing = json.loads(answered).get("swing_amount", "absent")  # absent: decided before swings
+    return row.amount == risk and (
+        swing == "absent" or row.swing == (None if swing is None else Decimal(swing))
+    )
 
 
 class AuditRepository:
@@ -935,6 +1036,83 @@ class AuditRepository:
             )
             if found is not None:
                 return str(found)
+        return None
+
+    def verify_state(self, account_id: str) -> str | None:
+        """Why the account's rows or reservations differ from its chain, or ``None``."""
+        last: dict[str, str] = {}
+        released: dict[str, str] = {}
+        query = (
+            sa.select(StateRecordRow.kind, StateRecordRow.body)
+            .where(StateRecordRow.account_id == account_id)
+            .order_by(StateRecordRow.seq)
+        )
+        for kind, body in self.session.execute(query):
+            if kind == "released":
+                change = json.loads(body)
+                released.update(dict.fromkeys(change["decisions"], change["status"]))
+            else:
+                last[kind] = body
+        for kind, label in (("account", "settings"), ("tracker", "tracker")):
+            stored = _stored_state(self.session, kind, {account_id}).get(account_id)
+            if stored is None:
+                continue  # a missing row frees nothing; the chain head check sees a lost tracker
+            if kind not in last:
+                return f"its {label} row has no chained record"
+            if stored != last[kind]:
+                chained, now = json.loads(last[kind]), json.loads(stored)
+                fields = sorted(
+                    k for k in now.keys() | chained.keys() if now.get(k) != chained.get(k)
+                )
+                return (
+                    f"its {label} row differs from its last chained record"
+                    f" ({', '.join(fields)}): changed outside ARIA"
+                )
+        return self._verify_reservations(account_id, released)
+
+    def _verify_reservations(self, account_id: str, released: dict[str, str]) -> str | None:
+        rows = {
+            row.decision_id: row
+            for row in self.session.execute(
+                sa.select(
+                    _RESERVATIONS.c.decision_id,
+                    _RESERVATIONS.c.status,
+                    _RESERVATIONS.c.lots,
+                    _RESERVATIONS.c.amount,
+                    _RESERVATIONS.c.swing,
+                    _RESERVATIONS.c.reduce_only,
+                ).where(_RESERVATIONS.c.account_id == account_id)
+            )
+        }
+        # Every approved decision holds a reservation holding what it answered.
+        approved = self.session.execute(
+            sa.select(
+                DecisionRow.id,
+                DecisionRow.lots,
+                DecisionRow.risk_amount,
+                DecisionRow.binding,
+                DecisionRow.decision,
+            )
+            .where(DecisionRow.account_id == account_id, DecisionRow.status == "approved")
+            .order_by(DecisionRow.seq)
+        )
+        for decision_id, lots, risk, binding, answered in approved:
+            row = rows.pop(decision_id, None)
+            if row is None:
+                return f"reservation {decision_id} is missing (removed outside ARIA)"
+            status = released.pop(decision_id, "live")
+            if row.status != status:
+                return (
+                    f"reservation {decision_id} is {row.status} but its chained status is"
+                    f" {status}: changed outside ARIA"
+                )
+            if status == "live" and not _holds(row, lots, risk, binding, answered):
+                # Only a live reservation holds headroom, so only its amounts matter.
+                return f"reservation {decision_id} holds other lots or risk than its decision"
+        if rows:
+            return f"reservation {sorted(rows)[0]} has no approved decision of this account"
+        if released:
+            return f"reservation {sorted(released)[0]} was released but is missing"
         return None
 
     def decisions_of(

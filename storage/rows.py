@@ -1,9 +1,11 @@
 """ORM rows: the database shape of ARIA's data. ``…Row`` classes never leave ``storage``.
 
-Append-only tables (``sizing_decisions``, ``rule_events``) carry each account's hash chain:
-``seq`` numbers every record of one account across both tables, and ``hash`` is
-``H(prev_hash, record)`` (see :mod:`storage.audit_chain`). The chain head lives on
-the account's tracker row, which is the row locked while an account is written.
+Append-only tables (``sizing_decisions``, ``rule_events``, ``state_records``) carry each
+account's hash chain: ``seq`` numbers every record of one account across the three tables,
+and ``hash`` is ``H(prev_hash, record)`` (see :mod:`storage.audit_chain`). The chain head
+lives on the account's tracker row, which is the row locked while an account is written.
+The mutable rows that move a floor or headroom (the account, its tracker, reservations'
+status) are chained as state records whenever they change, and ``verify`` compares them.
 """
 
 from __future__ import annotations
@@ -319,6 +321,27 @@ class EventRow(Base):
     detail: Mapped[dict[str, Any]]
     actor: Mapped[str] = mapped_column(sa.String(128))
     reason: Mapped[str] = mapped_column(sa.Text)
+    at: Mapped[dt.datetime]
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class StateRecordRow(Base):
+    """A chained copy of risk-critical state as it was written: append-only, chained per account.
+
+    ``kind`` is ``account`` or ``tracker`` (``body`` holds the row's columns) or ``released``
+    (``body`` names reservations that stopped being live and their new status). ``body`` is
+    the exact canonical JSON text that was hashed.
+    """
+
+    __tablename__ = "state_records"
+    __table_args__ = (sa.Index("ix_state_records_account_seq", "account_id", "seq"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    account_id: Mapped[str] = mapped_column(Id, sa.ForeignKey("accounts.id"))
+    seq: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    body: Mapped[str] = mapped_column(sa.Text)
     at: Mapped[dt.datetime]
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))

@@ -1,9 +1,10 @@
-"""``aria init``, ``aria db upgrade`` and ``aria jobs``: the database and the scheduler."""
+"""``aria init``, ``aria db`` and ``aria jobs``: the database, its roles and the scheduler."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from typing import Annotated, Any
 
 import typer
@@ -57,6 +58,73 @@ def upgrade() -> None:
 
     out.print(f"schema at revision {current_revision(app.engine)}", highlight=False)
     app.close()
+
+
+@db_app.command("roles")
+def roles(
+    owner: Annotated[str, typer.Option(help="the role that owns the tables and migrates them")],
+    app_role: Annotated[str, typer.Option("--app", help="the role ARIA runs as")],
+    password_env: Annotated[
+        str | None,
+        typer.Option(help="environment variable holding the application role's password"),
+    ] = None,
+    owner_password_env: Annotated[
+        str | None, typer.Option(help="environment variable holding the owner's password")
+    ] = None,
+    schema: Annotated[str, typer.Option(help="the schema holding ARIA's tables")] = "public",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="print the SQL instead of running it")
+    ] = False,
+) -> None:
+    """Set up PostgreSQL's two roles (idempotent): run as a superuser, again after upgrades.
+
+    Connects to ARIA_MIGRATION_DATABASE_URL if set, else ARIA_DATABASE_URL. Then run ARIA
+    with ARIA_DATABASE_URL as the application role and ARIA_MIGRATION_DATABASE_URL as the owner.
+    """
+    from storage.engine import make_engine
+    from storage.roles import RolePlan, apply_roles, plan_roles
+
+    def password(variable: str | None) -> str | None:
+        if variable is None:
+            return None
+        value = os.environ.get(variable)
+        if not value:
+            raise fail(f"the environment variable {variable} is not set")
+        return value
+
+    settings = Settings()
+    plan = RolePlan(
+        owner=owner,
+        app=app_role,
+        schema=schema,
+        owner_password=password(owner_password_env),
+        app_password=password(password_env),
+    )
+    engine = make_engine(settings.migration_database_url or settings.database_url)
+    try:
+        with engine.begin() as connection:
+            statements = (plan_roles if dry_run else apply_roles)(connection, plan)
+    except StorageError as exc:
+        raise fail(str(exc)) from None
+    except Exception as exc:  # refused by the server: not a superuser, unreachable, …
+        raise fail(f"cannot set the roles up: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+    if dry_run:
+        for statement in statements:
+            # A password is not printed back: the script shows where it goes.
+            shown = (
+                statement.split(" PASSWORD ")[0] + " PASSWORD '…'"
+                if " PASSWORD " in statement
+                else statement
+            )
+            out.print(shown + ";", highlight=False, markup=False)
+        return
+    out.print(
+        f"roles ready: {owner} owns the tables of {schema}; {app_role} may read and append"
+        " to the audit tables, never change them",
+        highlight=False,
+    )
 
 
 @jobs_app.command("list")

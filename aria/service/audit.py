@@ -1,8 +1,10 @@
 """Audit use cases: query decisions and rule events, and verify the trail.
 
-``verify`` checks each account's hash chain (nothing altered, removed or inserted) and
-replays every decision from its stored inputs through the pipeline, comparing the result
-field by field with what was answered at the time. It reports the first mismatch.
+``verify`` checks each account's hash chain (nothing altered, removed or inserted), that
+the account's settings, tracker and reservations are what the chain last recorded of them
+(risk-critical state changed by SQL alone is found), and replays every decision from its
+stored inputs through the pipeline, comparing the result field by field with what was
+answered at the time. It reports the first mismatch.
 """
 
 from __future__ import annotations
@@ -190,4 +192,7 @@ def verify(ctx: Context, account_id: str | None = None) -> VerifyReport:
                 if len(batch) < REPLAY_CHUNK:
                     break
                 after = batch[-1].stored.seq
+            drift = uow.audit.verify_state(account)
+            if drift is not None:
+                return VerifyReport(len(accounts), replayed, False, f"account {account}: {drift}")
     return VerifyReport(len(accounts), replayed, True, older=older)

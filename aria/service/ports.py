@@ -69,7 +69,7 @@ class ChainBreak(Protocol):
 
     account_id: str
     seq: int
-    record: str  # "decision <id>" or "event <id>"
+    record: str  # "decision <id>", "event <id>" or "<kind> record <id>"
     problem: str
 
 
@@ -305,6 +305,10 @@ class AuditRepository(Protocol):
 
     def verify_chain(self, account_id: str) -> ChainBreak | None:
         """The first broken link of an account's chain (its head included), or ``None``."""
+        ...
+
+    def verify_state(self, account_id: str) -> str | None:
+        """Why the account's settings, tracker or reservations differ from its chain."""
         ...
 
     def heads(self) -> list[tuple[str, int, str]]:

@@ -17,8 +17,16 @@ from aria.service import audit
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
 from aria.sizing.record import DecisionFilter
-from storage.audit_chain import GENESIS, decision_hash, decision_values, event_record, record_hash
-from storage.rows import DecisionRow, EventRow, TrackerRow
+from storage.audit_chain import (
+    GENESIS,
+    decision_hash,
+    decision_values,
+    event_record,
+    record_hash,
+    state_hash,
+    state_values,
+)
+from storage.rows import DecisionRow, EventRow, StateRecordRow, TrackerRow
 from tests.integration.builders import ask, open_account, push
 from tests.integration.conftest import utc
 
@@ -82,6 +90,11 @@ def _forge(engine: Engine, decision_id: str, lots: str) -> None:
             session.execute(
                 sa.text("ALTER TABLE rule_events DISABLE TRIGGER rule_events_append_only")
             )
+            session.execute(
+                sa.text("ALTER TABLE state_records DISABLE TRIGGER state_records_append_only")
+            )
+        if engine.dialect.name == "sqlite":
+            session.execute(sa.text("DROP TRIGGER IF EXISTS state_records_no_update"))
         target = session.get(DecisionRow, decision_id)
         assert target is not None
         decision = json.loads(target.decision)
@@ -95,17 +108,21 @@ def _forge(engine: Engine, decision_id: str, lots: str) -> None:
                 *session.scalars(
                     sa.select(EventRow).where(EventRow.account_id == target.account_id)
                 ),
+                *session.scalars(
+                    sa.select(StateRecordRow).where(StateRecordRow.account_id == target.account_id)
+                ),
             ],
             key=lambda row: row.seq,
         )
         previous = GENESIS
         for row in rows:
             row.prev_hash = previous
-            row.hash = (
-                decision_hash(previous, decision_values(row))
-                if isinstance(row, DecisionRow)
-                else record_hash(previous, event_record(row))
-            )
+            if isinstance(row, DecisionRow):
+                row.hash = decision_hash(previous, decision_values(row))
+            elif isinstance(row, StateRecordRow):
+                row.hash = state_hash(previous, state_values(row))
+            else:
+                row.hash = record_hash(previous, event_record(row))
             previous = row.hash
         tracker = session.get(TrackerRow, target.account_id)
         assert tracker is not None

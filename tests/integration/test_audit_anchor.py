@@ -18,10 +18,18 @@ from sqlalchemy.orm import Session
 from aria.service import audit, checkpoints, maintenance
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
-from storage.audit_chain import GENESIS, decision_hash, decision_values, event_record, record_hash
+from storage.audit_chain import (
+    GENESIS,
+    decision_hash,
+    decision_values,
+    event_record,
+    record_hash,
+    state_hash,
+    state_values,
+)
 from storage.checkpoints import DirectoryCheckpoints
 from storage.repositories import AuditRepository
-from storage.rows import DecisionRow, EventRow, TrackerRow
+from storage.rows import DecisionRow, EventRow, StateRecordRow, TrackerRow
 from tests.integration.builders import ask, open_account, push
 from tests.integration.conftest import utc
 
@@ -41,7 +49,7 @@ def _history(ctx: Context) -> list[str]:
 
 def _unguard(engine: Engine, connection: sa.Connection) -> None:
     """What a database superuser can do: switch every append-only guard off."""
-    for table in ("sizing_decisions", "rule_events"):
+    for table in ("sizing_decisions", "rule_events", "state_records"):
         if engine.dialect.name == "postgresql":
             connection.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only"))
         else:
@@ -52,7 +60,7 @@ def _unguard(engine: Engine, connection: sa.Connection) -> None:
 def _erase(engine: Engine, account_id: str, *, head: bool = False, account: bool = False) -> None:
     with engine.begin() as connection:
         _unguard(engine, connection)
-        for table in ("reservations", "sizing_decisions", "rule_events"):
+        for table in ("reservations", "sizing_decisions", "rule_events", "state_records"):
             connection.execute(
                 sa.text(f"delete from {table} where account_id = :a"), {"a": account_id}
             )
@@ -74,6 +82,9 @@ def _rechain(session: Session, account_id: str) -> None:
         [
             *session.scalars(sa.select(DecisionRow).where(DecisionRow.account_id == account_id)),
             *session.scalars(sa.select(EventRow).where(EventRow.account_id == account_id)),
+            *session.scalars(
+                sa.select(StateRecordRow).where(StateRecordRow.account_id == account_id)
+            ),
         ],
         key=lambda row: row.seq,
     )
@@ -81,11 +92,12 @@ def _rechain(session: Session, account_id: str) -> None:
     for number, row in enumerate(rows, start=1):
         row.seq, row.prev_hash = number, previous
         session.flush()
-        row.hash = (
-            decision_hash(previous, decision_values(row))
-            if isinstance(row, DecisionRow)
-            else record_hash(previous, event_record(row))
-        )
+        if isinstance(row, DecisionRow):
+            row.hash = decision_hash(previous, decision_values(row))
+        elif isinstance(row, StateRecordRow):
+            row.hash = state_hash(previous, state_values(row))
+        else:
+            row.hash = record_hash(previous, event_record(row))
         previous = row.hash
     tracker = session.get(TrackerRow, account_id)
     assert tracker is not None

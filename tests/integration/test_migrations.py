@@ -214,7 +214,7 @@ def test_request_ids_stored_before_scopes_stay_with_the_unrestricted_keys(
     push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
     first = ask(ctx, "kept", ["a"])
     # Down to the revision before scopes and up again: the id and its decision survive.
-    downgrade(blank_engine, "0006")
+    downgrade(blank_engine, "0007")
     upgrade(blank_engine)
     assert _matches_models(blank_engine) == []
     again = ask(ctx, "kept", ["a"])

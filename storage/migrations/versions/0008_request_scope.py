@@ -10,8 +10,8 @@ SQLite cannot change a primary key or a foreign key in place, so both tables are
 (Alembic's batch mode; ``storage.schema`` turns foreign keys off around it) and the decisions'
 append-only triggers are re-created. A downgrade fails while two scopes share an id.
 
-Revision ID: 0009
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-30
 """
 
@@ -22,8 +22,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
