@@ -1081,6 +1081,9 @@ class AuditRepository:
                     _RESERVATIONS.c.amount,
                     _RESERVATIONS.c.swing,
                     _RESERVATIONS.c.reduce_only,
+                    _RESERVATIONS.c.symbol,
+                    _RESERVATIONS.c.side,
+                    _RESERVATIONS.c.created_at,
                 ).where(_RESERVATIONS.c.account_id == account_id)
             )
         }
@@ -1092,14 +1095,21 @@ class AuditRepository:
                 DecisionRow.risk_amount,
                 DecisionRow.binding,
                 DecisionRow.decision,
+                DecisionRow.symbol,
+                DecisionRow.side,
+                DecisionRow.created_at,
             )
             .where(DecisionRow.account_id == account_id, DecisionRow.status == "approved")
             .order_by(DecisionRow.seq)
         )
-        for decision_id, lots, risk, binding, answered in approved:
+        for decision_id, lots, risk, binding, answered, symbol, side, at in approved:
             row = rows.pop(decision_id, None)
             if row is None:
                 return f"reservation {decision_id} is missing (removed outside ARIA)"
+            if (row.symbol, row.side, row.created_at) != (symbol, side, at):
+                # What it holds (symbol and side drive correlation, closes and matching) and
+                # when it began (its lifetime counts from then) are its decision's.
+                return f"reservation {decision_id} differs from its decision: changed outside ARIA"
             status = released.pop(decision_id, "live")
             if row.status != status:
                 return (

@@ -52,6 +52,7 @@ def create_app(
     app.state.rate_limit = rate_limit or RateLimit(DEFAULT_RATE, DEFAULT_BURST)
     app.state.metrics = Metrics(context)
     app.state.heartbeat_limit = heartbeat_limit
+    app.state.write_probe = health.WriteProbe()
     errors.install(app)
     for module in (sizing, accounts, market, audit, health):
         app.include_router(module.router)

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 
 from accounts.model import IDENTIFIER_PATTERN
 from aria.service.context import Context
-from aria.service.errors import Forbidden
+from aria.service.errors import Forbidden, NotFound
 from aria.service.keys import Principal
 
 
@@ -25,6 +25,13 @@ def check_owner(caller: Principal, owner: str) -> None:
     """Refuse a key restricted to another owner."""
     if caller.owner is not None and caller.owner != owner:
         raise Forbidden(f"this key may only act on accounts of {caller.owner!r}")
+
+
+def check_account_owner(caller: Principal, owner: str, account_id: str) -> None:
+    """To a key restricted to another owner, an existing account is as unknown as a missing
+    one: a 403 would tell it the id exists."""
+    if caller.owner is not None and caller.owner != owner:
+        raise NotFound(f"unknown account {account_id!r}")
 
 
 # Ids in paths have the shape of ids everywhere else: anything else is refused (422) before

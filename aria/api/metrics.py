@@ -73,7 +73,7 @@ class Metrics:
 
 def heartbeat_age(context: Context) -> float | None:
     """Seconds since the scheduler's heartbeat, or ``None`` if it never beat."""
-    with context.unit() as uow:
+    with context.read_unit() as uow:  # a read: never waits behind writers
         beat = uow.jobs.last_beat("scheduler")
     return (
         None if beat is None else max((context.clock.now() - beat) / dt.timedelta(seconds=1), 0.0)

@@ -278,7 +278,14 @@ def _gather(
 ) -> _Gathered:
     """Load the accounts (locked to write, or not for a preview) and build their inputs."""
     found = uow.accounts.lock(ids) if lock else uow.accounts.read(ids)
-    missing = [account_id for account_id in ids if account_id not in found]
+    # To a key limited to one owner, another owner's account is as unknown as a missing one:
+    # a refusal would tell it the id exists.
+    missing = [
+        account_id
+        for account_id in ids
+        if account_id not in found
+        or (allowed_owner is not None and found[account_id][0].owner != allowed_owner)
+    ]
     if missing:
         raise NotFound(f"unknown account{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
     accounts = {account_id: pair[0] for account_id, pair in found.items()}

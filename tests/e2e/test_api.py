@@ -242,13 +242,20 @@ def test_an_owner_key_acts_only_on_its_owners_accounts(api: Api) -> None:
     opened(api, "bob-1", owner="bob")
     assert sized(api, "mine", ["alice-1"], headers=api.alice).status_code == 200
     refused = sized(api, "theirs", ["alice-1", "bob-1"], headers=api.alice)
-    assert refused.status_code == 403
-    # The refusal names no account of another owner.
-    assert refused.json()["error"]["message"] == "this key may only size accounts of 'alice'"
+    # Another owner's account is as unknown to the key as a missing one: a 403 would tell it
+    # the id exists.
+    assert refused.status_code == 404
+    assert refused.json()["error"]["message"] == "unknown account: bob-1"
+    ghost = sized(api, "ghost", ["alice-1", "ghost-1"], headers=api.alice)
+    assert (ghost.status_code, ghost.json()["error"]["message"]) == (
+        404,
+        "unknown account: ghost-1",
+    )
     assert [a["id"] for a in api.client.get("/v1/accounts", headers=api.alice).json()] == [
         "alice-1"
     ]
-    assert api.client.get("/v1/accounts/bob-1", headers=api.alice).status_code == 403
+    assert api.client.get("/v1/accounts/bob-1", headers=api.alice).status_code == 404
+    assert api.client.get("/v1/accounts/bob-1/headroom", headers=api.alice).status_code == 404
     assert api.client.get("/v1/audit/decisions?owner=bob", headers=api.alice).status_code == 403
 
 
@@ -275,7 +282,7 @@ def test_a_preview_answers_like_sizing_and_holds_nothing(api: Api) -> None:
     refused = api.client.post(
         "/v1/sizing/preview", json={**body, "accounts": ["bob-1"]}, headers=api.alice
     )
-    assert refused.status_code == 403
+    assert refused.status_code == 404  # another owner's account is unknown to the key
     missing = api.client.post(
         "/v1/sizing/preview", json={**body, "accounts": []}, headers=api.sizer
     )

@@ -124,8 +124,9 @@ def test_request_ids_are_per_owner_and_a_replay_is_authorised_like_a_request(des
     decision_id = alices.json()["decisions"][0]["decision_id"]
     # Bob re-sends Alice's id and body: a new request of his, on an account that is not his.
     stolen = _size(desk.client, desk.bob, "shared-id", ["alice-1"])
-    assert stolen.status_code == 403
-    assert "alice-1" not in stolen.text
+    # Alice's account is as unknown to Bob's key as a missing one (only the id he sent).
+    assert stolen.status_code == 404
+    assert stolen.json()["error"]["message"] == "unknown account: alice-1"
     assert decision_id not in stolen.text
     assert "replayed" not in stolen.text
     # Alice's id does not squat Bob's: the same id is a fresh request in his namespace.
@@ -145,10 +146,17 @@ def test_request_ids_are_per_owner_and_a_replay_is_authorised_like_a_request(des
 
 @freeze_time(NOW)
 def test_a_refusal_names_no_account_of_another_owner(desk: Desk) -> None:
-    for accounts in (["alice-1", "bob-1"], {"owner": "alice"}):
-        refused = _size(desk.client, desk.bob, f"r-{len(accounts)}", accounts)
-        assert refused.status_code == 403, refused.text
-        assert "alice-1" not in refused.text
+    named = _size(desk.client, desk.bob, "r-named", ["alice-1", "bob-1"])
+    assert named.status_code == 404, named.text  # as unknown as a missing account
+    assert named.json()["error"]["message"] == "unknown account: alice-1"
+    ghost = _size(desk.client, desk.bob, "r-ghost", ["ghost-1", "bob-1"])
+    assert (ghost.status_code, ghost.json()["error"]["message"]) == (
+        404,
+        "unknown account: ghost-1",
+    )
+    refused = _size(desk.client, desk.bob, "r-owner", {"owner": "alice"})
+    assert refused.status_code == 403, refused.text
+    assert "alice-1" not in refused.text
     preview = desk.client.post(
         "/v1/sizing/preview", json={"accounts": {"owner": "alice"}, **SIGNAL}, headers=desk.bob
     )

@@ -114,6 +114,25 @@ def test_a_live_reservation_shrunk_by_sql_is_found(
 
 
 @pytest.mark.parametrize(
+    "change",
+    [
+        "symbol = 'EURUSD'",
+        "side = 'short'",
+        "created_at = '2026-06-02 08:00:00'",  # its lifetime would count from an hour earlier
+    ],
+)
+@freeze_time("2026-06-02 09:00:00")
+def test_a_reservation_moved_to_another_symbol_side_or_start_by_sql_is_found(
+    ctx: Context, engine: Engine, change: str
+) -> None:
+    held, _ = _trading_day(ctx)
+    _sql(engine, f"update reservations set {change} where decision_id = :d", d=held)
+    report = audit.verify(ctx)
+    assert not report.ok
+    assert f"reservation {held} differs from its decision" in (report.problem or "")
+
+
+@pytest.mark.parametrize(
     ("statement", "field"),
     [
         ("update account_trackers set peak_eod_balance = '90000'", "peak_eod_balance"),

@@ -15,6 +15,7 @@ from freezegun import freeze_time
 from sqlalchemy import Engine, event
 
 from aria.api.app import create_app
+from aria.api.routes.health import WriteProbe
 from aria.service import accounts as account_service
 from aria.service.commands import RecordTrades
 from aria.service.context import Context
@@ -156,7 +157,9 @@ def test_the_api_answers_503_with_an_unknown_outcome_when_commit_is_lost(
 def test_healthz_is_down_when_the_database_reads_but_cannot_write(
     ctx: Context, engine: Engine
 ) -> None:
-    client = TestClient(create_app(ctx), raise_server_exceptions=False)
+    app = create_app(ctx)
+    app.state.write_probe = WriteProbe(interval=0)  # probe on every call
+    client = TestClient(app, raise_server_exceptions=False)
     assert client.get("/healthz").json()["database"] == "ok"
 
     def full(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
@@ -172,6 +175,28 @@ def test_healthz_is_down_when_the_database_reads_but_cannot_write(
     assert answer.json()["status"] == "down"
     assert "writes fail" in answer.json()["database"]
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_flood_of_health_checks_writes_at_most_once_a_second(
+    ctx: Context, engine: Engine
+) -> None:
+    # /healthz needs no key: each call must not queue up for the database's writer.
+    app = create_app(ctx)
+    app.state.write_probe = WriteProbe(clock=lambda: 0.0)  # no second ever passes
+    client = TestClient(app, raise_server_exceptions=False)
+    writes: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        answers = [client.get("/healthz") for _ in range(20)]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert {a.json()["database"] for a in answers} == {"ok"}
+    assert len(writes) == 1  # the first call's probe; the others share its answer
 
 
 def test_times_utc_cannot_hold_are_refused_before_storage(ctx: Context) -> None:

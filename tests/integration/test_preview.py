@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from aria.service import sizing as sizing_service
 from aria.service.commands import Signal
 from aria.service.context import Context
-from aria.service.errors import Forbidden, NotFound
+from aria.service.errors import NotFound
 from tests.integration.builders import ask, open_account, push
 from tests.integration.conftest import utc
 
@@ -96,6 +96,6 @@ def test_a_preview_names_unknown_accounts_and_keeps_to_the_keys_owner(ctx: Conte
     accounts = _family(ctx)
     with pytest.raises(NotFound, match="ghost"):
         sizing_service.preview(ctx, Signal.model_validate(_signal([*accounts, "ghost"])))
-    # Refused without naming the other owner's accounts.
-    with pytest.raises(Forbidden, match=r"^this key may only size accounts of 'alice'$"):
+    # Another owner's account is as unknown to the key as a missing one.
+    with pytest.raises(NotFound, match=r"^unknown account: bob-1$"):
         sizing_service.preview(ctx, Signal.model_validate(_signal(accounts)), allowed_owner="alice")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from accounts.model import Account, Identifier
-from aria.api.deps import AccountId, Ctx, check_owner
+from aria.api.deps import AccountId, Ctx, check_account_owner, check_owner
 from aria.api.schemas import ERRORS, CountOut, DayOut, FloorsOut, HeadroomOut, RiskOut, StateOut
 from aria.api.security import Admin, Reader, Sizer
 from aria.service import accounts as service
@@ -68,7 +68,7 @@ def open_account(body: CreateAccount, ctx: Ctx, caller: Admin) -> Account:
 
 def _owned(ctx: Ctx, caller: Principal, account_id: str) -> Account:
     account = service.get_account(ctx, account_id)
-    check_owner(caller, account.owner)
+    check_account_owner(caller, account.owner, account_id)
     return account
 
 

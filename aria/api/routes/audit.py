@@ -14,7 +14,7 @@ from pydantic import AfterValidator
 
 from accounts.events import EventFilter
 from accounts.model import Identifier, Symbol
-from aria.api.deps import Ctx, check_owner
+from aria.api.deps import Ctx, check_account_owner, check_owner
 from aria.api.errors import Busy
 from aria.api.schemas import (
     ERRORS,
@@ -249,7 +249,7 @@ def verify(
 
 def _verify(ctx: Context, caller: Principal, account: str | None) -> VerifyOut:
     if account is not None:
-        check_owner(caller, account_service.get_account(ctx, account).owner)
+        check_account_owner(caller, account_service.get_account(ctx, account).owner, account)
         scope = [account]
     elif caller.owner is not None:
         scope = [a.id for a in account_service.list_accounts(ctx, owner=caller.owner)]

@@ -2,6 +2,10 @@
 
 # Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
 # (freezegun) must not be able to swap the datetime type underneath it.
+import threading
+import time
+from collections.abc import Callable
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -11,10 +15,40 @@ from aria.api.metrics import Metrics, heartbeat_age
 from aria.api.schemas import ERRORS, HealthOut
 from aria.api.security import Reader
 from aria.service import maintenance
+from aria.service.context import Context
 from aria.service.errors import Forbidden
 
 router = APIRouter(tags=["health"])
 HEALTH_BEAT = "healthz"  # the heartbeat row /healthz writes to prove writes succeed
+PROBE_SECONDS = 1.0  # /healthz needs no key: at most one write probe a second per process
+
+
+class WriteProbe:
+    """The last write probe's answer, shared by the calls of one second (one at a time), so
+    that a flood of anonymous health checks cannot queue up for the database's writer."""
+
+    def __init__(
+        self, interval: float = PROBE_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._interval, self._clock = interval, clock
+        self._lock = threading.Lock()
+        self._at: float | None = None
+        self._answer = "ok"
+
+    def database(self, ctx: Context) -> str:
+        """``ok``, or why writes fail."""
+        with self._lock:
+            now = self._clock()
+            if self._at is None or now - self._at >= self._interval:
+                try:
+                    # A database can answer reads while refusing every write (a full disk):
+                    # commit a one-row upsert, so "ok" means sizing could record decisions.
+                    maintenance.heartbeat(ctx, HEALTH_BEAT)
+                    self._answer = "ok"
+                except Exception as exc:
+                    self._answer = f"unavailable: writes fail ({type(exc).__name__})"
+                self._at = self._clock()
+            return self._answer
 
 
 @router.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}})
@@ -25,13 +59,8 @@ def healthz(ctx: Ctx, request: Request) -> JSONResponse:
     except Exception as exc:
         age, database = None, f"unavailable: {type(exc).__name__}"
     else:
-        try:
-            # A database can answer reads while refusing every write (a full disk): commit a
-            # one-row upsert, so this says "ok" only when sizing could record its decisions.
-            maintenance.heartbeat(ctx, HEALTH_BEAT)
-            database = "ok"
-        except Exception as exc:
-            database = f"unavailable: writes fail ({type(exc).__name__})"
+        probe: WriteProbe = request.app.state.write_probe
+        database = probe.database(ctx)
     limit = request.app.state.heartbeat_limit
     if database != "ok":
         status = "down"
