@@ -93,7 +93,10 @@ def floor_to_step(value: Decimal, step: Decimal) -> Decimal:
     if step <= ZERO:
         raise InvalidAmount(f"step must be positive, got {step}")
     steps = (value / step).to_integral_value(rounding=ROUND_FLOOR)
-    return (steps * step).quantize(step) if step.as_tuple().exponent < 0 else steps * step
+    exponent = step.as_tuple().exponent
+    if isinstance(exponent, str):  # an infinite step ('F'): it has no grid to round to
+        raise TypeError(f"step must be finite, got {step}")
+    return (steps * step).quantize(step) if exponent < 0 else steps * step
 
 
 def round_money(amount: Decimal, code: str, *, against_us: bool = False) -> Decimal:

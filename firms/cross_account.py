@@ -111,7 +111,7 @@ def scan_hedges(exposures: Sequence[Exposure]) -> tuple[Finding, ...]:
     """Every exposure that opposes another of the same owner at a firm that forbids it."""
     found: list[Finding] = []
     for index, exposure in enumerate(exposures):
-        rest = exposures[:index] + exposures[index + 1 :]
+        rest = [*exposures[:index], *exposures[index + 1 :]]
         found.extend(hedge_conflicts(exposure, rest))
     return tuple(found)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TypeVar
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -22,8 +23,10 @@ from jobs.tasks import beat, run_job
 
 log = logging.getLogger("aria.jobs")
 
+_Scheduler = TypeVar("_Scheduler", bound=BaseScheduler)
 
-def _configure(scheduler: BaseScheduler, context: Context) -> BaseScheduler:
+
+def _configure(scheduler: _Scheduler, context: Context) -> _Scheduler:
     for spec in JOBS:
         scheduler.add_job(
             run_job,
@@ -58,9 +61,9 @@ def _options() -> dict[str, object]:
 
 def blocking(context: Context) -> BlockingScheduler:
     """A scheduler that owns the process (``aria jobs run``)."""
-    return _configure(BlockingScheduler(**_options()), context)  # type: ignore[return-value]
+    return _configure(BlockingScheduler(**_options()), context)
 
 
 def background(context: Context) -> BackgroundScheduler:
     """A scheduler in a background thread (``aria serve`` on a single-process install)."""
-    return _configure(BackgroundScheduler(**_options()), context)  # type: ignore[return-value]
+    return _configure(BackgroundScheduler(**_options()), context)

@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from storage.errors import Unavailable
@@ -72,7 +73,7 @@ def insert_new(
     if not rows:
         return
     if dialect.name != "postgresql":
-        insert = sa.dialects.sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
+        insert = sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
         connection.execute(insert, list(rows))
         return
     # One statement whatever the count: the rows travel as one array per column.
@@ -100,12 +101,12 @@ def update_rows(
     dialect = connection.dialect
     names = [name for name in rows[0] if name != key]
     if dialect.name != "postgresql":
-        statement = (
+        update = (
             table.update()
             .where(table.c[key] == sa.bindparam(f"b_{key}"))
             .values({name: sa.bindparam(f"b_{name}") for name in names})
         )
-        connection.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+        connection.execute(update, [{f"b_{k}": v for k, v in row.items()} for row in rows])
         return
     arrays = _arrays(table, [key, *names], rows, dialect)
     quote = dialect.identifier_preparer.quote

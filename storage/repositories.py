@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -928,7 +928,20 @@ _LINKS: tuple[tuple[Any, str, Any], ...] = (
 )
 
 
-def _holds(row: Any, lots: Decimal, risk: Decimal, binding: str | None, answered: str) -> bool:
+class _Holding(Protocol):
+    """What a reservation row holds (the columns :func:`_holds` reads)."""
+
+    @property
+    def reduce_only(self) -> bool: ...
+    @property
+    def lots(self) -> Decimal: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def swing(self) -> Decimal | None: ...
+
+
+def _holds(row: _Holding, lots: Decimal, risk: Decimal, binding: str | None, answered: str) -> bool:
     """True when a reservation row holds what its approved decision answered."""
     closing = binding == "reduce_only"  # a close holds its lots, no risk and no swing
     if row.reduce_only is not closing or row.lots != lots:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -38,6 +38,11 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSONDoc,
         list[Any]: JSONDoc,
     }
+
+    if TYPE_CHECKING:
+        # Every row class here is mapped to a ``Table`` of its own (``__tablename__``), never
+        # to another kind of FromClause, so its ``__table__`` has the Table's insert/update.
+        __table__: ClassVar[sa.Table]
 
 
 Id = sa.String(64)

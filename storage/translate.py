@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from pydantic import TypeAdapter
@@ -41,7 +41,6 @@ from storage.rows import (
     AccountRow,
     CorrelationRow,
     DecisionRow,
-    EventRow,
     SnapshotRow,
     TrackerRow,
     TradeRow,
@@ -350,7 +349,28 @@ class StoredEvent:
     at: dt.datetime
 
 
-def event_from_row(row: EventRow) -> StoredEvent:
+class EventFields(Protocol):
+    """The columns of an event as an ORM row, a Core row or the values just written read."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def detail(self) -> dict[str, Any]: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def at(self) -> dt.datetime: ...
+
+
+def event_from_row(row: EventFields) -> StoredEvent:
     """The stored event of a row."""
     return StoredEvent(
         id=row.id,
@@ -380,7 +400,32 @@ def snapshot_to_row(snapshot: VolatilitySnapshot) -> SnapshotRow:
     )
 
 
-def snapshot_from_row(row: SnapshotRow) -> VolatilitySnapshot:
+class SnapshotFields(Protocol):
+    """The columns of a volatility snapshot as an ORM row or a Core row reads them."""
+
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def timeframe(self) -> str: ...
+    @property
+    def as_of(self) -> dt.datetime: ...
+    @property
+    def atr(self) -> Decimal | None: ...
+    @property
+    def atr_percentile(self) -> Decimal | None: ...
+    @property
+    def regime(self) -> str | None: ...
+    @property
+    def daily_volatility(self) -> Decimal | None: ...
+    @property
+    def last_close(self) -> Decimal: ...
+    @property
+    def bars(self) -> int: ...
+    @property
+    def computed_at(self) -> dt.datetime: ...
+
+
+def snapshot_from_row(row: SnapshotFields) -> VolatilitySnapshot:
     """The snapshot of a row."""
     return VolatilitySnapshot(
         symbol=row.symbol,

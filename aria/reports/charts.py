@@ -14,6 +14,7 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +25,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
+from numpy.typing import ArrayLike
 
 _SIZE = (9.0, 3.6)  # inches: wide enough for a time axis, short enough to scroll past
 _DPI = 100
@@ -58,7 +60,7 @@ def data_uri(figure: Figure) -> str:
     """The figure as a ``data:image/png;base64,…`` URI."""
     canvas = FigureCanvasAgg(figure)
     buffer = io.BytesIO()
-    canvas.print_png(buffer)
+    canvas.print_png(buffer)  # type: ignore[no-untyped-call]  # backend_agg has no annotations
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -67,14 +69,25 @@ def _figure() -> tuple[Figure, Axes]:
     return figure, figure.add_subplot()
 
 
+def _x(times: Sequence[dt.datetime]) -> ArrayLike:
+    # matplotlib plots datetimes through its unit converters, but its stubs admit only numbers.
+    return cast("ArrayLike", times)
+
+
+def _x_limit(time: dt.datetime) -> float:
+    # Likewise for an axis limit: the stubs say float, the date converter takes a datetime.
+    return cast("float", time)
+
+
 def _time_axis(axes: Axes, times: Sequence[dt.datetime]) -> None:
     # Concise labels keep day and hour readable whether the range is minutes or months.
-    locator = AutoDateLocator()
+    locator = AutoDateLocator()  # type: ignore[no-untyped-call]  # matplotlib.dates is unannotated
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator, tz=dt.UTC))
+    formatter = ConciseDateFormatter(locator, tz=dt.UTC)  # type: ignore[no-untyped-call]  # same
+    axes.xaxis.set_major_formatter(formatter)
     if times and min(times) == max(times):
         # A single instant gives a zero-width axis; widen it instead of letting it collapse.
-        axes.set_xlim(min(times) - _SINGLE_PAD, max(times) + _SINGLE_PAD)
+        axes.set_xlim(_x_limit(min(times) - _SINGLE_PAD), _x_limit(max(times) + _SINGLE_PAD))
     axes.grid(True, alpha=0.3)
 
 
@@ -93,15 +106,15 @@ def equity_chart(
 ) -> str:
     """Equity and balance over time with the daily and maximum-loss floors as step lines."""
     figure, axes = _figure()
-    axes.plot(times, _floats(equity), marker="o", markersize=3, label="equity")
-    axes.plot(times, _floats(balance), marker=".", linestyle="--", label="balance")
+    axes.plot(_x(times), _floats(equity), marker="o", markersize=3, label="equity")
+    axes.plot(_x(times), _floats(balance), marker=".", linestyle="--", label="balance")
     # A floor holds from the state it was judged at until the next one: a step, not a slope.
     for values, label, colour in (
         (daily_floor, "daily-loss floor", "#d62728"),
         (max_loss_floor, "max-loss floor", "#7f0000"),
     ):
         if any(v is not None for v in values):
-            axes.step(times, _floats(values), where="post", color=colour, label=label)
+            axes.step(_x(times), _floats(values), where="post", color=colour, label=label)
     axes.set_title("Equity against the floors")
     axes.set_ylabel(currency)
     axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
@@ -123,7 +136,7 @@ def decisions_chart(points: Sequence[DecisionPoint], ylabel: str) -> str:
         chosen = [p for p in points if p.approved is approved]
         if chosen:
             axes.scatter(
-                [p.at for p in chosen],
+                _x([p.at for p in chosen]),
                 [p.value for p in chosen],
                 c=[colours[p.binding] for p in chosen],
                 marker=marker,
@@ -155,7 +168,7 @@ def factors_chart(
     # Factors often sit on the same value (×1); distinct markers and dashes keep each visible.
     for index, (name, values) in enumerate(factors.items()):
         axes.plot(
-            times,
+            _x(times),
             _floats(values),
             marker=_MARKERS[index % len(_MARKERS)],
             linestyle=_DASHES[index % len(_DASHES)],
@@ -195,7 +208,7 @@ def correlation_chart(symbols: Sequence[str], matrix: npt.NDArray[np.float64], v
 def png(figure: Figure) -> bytes:
     """The figure as PNG bytes (for a file)."""
     buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
+    FigureCanvasAgg(figure).print_png(buffer)  # type: ignore[no-untyped-call]  # as in data_uri
     return buffer.getvalue()
 
 

@@ -13,6 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -67,7 +68,7 @@ T = TypeVar("T")
 class Page(Generic[T]):
     """A page of records and the cursor of the next page (``None`` at the end)."""
 
-    items: list[T]
+    items: Sequence[T]
     next_cursor: str | None
 
 

@@ -3,13 +3,15 @@
 These are Protocols: ``storage`` implements them without importing them (structural typing),
 and the composition root (``aria.bootstrap``) is the one place that puts the two together.
 Repositories never commit; the unit of work does, once, when the use case says so.
+Stored records are read-only properties here, so storage's frozen dataclasses satisfy them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from decimal import Decimal
+from types import TracebackType
 from typing import Any, Protocol, Self
 
 from accounts.events import AccountEvent, EventFilter
@@ -33,69 +35,107 @@ class Clock(Protocol):
 class StoredDecision(Protocol):
     """A decision as stored: with its id and chain position."""
 
-    id: str
-    request_id: str
-    account_id: str
-    seq: int
-    decision: Decision
-    created_at: dt.datetime
-    hash: str
+    @property
+    def id(self) -> str: ...
+    @property
+    def request_id(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def decision(self) -> Decision: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def hash(self) -> str: ...
 
 
 class Replayable(Protocol):
     """A stored decision with its inputs as stored; ``inputs`` is ``None`` with a ``problem``."""
 
-    stored: StoredDecision
-    inputs: dict[str, Any] | None
-    record_format: int  # 1: hashed before shared input parts were stored apart
-    problem: str | None
+    @property
+    def stored(self) -> StoredDecision: ...
+    @property
+    def inputs(self) -> dict[str, Any] | None: ...
+    @property
+    def record_format(self) -> int: ...  # 1: hashed before shared input parts were stored apart
+    @property
+    def problem(self) -> str | None: ...
 
 
 class StoredEvent(Protocol):
     """A rule event as stored."""
 
-    id: str
-    account_id: str
-    seq: int
-    kind: str
-    detail: dict[str, Any]
-    actor: str
-    reason: str
-    at: dt.datetime
+    @property
+    def id(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def detail(self) -> dict[str, Any]: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def at(self) -> dt.datetime: ...
 
 
 class ChainBreak(Protocol):
     """The first record whose hash does not follow from its predecessor."""
 
-    account_id: str
-    seq: int
-    record: str  # "decision <id>", "event <id>" or "<kind> record <id>"
-    problem: str
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def record(self) -> str: ...  # "decision <id>", "event <id>" or "<kind> record <id>"
+    @property
+    def problem(self) -> str: ...
 
 
 class JobStatus(Protocol):
     """The last run of a job."""
 
-    job_id: str
-    run_key: str
-    claimed_at: dt.datetime
-    finished_at: dt.datetime | None
-    status: str
+    @property
+    def job_id(self) -> str: ...
+    @property
+    def run_key(self) -> str: ...
+    @property
+    def claimed_at(self) -> dt.datetime: ...
+    @property
+    def finished_at(self) -> dt.datetime | None: ...
+    @property
+    def status(self) -> str: ...
 
 
 class Sibling(Protocol):
     """Another account of an owner, as the cross-account rules see it."""
 
-    id: str
-    owner: str
-    firm: str
-    plan: str
-    phase: str
-    rulebook_version: str | None
-    initial_balance: Decimal
-    currency: str
-    strategy: str | None
-    exposures: tuple[tuple[str, Side], ...]  # (symbol, side) of each open position
+    @property
+    def id(self) -> str: ...
+    @property
+    def owner(self) -> str: ...
+    @property
+    def firm(self) -> str: ...
+    @property
+    def plan(self) -> str: ...
+    @property
+    def phase(self) -> str: ...
+    @property
+    def rulebook_version(self) -> str | None: ...
+    @property
+    def initial_balance(self) -> Decimal: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def strategy(self) -> str | None: ...
+    @property
+    def exposures(self) -> tuple[tuple[str, Side], ...]: ...  # (symbol, side) of each open position
 
 
 class AccountRepository(Protocol):
@@ -127,7 +167,7 @@ class AccountRepository(Protocol):
         """Every account of these owners, ordered by id."""
         ...
 
-    def family(self, owners: Sequence[str], exclude: Set[str]) -> list[Sibling]:
+    def family(self, owners: Sequence[str], exclude: Set[str]) -> Sequence[Sibling]:
         """The other accounts of these owners (not ``exclude``), unlocked, ordered by id."""
         ...
 
@@ -243,7 +283,7 @@ class DecisionRepository(Protocol):
         """The hash of the request stored under an id in ``scope``."""
         ...
 
-    def for_request(self, request_id: str, *, scope: str = "") -> list[StoredDecision]:
+    def for_request(self, request_id: str, *, scope: str = "") -> Sequence[StoredDecision]:
         """The decisions of a request of ``scope``, in account order."""
         ...
 
@@ -254,7 +294,7 @@ class DecisionRepository(Protocol):
         at: dt.datetime,
         *,
         scope: str = "",
-    ) -> list[StoredDecision]:
+    ) -> Sequence[StoredDecision]:
         """Store decisions, their shared input parts and reservations, and chain each decision
         to its account's audit trail (the accounts are locked)."""
         ...
@@ -265,7 +305,7 @@ class DecisionRepository(Protocol):
 
     def query(
         self, filters: DecisionFilter, after: tuple[dt.datetime, int, str] | None, limit: int
-    ) -> list[StoredDecision]:
+    ) -> Sequence[StoredDecision]:
         """Decisions matching ``filters``, newest first, after a cursor."""
         ...
 
@@ -285,13 +325,13 @@ class EventRepository(Protocol):
         """Store an event and chain it to its account's audit trail (the account is locked)."""
         ...
 
-    def append_many(self, events: Sequence[AccountEvent]) -> list[StoredEvent]:
+    def append_many(self, events: Sequence[AccountEvent]) -> Sequence[StoredEvent]:
         """Store events in order and chain each to its account's trail (the accounts locked)."""
         ...
 
     def query(
         self, filters: EventFilter, after: tuple[dt.datetime, int, str] | None, limit: int
-    ) -> list[StoredEvent]:
+    ) -> Sequence[StoredEvent]:
         """Events matching ``filters``, newest first, after a cursor."""
         ...
 
@@ -321,7 +361,7 @@ class AuditRepository(Protocol):
 
     def decisions_of(
         self, account_id: str, after: int = 0, limit: int | None = None
-    ) -> list[Replayable]:
+    ) -> Sequence[Replayable]:
         """An account's decisions after position ``after``, inputs put back together, in order."""
         ...
 
@@ -422,7 +462,7 @@ class JobRepository(Protocol):
         """Record how a claimed run ended."""
         ...
 
-    def last_runs(self) -> dict[str, JobStatus]:
+    def last_runs(self) -> Mapping[str, JobStatus]:
         """The latest run of each job."""
         ...
 
@@ -454,13 +494,20 @@ class ProfileLayerRepository(Protocol):
 class StoredKey(Protocol):
     """An API key as stored."""
 
-    id: str
-    name: str
-    secret_hash: str
-    scopes: tuple[str, ...]
-    owner: str | None
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def secret_hash(self) -> str: ...
+    @property
+    def scopes(self) -> tuple[str, ...]: ...
+    @property
+    def owner(self) -> str | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def revoked_at(self) -> dt.datetime | None: ...
 
 
 class KeyRepository(Protocol):
@@ -482,7 +529,7 @@ class KeyRepository(Protocol):
         """One key."""
         ...
 
-    def all(self) -> list[StoredKey]:
+    def all(self) -> Sequence[StoredKey]:
         """Every key, oldest first."""
         ...
 
@@ -494,25 +541,44 @@ class KeyRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: every repository, one commit."""
 
-    accounts: AccountRepository
-    trackers: TrackerRepository
-    states: StateRepository
-    trades: TradeRepository
-    reservations: ReservationRepository
-    decisions: DecisionRepository
-    events: EventRepository
-    audit: AuditRepository
-    market: MarketRepository
-    instruments: InstrumentRepository
-    jobs: JobRepository
-    layers: ProfileLayerRepository
-    keys: KeyRepository
+    @property
+    def accounts(self) -> AccountRepository: ...
+    @property
+    def trackers(self) -> TrackerRepository: ...
+    @property
+    def states(self) -> StateRepository: ...
+    @property
+    def trades(self) -> TradeRepository: ...
+    @property
+    def reservations(self) -> ReservationRepository: ...
+    @property
+    def decisions(self) -> DecisionRepository: ...
+    @property
+    def events(self) -> EventRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
+    @property
+    def market(self) -> MarketRepository: ...
+    @property
+    def instruments(self) -> InstrumentRepository: ...
+    @property
+    def jobs(self) -> JobRepository: ...
+    @property
+    def layers(self) -> ProfileLayerRepository: ...
+    @property
+    def keys(self) -> KeyRepository: ...
 
     def __enter__(self) -> Self:
         """Begin the transaction."""
         ...
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> None:
         """Roll back whatever was not committed, and end the transaction."""
         ...
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -83,7 +83,7 @@ def request_scope(allowed_owner: str | None) -> str:
     return "" if allowed_owner is None else f"owner:{allowed_owner}"
 
 
-def _answer(stored: list[StoredDecision]) -> list[SizedDecision]:
+def _answer(stored: Sequence[StoredDecision]) -> list[SizedDecision]:
     return [SizedDecision(s.id, s.decision, s.created_at) for s in stored]
 
 

@@ -529,4 +529,7 @@ def _times() -> dict[str, dt.time]:
 def _on_tick(price: Decimal, tick: Decimal, away: int) -> Decimal:
     """``price`` on the instrument's tick grid, rounded away from the entry."""
     steps = (price / tick).to_integral_value(ROUND_FLOOR if away > 0 else ROUND_CEILING)
-    return (steps * tick).quantize(tick) if tick.as_tuple().exponent < 0 else steps * tick
+    exponent = tick.as_tuple().exponent
+    if isinstance(exponent, str):  # a NaN or infinite tick ('n', 'N', 'F') has no grid
+        raise TypeError(f"tick must be finite, got {tick}")
+    return (steps * tick).quantize(tick) if exponent < 0 else steps * tick

@@ -14,8 +14,8 @@ from typing import Literal
 
 import numpy as np
 
+from accounts.model import AssetClass
 from aria.sizing.instruments import Instrument
-from firms.model import AssetClass
 
 Bar = tuple[dt.datetime, Decimal, Decimal, Decimal, Decimal, Decimal | None]
 Weekend = Literal["merge", "keep"]

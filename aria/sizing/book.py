@@ -14,12 +14,14 @@ lot, hedges against the symbol, correlation with it, limits by asset class — i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 
+from accounts.model import AssetClass
 from accounts.money import ZERO
 from aria.sizing.adjusters import combine, concurrency_factor, drawdown_factor, performance_factor
 from aria.sizing.decision import RejectCode
@@ -129,7 +131,7 @@ class _Columns:
     def flag(self, name: str, value: bool) -> None:
         self.flags.setdefault(name, []).append(value)
 
-    def put_class(self, table: str, index: int, values: dict[str, Decimal]) -> None:
+    def put_class(self, table: str, index: int, values: Mapping[AssetClass, Decimal]) -> None:
         for asset_class, value in values.items():
             column = self.by_class[table].setdefault(asset_class, [_NONE] * self.count)
             column[index] = float(value)

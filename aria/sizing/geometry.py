@@ -79,6 +79,7 @@ def stop_and_target(
         stops.stop_pct is None and stops.atr_stop_multiple is not None
     ):
         multiple = request.stop_atr_multiple or stops.atr_stop_multiple
+        assert multiple is not None  # the branch's condition: one of the two is set
         if market.atr is None:
             raise InvalidRequest(
                 "the request has no stop and the market has no ATR to place one at"

@@ -21,10 +21,9 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from accounts.model import Symbol
+from accounts.model import AssetClass, Symbol
 from accounts.money import ONE, CurrencyCode, PositiveDecimal
 from aria.sizing.errors import InstrumentFileError, UnknownInstrument
-from firms.model import AssetClass
 
 
 class Instrument(BaseModel):

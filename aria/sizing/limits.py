@@ -127,12 +127,15 @@ def _firm(ctx: LimitContext) -> list[Bound]:
         ratio = Decimal(limits.micros_per_contract)
         used = sum(
             (
-                h.position.lots / ratio
-                if h.instrument is not None and h.instrument.is_micro
-                else h.position.lots
-            )
-            for h in ctx.held
-            if h.instrument is None or h.instrument.kind == "future"
+                (
+                    h.position.lots / ratio
+                    if h.instrument is not None and h.instrument.is_micro
+                    else h.position.lots
+                )
+                for h in ctx.held
+                if h.instrument is None or h.instrument.kind == "future"
+            ),
+            ZERO,
         )
         per_lot = 1 / ratio if instrument.is_micro else Decimal(1)
         bounds.append(
