@@ -34,6 +34,7 @@ from storage.audit_chain import (
     CURRENT_FORMAT,
     GENESIS,
     STATE_COLUMNS,
+    TRACKER_STATE,
     decision_hash,
     event_record,
     inputs_text,
@@ -214,27 +215,7 @@ def _read_heads(session: Session, account_ids: Set[str]) -> dict[str, tuple[int,
 _SAVE_TRACKER = (
     _TRACKERS.update()
     .where(_TRACKERS.c.account_id == sa.bindparam("tracker_account"))
-    .values(
-        {
-            name: sa.bindparam(name)
-            for name in (
-                "balance",
-                "equity",
-                "state_as_of",
-                "positions",
-                "peak_intraday_equity",
-                "peak_eod_balance",
-                "peak_closed_balance",
-                "peaks_as_of",
-                "day_starts_at",
-                "day_balance",
-                "day_equity",
-                "day_equity_high",
-                "near_floor_streak",
-                "updated_at",
-            )
-        }
-    )
+    .values({name: sa.bindparam(name) for name in (*TRACKER_STATE, "updated_at")})
 )
 
 

@@ -36,7 +36,7 @@ from aria.sizing.decision import Decision
 from aria.sizing.inputs import Reservation
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
-from storage.audit_chain import split_inputs
+from storage.audit_chain import ACCOUNT_STATE, TRACKER_STATE, split_inputs
 from storage.rows import (
     AccountRow,
     CorrelationRow,
@@ -475,41 +475,8 @@ def _instrument(text: str) -> Instrument:
     return Instrument.model_validate_json(text)
 
 
-_ACCOUNT_COLUMNS = (
-    "id",
-    "label",
-    "owner",
-    "firm",
-    "plan",
-    "phase",
-    "rulebook_version",
-    "currency",
-    "initial_balance",
-    "profile",
-    "strategy",
-    "personality",
-    "instruments",
-    "options",
-    "trading_status",
-    "halt_kind",
-    "halt_reason",
-    "halt_since",
-    "halt_until",
-)
-_TRACKER_COLUMNS = (
-    "balance",
-    "equity",
-    "state_as_of",
-    "positions",
-    "peak_intraday_equity",
-    "peak_eod_balance",
-    "peak_closed_balance",
-    "peaks_as_of",
-    "day_starts_at",
-    "day_balance",
-    "day_equity",
-    "day_equity_high",
-    "near_floor_streak",
-)
+# A row's cache key covers what its chained copy covers (the chain's lists, one place).
+_ACCOUNT_COLUMNS = tuple(c for c in ACCOUNT_STATE if c != "created_at")
+_TRACKER_COLUMNS = TRACKER_STATE
 cached_account = RowCache(account_from_row, _ACCOUNT_COLUMNS, 50_000)
 cached_tracker = RowCache(tracker_from_row, _TRACKER_COLUMNS, 50_000)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -480,7 +481,11 @@ def _legs(inputs: DecisionInputs, decision: Decision) -> list[Leg]:
     return legs
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+# ARIA_WORST_CASE_BOOKS=4000 runs the model over more books (the default keeps CI short).
+@settings(
+    max_examples=int(os.environ.get("ARIA_WORST_CASE_BOOKS", "300")),
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(books())
 def test_no_order_of_fills_after_an_approved_trade_ends_past_a_floor(book: dict[str, Any]) -> None:
     inputs = inputs_of(book)
