@@ -17,15 +17,3 @@ class AccountEvent:
     reason: str
     at: dt.datetime
     detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, kw_only=True)
-class EventFilter:
-    """What an audit query of rule events matches; a ``None`` field matches anything."""
-
-    account: str | None = None
-    owner: str | None = None
-    firm: str | None = None
-    kind: str | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None

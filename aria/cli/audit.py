@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from accounts.events import EventFilter
+from aria.audit.filters import DecisionFilter, EventFilter
 from aria.cli.firms import fail, out
 from aria.cli.ops import app_from
 from aria.cli.trading import run_service
@@ -18,7 +18,6 @@ from aria.reports.spreadsheet import csv_text
 from aria.service import audit, checkpoints
 from aria.service import keys as key_service
 from aria.service.context import Context
-from aria.sizing.record import DecisionFilter
 
 audit_app = typer.Typer(help="Compliance audit: query, verify, export.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)

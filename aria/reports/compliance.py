@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from accounts.events import EventFilter
 from accounts.model import Account, AccountState
+from aria.audit.filters import DecisionFilter, EventFilter
 from aria.reports import charts
 from aria.service import accounts as account_service
 from aria.service import audit
@@ -29,7 +29,6 @@ from aria.service.audit import MAX_PAGE, Page
 from aria.service.context import Context
 from aria.service.ports import StoredDecision, StoredEvent
 from aria.sizing.market import Correlation
-from aria.sizing.record import DecisionFilter
 from firms.headroom import Headroom
 from firms.model import FloatingLossRule, Sourced
 from firms.ruleset import RuleSet

@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 
 from pydantic import ValidationError
 
-from accounts.events import EventFilter
+from aria.audit.filters import DecisionFilter, EventFilter
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
 from aria.service.ports import Replayable, StoredDecision, StoredEvent
@@ -31,7 +31,6 @@ from aria.sizing.inputs import (
     recorded_input_hash,
 )
 from aria.sizing.pipeline import ENGINE, decide
-from aria.sizing.record import DecisionFilter
 
 MAX_PAGE = 1000
 _RECORD_ID = re.compile(r"[!-~]{1,64}")

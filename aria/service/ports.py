@@ -1,9 +1,11 @@
 """The ports the service layer talks through: a clock and a unit of work with its repositories.
 
-These are Protocols: ``storage`` implements them without importing them (structural typing),
-and the composition root (``aria.bootstrap``) is the one place that puts the two together.
-Repositories never commit; the unit of work does, once, when the use case says so.
-Stored records are read-only properties here, so storage's frozen dataclasses satisfy them.
+These are Protocols of methods only: ``storage`` implements them without importing them
+(structural typing), and the composition root (``aria.bootstrap``) is the one place that puts
+the two together. The values they pass are frozen dataclasses defined once, in pure modules
+both sides import (``aria.audit.records``, ``aria.stored``). A repository holds an aggregate
+(accounts with their trackers, sizing, the audit trail, market data, jobs, access), never
+commits, and the unit of work commits once, when the use case says so.
 """
 
 from __future__ import annotations
@@ -14,132 +16,31 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from accounts.events import AccountEvent, EventFilter
-from accounts.model import Account, AccountState, Side, Trade, TradingState
+from accounts.events import AccountEvent
+from accounts.model import Account, AccountState, Side, Trade
 from accounts.tracker import Tracker
-from aria.sizing.decision import Decision
+from aria.audit.filters import DecisionFilter, EventFilter
+from aria.audit.record import DecisionRecord
+from aria.audit.records import ChainBreak, Replayable, StoredDecision, StoredEvent
 from aria.sizing.inputs import Reservation
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
-from aria.sizing.record import DecisionFilter, DecisionRecord
+from aria.stored import JobStatus, SizingQuery, SizingSnapshot, StoredKey
+
+Cursor = tuple[dt.datetime, int, str]  # (time, chain position, id) of the last record of a page
 
 
 class Clock(Protocol):
-    """Where the service gets the time; tests pass a fixed or frozen one."""
+    """Where the service gets the time; tests pass a fixed one."""
 
     def now(self) -> dt.datetime:
         """The current time, timezone-aware."""
         ...
 
 
-class StoredDecision(Protocol):
-    """A decision as stored: with its id and chain position."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def request_id(self) -> str: ...
-    @property
-    def account_id(self) -> str: ...
-    @property
-    def seq(self) -> int: ...
-    @property
-    def decision(self) -> Decision: ...
-    @property
-    def created_at(self) -> dt.datetime: ...
-    @property
-    def hash(self) -> str: ...
-
-
-class Replayable(Protocol):
-    """A stored decision with its inputs as stored; ``inputs`` is ``None`` with a ``problem``."""
-
-    @property
-    def stored(self) -> StoredDecision: ...
-    @property
-    def inputs(self) -> dict[str, Any] | None: ...
-    @property
-    def record_format(self) -> int: ...  # 1: hashed before shared input parts were stored apart
-    @property
-    def problem(self) -> str | None: ...
-
-
-class StoredEvent(Protocol):
-    """A rule event as stored."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def account_id(self) -> str: ...
-    @property
-    def seq(self) -> int: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def detail(self) -> dict[str, Any]: ...
-    @property
-    def actor(self) -> str: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def at(self) -> dt.datetime: ...
-
-
-class ChainBreak(Protocol):
-    """The first record whose hash does not follow from its predecessor."""
-
-    @property
-    def account_id(self) -> str: ...
-    @property
-    def seq(self) -> int: ...
-    @property
-    def record(self) -> str: ...  # "decision <id>", "event <id>" or "<kind> record <id>"
-    @property
-    def problem(self) -> str: ...
-
-
-class JobStatus(Protocol):
-    """The last run of a job."""
-
-    @property
-    def job_id(self) -> str: ...
-    @property
-    def run_key(self) -> str: ...
-    @property
-    def claimed_at(self) -> dt.datetime: ...
-    @property
-    def finished_at(self) -> dt.datetime | None: ...
-    @property
-    def status(self) -> str: ...
-
-
-class Sibling(Protocol):
-    """Another account of an owner, as the cross-account rules see it."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def owner(self) -> str: ...
-    @property
-    def firm(self) -> str: ...
-    @property
-    def plan(self) -> str: ...
-    @property
-    def phase(self) -> str: ...
-    @property
-    def rulebook_version(self) -> str | None: ...
-    @property
-    def initial_balance(self) -> Decimal: ...
-    @property
-    def currency(self) -> str: ...
-    @property
-    def strategy(self) -> str | None: ...
-    @property
-    def exposures(self) -> tuple[tuple[str, Side], ...]: ...  # (symbol, side) of each open position
-
-
 class AccountRepository(Protocol):
-    """Accounts."""
+    """Accounts with their trackers (the per-account lock), pushed states, closed trades and
+    profile layers."""
 
     def add(self, account: Account, tracker: Tracker, at: dt.datetime) -> None:
         """Add a new account with its starting tracker."""
@@ -167,10 +68,6 @@ class AccountRepository(Protocol):
         """Every account of these owners, ordered by id."""
         ...
 
-    def family(self, owners: Sequence[str], exclude: Set[str]) -> Sequence[Sibling]:
-        """The other accounts of these owners (not ``exclude``), unlocked, ordered by id."""
-        ...
-
     def read(self, account_ids: Sequence[str]) -> dict[str, tuple[Account, Tracker]]:
         """Accounts with their trackers, without locking them."""
         ...
@@ -183,31 +80,23 @@ class AccountRepository(Protocol):
         """Store an account's changed trading state or profile."""
         ...
 
-
-class TrackerRepository(Protocol):
-    """Trackers, and the per-account lock."""
-
-    def lock(self, account_ids: Sequence[str]) -> dict[str, Tracker]:
+    def lock_trackers(self, account_ids: Sequence[str]) -> dict[str, Tracker]:
         """Lock the accounts' trackers (in id order) for the rest of the transaction."""
         ...
 
-    def get_many(self, account_ids: Sequence[str]) -> dict[str, Tracker]:
+    def trackers(self, account_ids: Sequence[str]) -> dict[str, Tracker]:
         """Trackers without locking."""
         ...
 
-    def save(self, account_id: str, tracker: Tracker, at: dt.datetime) -> None:
+    def save_tracker(self, account_id: str, tracker: Tracker, at: dt.datetime) -> None:
         """Store a changed tracker."""
         ...
 
-    def save_many(self, trackers: Sequence[tuple[str, Tracker]], at: dt.datetime) -> None:
+    def save_trackers(self, trackers: Sequence[tuple[str, Tracker]], at: dt.datetime) -> None:
         """Store changed trackers, by account id, in one statement."""
         ...
 
-
-class StateRepository(Protocol):
-    """The history of pushed states."""
-
-    def append(
+    def append_state(
         self,
         account_id: str,
         state: AccountState,
@@ -218,54 +107,39 @@ class StateRepository(Protocol):
         """Record a pushed state with the floors it was judged against."""
         ...
 
-    def series(
+    def states(
         self, account_id: str, start: dt.datetime | None = None, end: dt.datetime | None = None
     ) -> list[tuple[AccountState, Decimal | None, Decimal | None]]:
-        """States with their floors, oldest first."""
+        """Pushed states with their floors, oldest first."""
         ...
 
-
-class TradeRepository(Protocol):
-    """Closed trades."""
-
-    def add(self, account_id: str, trade: Trade) -> bool:
-        """Store a trade; ``False`` when one with the same external id is already stored."""
+    def add_trade(self, account_id: str, trade: Trade) -> bool:
+        """Store a closed trade; ``False`` when one with the same external id is stored."""
         ...
 
-    def recent(self, account_ids: Sequence[str], limit: int) -> dict[str, list[Trade]]:
+    def recent_trades(self, account_ids: Sequence[str], limit: int) -> dict[str, list[Trade]]:
         """The latest ``limit`` trades of each account, oldest first."""
         ...
 
-
-class ReservationRepository(Protocol):
-    """Risk held for approved decisions."""
-
-    def live(self, account_ids: Sequence[str], now: dt.datetime) -> dict[str, list[Reservation]]:
-        """Live reservations per account."""
+    def layer(self, scope: str, key: str) -> dict[str, Any] | None:
+        """A profile layer, or ``None``."""
         ...
 
-    def match(self, account_id: str, decision_ids: Sequence[str], at: dt.datetime) -> int:
-        """Mark reservations whose positions the broker now shows; returns how many."""
+    def layers(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """The stored profile layers among ``keys`` (scope, key)."""
         ...
 
-    def settle_closes(
-        self, account_id: str, still_open: Set[tuple[str, Side]], at: dt.datetime
-    ) -> int:
-        """Release live reduce-only reservations whose position (symbol, side) is no longer
-        open; returns how many."""
-        ...
-
-    def cancel(self, decision_id: str, at: dt.datetime) -> str | None:
-        """Cancel a live reservation; returns its account id, or ``None`` if none was live."""
-        ...
-
-    def expire(self, now: dt.datetime) -> int:
-        """Mark reservations past their time-to-live as expired; returns how many."""
+    def put_layer(self, scope: str, key: str, layer: dict[str, Any], at: dt.datetime) -> None:
+        """Store a profile layer."""
         ...
 
 
-class DecisionRepository(Protocol):
-    """Sizing requests and their decisions (append-only, chained)."""
+class SizingRepository(Protocol):
+    """Sizing requests, their decisions and the reservations approved decisions hold."""
+
+    def for_sizing(self, query: SizingQuery) -> SizingSnapshot:
+        """Everything a sizing request decides from, in one load (accounts locked if asked)."""
+        ...
 
     def claim_request(
         self,
@@ -287,7 +161,7 @@ class DecisionRepository(Protocol):
         """The decisions of a request of ``scope``, in account order."""
         ...
 
-    def append_many(
+    def append(
         self,
         request_id: str,
         records: Sequence[DecisionRecord],
@@ -299,21 +173,42 @@ class DecisionRepository(Protocol):
         to its account's audit trail (the accounts are locked)."""
         ...
 
-    def get(self, decision_id: str) -> StoredDecision | None:
-        """One decision."""
+    def decision(self, decision_id: str) -> StoredDecision | None:
+        """One stored decision."""
         ...
 
-    def query(
-        self, filters: DecisionFilter, after: tuple[dt.datetime, int, str] | None, limit: int
-    ) -> Sequence[StoredDecision]:
-        """Decisions matching ``filters``, newest first, after a cursor."""
+    def live_reservations(
+        self, account_ids: Sequence[str], now: dt.datetime
+    ) -> dict[str, list[Reservation]]:
+        """Live reservations per account."""
+        ...
+
+    def match_reservations(
+        self, account_id: str, decision_ids: Sequence[str], at: dt.datetime
+    ) -> int:
+        """Mark reservations whose positions the broker now shows; returns how many."""
+        ...
+
+    def settle_closes(
+        self, account_id: str, still_open: Set[tuple[str, Side]], at: dt.datetime
+    ) -> int:
+        """Release live reduce-only reservations whose position (symbol, side) is no longer
+        open; returns how many."""
+        ...
+
+    def cancel_reservation(self, decision_id: str, at: dt.datetime) -> str | None:
+        """Cancel a live reservation; returns its account id, or ``None`` if none was live."""
+        ...
+
+    def expire_reservations(self, now: dt.datetime) -> int:
+        """Mark reservations past their time-to-live as expired; returns how many."""
         ...
 
 
-class EventRepository(Protocol):
-    """Rule events (append-only, chained)."""
+class AuditRepository(Protocol):
+    """The per-account audit trails: rule events, queries, chain heads and verification."""
 
-    def append(
+    def append_event(
         self,
         account_id: str,
         kind: str,
@@ -325,19 +220,27 @@ class EventRepository(Protocol):
         """Store an event and chain it to its account's audit trail (the account is locked)."""
         ...
 
-    def append_many(self, events: Sequence[AccountEvent]) -> Sequence[StoredEvent]:
+    def append_events(self, events: Sequence[AccountEvent]) -> Sequence[StoredEvent]:
         """Store events in order and chain each to its account's trail (the accounts locked)."""
         ...
 
-    def query(
-        self, filters: EventFilter, after: tuple[dt.datetime, int, str] | None, limit: int
+    def events(
+        self, filters: EventFilter, after: Cursor | None, limit: int
     ) -> Sequence[StoredEvent]:
         """Events matching ``filters``, newest first, after a cursor."""
         ...
 
+    def decisions(
+        self, filters: DecisionFilter, after: Cursor | None, limit: int
+    ) -> Sequence[StoredDecision]:
+        """Decisions matching ``filters``, newest first, after a cursor."""
+        ...
 
-class AuditRepository(Protocol):
-    """The per-account hash chains."""
+    def decisions_of(
+        self, account_id: str, after: int = 0, limit: int | None = None
+    ) -> Sequence[Replayable]:
+        """An account's decisions after position ``after``, inputs put back together, in order."""
+        ...
 
     def chained_accounts(self) -> list[str]:
         """Every account that has or had a chain: accounts, chain heads and records' owners."""
@@ -359,23 +262,9 @@ class AuditRepository(Protocol):
         """The stored hash of an account's record at chain position ``seq``, if there is one."""
         ...
 
-    def decisions_of(
-        self, account_id: str, after: int = 0, limit: int | None = None
-    ) -> Sequence[Replayable]:
-        """An account's decisions after position ``after``, inputs put back together, in order."""
-        ...
-
-
-class CheckpointStore(Protocol):
-    """Where scheduled audit checkpoints are kept, outside the database."""
-
-    def write(self, name: str, text: str) -> str:
-        """Keep ``text`` under ``name`` (never replacing one); returns where it went."""
-        ...
-
 
 class MarketRepository(Protocol):
-    """Bars, volatility snapshots and correlation matrices."""
+    """Bars, volatility snapshots, correlation matrices and instruments added at run time."""
 
     def add_bars(
         self,
@@ -408,20 +297,10 @@ class MarketRepository(Protocol):
         """The latest snapshot of every six-letter currency pair (for conversion rates)."""
         ...
 
-    def snapshots_and_pairs(
-        self, symbols: Sequence[str]
-    ) -> tuple[dict[str, VolatilitySnapshot], dict[str, VolatilitySnapshot]]:
-        """:meth:`snapshots` and :meth:`currency_pairs` in one query."""
-        ...
-
     def save_correlation(
         self, universe: str, correlation: Correlation, as_of: dt.datetime, at: dt.datetime
     ) -> int:
         """Store a new version of a universe's matrix; returns the version."""
-        ...
-
-    def correlation_head(self, universe: str) -> tuple[int, dt.datetime] | None:
-        """The newest version of a universe's matrix and when it was computed (or ``None``)."""
         ...
 
     def correlation(self, universe: str, version: int) -> Correlation:
@@ -432,16 +311,12 @@ class MarketRepository(Protocol):
         """The newest matrix of a universe with its version and as-of time."""
         ...
 
-
-class InstrumentRepository(Protocol):
-    """Instruments added at run time."""
-
-    def upsert(self, instrument: Instrument, at: dt.datetime) -> None:
+    def upsert_instrument(self, instrument: Instrument, at: dt.datetime) -> None:
         """Add or replace an instrument."""
         ...
 
-    def all(self) -> list[Instrument]:
-        """Every stored instrument."""
+    def instruments(self) -> list[Instrument]:
+        """Every instrument stored at run time."""
         ...
 
 
@@ -475,42 +350,7 @@ class JobRepository(Protocol):
         ...
 
 
-class ProfileLayerRepository(Protocol):
-    """Profile layers for firm plans and strategies."""
-
-    def get(self, scope: str, key: str) -> dict[str, Any] | None:
-        """A layer, or ``None``."""
-        ...
-
-    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        """The stored layers among ``keys`` (scope, key)."""
-        ...
-
-    def put(self, scope: str, key: str, layer: dict[str, Any], at: dt.datetime) -> None:
-        """Store a layer."""
-        ...
-
-
-class StoredKey(Protocol):
-    """An API key as stored."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def secret_hash(self) -> str: ...
-    @property
-    def scopes(self) -> tuple[str, ...]: ...
-    @property
-    def owner(self) -> str | None: ...
-    @property
-    def created_at(self) -> dt.datetime: ...
-    @property
-    def revoked_at(self) -> dt.datetime | None: ...
-
-
-class KeyRepository(Protocol):
+class AccessRepository(Protocol):
     """API keys (only hashes of secrets)."""
 
     def add(
@@ -538,35 +378,46 @@ class KeyRepository(Protocol):
         ...
 
 
+class CheckpointStore(Protocol):
+    """Where scheduled audit checkpoints are kept, outside the database."""
+
+    def write(self, name: str, text: str) -> str:
+        """Keep ``text`` under ``name`` (never replacing one); returns where it went."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: every repository, one commit."""
 
     @property
-    def accounts(self) -> AccountRepository: ...
+    def accounts(self) -> AccountRepository:
+        """Accounts, trackers, states, trades and profile layers."""
+        ...
+
     @property
-    def trackers(self) -> TrackerRepository: ...
+    def sizing(self) -> SizingRepository:
+        """Requests, decisions and reservations."""
+        ...
+
     @property
-    def states(self) -> StateRepository: ...
+    def audit(self) -> AuditRepository:
+        """Events, audit queries and the chains."""
+        ...
+
     @property
-    def trades(self) -> TradeRepository: ...
+    def market(self) -> MarketRepository:
+        """Market data and instruments."""
+        ...
+
     @property
-    def reservations(self) -> ReservationRepository: ...
+    def jobs(self) -> JobRepository:
+        """Job runs and heartbeats."""
+        ...
+
     @property
-    def decisions(self) -> DecisionRepository: ...
-    @property
-    def events(self) -> EventRepository: ...
-    @property
-    def audit(self) -> AuditRepository: ...
-    @property
-    def market(self) -> MarketRepository: ...
-    @property
-    def instruments(self) -> InstrumentRepository: ...
-    @property
-    def jobs(self) -> JobRepository: ...
-    @property
-    def layers(self) -> ProfileLayerRepository: ...
-    @property
-    def keys(self) -> KeyRepository: ...
+    def access(self) -> AccessRepository:
+        """API keys."""
+        ...
 
     def __enter__(self) -> Self:
         """Begin the transaction."""
@@ -608,27 +459,23 @@ class UnitOfWorkFactory(Protocol):
 
 
 __all__ = [
+    "AccessRepository",
     "AccountRepository",
     "AuditRepository",
     "ChainBreak",
     "CheckpointStore",
     "Clock",
-    "DecisionRepository",
-    "EventRepository",
-    "InstrumentRepository",
+    "Cursor",
     "JobRepository",
     "JobStatus",
-    "KeyRepository",
     "MarketRepository",
-    "ProfileLayerRepository",
-    "ReservationRepository",
-    "StateRepository",
+    "Replayable",
+    "SizingQuery",
+    "SizingRepository",
+    "SizingSnapshot",
     "StoredDecision",
     "StoredEvent",
     "StoredKey",
-    "TrackerRepository",
-    "TradeRepository",
-    "TradingState",
     "UnitOfWork",
     "UnitOfWorkFactory",
 ]

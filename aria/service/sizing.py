@@ -45,7 +45,7 @@ from aria.sizing.instruments import Instrument, InstrumentCatalog
 from aria.sizing.market import Correlation, VolatilitySnapshot
 from aria.sizing.pipeline import decide
 from aria.sizing.profiles import Profile
-from aria.sizing.record import DecisionRecord, record_of
+from aria.audit.record import DecisionRecord, record_of
 
 _NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 

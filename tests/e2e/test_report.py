@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from freezegun import freeze_time
 
-from accounts.events import EventFilter
+from aria.audit.filters import DecisionFilter, EventFilter
 from aria.reports.compliance import compliance_report
 from aria.service import accounts as account_service
 from aria.service import audit, maintenance
@@ -21,7 +21,6 @@ from aria.service import market as market_service
 from aria.service.commands import BarsBatch, SetTrading
 from aria.service.context import Context
 from aria.service.errors import NotFound
-from aria.sizing.record import DecisionFilter
 from storage.engine import make_engine
 from storage.schema import upgrade
 from tests.integration.builders import ask, open_account, push

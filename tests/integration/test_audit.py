@@ -12,11 +12,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from accounts.events import EventFilter
+from aria.audit.filters import DecisionFilter, EventFilter
 from aria.service import audit
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
-from aria.sizing.record import DecisionFilter
 from storage.audit_chain import (
     GENESIS,
     decision_hash,

@@ -11,7 +11,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import Engine
 
-from accounts.events import EventFilter
+from aria.audit.filters import EventFilter
 from aria.service import maintenance
 from aria.service import market as market_service
 from aria.service.commands import BarsBatch

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 from sqlalchemy import Engine
 
-from accounts.events import EventFilter
 from accounts.model import Side
+from aria.audit.filters import EventFilter
 from aria.service import accounts as account_service
 from aria.service import audit
 from aria.service import sizing as sizing_service

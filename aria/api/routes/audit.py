@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import AfterValidator
 
-from accounts.events import EventFilter
 from accounts.model import Identifier, Symbol
 from aria.api.deps import Ctx, check_account_owner, check_owner
 from aria.api.errors import Busy
@@ -25,6 +24,7 @@ from aria.api.schemas import (
     VerifyOut,
 )
 from aria.api.security import Reader
+from aria.audit.filters import DecisionFilter, EventFilter
 from aria.reports.spreadsheet import csv_text
 from aria.service import accounts as account_service
 from aria.service import audit, checkpoints
@@ -32,7 +32,6 @@ from aria.service.context import Context
 from aria.service.errors import Forbidden, NotFound
 from aria.service.keys import Principal
 from aria.sizing.decision import RejectCode
-from aria.sizing.record import DecisionFilter
 
 router = APIRouter(prefix="/v1/audit", responses=ERRORS, tags=["audit"])
 

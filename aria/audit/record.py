@@ -70,19 +70,3 @@ def record_of(
         reserve_until=reserve_until,
         reduce_only=inputs.request.reduce_only,
     )
-
-
-@dataclass(frozen=True, kw_only=True)
-class DecisionFilter:
-    """What an audit query of decisions matches; a ``None`` field matches anything."""
-
-    account: str | None = None
-    owner: str | None = None
-    firm: str | None = None
-    symbol: str | None = None
-    strategy: str | None = None
-    status: str | None = None
-    code: str | None = None
-    request_id: str | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
