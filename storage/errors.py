@@ -11,6 +11,7 @@ The tree, by what the caller should do::
     │                           unique key): nothing was written; do not retry as is (409)
     ├── Refused                 the database refused a value (out of its column's range):
     │                           nothing was written; fix the input (422)
+    ├── Missing (LookupError)   a write named an account or tracker that is not stored
     └── SchemaError             the database schema is missing or behind the code: run
                                 ``aria db upgrade``
 
@@ -43,3 +44,7 @@ class Conflict(StorageError):
 
 class Refused(StorageError):
     """The database refused a value; nothing was written."""
+
+
+class Missing(StorageError, LookupError):
+    """A write named a record that is not stored (an account, a tracker); nothing was written."""

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -32,52 +30,47 @@ from accounts.model import (
 from accounts.peaks import Peaks
 from accounts.personality import Personality
 from accounts.tracker import Tracker
+from aria.audit.chain import ACCOUNT_STATE, TRACKER_STATE
+from aria.audit.inputs import reassemble
+from aria.audit.records import Replayable, StoredDecision, StoredEvent
 from aria.sizing.decision import Decision
 from aria.sizing.inputs import Reservation
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
-from storage.audit_chain import ACCOUNT_STATE, TRACKER_STATE, split_inputs
-from storage.rows import (
-    AccountRow,
-    CorrelationRow,
-    DecisionRow,
-    SnapshotRow,
-    TrackerRow,
-    TradeRow,
-)
 
 _POSITIONS = TypeAdapter(tuple[Position, ...])
 
 
-def account_to_row(account: Account, row: AccountRow, at: dt.datetime) -> AccountRow:
-    """Copy an account onto a row (new or existing)."""
-    row.id = account.id
-    row.label = account.label
-    row.owner = account.owner
-    row.firm = account.firm
-    row.plan = account.plan
-    row.phase = account.phase
-    row.rulebook_version = account.rulebook_version or ""
-    row.currency = account.currency
-    row.initial_balance = account.initial_balance
-    row.profile = account.profile
-    row.strategy = account.strategy
-    row.personality = account.personality.model_dump(mode="json")
-    row.instruments = (
-        account.instruments.model_dump(mode="json") if account.instruments is not None else None
-    )
-    row.options = {name: str(value) for name, value in account.options.items()}
+def account_values(account: Account, at: dt.datetime) -> dict[str, Any]:
+    """An account as its row's column values (all but ``created_at``)."""
     trading = account.trading
-    row.trading_status = trading.status.value
-    row.halt_kind = trading.halt.value if trading.halt else None
-    row.halt_reason = trading.reason
-    row.halt_since = trading.since
-    row.halt_until = trading.until
-    row.updated_at = at
-    return row
+    return {
+        "id": account.id,
+        "label": account.label,
+        "owner": account.owner,
+        "firm": account.firm,
+        "plan": account.plan,
+        "phase": account.phase,
+        "rulebook_version": account.rulebook_version or "",
+        "currency": account.currency,
+        "initial_balance": account.initial_balance,
+        "profile": account.profile,
+        "strategy": account.strategy,
+        "personality": account.personality.model_dump(mode="json"),
+        "instruments": (
+            account.instruments.model_dump(mode="json") if account.instruments is not None else None
+        ),
+        "options": {name: str(value) for name, value in account.options.items()},
+        "trading_status": trading.status.value,
+        "halt_kind": trading.halt.value if trading.halt else None,
+        "halt_reason": trading.reason,
+        "halt_since": trading.since,
+        "halt_until": trading.until,
+        "updated_at": at,
+    }
 
 
-def account_from_row(row: AccountRow) -> Account:
+def account_from_row(row: Any) -> Account:
     """The domain account of a row."""
     return Account(
         id=row.id,
@@ -105,38 +98,6 @@ def account_from_row(row: AccountRow) -> Account:
             since=row.halt_since,
             until=row.halt_until,
         ),
-    )
-
-
-@dataclass(frozen=True)
-class Sibling:
-    """Another account of an owner as cross-account rules see it (``ports.Sibling``)."""
-
-    id: str
-    owner: str
-    firm: str
-    plan: str
-    phase: str
-    rulebook_version: str | None
-    initial_balance: Decimal
-    currency: str
-    strategy: str | None
-    exposures: tuple[tuple[str, Side], ...]
-
-
-def sibling_from_row(row: Any) -> Sibling:
-    """A sibling account from its account columns and its tracker's positions."""
-    return Sibling(
-        id=row.id,
-        owner=row.owner,
-        firm=row.firm,
-        plan=row.plan,
-        phase=row.phase,
-        rulebook_version=row.rulebook_version or None,
-        initial_balance=row.initial_balance,
-        currency=row.currency,
-        strategy=row.strategy,
-        exposures=tuple((p["symbol"], Side(p["side"])) for p in row.positions or ()),
     )
 
 
@@ -204,14 +165,7 @@ def tracker_values(tracker: Tracker, at: dt.datetime) -> dict[str, Any]:
     }
 
 
-def tracker_to_row(tracker: Tracker, row: TrackerRow, at: dt.datetime) -> TrackerRow:
-    """Copy a tracker onto a row."""
-    for column, value in tracker_values(tracker, at).items():
-        setattr(row, column, value)
-    return row
-
-
-def tracker_from_row(row: TrackerRow) -> Tracker:
+def tracker_from_row(row: Any) -> Tracker:
     """The domain tracker of a row."""
     state = None
     if row.state_as_of is not None and row.balance is not None and row.equity is not None:
@@ -239,7 +193,7 @@ def tracker_from_row(row: TrackerRow) -> Tracker:
     return Tracker(state=state, peaks=peaks, day=day, near_floor_streak=row.near_floor_streak)
 
 
-def trade_from_row(row: TradeRow) -> Trade:
+def trade_from_row(row: Any) -> Trade:
     """The domain trade of a row."""
     return Trade(
         id=row.external_id or row.id,
@@ -269,20 +223,7 @@ def reservation_from_row(row: Any) -> Reservation:
     )
 
 
-@dataclass(frozen=True)
-class StoredDecision:
-    """A decision as stored (satisfies ``aria.service.ports.StoredDecision``)."""
-
-    id: str
-    request_id: str
-    account_id: str
-    seq: int
-    decision: Decision
-    created_at: dt.datetime
-    hash: str
-
-
-def decision_from_row(row: DecisionRow) -> StoredDecision:
+def decision_from_row(row: Any) -> StoredDecision:
     """The stored decision of a row."""
     decision = (
         Decision.model_validate(json.loads(row.decision))
@@ -300,104 +241,39 @@ def decision_from_row(row: DecisionRow) -> StoredDecision:
     )
 
 
-@dataclass(frozen=True)
-class Replayable:
-    """A stored decision with its inputs put back together (``aria.service.ports.Replayable``).
-
-    ``inputs`` is ``None`` when they cannot be: ``problem`` then says why.
-    """
-
-    stored: StoredDecision
-    inputs: dict[str, Any] | None
-    record_format: int
-    problem: str | None = None
-
-
-def replayable_from_row(row: DecisionRow, parts: dict[str, str]) -> Replayable:
+def replayable_from_row(row: Any, parts: Mapping[str, str]) -> Replayable:
     """A decision row with its inputs rebuilt from its own text and the shared parts."""
-    stored = decision_from_row(row)
-    if row.record_format == 1:
-        return Replayable(stored, json.loads(row.inputs), 1)
-    own, refs = split_inputs(row.inputs)
-    for name, ref in refs.items():
-        values = []
-        for digest in [ref] if isinstance(ref, str) else ref:
-            body = parts.get(digest)
-            if body is None:
-                problem = "is missing"
-            elif hashlib.sha256(body.encode()).hexdigest() != digest:
-                problem = "was altered after it was written"
-            else:
-                values.append(json.loads(body))
-                continue
-            return Replayable(stored, None, row.record_format, f"its input part {name!r} {problem}")
-        own[name] = values[0] if isinstance(ref, str) else values
-    return Replayable(stored, own, row.record_format)
+    return reassemble(decision_from_row(row), row.record_format, row.inputs, parts)
 
 
-@dataclass(frozen=True)
-class StoredEvent:
-    """A rule event as stored (satisfies ``aria.service.ports.StoredEvent``)."""
-
-    id: str
-    account_id: str
-    seq: int
-    kind: str
-    detail: dict[str, Any]
-    actor: str
-    reason: str
-    at: dt.datetime
-
-
-class EventFields(Protocol):
-    """The columns of an event as an ORM row, a Core row or the values just written read."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def account_id(self) -> str: ...
-    @property
-    def seq(self) -> int: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def detail(self) -> dict[str, Any]: ...
-    @property
-    def actor(self) -> str: ...
-    @property
-    def reason(self) -> str: ...
-    @property
-    def at(self) -> dt.datetime: ...
-
-
-def event_from_row(row: EventFields) -> StoredEvent:
-    """The stored event of a row."""
+def event_from_values(values: Mapping[str, Any]) -> StoredEvent:
+    """The stored event of a row's values (read, or just written)."""
     return StoredEvent(
-        id=row.id,
-        account_id=row.account_id,
-        seq=row.seq,
-        kind=row.kind,
-        detail=row.detail,
-        actor=row.actor,
-        reason=row.reason,
-        at=row.at,
+        id=values["id"],
+        account_id=values["account_id"],
+        seq=values["seq"],
+        kind=values["kind"],
+        detail=values["detail"],
+        actor=values["actor"],
+        reason=values["reason"],
+        at=values["at"],
     )
 
 
-def snapshot_to_row(snapshot: VolatilitySnapshot) -> SnapshotRow:
-    """A row for a volatility snapshot."""
-    return SnapshotRow(
-        symbol=snapshot.symbol,
-        timeframe=snapshot.timeframe,
-        as_of=snapshot.as_of,
-        atr=snapshot.atr,
-        atr_percentile=snapshot.atr_percentile,
-        regime=snapshot.regime,
-        daily_volatility=snapshot.daily_volatility,
-        last_close=snapshot.last_close,
-        bars=snapshot.bars,
-        computed_at=snapshot.computed_at,
-    )
+def snapshot_values(snapshot: VolatilitySnapshot) -> dict[str, Any]:
+    """A volatility snapshot as its row's column values."""
+    return {
+        "symbol": snapshot.symbol,
+        "timeframe": snapshot.timeframe,
+        "as_of": snapshot.as_of,
+        "atr": snapshot.atr,
+        "atr_percentile": snapshot.atr_percentile,
+        "regime": snapshot.regime,
+        "daily_volatility": snapshot.daily_volatility,
+        "last_close": snapshot.last_close,
+        "bars": snapshot.bars,
+        "computed_at": snapshot.computed_at,
+    }
 
 
 class SnapshotFields(Protocol):
@@ -449,7 +325,7 @@ def correlation_to_json(correlation: Correlation) -> tuple[list[Any], list[Any],
     return list(correlation.symbols), matrix, correlation.observations.tolist()
 
 
-def correlation_from_row(row: CorrelationRow) -> Correlation:
+def correlation_from_row(row: Any) -> Correlation:
     """The correlation matrix of a row."""
     matrix = np.array(
         [[np.nan if v is None else v for v in r] for r in row.matrix], dtype=np.float64

@@ -10,9 +10,9 @@ from types import TracebackType
 from typing import Self
 
 import sqlalchemy as sa
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage import repositories as repos
 from storage.engine import read_only
@@ -60,6 +60,8 @@ class SqlUnitOfWork:
         self._clock = clock
         self._database_time = database_time
         self._now: dt.datetime | None = None
+        # What this unit's transaction learnt under its locks: stale once it ends.
+        self._heads = repos.ChainHeads()
 
     def __enter__(self) -> Self:
         self._writer = None if self._read_only else _writer_lock(self._sessions)
@@ -70,19 +72,13 @@ class SqlUnitOfWork:
         except BaseException:
             self._release()
             raise
-        self.accounts = repos.AccountRepository(session)
-        self.trackers = repos.TrackerRepository(session)
-        self.states = repos.StateRepository(session)
-        self.trades = repos.TradeRepository(session)
-        self.reservations = repos.ReservationRepository(session)
-        self.decisions = repos.DecisionRepository(session)
-        self.events = repos.EventRepository(session)
-        self.audit = repos.AuditRepository(session)
+        chain = repos.Chain(session, self._heads)
+        self.accounts = repos.AccountRepository(session, chain)
+        self.sizing = repos.SizingRepository(session, chain)
+        self.audit = repos.AuditRepository(session, chain)
         self.market = repos.MarketRepository(session)
-        self.instruments = repos.InstrumentRepository(session)
         self.jobs = repos.JobRepository(session)
-        self.layers = repos.ProfileLayerRepository(session)
-        self.keys = repos.KeyRepository(session)
+        self.access = repos.AccessRepository(session)
         return self
 
     def __exit__(
@@ -93,6 +89,7 @@ class SqlUnitOfWork:
     ) -> None:
         session, self._session = self._session, None
         self._now = None
+        self._heads.forget()
         if session is None:
             self._release()
             return
@@ -131,6 +128,7 @@ class SqlUnitOfWork:
         """Commit the transaction."""
         assert self._session is not None, "commit outside a unit of work"
         self._now = None  # a later statement runs in a new transaction, at a new time
+        self._heads.forget()
         try:
             # Pending writes go out before COMMIT: a failure here has written nothing.
             self._session.flush()
@@ -153,6 +151,7 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         """Roll the transaction back."""
         self._now = None
+        self._heads.forget()
         if self._session is not None:
             self._session.rollback()
 
@@ -183,9 +182,7 @@ def _reason(exc: BaseException) -> str:
 
 def unit_of_work_factory(engine: Engine) -> sessionmaker[Session]:
     """The session factory units of work are made from."""
-    sessions = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
-    event.listen(sessions, "after_transaction_end", _forget_transaction_state)
-    return sessions
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
 def read_only_factory(engine: Engine) -> sessionmaker[Session]:
@@ -213,9 +210,3 @@ def _writer_lock(sessions: sessionmaker[Session]) -> threading.RLock | None:
         if lock is None:
             lock = _WRITERS[engine] = threading.RLock()
     return lock
-
-
-def _forget_transaction_state(session: Session, transaction: SessionTransaction) -> None:
-    # What a transaction learnt under its locks (the chain heads) is stale once it ends,
-    # committed or rolled back — a savepoint included.
-    session.info.pop(repos.CHAIN_HEADS, None)

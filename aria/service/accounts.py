@@ -27,7 +27,7 @@ from aria.service.commands import (
 )
 from aria.service.context import Context, layer_key
 from aria.service.errors import Conflict, InvalidInput, NotFound
-from aria.service.layers import prefetch, profile_for
+from aria.service.profile_layers import prefetch, profile_for
 from aria.service.ports import UnitOfWork
 from aria.service.tracking import SYSTEM, bring_current, own_reducing
 from aria.sizing.exposure import value_book
@@ -102,8 +102,8 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
         _check_symbols(ctx, uow, account.instruments)
         uow.accounts.add(account, Tracker.start(account.initial_balance), now)
         if command.profile_layer:
-            uow.layers.put("account", account.id, command.profile_layer, now)
-        uow.events.append(
+            uow.accounts.put_layer("account", account.id, command.profile_layer, now)
+        uow.audit.append_event(
             account.id,
             "account_opened",
             {
@@ -128,7 +128,7 @@ def _check_symbols(ctx: Context, uow: UnitOfWork, instruments: InstrumentFilter 
     """An allow-list naming an unknown symbol is a typo that would refuse what was meant."""
     if instruments is None or not instruments.symbols:
         return
-    catalog = ctx.instrument_catalog(uow.instruments.all())
+    catalog = ctx.instrument_catalog(uow.market.instruments())
     unknown = [symbol for symbol in instruments.symbols if symbol not in catalog]
     if unknown:
         raise InvalidInput(
@@ -153,7 +153,7 @@ def update_account(ctx: Context, account_id: str, command: UpdateAccount) -> Acc
         if updated == account:
             return account
         uow.accounts.save(updated, now)
-        uow.events.append(
+        uow.audit.append_event(
             account_id,
             "account_updated",
             {
@@ -192,7 +192,7 @@ def list_accounts(
 
 
 def _locked(uow: UnitOfWork, account_id: str) -> tuple[Account, Tracker]:
-    trackers = uow.trackers.lock([account_id])
+    trackers = uow.accounts.lock_trackers([account_id])
     account = uow.accounts.get(account_id)
     if account is None or account_id not in trackers:
         raise NotFound(f"unknown account {account_id!r}")
@@ -220,7 +220,7 @@ def set_trading(ctx: Context, account_id: str, command: SetTrading) -> Account:
             kind = "disabled"
         account = account.model_copy(update={"trading": trading})
         uow.accounts.save(account, now)
-        uow.events.append(
+        uow.audit.append_event(
             account_id,
             kind if kind != "enabled_noop" else "enabled",
             {"before": before.model_dump(mode="json"), "after": trading.model_dump(mode="json")},
@@ -298,7 +298,7 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
                 now,
             )
             if own is not None:
-                uow.events.append(
+                uow.audit.append_event(
                     account_id, own, {"distance": str(distance)}, SYSTEM, trading.reason or "", now
                 )
                 events.append(own)
@@ -312,21 +312,21 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
                     "breaches": [_breach_json(b) for b in breaches],
                     "trading": trading.model_dump(mode="json"),
                 }
-                uow.events.append(account_id, "breach", detail, "broker", trading.reason or "", now)
+                uow.audit.append_event(account_id, "breach", detail, "broker", trading.reason or "", now)
                 events.append("breach")
             account = account.model_copy(update={"trading": trading})
             uow.accounts.save(account, now)
-        matched = uow.reservations.match(
+        matched = uow.sizing.match_reservations(
             account_id, [p.decision_id for p in state.positions if p.decision_id], now
         )
         # A close is done once its position is gone; a position only partly closed keeps
         # the close held until it expires (holding too much only delays another close).
-        matched += uow.reservations.settle_closes(
+        matched += uow.sizing.settle_closes(
             account_id, {(p.symbol, p.side) for p in state.positions}, now
         )
         tracker = Tracker(state=state, peaks=peaks, day=day, near_floor_streak=streak)
-        uow.trackers.save(account_id, tracker, now)
-        uow.states.append(account_id, state, found.daily, found.max_loss, now)
+        uow.accounts.save_tracker(account_id, tracker, now)
+        uow.accounts.append_state(account_id, state, found.daily, found.max_loss, now)
         uow.commit()
     return StateResult(account, found, breaches, tuple(events), matched)
 
@@ -347,7 +347,7 @@ def record_trades(ctx: Context, account_id: str, command: RecordTrades) -> int:
     with ctx.unit() as uow:
         if uow.accounts.get(account_id) is None:
             raise NotFound(f"unknown account {account_id!r}")
-        added = sum(1 for trade in command.trades if uow.trades.add(account_id, trade))
+        added = sum(1 for trade in command.trades if uow.accounts.add_trade(account_id, trade))
         uow.commit()
     return added
 
@@ -371,9 +371,9 @@ def account_risk(ctx: Context, account_id: str) -> RiskView:
         account = uow.accounts.get(account_id)
         if account is None:
             raise NotFound(f"unknown account {account_id!r}")
-        tracker = uow.trackers.get_many([account_id])[account_id]
-        reservations = uow.reservations.live([account_id], now)[account_id]
-        catalog = ctx.instrument_catalog(uow.instruments.all())
+        tracker = uow.accounts.trackers([account_id])[account_id]
+        reservations = uow.sizing.live_reservations([account_id], now)[account_id]
+        catalog = ctx.instrument_catalog(uow.market.instruments())
         rates = {symbol: snap.last_close for symbol, snap in uow.market.currency_pairs().items()}
         profile = profile_for(ctx, account, None, prefetch(uow, [account], None))
     rules = rules_of(ctx, account)
@@ -417,4 +417,4 @@ def state_history(
     with ctx.unit() as uow:
         if uow.accounts.get(account_id) is None:
             raise NotFound(f"unknown account {account_id!r}")
-        return uow.states.series(account_id, start, end)
+        return uow.accounts.states(account_id, start, end)

@@ -83,7 +83,7 @@ def query_decisions(
     """Decisions by account, owner, firm, symbol, strategy, status, code and time."""
     after = decode_cursor(cursor)
     with ctx.read_unit() as uow:
-        rows = uow.decisions.query(filters, after, _limit(limit) + 1)
+        rows = uow.audit.decisions(filters, after, _limit(limit) + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(
@@ -97,7 +97,7 @@ def query_events(
     """Rule events by account, owner, firm, kind and time."""
     after = decode_cursor(cursor)
     with ctx.read_unit() as uow:
-        rows = uow.events.query(filters, after, _limit(limit) + 1)
+        rows = uow.audit.events(filters, after, _limit(limit) + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, encode_cursor(rows[-1].at, rows[-1].seq, rows[-1].id) if more else None)

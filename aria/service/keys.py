@@ -67,7 +67,7 @@ def create_key(ctx: Context, name: str, scopes: list[str], owner: str | None = N
         raise InvalidInput("name: give the key a name")
     key_id, secret = ctx.tokens(8), ctx.tokens(32)
     with ctx.unit() as uow:
-        uow.keys.add(
+        uow.access.add(
             key_id, name.strip(), _digest(secret), [s.value for s in chosen], owner, ctx.clock.now()
         )
         uow.commit()
@@ -82,7 +82,7 @@ def authenticate(ctx: Context, token: str) -> Principal | None:
     if not key_id or not secret:
         return None
     with ctx.read_unit() as uow:  # a read: never waits behind writers
-        stored = uow.keys.get(key_id)
+        stored = uow.access.get(key_id)
     if stored is None or stored.revoked_at is not None:
         return None
     if not hmac.compare_digest(stored.secret_hash, _digest(secret)):
@@ -95,7 +95,7 @@ def authenticate(ctx: Context, token: str) -> Principal | None:
 def list_keys(ctx: Context) -> list[tuple[str, str, tuple[str, ...], str | None, str, str | None]]:
     """Every key: id, name, scopes, owner, created, revoked (never a secret)."""
     with ctx.unit() as uow:
-        keys = uow.keys.all()
+        keys = uow.access.all()
     return [
         (
             k.id,
@@ -112,6 +112,6 @@ def list_keys(ctx: Context) -> list[tuple[str, str, tuple[str, ...], str | None,
 def revoke_key(ctx: Context, key_id: str) -> None:
     """Revoke a key; it stops working at once."""
     with ctx.unit() as uow:
-        if not uow.keys.revoke(key_id, ctx.clock.now()):
+        if not uow.access.revoke(key_id, ctx.clock.now()):
             raise NotFound(f"no live key {key_id!r}")
         uow.commit()

@@ -18,7 +18,7 @@ from accounts.model import Account, TradingStatus
 from aria.service import checkpoints
 from aria.service.accounts import rules_of
 from aria.service.context import Context
-from aria.service.layers import prefetch, profile_for
+from aria.service.profile_layers import prefetch, profile_for
 from aria.service.tracking import SYSTEM, record, roll_forward
 from aria.sizing import market as analytics
 from firms import cross_account
@@ -177,7 +177,7 @@ def trackers(ctx: Context) -> JobReport:
                 if trading != account.trading and trading.status is TradingStatus.HALTED:
                     uow.accounts.save(account.model_copy(update={"trading": trading}), now)
                     detail = {"breaches": [b.describe() for b in breaches]}
-                    uow.events.append(
+                    uow.audit.append_event(
                         account_id, "breach", detail, SYSTEM, trading.reason or "", now
                     )
                     report.done += 1
@@ -188,7 +188,7 @@ def trackers(ctx: Context) -> JobReport:
 def expire_reservations(ctx: Context) -> JobReport:
     """Release reservations whose time-to-live passed without the position showing up."""
     with ctx.unit() as uow:
-        expired = uow.reservations.expire(uow.now())  # the clock sizing wrote them by
+        expired = uow.sizing.expire_reservations(uow.now())  # the clock sizing wrote them by
         uow.commit()
     return JobReport("expire_reservations", done=expired)
 
@@ -217,7 +217,7 @@ def compliance_scan(ctx: Context) -> JobReport:
     day = now.date().isoformat()
     with ctx.unit() as uow:
         accounts = uow.accounts.select()
-        states = uow.trackers.get_many([a.id for a in accounts])
+        states = uow.accounts.trackers([a.id for a in accounts])
     refs = _refs(ctx, accounts)
     exposures = [
         cross_account.Exposure(refs[a.id], p.symbol, p.side)
@@ -235,14 +235,14 @@ def compliance_scan(ctx: Context) -> JobReport:
     if not findings:
         return report
     with ctx.unit() as uow:
-        uow.trackers.lock(sorted({f.account_id for f in findings}))
+        uow.accounts.lock_trackers(sorted({f.account_id for f in findings}))
         for finding in findings:
             key = f"{finding.code}:{finding.account_id}:{','.join(finding.others)}@{day}"
             if not uow.jobs.claim("compliance_scan", key, now):
                 report.skipped += 1
                 continue
             detail = {"code": finding.code, "others": list(finding.others), "firm": finding.firm}
-            uow.events.append(
+            uow.audit.append_event(
                 finding.account_id, "compliance_finding", detail, SYSTEM, finding.detail, now
             )
             report.done += 1
@@ -256,7 +256,7 @@ def stale_data(ctx: Context) -> JobReport:
     now = ctx.clock.now()
     with ctx.unit() as uow:
         accounts = uow.accounts.select()
-        states = uow.trackers.get_many([a.id for a in accounts])
+        states = uow.accounts.trackers([a.id for a in accounts])
         layers = prefetch(uow, accounts, None)
     stale = []
     for account in accounts:
@@ -273,14 +273,14 @@ def stale_data(ctx: Context) -> JobReport:
     if not stale:
         return report
     with ctx.unit() as uow:
-        uow.trackers.lock([account_id for account_id, _, _ in stale])
+        uow.accounts.lock_trackers([account_id for account_id, _, _ in stale])
         for account_id, age, limit in stale:
             if uow.jobs.claim("stale_data", f"{account_id}@{now.date().isoformat()}", now):
                 detail = {
                     "age_seconds": int(age.total_seconds()),
                     "limit_seconds": int(limit.total_seconds()),
                 }
-                uow.events.append(
+                uow.audit.append_event(
                     account_id, "stale_data", detail, SYSTEM, f"no state pushed for {age}", now
                 )
                 report.done += 1

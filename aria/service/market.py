@@ -82,7 +82,7 @@ def ingest_batches(
     _global_write(owner, "bars")
     done = []
     with ctx.unit() as uow:
-        catalog = ctx.instrument_catalog(uow.instruments.all())
+        catalog = ctx.instrument_catalog(uow.market.instruments())
         prepared = [(batch, _prepare(ctx, uow, catalog, batch)) for batch in batches]
         for batch, ready in prepared:
             rows = [
@@ -114,14 +114,14 @@ def add_instrument(ctx: Context, instrument: Instrument, owner: str | None = Non
     """Add or replace an instrument at run time (not by a caller restricted to one owner)."""
     _global_write(owner, "instruments")
     with ctx.unit() as uow:
-        uow.instruments.upsert(instrument, ctx.clock.now())
+        uow.market.upsert_instrument(instrument, ctx.clock.now())
         uow.commit()
 
 
 def instruments(ctx: Context) -> InstrumentCatalog:
     """The built-in and user instruments with those added at run time."""
     with ctx.unit() as uow:
-        return ctx.instrument_catalog(uow.instruments.all())
+        return ctx.instrument_catalog(uow.market.instruments())
 
 
 def snapshots(ctx: Context, symbols: list[str]) -> dict[str, VolatilitySnapshot]:

@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import ValidationError
 
-from accounts.model import Account, AccountState, Side
+from accounts.model import Account, AccountState
 from accounts.tracker import Tracker
+from aria.audit.record import DecisionRecord, record_of
 from aria.service.accounts import rules_of
 from aria.service.commands import Signal, SizeRequest
 from aria.service.context import Context
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
-from aria.service.layers import prefetch, profile_for
-from aria.service.ports import Sibling, StoredDecision, UnitOfWork
+from aria.service.ports import StoredDecision, UnitOfWork
+from aria.service.profile_layers import layer_keys, profile_for
 from aria.service.tracking import Rolled, record, roll_forward
 from aria.sizing.batch import decide_batch
 from aria.sizing.book import prepare
@@ -45,7 +46,7 @@ from aria.sizing.instruments import Instrument, InstrumentCatalog
 from aria.sizing.market import Correlation, VolatilitySnapshot
 from aria.sizing.pipeline import decide
 from aria.sizing.profiles import Profile
-from aria.audit.record import DecisionRecord, record_of
+from aria.stored import Layers, SizingQuery, SizingSnapshot
 
 _NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -96,14 +97,14 @@ def _replay(
     uow: UnitOfWork, command: SizeRequest, digest: str, allowed_owner: str | None
 ) -> SizingResult | None:
     scope = request_scope(allowed_owner)
-    known = uow.decisions.request_hash(command.request_id, scope=scope)
+    known = uow.sizing.request_hash(command.request_id, scope=scope)
     if known is None:
         return None
     if known != digest:
         raise Conflict(
             f"request id {command.request_id!r} was used for a different request; use a new id"
         )
-    stored = uow.decisions.for_request(command.request_id, scope=scope)
+    stored = uow.sizing.for_request(command.request_id, scope=scope)
     if allowed_owner is not None:
         # A replay is authorised as the request would be now: an account may have changed
         # owner since its decision was stored.
@@ -163,7 +164,7 @@ def size(ctx: Context, command: SizeRequest, allowed_owner: str | None = None) -
         # Claim first: on the happy path that is the only idempotency query. A claim that
         # loses has waited for the winner's commit (PostgreSQL) or ran after it (SQLite).
         scope = request_scope(allowed_owner)
-        if not uow.decisions.claim_request(
+        if not uow.sizing.claim_request(
             command.request_id, digest, command.model_dump(mode="json"), now, scope=scope
         ):
             replay = _replay(uow, command, digest, allowed_owner)
@@ -224,17 +225,18 @@ def _instrument(catalog: InstrumentCatalog, symbol: str) -> Instrument:
         raise InvalidInput(str(exc)) from None
 
 
-def _load_market(ctx: Context, uow: UnitOfWork, symbols: set[str]) -> _Market:
+def _load_market(ctx: Context, uow: UnitOfWork, snapshot: SizingSnapshot) -> _Market:
     universe = ctx.options.correlation_universe
-    head = uow.market.correlation_head(universe)
+    head = snapshot.correlation_head
+    # The matrix is large and changes daily: it is read again only when its head moved.
     correlation = (
         ctx.correlation((universe, *head), lambda: uow.market.correlation(universe, head[0]))
         if head is not None
         else None
     )
-    snapshots, pairs = uow.market.snapshots_and_pairs(sorted(symbols))
+    pairs = snapshot.pairs
     return _Market(
-        snapshots=snapshots,
+        snapshots=dict(snapshot.snapshots),
         correlation=correlation,
         rates={symbol: pairs[symbol].last_close for symbol in sorted(pairs)},
     )
@@ -277,7 +279,21 @@ def _gather(
     lock: bool,
 ) -> _Gathered:
     """Load the accounts (locked to write, or not for a preview) and build their inputs."""
-    found = uow.accounts.lock(ids) if lock else uow.accounts.read(ids)
+    snapshot = uow.sizing.for_sizing(
+        SizingQuery(
+            account_ids=tuple(ids),
+            symbol=command.symbol,
+            now=now,
+            lock=lock,
+            layer_keys=lambda account: layer_keys(account, command.strategy or account.strategy),
+            reads_trades=lambda account, layers: _reads_trades(
+                ctx, account, command.strategy, layers
+            ),
+            trade_history=ctx.options.trade_history,
+            universe=ctx.options.correlation_universe,
+        )
+    )
+    found = snapshot.accounts
     # To a key limited to one owner, another owner's account is as unknown as a missing one:
     # a refusal would tell it the id exists.
     missing = [
@@ -292,26 +308,22 @@ def _gather(
     trackers = {account_id: pair[1] for account_id, pair in found.items()}
     if allowed_owner is not None and any(a.owner != allowed_owner for a in accounts.values()):
         raise _may_size(allowed_owner)
-    outside = uow.accounts.family(sorted({a.owner for a in accounts.values()}), set(ids))
-    layers = prefetch(uow, accounts.values(), command.strategy)
     profiles = {
-        account_id: profile_for(ctx, account, command.strategy, layers)
+        account_id: profile_for(ctx, account, command.strategy, snapshot.layers)
         for account_id, account in accounts.items()
     }
-    readers = [account_id for account_id in ids if profiles[account_id].reads_trades]
-    trades = uow.trades.recent(readers, ctx.options.trade_history) if readers else {}
-    reservations = uow.reservations.live(ids, now)
+    reservations = snapshot.reservations
     if not trade.reduce_only:
         # A pending close holds no risk and opens nothing: it is no pending trade to an
         # opening request (the concurrency adjuster would count it as one).
         reservations = {
-            account_id: [r for r in held if not r.reduce_only]
+            account_id: tuple(r for r in held if not r.reduce_only)
             for account_id, held in reservations.items()
         }
-    catalog = ctx.instrument_catalog(uow.instruments.all())
+    catalog = ctx.instrument_catalog(list(snapshot.instruments))
     instrument = _instrument(catalog, command.symbol)
     held = {p.symbol for t in trackers.values() if t.state for p in t.state.positions}
-    shared = _Shared(_load_market(ctx, uow, held | {command.symbol}), command.symbol, now)
+    shared = _Shared(_load_market(ctx, uow, snapshot), command.symbol, now)
     order = {account_id: index for index, account_id in enumerate(ids)}
     # An account that may not trade the instrument is skipped: it answers instrument_not_allowed
     # and takes no part in its siblings' allocation and copy rules.
@@ -321,9 +333,7 @@ def _gather(
         if instrument_refusal(rules_of(ctx, accounts[account_id]), accounts[account_id], instrument)
         is None
     }
-    family = _family(
-        ctx, [*map(_sibling, accounts.values(), trackers.values()), *outside], receiving
-    )
+    family = _family(ctx, {**snapshot.others, **found}, receiving)
     # Roll every account to today first: a decision never uses yesterday's anchor.
     rolled = [
         roll_forward(
@@ -348,8 +358,8 @@ def _gather(
                 state=state,
                 peaks=tracker.peaks,
                 day=tracker.day,
-                trades=tuple(trades.get(account.id, ())),
-                reservations=tuple(reservations[account.id]),
+                trades=snapshot.trades.get(account.id, ()),
+                reservations=reservations.get(account.id, ()),
                 instrument=instrument,
                 # In symbol order, not the set's: the recorded inputs and their hash must not
                 # depend on the process's hash seed.
@@ -393,8 +403,7 @@ def _decide_all(
             raise InvalidInput(f"account {inputs.account.id}: {exc}") from None
         strategy = command.strategy or inputs.account.strategy
         records.append(record_of(decision, inputs, strategy, reserve_until))
-    stored = uow.decisions.append_many(command.request_id, records, now, scope=scope)
-    return [SizedDecision(s.id, s.decision, s.created_at) for s in stored]
+    return _answer(uow.sizing.append(command.request_id, records, now, scope=scope))
 
 
 @dataclass(frozen=True)
@@ -435,81 +444,64 @@ def preview(
     return now, [rows[account_id] for account_id in ids]
 
 
-def _sibling(account: Account, tracker: Tracker) -> _Sibling:
-    positions = tracker.state.positions if tracker.state else ()
-    return _Sibling(
-        id=account.id,
-        owner=account.owner,
-        firm=account.firm,
-        plan=account.plan,
-        phase=account.phase,
-        rulebook_version=account.rulebook_version,
-        initial_balance=account.initial_balance,
-        currency=account.currency,
-        strategy=account.strategy,
-        exposures=tuple((p.symbol, p.side) for p in positions),
-    )
-
-
-@dataclass(frozen=True)
-class _Sibling:
-    """An account of this fan-out as its siblings see it (``ports.Sibling``)."""
-
-    id: str
-    owner: str
-    firm: str
-    plan: str
-    phase: str
-    rulebook_version: str | None
-    initial_balance: Decimal
-    currency: str
-    strategy: str | None
-    exposures: tuple[tuple[str, Side], ...]
-
-
 def _family(
-    ctx: Context, members: Iterable[Sibling], order: dict[str, int]
+    ctx: Context, members: Mapping[str, tuple[Account, Tracker]], order: dict[str, int]
 ) -> dict[str, list[tuple[str, OtherAccount]]]:
     """Per owner, each of their accounts as the others see it (cross-account rules)."""
     family: dict[str, list[tuple[str, OtherAccount]]] = {}
-    for member in sorted(members, key=lambda m: m.id):
-        rules = ctx.rule_set(
-            member.firm, member.plan, member.phase, member.initial_balance, member.rulebook_version
-        )
-        family.setdefault(member.owner, []).append(
-            (
-                member.id,
-                OtherAccount(
-                    id=member.id,
-                    firm=member.firm,
-                    phase_kind=rules.phase.kind,
-                    size=member.initial_balance,
-                    currency=member.currency,
-                    strategy=member.strategy,
-                    rules=rules.cross_account,
-                    positions=tuple(
-                        Exposure(symbol=symbol, side=side) for symbol, side in member.exposures
-                    ),
-                    same_signal=member.id in order,
-                    signal_order=order.get(member.id),
-                ),
-            )
+    for account_id in sorted(members):
+        account, tracker = members[account_id]
+        family.setdefault(account.owner, []).append(
+            (account_id, _other_account(ctx, account, tracker, order))
         )
     return family
+
+
+def _other_account(
+    ctx: Context, account: Account, tracker: Tracker, order: dict[str, int]
+) -> OtherAccount:
+    """An account as its owner's other accounts see it: its firm's cross-account rules and
+    what it holds open; ``order`` places the accounts receiving this same signal."""
+    rules = ctx.rule_set(
+        account.firm, account.plan, account.phase, account.initial_balance, account.rulebook_version
+    )
+    positions = tracker.state.positions if tracker.state else ()
+    return OtherAccount(
+        id=account.id,
+        firm=account.firm,
+        phase_kind=rules.phase.kind,
+        size=account.initial_balance,
+        currency=account.currency,
+        strategy=account.strategy,
+        rules=rules.cross_account,
+        positions=tuple(Exposure(symbol=p.symbol, side=p.side) for p in positions),
+        same_signal=account.id in order,
+        signal_order=order.get(account.id),
+    )
+
+
+def _reads_trades(ctx: Context, account: Account, strategy: str | None, layers: Layers) -> bool:
+    """Whether the account's profile reads its recent trades (asked while loading)."""
+    try:
+        return profile_for(ctx, account, strategy, layers).reads_trades
+    except InvalidInput:
+        # Loading trades it will not read is harmless; the profile's error is raised once
+        # the accounts are known to be the caller's.
+        return True
 
 
 def cancel(ctx: Context, decision_id: str, allowed_owner: str | None = None) -> str:
     """Release the reservation of an approved decision the client will not place."""
     with ctx.unit() as uow:
         now = uow.now()
-        stored = uow.decisions.get(decision_id)
+        stored = uow.sizing.decision(decision_id)
         if stored is None:
             raise NotFound(f"unknown decision {decision_id!r}")
         if allowed_owner is not None:
             account = uow.accounts.get(stored.account_id)
             if account is None or account.owner != allowed_owner:
                 raise Forbidden(f"this key may only act on accounts of {allowed_owner!r}")
-        account_id = uow.reservations.cancel(decision_id, now)
+        account_id = uow.sizing.cancel_reservation(decision_id, now)
         if account_id is None:
             raise Conflict(
                 f"decision {decision_id!r} holds no live reservation (placed, expired or cancelled)"

@@ -93,8 +93,8 @@ def roll_forward(
 
 def record(uow: UnitOfWork, rolled: Sequence[Rolled], at: dt.datetime) -> None:
     """Write what :func:`roll_forward` found, for many accounts in a few statements."""
-    uow.events.append_many([event for r in rolled for event in r.records])
-    uow.trackers.save_many([(r.account.id, r.tracker) for r in rolled if r.tracker_changed], at)
+    uow.audit.append_events([event for r in rolled for event in r.records])
+    uow.accounts.save_trackers([(r.account.id, r.tracker) for r in rolled if r.tracker_changed], at)
     for r in rolled:
         if r.account_changed:
             uow.accounts.save(r.account, at)

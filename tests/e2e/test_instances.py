@@ -32,7 +32,7 @@ def _tight(ctx: Context, now: dt.datetime) -> None:
         _, tracker = uow.accounts.lock(["tight"])["tight"]
         assert tracker.day is not None
         day = tracker.day.model_copy(update={"balance": D(102_000)})
-        uow.trackers.save("tight", tracker.evolve(day=day), now)
+        uow.accounts.save_tracker("tight", tracker.evolve(day=day), now)
         uow.commit()
 
 

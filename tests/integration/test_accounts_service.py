@@ -134,7 +134,7 @@ def test_trades_are_stored_once_per_broker_id(ctx: Context) -> None:
         == 0
     )
     with ctx.unit() as uow:
-        (stored,) = uow.trades.recent(["t"], 10)["t"]
+        (stored,) = uow.accounts.recent_trades(["t"], 10)["t"]
     assert stored.pnl == D(1000)
 
 
@@ -177,10 +177,10 @@ def test_a_stored_state_from_the_future_does_not_block_a_real_one(ctx: Context) 
     open_account(ctx, "old")
     push(ctx, "old", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
     with ctx.unit() as uow:
-        tracker = uow.trackers.lock(["old"])["old"]
+        tracker = uow.accounts.lock_trackers(["old"])["old"]
         assert tracker.state is not None
         ahead = tracker.state.model_copy(update={"as_of": utc(2026, 6, 2, 9, 4, 50)})
-        uow.trackers.save("old", tracker.evolve(state=ahead), utc(2026, 6, 2, 9))
+        uow.accounts.save_tracker("old", tracker.evolve(state=ahead), utc(2026, 6, 2, 9))
         uow.commit()
     push(ctx, "old", 100_000, 98_000, utc(2026, 6, 2, 9))
     risk = account_service.account_risk(ctx, "old")

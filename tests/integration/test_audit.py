@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -12,22 +13,19 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from aria.audit.chain import GENESIS, decision_hash, event_hash, state_hash
 from aria.audit.filters import DecisionFilter, EventFilter
 from aria.service import audit
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
-from storage.audit_chain import (
-    GENESIS,
-    decision_hash,
-    decision_values,
-    event_record,
-    record_hash,
-    state_hash,
-    state_values,
-)
 from storage.rows import DecisionRow, EventRow, StateRecordRow, TrackerRow
 from tests.integration.builders import ask, open_account, push
 from tests.integration.conftest import utc
+
+
+def _fields(row: Any) -> dict[str, Any]:
+    """A stored row's values by column name, as the chain's rules read them."""
+    return {column.name: getattr(row, column.name) for column in row.__table__.c}
 
 
 def _history(ctx: Context) -> list[str]:
@@ -117,11 +115,11 @@ def _forge(engine: Engine, decision_id: str, lots: str) -> None:
         for row in rows:
             row.prev_hash = previous
             if isinstance(row, DecisionRow):
-                row.hash = decision_hash(previous, decision_values(row))
+                row.hash = decision_hash(previous, _fields(row))
             elif isinstance(row, StateRecordRow):
-                row.hash = state_hash(previous, state_values(row))
+                row.hash = state_hash(previous, _fields(row))
             else:
-                row.hash = record_hash(previous, event_record(row))
+                row.hash = event_hash(previous, _fields(row))
             previous = row.hash
         tracker = session.get(TrackerRow, target.account_id)
         assert tracker is not None

@@ -15,18 +15,10 @@ from freezegun import freeze_time
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from aria.audit.chain import GENESIS, decision_hash, event_hash, state_hash
 from aria.service import audit, checkpoints, maintenance
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
-from storage.audit_chain import (
-    GENESIS,
-    decision_hash,
-    decision_values,
-    event_record,
-    record_hash,
-    state_hash,
-    state_values,
-)
 from storage.checkpoints import DirectoryCheckpoints
 from storage.repositories import AuditRepository
 from storage.rows import DecisionRow, EventRow, StateRecordRow, TrackerRow
@@ -34,6 +26,11 @@ from tests.integration.builders import ask, open_account, push
 from tests.integration.conftest import utc
 
 KEY = "officer-secret"
+
+
+def _fields(row: Any) -> dict[str, Any]:
+    """A stored row's values by column name, as the chain's rules read them."""
+    return {column.name: getattr(row, column.name) for column in row.__table__.c}
 
 
 def _history(ctx: Context) -> list[str]:
@@ -93,11 +90,11 @@ def _rechain(session: Session, account_id: str) -> None:
         row.seq, row.prev_hash = number, previous
         session.flush()
         if isinstance(row, DecisionRow):
-            row.hash = decision_hash(previous, decision_values(row))
+            row.hash = decision_hash(previous, _fields(row))
         elif isinstance(row, StateRecordRow):
-            row.hash = state_hash(previous, state_values(row))
+            row.hash = state_hash(previous, _fields(row))
         else:
-            row.hash = record_hash(previous, event_record(row))
+            row.hash = event_hash(previous, _fields(row))
         previous = row.hash
     tracker = session.get(TrackerRow, account_id)
     assert tracker is not None

@@ -63,7 +63,7 @@ def test_the_same_trade_pushed_concurrently_is_stored_once(ctx: Context, engine:
     with ctx.unit() as first:
         # One push has written the trade but not committed when the other arrives: the other
         # looks, finds nothing, and inserts too.
-        assert first.trades.add("a", command.trades[0])
+        assert first.accounts.add_trade("a", command.trades[0])
 
         def second() -> None:
             try:

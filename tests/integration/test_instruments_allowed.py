@@ -32,7 +32,7 @@ def _alice(ctx: Context) -> None:
 
 def _live(ctx: Context, account_id: str) -> list[object]:
     with ctx.unit() as uow:
-        return list(uow.reservations.live([account_id], utc(2026, 6, 2, 14))[account_id])
+        return list(uow.sizing.live_reservations([account_id], utc(2026, 6, 2, 14))[account_id])
 
 
 def _mes(ctx: Context, request_id: str, accounts: object) -> dict[str, object]:
@@ -81,7 +81,7 @@ def test_fx_on_a_futures_account_holds_nothing_and_never_clips_its_real_trades(
 
 def _ids(ctx: Context, request_id: str) -> list[str]:
     with ctx.unit() as uow:
-        return [stored.id for stored in uow.decisions.for_request(request_id)]
+        return [stored.id for stored in uow.sizing.for_request(request_id)]
 
 
 @freeze_time(NOW)

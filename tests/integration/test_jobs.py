@@ -24,7 +24,7 @@ D = Decimal
 
 def resets(ctx: Context, account_id: str) -> list[dict]:
     with ctx.unit() as uow:
-        events = uow.events.query(EventFilter(account=account_id, kind="daily_reset"), None, 100)
+        events = uow.audit.events(EventFilter(account=account_id, kind="daily_reset"), None, 100)
     return [e.detail for e in reversed(events)]
 
 
@@ -211,7 +211,7 @@ def test_compliance_scan_and_stale_data_record_findings_once(ctx: Context) -> No
         assert maintenance.stale_data(ctx).done == 2
         assert maintenance.stale_data(ctx).done == 0
     with ctx.unit() as uow:
-        kinds = sorted(e.kind for e in uow.events.query(EventFilter(account="a"), None, 20))
+        kinds = sorted(e.kind for e in uow.audit.events(EventFilter(account="a"), None, 20))
     assert kinds.count("compliance_finding") == 1
     assert kinds.count("stale_data") == 1
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from accounts.model import Account
 from accounts.tracker import Tracker
+from aria.audit.chain import GENESIS, record_hash
 from aria.service import audit
 from aria.service.commands import SizeRequest
 from aria.service.sizing import size
@@ -26,7 +28,6 @@ from aria.sizing.pipeline import decide
 from aria.sizing.scenario import load_scenario
 from firms.catalog import load_catalog
 from storage import translate
-from storage.audit_chain import GENESIS, record_hash
 from storage.rows import AccountRow, Base, TrackerRow
 from storage.schema import current_revision, downgrade, head_revision, upgrade
 from tests.integration.builders import ask, open_account, push
@@ -65,20 +66,17 @@ def _open_as_0002(engine: Engine, account_id: str) -> None:
         rulebook_version="2024-11",
         initial_balance=D(100_000),
     )
-    rows = (
-        translate.account_to_row(account, AccountRow(created_at=at), at),
-        translate.tracker_to_row(
-            Tracker.start(account.initial_balance), TrackerRow(account_id=account_id), at
-        ),
+    tracker = translate.tracker_values(Tracker.start(account.initial_balance), at)
+    rows: tuple[tuple[type[AccountRow] | type[TrackerRow], dict[str, Any]], ...] = (
+        (AccountRow, translate.account_values(account, at) | {"created_at": at}),
+        (TrackerRow, {"account_id": account_id, "chain_seq": 0, "chain_hash": ""} | tracker),
     )
     added = {"instruments", "options"}  # by revision 0005
     with engine.begin() as connection:
-        for row in rows:
-            columns = [c for c in type(row).__table__.c if c.name not in added]
-            table = sa.table(type(row).__tablename__, *(sa.column(c.name, c.type) for c in columns))
-            values = {c.name: getattr(row, c.key) for c in columns}
-            if isinstance(row, TrackerRow):
-                values.update(chain_seq=0, chain_hash="")  # the ORM defaults a plain insert skips
+        for kind, row in rows:
+            columns = [c for c in kind.__table__.c if c.name not in added]
+            table = sa.table(kind.__tablename__, *(sa.column(c.name, c.type) for c in columns))
+            values = {c.name: row[c.name] for c in columns}
             connection.execute(sa.insert(table).values(values))
 
 

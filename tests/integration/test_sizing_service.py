@@ -36,8 +36,8 @@ def test_one_account_one_decision_stored_with_its_reservation(ctx: Context) -> N
     assert sized.decision.approved
     assert sized.decision.lots == D("1.00")  # 1 % of 100,000 at 1,000 per lot
     with ctx.unit() as uow:
-        (live,) = uow.reservations.live(["ftmo-1"], utc(2026, 6, 2, 9))["ftmo-1"]
-        stored = uow.decisions.get(sized.decision_id)
+        (live,) = uow.sizing.live_reservations(["ftmo-1"], utc(2026, 6, 2, 9))["ftmo-1"]
+        stored = uow.sizing.decision(sized.decision_id)
     assert live.decision_id == sized.decision_id
     assert live.amount == sized.decision.risk_amount
     assert stored is not None
@@ -64,7 +64,7 @@ def test_a_repeated_request_id_returns_the_stored_decisions(ctx: Context) -> Non
     assert second.replayed
     assert [d.decision_id for d in second.decisions] == [d.decision_id for d in first.decisions]
     with ctx.unit() as uow:
-        assert len(uow.reservations.live(["ftmo-1"], utc(2026, 6, 2, 9))["ftmo-1"]) == 1
+        assert len(uow.sizing.live_reservations(["ftmo-1"], utc(2026, 6, 2, 9))["ftmo-1"]) == 1
     with pytest.raises(Conflict, match="used for a different request"):
         ask(ctx, "same", ["ftmo-1"], side="short", stop="1.2800")
 
@@ -83,7 +83,7 @@ def test_the_same_request_id_sent_concurrently_yields_one_decision(ctx: Context)
         answers = list(pool.map(send, range(8)))
     assert len({tuple(a) for a in answers}) == 1
     with ctx.unit() as uow:
-        assert len(uow.decisions.for_request("dup")) == 1
+        assert len(uow.sizing.for_request("dup")) == 1
 
 
 @freeze_time(NOW)
@@ -92,8 +92,8 @@ def test_concurrent_requests_never_exceed_the_headroom(ctx: Context) -> None:
     open_account(ctx, "tight")
     push(ctx, "tight", 102_000, 100_000, utc(2026, 6, 2, 8, 59))  # carried floating loss
     with ctx.unit() as uow:
-        tracker = uow.trackers.lock(["tight"])["tight"]
-        uow.trackers.save(
+        tracker = uow.accounts.lock_trackers(["tight"])["tight"]
+        uow.accounts.save_tracker(
             "tight",
             tracker.evolve(day=tracker.day.model_copy(update={"balance": D(102_000)})),
             utc(2026, 6, 2, 9),
@@ -168,7 +168,7 @@ def test_a_breach_fails_the_account_and_only_exits_are_approved(ctx: Context) ->
     assert [b.type.value for b in result.breaches] == ["daily_loss"]
     assert result.account.trading.halt.value == "failed"
     with ctx.unit() as uow:
-        events = uow.events.query(EventFilter(account="doomed", kind="breach"), None, 10)
+        events = uow.audit.events(EventFilter(account="doomed", kind="breach"), None, 10)
     assert len(events) == 1
     assert "D1" in events[0].reason
     (sized,) = ask(ctx, "after", ["doomed"]).decisions
@@ -207,7 +207,7 @@ def test_reservations_are_matched_cancelled_and_expired(ctx: Context) -> None:
     with pytest.raises(NotFound):
         sizing_service.cancel(ctx, "nope")
     with ctx.unit() as uow:
-        assert uow.reservations.live(["r"], utc(2026, 6, 2, 9))["r"] == []
+        assert uow.sizing.live_reservations(["r"], utc(2026, 6, 2, 9))["r"] == []
 
 
 @freeze_time(NOW)
@@ -223,7 +223,7 @@ def test_unknown_accounts_symbols_and_bad_stops_are_errors_that_store_nothing(ct
         ask(ctx, "e4", {"owner": "nobody"})
     with ctx.unit() as uow:
         for request_id in ("e1", "e2", "e3", "e4"):
-            assert uow.decisions.request_hash(request_id) is None
+            assert uow.sizing.request_hash(request_id) is None
 
 
 @freeze_time(NOW)
@@ -264,7 +264,7 @@ def test_a_disabled_account_is_halted_until_re_enabled(ctx: Context) -> None:
     )
     assert ask(ctx, "x2", ["x"]).decisions[0].decision.approved
     with ctx.unit() as uow:
-        kinds = [e.kind for e in uow.events.query(EventFilter(account="x"), None, 10)]
+        kinds = [e.kind for e in uow.audit.events(EventFilter(account="x"), None, 10)]
     assert kinds[:2] == ["enabled", "disabled"]
 
 
@@ -278,7 +278,7 @@ def test_an_approved_swing_is_held_until_its_position_shows(ctx: Context) -> Non
     (sized,) = first.decisions
     assert sized.decision.swing_amount == sized.decision.lots * D(3000)
     with ctx.unit() as uow:
-        (held,) = uow.reservations.live(["fp"], utc(2026, 6, 2, 9))["fp"]
+        (held,) = uow.sizing.live_reservations(["fp"], utc(2026, 6, 2, 9))["fp"]
     assert held.swing == sized.decision.swing_amount
     second = ask(ctx, "swing-2", ["fp"], take_profit="1.2900")
     swing = next(x for x in second.decisions[0].decision.limits if x.name == "daily_loss_swing")
@@ -313,7 +313,7 @@ def test_sequential_reduce_only_requests_close_at_most_the_position(ctx: Context
     closed = [_close(ctx, f"close-{i}", "closer") for i in range(4)]
     assert closed == [D(2), D(0), D(0), D(0)]
     with ctx.unit() as uow:
-        (held,) = uow.reservations.live(["closer"], utc(2026, 6, 2, 9))["closer"]
+        (held,) = uow.sizing.live_reservations(["closer"], utc(2026, 6, 2, 9))["closer"]
     assert (held.reduce_only, held.lots, held.amount, held.swing) == (True, D(2), 0, 0)
     assert (held.symbol, held.side) == ("GBPUSD", Side.LONG)
     # A pending close holds no risk: an opening trade is sized as if it were not there.

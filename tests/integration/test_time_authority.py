@@ -47,10 +47,10 @@ def _tight_account(ctx: Context, account_id: str) -> None:
     open_account(ctx, account_id)
     push(ctx, account_id, 102_000, 100_000, SystemClock().now() - dt.timedelta(seconds=1))
     with ctx.unit() as uow:
-        tracker = uow.trackers.lock([account_id])[account_id]
+        tracker = uow.accounts.lock_trackers([account_id])[account_id]
         assert tracker.day is not None
         day = tracker.day.model_copy(update={"balance": D(102_000)})
-        uow.trackers.save(account_id, tracker.evolve(day=day), SystemClock().now())
+        uow.accounts.save_tracker(account_id, tracker.evolve(day=day), SystemClock().now())
         uow.commit()
 
 
@@ -71,7 +71,7 @@ def test_servers_whose_clocks_differ_never_together_pass_the_headroom(engine: En
     assert sum(d.risk_amount for d in approved) <= D(3_000)
     assert len(approved) == 3
     with fast.unit() as uow:
-        live = uow.reservations.live(["shared"], SystemClock().now())["shared"]
+        live = uow.sizing.live_reservations(["shared"], SystemClock().now())["shared"]
     assert sum(r.amount for r in live) == D(3_000)
 
 
@@ -119,5 +119,5 @@ def test_a_state_push_and_sizing_use_the_unit_of_work_s_time(engine: Engine) -> 
     assert sized.decision.approved
     assert sized.created_at == at
     with ctx.unit() as uow:
-        (live,) = uow.reservations.live(["t"], at)["t"]
+        (live,) = uow.sizing.live_reservations(["t"], at)["t"]
     assert live.expires_at == at + dt.timedelta(seconds=ctx.options.reservation_ttl_seconds)

@@ -22,15 +22,15 @@ import sqlalchemy as sa
 from alembic import op
 
 import storage.types
+from aria.audit.chain import GENESIS, released_body, state_hash
 from aria.sizing.inputs import canonical_json
-from storage.audit_chain import GENESIS, released_body, state_hash
 
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The columns copied, as of this revision (storage.audit_chain's lists may grow later; a
+# The columns copied, as of this revision (aria.audit.chain's lists may grow later; a
 # revision that grows them writes a fresh copy itself).
 _ACCOUNT = (
     "id",

@@ -26,7 +26,7 @@ def prefetch(
     keys = {
         key for account in accounts for key in layer_keys(account, strategy or account.strategy)
     }
-    return uow.layers.get_many(sorted(keys))
+    return uow.accounts.layers(sorted(keys))
 
 
 def profile_for(

@@ -1,0 +1,231 @@
+"""The market aggregate: bars, volatility snapshots, correlation matrices, run-time instruments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from accounts.money import CURRENCIES
+from aria.sizing.instruments import Instrument
+from aria.sizing.market import Correlation, VolatilitySnapshot
+from storage import translate
+from storage.errors import Missing
+from storage.repositories.statements import BARS, CORRELATIONS, INSTRUMENTS, SNAPSHOTS, insert
+
+_INSTRUMENTS = sa.select(INSTRUMENTS.c.spec).order_by(INSTRUMENTS.c.symbol)
+_CORRELATION_HEAD = (
+    sa.select(CORRELATIONS.c.version, CORRELATIONS.c.computed_at)
+    .where(CORRELATIONS.c.universe == sa.bindparam("universe"))
+    .order_by(CORRELATIONS.c.version.desc())
+    .limit(1)
+)
+_SNAPSHOT_RANK = (
+    sa.func.row_number()
+    .over(
+        partition_by=SNAPSHOTS.c.symbol,
+        order_by=(SNAPSHOTS.c.computed_at.desc(), SNAPSHOTS.c.id.desc()),
+    )
+    .label("rank")
+)
+
+
+def _latest_snapshots_where(where: Any) -> Any:
+    inner = sa.select(SNAPSHOTS, _SNAPSHOT_RANK).where(where).subquery()
+    return sa.select(*(inner.c[c.name] for c in SNAPSHOTS.c)).where(inner.c.rank == 1)
+
+
+_LATEST_SNAPSHOTS = _latest_snapshots_where(
+    SNAPSHOTS.c.symbol.in_(sa.bindparam("symbols", expanding=True))
+)
+_LATEST_PAIRS = _latest_snapshots_where(sa.func.length(SNAPSHOTS.c.symbol) == 6)
+_LATEST_SNAPSHOTS_AND_PAIRS = _latest_snapshots_where(
+    sa.or_(
+        SNAPSHOTS.c.symbol.in_(sa.bindparam("symbols", expanding=True)),
+        sa.func.length(SNAPSHOTS.c.symbol) == 6,
+    )
+)
+
+
+def _is_pair(symbol: str) -> bool:
+    return len(symbol) == 6 and symbol[:3] in CURRENCIES and symbol[3:] in CURRENCIES
+
+
+def _latest(session: Session, statement: Any, **params: Any) -> dict[str, VolatilitySnapshot]:
+    return {
+        row.symbol: translate.snapshot_from_row(row) for row in session.execute(statement, params)
+    }
+
+
+def snapshots_and_pairs(
+    session: Session, symbols: Sequence[str]
+) -> tuple[dict[str, VolatilitySnapshot], dict[str, VolatilitySnapshot]]:
+    """The latest snapshot of each symbol, and of every currency pair, in one query."""
+    latest = _latest(session, _LATEST_SNAPSHOTS_AND_PAIRS, symbols=sorted(set(symbols)))
+    wanted = set(symbols)
+    return (
+        {s: v for s, v in latest.items() if s in wanted},
+        {s: v for s, v in latest.items() if _is_pair(s)},
+    )
+
+
+def correlation_head(session: Session, universe: str) -> tuple[int, dt.datetime] | None:
+    """The newest version of a universe's matrix and when it was computed (or ``None``)."""
+    row = session.execute(_CORRELATION_HEAD, {"universe": universe}).first()
+    return (row.version, row.computed_at) if row else None
+
+
+def instruments(session: Session) -> list[Instrument]:
+    """Every instrument stored at run time."""
+    return [translate.instrument_from_json(spec) for spec in session.scalars(_INSTRUMENTS)]
+
+
+class MarketRepository:
+    """Market data (``aria.service.ports.MarketRepository``)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_bars(
+        self,
+        symbol: str,
+        timeframe: str,
+        rows: Sequence[tuple[dt.datetime, float, float, float, float, float | None]],
+    ) -> int:
+        if not rows:
+            return 0
+        values = [
+            {
+                "symbol": symbol,
+                "timeframe": timeframe,
+                "ts": ts,
+                "open": o,
+                "high": h,
+                "low": lo,
+                "close": c,
+                "volume": v,
+            }
+            for ts, o, h, lo, c, v in rows
+        ]
+        statement = insert(self.session, BARS)
+        statement = statement.on_conflict_do_update(
+            index_elements=["symbol", "timeframe", "ts"],
+            set_={
+                name: getattr(statement.excluded, name)
+                for name in ("open", "high", "low", "close", "volume")
+            },
+        )
+        for start in range(0, len(values), 5000):
+            self.session.execute(statement, values[start : start + 5000])
+        return len(values)
+
+    def bar_symbols(self, timeframe: str) -> list[str]:
+        query = (
+            sa.select(BARS.c.symbol)
+            .where(BARS.c.timeframe == timeframe)
+            .distinct()
+            .order_by(BARS.c.symbol)
+        )
+        return list(self.session.scalars(query))
+
+    def bars(
+        self, symbols: Sequence[str], timeframe: str, limit: int
+    ) -> dict[str, list[tuple[dt.datetime, float, float, float, float]]]:
+        result: dict[str, list[tuple[dt.datetime, float, float, float, float]]] = {
+            s: [] for s in symbols
+        }
+        if not symbols:
+            return result
+        rank = (
+            sa.func.row_number()
+            .over(partition_by=BARS.c.symbol, order_by=BARS.c.ts.desc())
+            .label("rank")
+        )
+        inner = (
+            sa.select(
+                BARS.c.symbol, BARS.c.ts, BARS.c.open, BARS.c.high, BARS.c.low, BARS.c.close, rank
+            )
+            .where(BARS.c.symbol.in_(sorted(set(symbols))), BARS.c.timeframe == timeframe)
+            .subquery()
+        )
+        query = (
+            sa.select(
+                inner.c.symbol, inner.c.ts, inner.c.open, inner.c.high, inner.c.low, inner.c.close
+            )
+            .where(inner.c.rank <= limit)
+            .order_by(inner.c.symbol, inner.c.ts)
+        )
+        for symbol, when, o, h, lo, c in self.session.execute(query):
+            result[symbol].append((when, o, h, lo, c))
+        return result
+
+    def save_snapshot(self, snapshot: VolatilitySnapshot) -> None:
+        self.session.execute(SNAPSHOTS.insert(), translate.snapshot_values(snapshot))
+
+    def snapshots(self, symbols: Sequence[str]) -> dict[str, VolatilitySnapshot]:
+        if not symbols:
+            return {}
+        return _latest(self.session, _LATEST_SNAPSHOTS, symbols=sorted(set(symbols)))
+
+    def currency_pairs(self) -> dict[str, VolatilitySnapshot]:
+        return {s: v for s, v in _latest(self.session, _LATEST_PAIRS).items() if _is_pair(s)}
+
+    def save_correlation(
+        self, universe: str, correlation: Correlation, as_of: dt.datetime, at: dt.datetime
+    ) -> int:
+        current = self.session.scalar(
+            sa.select(sa.func.max(CORRELATIONS.c.version)).where(
+                CORRELATIONS.c.universe == universe
+            )
+        )
+        symbols, matrix, observations = translate.correlation_to_json(correlation)
+        version = (current or 0) + 1
+        self.session.execute(
+            CORRELATIONS.insert(),
+            {
+                "universe": universe,
+                "version": version,
+                "as_of": as_of,
+                "computed_at": at,
+                "symbols": symbols,
+                "matrix": matrix,
+                "observations": observations,
+            },
+        )
+        return version
+
+    def correlation(self, universe: str, version: int) -> Correlation:
+        row = self.session.execute(
+            sa.select(CORRELATIONS).where(
+                CORRELATIONS.c.universe == universe, CORRELATIONS.c.version == version
+            )
+        ).first()
+        if row is None:
+            raise Missing(f"no correlation matrix {universe!r} version {version}")
+        return translate.correlation_from_row(row)
+
+    def latest_correlation(self, universe: str) -> tuple[int, Correlation, dt.datetime] | None:
+        row = self.session.execute(
+            sa.select(CORRELATIONS)
+            .where(CORRELATIONS.c.universe == universe)
+            .order_by(CORRELATIONS.c.version.desc())
+            .limit(1)
+        ).first()
+        return (row.version, translate.correlation_from_row(row), row.as_of) if row else None
+
+    def upsert_instrument(self, instrument: Instrument, at: dt.datetime) -> None:
+        statement = insert(self.session, INSTRUMENTS).values(
+            symbol=instrument.symbol, spec=instrument.model_dump(mode="json"), updated_at=at
+        )
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["symbol"],
+                set_={"spec": statement.excluded.spec, "updated_at": statement.excluded.updated_at},
+            )
+        )
+
+    def instruments(self) -> list[Instrument]:
+        return instruments(self.session)

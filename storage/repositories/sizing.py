@@ -1,0 +1,244 @@
+"""The sizing aggregate: request claims, the one load a sizing request decides from, and the
+one append that stores its decisions, their shared input parts and reservations, chained."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from aria.audit.chain import CURRENT_FORMAT, decision_hash, inputs_text
+from aria.audit.record import DecisionRecord
+from aria.audit.records import StoredDecision
+from aria.stored import SizingQuery, SizingSnapshot
+from storage import bulk, translate
+from storage.repositories import market
+from storage.repositories.account_records import layers_of, recent_trades
+from storage.repositories.accounts import ACCOUNTS_WITH_TRACKERS, LOCK, READ, with_trackers
+from storage.repositories.chain import Chain
+from storage.repositories.reservations import Reservations, live_reservations
+from storage.repositories.statements import (
+    ACCOUNTS,
+    DECISIONS,
+    PARTS,
+    REQUESTS,
+    RESERVATIONS,
+    new_id,
+)
+
+_FAMILY = ACCOUNTS_WITH_TRACKERS.where(
+    ACCOUNTS.c.owner.in_(sa.bindparam("owners", expanding=True))
+).order_by(ACCOUNTS.c.id)
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(REQUESTS)
+        .on_conflict_do_nothing(index_elements=["scope", "request_id"])
+        .returning(REQUESTS.c.request_id)
+    )
+
+
+class SizingRepository(Reservations):
+    """Requests, decisions and reservations (``aria.service.ports.SizingRepository``)."""
+
+    def __init__(self, session: Session, chain: Chain) -> None:
+        self.session, self.chain = session, chain
+
+    def for_sizing(self, query: SizingQuery) -> SizingSnapshot:
+        ids = {"ids": sorted(set(query.account_ids))}
+        # Locked: the chain heads read under the lock serve the append after it.
+        found = (
+            with_trackers(self.session.execute(LOCK, ids), self.chain)
+            if query.lock
+            else with_trackers(self.session.execute(READ, ids))
+        )
+        owners = sorted({account.owner for account, _ in found.values()})
+        requested = set(query.account_ids)
+        others = {}
+        if owners:
+            for account_id, pair in with_trackers(
+                self.session.execute(_FAMILY, {"owners": owners})
+            ).items():
+                if account_id not in requested:
+                    others[account_id] = pair
+        keys = {key for account, _ in found.values() for key in query.layer_keys(account)}
+        layers = layers_of(self.session, sorted(keys))
+        readers = [
+            account_id
+            for account_id in query.account_ids
+            if account_id in found and query.reads_trades(found[account_id][0], layers)
+        ]
+        trades = recent_trades(self.session, readers, query.trade_history) if readers else {}
+        live = live_reservations(
+            self.session, [a for a in query.account_ids if a in found], query.now
+        )
+        held = {p.symbol for _, t in found.values() if t.state for p in t.state.positions}
+        snapshots, pairs = market.snapshots_and_pairs(self.session, sorted(held | {query.symbol}))
+        return SizingSnapshot(
+            accounts=found,
+            others=others,
+            layers=layers,
+            trades={a: tuple(t) for a, t in trades.items()},
+            reservations={a: tuple(r) for a, r in live.items()},
+            instruments=tuple(market.instruments(self.session)),
+            snapshots=snapshots,
+            pairs=pairs,
+            correlation_head=market.correlation_head(self.session, query.universe),
+        )
+
+    def claim_request(
+        self,
+        request_id: str,
+        request_hash: str,
+        request: dict[str, Any],
+        at: dt.datetime,
+        *,
+        scope: str = "",
+    ) -> bool:
+        values = {
+            "scope": scope,
+            "request_id": request_id,
+            "request_hash": request_hash,
+            "request": request,
+            "created_at": at,
+        }
+        statement = _claim_statement(self.session.get_bind().dialect.name)
+        return self.session.execute(statement, values).first() is not None
+
+    def request_hash(self, request_id: str, *, scope: str = "") -> str | None:
+        return self.session.scalar(
+            sa.select(REQUESTS.c.request_hash).where(
+                REQUESTS.c.scope == scope, REQUESTS.c.request_id == request_id
+            )
+        )
+
+    def for_request(self, request_id: str, *, scope: str = "") -> list[StoredDecision]:
+        query = (
+            sa.select(DECISIONS)
+            .where(DECISIONS.c.request_scope == scope, DECISIONS.c.request_id == request_id)
+            .order_by(DECISIONS.c.account_id)
+        )
+        return [translate.decision_from_row(row) for row in self.session.execute(query)]
+
+    def decision(self, decision_id: str) -> StoredDecision | None:
+        row = self.session.execute(
+            sa.select(DECISIONS).where(DECISIONS.c.id == decision_id)
+        ).first()
+        return translate.decision_from_row(row) if row else None
+
+    def append(
+        self,
+        request_id: str,
+        records: Sequence[DecisionRecord],
+        at: dt.datetime,
+        *,
+        scope: str = "",
+    ) -> list[StoredDecision]:
+        if not records:
+            return []
+        # One statement each for the shared parts, the decisions and the reservations; the
+        # chain heads move on the tracker rows this transaction has locked.
+        parts = {
+            part.digest: {"digest": part.digest, "body": part.text, "created_at": at}
+            for record in records
+            for part in record.parts
+        }
+        bulk.insert_new(self.session, PARTS, list(parts.values()), "digest")
+        heads = self.chain.heads_of({r.decision.account_id for r in records})
+        rows: list[dict[str, Any]] = []
+        reservations: list[dict[str, Any]] = []
+        stored: list[StoredDecision] = []
+        moved: dict[str, tuple[int, str]] = {}
+        for record in records:
+            values = _decision_values(request_id, scope, record, heads, at)
+            heads[values["account_id"]] = moved[values["account_id"]] = (
+                values["seq"],
+                values["hash"],
+            )
+            rows.append(values)
+            reservation = _reservation_values(values["id"], record, at)
+            if reservation is not None:
+                reservations.append(reservation)
+            stored.append(
+                StoredDecision(
+                    id=values["id"],
+                    request_id=request_id,
+                    account_id=values["account_id"],
+                    seq=values["seq"],
+                    decision=record.decision,
+                    created_at=at,
+                    hash=values["hash"],
+                )
+            )
+        bulk.insert_rows(self.session, DECISIONS, rows)
+        bulk.insert_rows(self.session, RESERVATIONS, reservations)
+        self.chain.move(moved)
+        return stored
+
+
+def _decision_values(
+    request_id: str,
+    scope: str,
+    record: DecisionRecord,
+    heads: dict[str, tuple[int, str]],
+    at: dt.datetime,
+) -> dict[str, Any]:
+    """A decision's row, linked after its account's head."""
+    decision = record.decision
+    seq, prev_hash = heads[decision.account_id]
+    values: dict[str, Any] = {
+        "id": new_id(),
+        "request_id": request_id,
+        "request_scope": scope,
+        "account_id": decision.account_id,
+        "seq": seq + 1,
+        "status": decision.status,
+        "symbol": decision.symbol,
+        "side": decision.side,
+        "strategy": record.strategy,
+        "lots": decision.lots,
+        "risk_amount": decision.risk_amount,
+        "codes": "," + ",".join(decision.reject_codes) + ",",
+        "binding": decision.binding,
+        "decision": record.decision_json,
+        "inputs": inputs_text(record.own_json, record.refs),
+        "input_hash": decision.input_hash,
+        "record_format": CURRENT_FORMAT,
+        "created_at": at,
+        "prev_hash": prev_hash,
+    }
+    values["hash"] = decision_hash(prev_hash, values)
+    return values
+
+
+def _reservation_values(
+    decision_id: str, record: DecisionRecord, at: dt.datetime
+) -> dict[str, Any] | None:
+    """The reservation an approved decision takes, or ``None``."""
+    decision = record.decision
+    if not decision.approved or record.reserve_until is None:
+        return None
+    closing = record.reduce_only  # holds the lots it closes: no risk, no swing
+    return {
+        "decision_id": decision_id,
+        "account_id": decision.account_id,
+        "symbol": decision.symbol,
+        "side": decision.side,
+        "lots": decision.lots,
+        "amount": Decimal(0) if closing else decision.risk_amount,
+        "swing": Decimal(0) if closing else decision.swing_amount,
+        "reduce_only": closing,
+        "expires_at": record.reserve_until,
+        "status": "live",
+        "created_at": at,
+        "closed_at": None,
+    }
