@@ -27,7 +27,7 @@ from aria.service.context import Context
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.service.layers import prefetch, profile_for
 from aria.service.ports import Sibling, StoredDecision, UnitOfWork
-from aria.service.tracking import Rolled, record, roll_forward
+from aria.service.tracking import record
 from aria.sizing.batch import decide_batch
 from aria.sizing.book import prepare
 from aria.sizing.decision import Decision, RejectCode
@@ -46,6 +46,7 @@ from aria.sizing.market import Correlation, VolatilitySnapshot
 from aria.sizing.pipeline import decide
 from aria.sizing.profiles import Profile
 from aria.sizing.record import DecisionRecord, record_of
+from firms.lifecycle import Rolled, roll_forward
 
 _NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
