@@ -23,6 +23,22 @@ from firms.debounce import Debounce, own_reducing
 from firms.floors import Floors, daily_floor, floors
 from firms.ruleset import RuleSet
 
+__all__ = [
+    "BROKER",
+    "SYSTEM",
+    "Debounce",
+    "Halted",
+    "Judgement",
+    "Pushed",
+    "Rolled",
+    "breach_json",
+    "judge",
+    "observe",
+    "push",
+    "recheck",
+    "roll_forward",
+]
+
 SYSTEM = "aria"  # the actor of the events ARIA records on its own
 BROKER = "broker"  # the actor of a breach seen in a state the broker pushed
 

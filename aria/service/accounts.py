@@ -36,11 +36,10 @@ from aria.sizing.profiles import Profile
 from firms import lifecycle
 from firms.breaches import Breach
 from firms.daily import DailyStatus, daily_status, roll_day
-from firms.debounce import Debounce
 from firms.errors import FirmsError
 from firms.floors import Floors, floors
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
-from firms.lifecycle import SYSTEM
+from firms.lifecycle import SYSTEM, Debounce
 from firms.ruleset import RuleSet
 
 
