@@ -90,9 +90,9 @@ def roll_forward(
         else:
             kind, reason = "daily_reset", f"daily reset at {rules.daily_reset.describe()}"
         records.append(AccountEvent(account.id, kind, SYSTEM, reason, at, detail))
-        tracker = tracker.evolve(day=roll.day, peaks=roll.peaks)
+        tracker = Tracker(tracker.state, roll.peaks, roll.day, tracker.near_floor_streak)
     lifted = account.trading.lifted(now)
-    account_changed = lifted != account.trading
+    account_changed = lifted is not account.trading  # the same state when no halt ends
     if account_changed:
         was = {"was": account.trading.model_dump(mode="json")}
         reason = "the daily halt ended at the reset"
@@ -108,8 +108,9 @@ def observe(tracker: Tracker, state: AccountState) -> Tracker:
     """
     if tracker.day is None:
         raise ValueError("the trading day must be opened before a state is observed")
-    return tracker.evolve(
-        state=state, peaks=tracker.peaks.observe(state), day=tracker.day.observe(state)
+    # Built directly rather than by ``evolve``: the simulation observes every bar.
+    return Tracker(
+        state, tracker.peaks.observe(state), tracker.day.observe(state), tracker.near_floor_streak
     )
 
 
