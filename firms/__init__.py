@@ -33,11 +33,13 @@ from firms.lifecycle import (
     Judgement,
     Pushed,
     Rolled,
+    Verdict,
     judge,
     observe,
     push,
     recheck,
     roll_forward,
+    verdict,
 )
 from firms.model import BreachKind, Firm, Plan
 from firms.progress import ConsistencyProgress, consistency, daily_pnl, trading_days
@@ -74,6 +76,7 @@ __all__ = [
     "UnknownPhase",
     "UnknownPlan",
     "UnknownSize",
+    "Verdict",
     "WallClock",
     "account_count_findings",
     "allocation_findings",
@@ -100,6 +103,7 @@ __all__ = [
     "roll_forward",
     "scan_hedges",
     "trading_days",
+    "verdict",
 ]
 
 # Marks this package as ARIA's own (PyPI has an unrelated ``firms``); tests check it.

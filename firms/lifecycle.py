@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.events import AccountEvent
-from accounts.model import Account, AccountState, TradingStatus
+from accounts.model import Account, AccountState, TradingState, TradingStatus
 from accounts.tracker import Tracker
 from firms.breaches import Breach, apply, detect
 from firms.daily import roll_day
@@ -31,12 +31,14 @@ __all__ = [
     "Judgement",
     "Pushed",
     "Rolled",
+    "Verdict",
     "breach_json",
     "judge",
     "observe",
     "push",
     "recheck",
     "roll_forward",
+    "verdict",
 ]
 
 SYSTEM = "aria"  # the actor of the events ARIA records on its own
@@ -129,6 +131,29 @@ def judge(rules: RuleSet, tracker: Tracker, state: AccountState) -> Judgement:
 
 
 @dataclass(frozen=True, slots=True)
+class Verdict:
+    """The firm's verdict on a state: the tracker that observed it, its judgement, and the
+    trading state the breaches call for (the same one when they call for nothing)."""
+
+    tracker: Tracker
+    judgement: Judgement
+    trading: TradingState
+
+
+def verdict(
+    trading: TradingState,
+    tracker: Tracker,
+    rules: RuleSet,
+    state: AccountState,
+    now: dt.datetime,
+) -> Verdict:
+    """Observe ``state`` on a rolled tracker, judge it, and apply what it breaches at ``now``."""
+    observed = observe(tracker, state)
+    judgement = judge(rules, observed, state)
+    return Verdict(observed, judgement, apply(trading, judgement.breaches, rules, now))
+
+
+@dataclass(frozen=True, slots=True)
 class Pushed:
     """What a broker state push changed: first the roll, then the judgement of the state."""
 
@@ -160,9 +185,8 @@ def push(
     """
     rolled = roll_forward(account, tracker, rules, state.as_of, at=now)
     account = rolled.account
-    observed = observe(rolled.tracker, state)
-    judgement = judge(rules, observed, state)
-    trading = apply(account.trading, judgement.breaches, rules, now)
+    firm = verdict(account.trading, rolled.tracker, rules, state, now)
+    observed, judgement, trading = firm.tracker, firm.judgement, firm.trading
     streak = observed.near_floor_streak
     records: list[AccountEvent] = []
     if trading.status is not TradingStatus.HALTED:

@@ -14,9 +14,9 @@ A day, for each account (as a state push would have it, in this order):
 
 Every judgement is the firm's own, by the lifecycle state pushes and jobs use
 (``firms.lifecycle``): the account's tracker observes each state, the floors from its rules,
-peaks and day find the breaches, and the firm's verdict sets its trading state. A hard
-breach fails the account; a soft one closes its positions and halts it until the next
-reset. An account stops when it fails or reaches its profit target.
+peaks and day find the breaches, and the firm's verdict (``firms.lifecycle.verdict``) sets
+its trading state. A hard breach fails the account; a soft one closes its positions and
+halts it until the next reset. An account stops when it fails or reaches its profit target.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ from aria.sizing.inputs import DecisionInputs, MarketSnapshot, TradeRequest
 from aria.sizing.instruments import Instrument, InstrumentCatalog, point_value
 from aria.sizing.pipeline import decide
 from aria.sizing.profiles import Profile, resolve_profile
-from firms.breaches import Breach, BreachType, apply
+from firms.breaches import Breach, BreachType
 from firms.catalog import Catalog
-from firms.lifecycle import judge, observe, roll_forward
+from firms.lifecycle import judge, observe, roll_forward, verdict
 from firms.ruleset import RuleSet
 
 UTC = dt.UTC
@@ -406,15 +406,15 @@ class _Replay:
         self, acct: _Account, state: AccountState, at: dt.datetime, rates: dict[str, Decimal]
     ) -> bool:
         """Push ``state``; True when a breach ended the day for the account."""
-        self._observe(acct, state)
-        found = judge(self.rules, acct.tracker, state).breaches
+        firm = verdict(acct.account.trading, acct.tracker, self.rules, state, at)
+        acct.tracker = firm.tracker
+        found = firm.judgement.breaches
         if not found:
             return False
         self._record(acct, found, state)
         for position in list(acct.positions):  # the firm liquidates at the breach
             self._close(acct, position, position.mark, at, rates)
-        trading = apply(acct.account.trading, found, self.rules, at)
-        acct.account = acct.account.model_copy(update={"trading": trading})
+        acct.account = acct.account.model_copy(update={"trading": firm.trading})
         return True
 
     def _record(self, acct: _Account, found: tuple[Breach, ...], state: AccountState) -> None:

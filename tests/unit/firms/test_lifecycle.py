@@ -12,7 +12,16 @@ from accounts.tracker import Tracker
 from firms.breaches import BreachType
 from firms.catalog import Catalog
 from firms.debounce import OWN_REDUCING, own_reducing
-from firms.lifecycle import BROKER, SYSTEM, Debounce, observe, push, recheck, roll_forward
+from firms.lifecycle import (
+    BROKER,
+    SYSTEM,
+    Debounce,
+    observe,
+    push,
+    recheck,
+    roll_forward,
+    verdict,
+)
 from firms.ruleset import RuleSet
 from tests.conftest import utc
 
@@ -209,6 +218,22 @@ def test_equity_exactly_at_a_hard_floor_fails_the_account(catalog: Catalog) -> N
     assert event.detail["trading"] == touching.account.trading.model_dump(mode="json")
     assert event.reason == touching.account.trading.reason
     assert touching.tracker.state == at(when, 100_000, 95_000)  # the state is kept all the same
+
+
+def test_the_firms_verdict_is_the_same_for_a_push_and_on_its_own(catalog: Catalog) -> None:
+    rules = ftmo(catalog)
+    account, tracker = opened(rules, utc(2026, 6, 2, 9))
+    when = utc(2026, 6, 2, 10)
+    clear = verdict(account.trading, tracker, rules, at(when, 100_000, "95000.01"), when)
+    assert clear.judgement.breaches == ()
+    assert clear.trading is account.trading  # nothing to apply
+    touching = at(when, 100_000, 95_000)
+    firm = verdict(account.trading, tracker, rules, touching, when)
+    pushed = push(account, tracker, rules, touching, when, DEBOUNCE)
+    assert firm.trading.halt is HaltKind.FAILED
+    assert firm.trading == pushed.account.trading
+    assert firm.judgement == pushed.judgement
+    assert firm.tracker == pushed.tracker
 
 
 def test_a_soft_breach_halts_until_the_next_reset_and_is_recorded_once(catalog: Catalog) -> None:
