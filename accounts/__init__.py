@@ -12,7 +12,7 @@ from accounts.model import (
     TradingState,
     TradingStatus,
 )
-from accounts.peaks import Drawdown, Peaks, track
+from accounts.peaks import Drawdown, Peaks
 from accounts.performance import PerformanceStats, performance
 from accounts.personality import Appetite, Personality, PersonalitySource
 
@@ -37,7 +37,6 @@ __all__ = [
     "TradingStatus",
     "UnknownCurrency",
     "performance",
-    "track",
 ]
 
 # Marks this package as ARIA's own (PyPI has an unrelated ``accounts``); tests check it.

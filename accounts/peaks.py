@@ -9,7 +9,6 @@ trailing floor never starts below the firm's static one, and none of them ever f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -80,22 +79,3 @@ class Drawdown:
         amount = max(peak - equity, ZERO)
         fraction = amount / peak if peak > ZERO else ZERO
         return cls(peak=peak, amount=amount, fraction=fraction)
-
-
-def track(peaks: Peaks, states: Iterable[AccountState], day_ends: Iterable[dt.datetime]) -> Peaks:
-    """Replay a time-ordered stream of states, closing a day at each of ``day_ends``.
-
-    A day closes with the balance of the last state seen before its end instant, which is
-    what a firm's end-of-day snapshot records.
-    """
-    ends = iter(sorted(day_ends))
-    next_end = next(ends, None)
-    balance: Decimal | None = None
-    for state in states:
-        while next_end is not None and state.as_of >= next_end:
-            if balance is not None:
-                peaks = peaks.close_day(balance, next_end)
-            next_end = next(ends, None)
-        peaks = peaks.observe(state)
-        balance = state.balance
-    return peaks

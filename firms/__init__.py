@@ -1,4 +1,5 @@
-"""Firms: prop-firm rule sets as data, and the pure math of floors, headroom and breaches."""
+"""Firms: prop-firm rule sets as data, the pure math of floors, headroom and breaches, and the
+account lifecycle built on them."""
 
 from firms.breaches import Breach, BreachType, apply, detect
 from firms.catalog import Catalog, load_catalog
@@ -15,6 +16,7 @@ from firms.cross_account import (
     scan_hedges,
 )
 from firms.daily import DailyStatus, DayRoll, daily_status, roll_day
+from firms.debounce import Debounce, OwnSwitch, own_reducing
 from firms.errors import (
     FirmsError,
     InvalidOption,
@@ -26,6 +28,19 @@ from firms.errors import (
 )
 from firms.floors import Floors, daily_floor, floors, max_loss_floor
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
+from firms.lifecycle import (
+    Halted,
+    Judgement,
+    Pushed,
+    Rolled,
+    Verdict,
+    judge,
+    observe,
+    push,
+    recheck,
+    roll_forward,
+    verdict,
+)
 from firms.model import BreachKind, Firm, Plan
 from firms.progress import ConsistencyProgress, consistency, daily_pnl, trading_days
 from firms.ruleset import RuleSet, resolve
@@ -39,22 +54,29 @@ __all__ = [
     "ConsistencyProgress",
     "DailyStatus",
     "DayRoll",
+    "Debounce",
     "Exposure",
     "Finding",
     "Firm",
     "FirmsError",
     "Floors",
+    "Halted",
     "Headroom",
     "InvalidOption",
+    "Judgement",
     "OpenRisk",
+    "OwnSwitch",
     "Plan",
+    "Pushed",
     "Reservation",
+    "Rolled",
     "RuleFileError",
     "RuleSet",
     "UnknownFirm",
     "UnknownPhase",
     "UnknownPlan",
     "UnknownSize",
+    "Verdict",
     "WallClock",
     "account_count_findings",
     "allocation_findings",
@@ -69,12 +91,19 @@ __all__ = [
     "floors",
     "headroom",
     "hedge_conflicts",
+    "judge",
     "load_catalog",
     "max_loss_floor",
+    "observe",
+    "own_reducing",
+    "push",
+    "recheck",
     "resolve",
     "roll_day",
+    "roll_forward",
     "scan_hedges",
     "trading_days",
+    "verdict",
 ]
 
 # Marks this package as ARIA's own (PyPI has an unrelated ``firms``); tests check it.

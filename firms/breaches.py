@@ -3,8 +3,8 @@
 Touching counts: equity *at* a floor is already a breach, as the firms word it ("must not
 drop to"). A hard breach fails the account for good (only an operator can re-enable it);
 a soft breach halts it until the daily reset, and the halt then clears by itself.
-These are the firm's verdicts on the broker's numbers; ARIA's own, debounced halts are
-the sizing service's business.
+These are the firm's verdicts on the broker's numbers; ARIA's own, debounced halts are in
+:mod:`firms.debounce`, and :mod:`firms.lifecycle` applies both on every state.
 """
 
 from __future__ import annotations

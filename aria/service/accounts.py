@@ -29,15 +29,17 @@ from aria.service.context import Context, layer_key
 from aria.service.errors import Conflict, InvalidInput, NotFound
 from aria.service.ports import UnitOfWork
 from aria.service.profile_layers import prefetch, profile_for
-from aria.service.tracking import SYSTEM, bring_current, own_reducing
+from aria.service.tracking import record
 from aria.sizing.exposure import value_book
 from aria.sizing.instruments import InstrumentCatalog
 from aria.sizing.profiles import Profile
-from firms.breaches import Breach, apply, detect
+from firms import lifecycle
+from firms.breaches import Breach
 from firms.daily import DailyStatus, daily_status, roll_day
 from firms.errors import FirmsError
 from firms.floors import Floors, floors
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
+from firms.lifecycle import SYSTEM, Debounce
 from firms.ruleset import RuleSet
 
 
@@ -276,48 +278,12 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
                 f" {stored.as_of.isoformat()}; out-of-order or repeated pushes are refused"
             )
         rules = rules_of(ctx, account)
-        current = bring_current(uow, account, tracker, rules, state.as_of, at=now)
-        account, tracker = current.account, current.tracker
-        events = list(current.events)
-        day = tracker.day
-        assert day is not None  # bring_current opened it
-        peaks = tracker.peaks.observe(state)
-        day = day.observe(state)
-        found = floors(rules, day, peaks, state)
-        breaches = detect(rules, found, state)
-        trading = apply(account.trading, breaches, rules, now)
-        streak = tracker.near_floor_streak
-        if trading.status is not TradingStatus.HALTED:
-            distance = state.equity - found.highest
-            trading, streak, own = own_reducing(
-                account.model_copy(update={"trading": trading}),
-                streak,
-                distance,
-                ctx.options,
-                rules.size,
-                now,
-            )
-            if own is not None:
-                uow.audit.append_event(
-                    account_id, own, {"distance": str(distance)}, SYSTEM, trading.reason or "", now
-                )
-                events.append(own)
-        if trading != account.trading:
-            if (
-                breaches
-                and trading.status is TradingStatus.HALTED
-                and account.trading.status is not TradingStatus.HALTED
-            ):
-                detail = {
-                    "breaches": [_breach_json(b) for b in breaches],
-                    "trading": trading.model_dump(mode="json"),
-                }
-                uow.audit.append_event(
-                    account_id, "breach", detail, "broker", trading.reason or "", now
-                )
-                events.append("breach")
-            account = account.model_copy(update={"trading": trading})
-            uow.accounts.save(account, now)
+        debounce = Debounce(ctx.options.near_floor_fraction, ctx.options.debounce_updates)
+        pushed = lifecycle.push(account, tracker, rules, state, now, debounce)
+        record(uow, [pushed.rolled], now)
+        uow.audit.append_events(pushed.records)
+        if pushed.account_changed:
+            uow.accounts.save(pushed.account, now)
         matched = uow.sizing.match_reservations(
             account_id, [p.decision_id for p in state.positions if p.decision_id], now
         )
@@ -326,22 +292,11 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
         matched += uow.sizing.settle_closes(
             account_id, {(p.symbol, p.side) for p in state.positions}, now
         )
-        tracker = Tracker(state=state, peaks=peaks, day=day, near_floor_streak=streak)
-        uow.accounts.save_tracker(account_id, tracker, now)
+        found = pushed.judgement.floors
+        uow.accounts.save_tracker(account_id, pushed.tracker, now)
         uow.accounts.append_state(account_id, state, found.daily, found.max_loss, now)
         uow.commit()
-    return StateResult(account, found, breaches, tuple(events), matched)
-
-
-def _breach_json(breach: Breach) -> dict[str, Any]:
-    return {
-        "type": breach.type.value,
-        "severity": breach.severity.value,
-        "code": breach.code,
-        "floor": str(breach.floor),
-        "value": str(breach.value),
-        "at": breach.at.isoformat(),
-    }
+    return StateResult(pushed.account, found, pushed.judgement.breaches, pushed.events, matched)
 
 
 def record_trades(ctx: Context, account_id: str, command: RecordTrades) -> int:

@@ -19,11 +19,10 @@ from aria.service import checkpoints
 from aria.service.accounts import rules_of
 from aria.service.context import Context
 from aria.service.profile_layers import prefetch, profile_for
-from aria.service.tracking import SYSTEM, record, roll_forward
+from aria.service.tracking import record
 from aria.sizing import market as analytics
 from firms import cross_account
-from firms.breaches import apply, detect
-from firms.floors import floors
+from firms.lifecycle import SYSTEM, recheck, roll_forward
 
 log = logging.getLogger(__name__)
 
@@ -166,20 +165,11 @@ def trackers(ctx: Context) -> JobReport:
             ]
             record(uow, rolled, now)
             for current in rolled:
-                account, tracker = current.account, current.tracker
-                account_id = account.id
-                rules = rules_of(ctx, account)
-                state = tracker.state
-                assert state is not None
-                found = floors(rules, tracker.day, tracker.peaks, state)
-                breaches = detect(rules, found, state)
-                trading = apply(account.trading, breaches, rules, now)
-                if trading != account.trading and trading.status is TradingStatus.HALTED:
-                    uow.accounts.save(account.model_copy(update={"trading": trading}), now)
-                    detail = {"breaches": [b.describe() for b in breaches]}
-                    uow.audit.append_event(
-                        account_id, "breach", detail, SYSTEM, trading.reason or "", now
-                    )
+                rules = rules_of(ctx, current.account)
+                halted = recheck(current.account, current.tracker, rules, now)
+                if halted is not None:
+                    uow.accounts.save(halted.account, now)
+                    uow.audit.append_events([halted.record])
                     report.done += 1
             uow.commit()
     return report

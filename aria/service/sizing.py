@@ -28,7 +28,7 @@ from aria.service.context import Context
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.service.ports import StoredDecision, UnitOfWork
 from aria.service.profile_layers import layer_keys, profile_for
-from aria.service.tracking import Rolled, record, roll_forward
+from aria.service.tracking import record
 from aria.sizing.batch import decide_batch
 from aria.sizing.book import prepare
 from aria.sizing.decision import Decision, RejectCode
@@ -47,6 +47,7 @@ from aria.sizing.market import Correlation, VolatilitySnapshot
 from aria.sizing.pipeline import decide
 from aria.sizing.profiles import Profile
 from aria.stored import Layers, SizingQuery, SizingSnapshot
+from firms.lifecycle import Rolled, roll_forward
 
 _NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 

@@ -2,7 +2,8 @@
 
 A day, for each account (as a state push would have it, in this order):
 
-1. the firm's reset rolls the trading day (``firms.daily.roll_day``); a daily halt ends;
+1. the firm's reset rolls the trading day and a daily halt ends
+   (``firms.lifecycle.roll_forward``);
 2. the open: positions are marked at the open; a position whose stop the open gapped
    through fills at the open (or, without gaps, at its stop); the state is judged;
 3. the day's signal, if any, is sized by the policy and entered at the open;
@@ -11,10 +12,11 @@ A day, for each account (as a state push would have it, in this order):
    stop, and when a bar touches both stop and target the stop fills first; judged;
 5. the close: targets touched fill at the target, the rest is marked at the close; judged.
 
-Every judgement is the firm's own: floors from the account's rules, peaks and day
-(``firms.floors``), breaches from them (``firms.breaches``). A hard breach fails the
-account; a soft one closes its positions and halts it until the next reset. An account
-stops when it fails or reaches its profit target.
+Every judgement is the firm's own, by the lifecycle state pushes and jobs use
+(``firms.lifecycle``): the account's tracker observes each state, the floors from its rules,
+peaks and day find the breaches, and the firm's verdict (``firms.lifecycle.verdict``) sets
+its trading state. A hard breach fails the account; a soft one closes its positions and
+halts it until the next reset. An account stops when it fails or reaches its profit target.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import numpy as np
 
-from accounts.model import Account, AccountState, DayStart, Position, Side, Trade
+from accounts.model import Account, AccountState, HaltKind, Position, Side, Trade
 from accounts.money import ZERO, floor_to_step
-from accounts.peaks import Peaks
+from accounts.tracker import Tracker
 from aria.simulation.bars import Bar, Known, Series
 from aria.simulation.result import PlanOutcome, SimulationResult
 from aria.simulation.setup import BASELINE, PlanSpec, SimConfig
@@ -38,11 +40,9 @@ from aria.sizing.inputs import DecisionInputs, MarketSnapshot, TradeRequest
 from aria.sizing.instruments import Instrument, InstrumentCatalog, point_value
 from aria.sizing.pipeline import decide
 from aria.sizing.profiles import Profile, resolve_profile
-from firms.breaches import Breach, BreachType, detect
+from firms.breaches import Breach, BreachType
 from firms.catalog import Catalog
-from firms.daily import roll_day
-from firms.floors import floors
-from firms.model import BreachKind
+from firms.lifecycle import judge, observe, roll_forward, verdict
 from firms.ruleset import RuleSet
 
 UTC = dt.UTC
@@ -77,21 +77,21 @@ class _Open:
 
 @dataclass
 class _Account:
-    account: Account
+    account: Account  # its trading state is the firm's verdict so far
     rules: RuleSet
     balance: Decimal
-    peaks: Peaks
-    day: DayStart | None = None
-    last: AccountState | None = None
+    tracker: Tracker
     positions: list[_Open] = field(default_factory=list)
     trades: list[Trade] = field(default_factory=list)
     gap_loss: Decimal = ZERO  # what fills at gapped opens lost beyond the stops
-    halted_until: dt.datetime | None = None
-    failed: bool = False
     passed: bool = False
     breached_daily: bool = False
     breached_max: bool = False
     gap_breach: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return self.account.trading.halt is HaltKind.FAILED
 
     @property
     def done(self) -> bool:
@@ -185,7 +185,7 @@ class _Replay:
             rulebook_version=rules.rulebook_version,
             initial_balance=plan.size,
         )
-        state = _Account(account, rules, plan.size, Peaks.start(plan.size))
+        state = _Account(account, rules, plan.size, Tracker.start(plan.size))
         outcome.accounts += 1
         for day in days:
             if state.done:
@@ -205,10 +205,8 @@ class _Replay:
     ) -> None:
         at = {name: dt.datetime.combine(day, t, UTC) for name, t in _times().items()}
         rates = self._rates(day)
-        roll = roll_day(self.rules, acct.day, acct.peaks, acct.last, at["open"])
-        acct.day, acct.peaks = roll.day, roll.peaks
-        if acct.halted_until is not None and at["open"] >= acct.halted_until:
-            acct.halted_until = None
+        rolled = roll_forward(acct.account, acct.tracker, self.rules, at["open"])
+        acct.account, acct.tracker = rolled.account, rolled.tracker
 
         # The open: gaps through stops fill at the open (or at the stop without gaps).
         opens = {s: bar.open for s, bar in self._today(day).items()}
@@ -226,7 +224,7 @@ class _Replay:
         if self._judge(acct, self._state(acct, opens, at["open"], rates), at["open"], rates):
             return
 
-        if signal is not None and acct.halted_until is None:
+        if signal is not None and acct.account.trading.allows_new_risk():
             self._enter(acct, signal, day, at["open"], rates, outcome)
 
         bars = self._today(day)
@@ -297,7 +295,7 @@ class _Replay:
             take_profit=target,
             confidence=signal.confidence,
         )
-        state = acct.last
+        state = acct.tracker.state
         assert state is not None
         if self.profile is None:
             lots, codes = self._baseline(acct, state, instrument, request, rates)
@@ -350,8 +348,8 @@ class _Replay:
             rules=acct.rules,
             account=acct.account,
             state=state,
-            peaks=acct.peaks,
-            day=acct.day,
+            peaks=acct.tracker.peaks,
+            day=acct.tracker.day,
             trades=tuple(acct.trades[-200:]),
             instrument=instrument,
             instruments={s: self.instruments[s] for s in sorted(held)},
@@ -402,28 +400,21 @@ class _Replay:
         )
 
     def _observe(self, acct: _Account, state: AccountState) -> None:
-        acct.peaks = acct.peaks.observe(state)
-        assert acct.day is not None
-        acct.day = acct.day.observe(state)
-        acct.last = state
+        acct.tracker = observe(acct.tracker, state)
 
     def _judge(
         self, acct: _Account, state: AccountState, at: dt.datetime, rates: dict[str, Decimal]
     ) -> bool:
         """Push ``state``; True when a breach ended the day for the account."""
-        self._observe(acct, state)
-        assert acct.day is not None
-        found = detect(self.rules, floors(self.rules, acct.day, acct.peaks, state), state)
+        firm = verdict(acct.account.trading, acct.tracker, self.rules, state, at)
+        acct.tracker = firm.tracker
+        found = firm.judgement.breaches
         if not found:
             return False
         self._record(acct, found, state)
-        hard = any(b.severity is BreachKind.HARD for b in found)
         for position in list(acct.positions):  # the firm liquidates at the breach
             self._close(acct, position, position.mark, at, rates)
-        if hard:
-            acct.failed = True
-        else:
-            acct.halted_until = self.rules.daily_reset.next(at)
+        acct.account = acct.account.model_copy(update={"trading": firm.trading})
         return True
 
     def _record(self, acct: _Account, found: tuple[Breach, ...], state: AccountState) -> None:
@@ -441,8 +432,7 @@ class _Replay:
                 as_of=state.as_of,
                 positions=state.positions,
             )
-            assert acct.day is not None
-            if not detect(self.rules, floors(self.rules, acct.day, acct.peaks, spared), spared):
+            if not judge(self.rules, acct.tracker, spared).breaches:
                 acct.gap_breach = True
 
     def _check_target(self, acct: _Account, state: AccountState) -> None:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from accounts.errors import InvalidState
 from accounts.model import AccountState
-from accounts.peaks import Drawdown, Peaks, track
+from accounts.peaks import Drawdown, Peaks
 from tests.conftest import utc
 
 
@@ -36,15 +36,6 @@ def test_states_out_of_order_are_refused() -> None:
     peaks = Peaks.start(Decimal(100)).observe(state(5, "100", "100"))
     with pytest.raises(InvalidState, match="time order"):
         peaks.observe(state(4, "100", "100"))
-
-
-def test_track_closes_days_with_the_last_balance_before_each_end() -> None:
-    states = [state(1, "50500", "50600"), state(10, "51200", "51000"), state(20, "50900", "50950")]
-    ends = [utc(2026, 5, 4, 5), utc(2026, 5, 4, 15), utc(2026, 5, 4, 22)]
-    peaks = track(Peaks.start(Decimal(50000)), states, ends)
-    # Day closes at 05:00 (50,500), 15:00 (51,200); the 22:00 close has no later state yet.
-    assert peaks.end_of_day_balance == 51200
-    assert peaks.intraday_equity == 51000
 
 
 def test_drawdown_from_peak() -> None:

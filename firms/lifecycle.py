@@ -1,0 +1,254 @@
+"""One account's life under its firm's rules: roll the day, observe a state, judge it.
+
+Every path that moves an account through time uses these steps: a broker's state push
+(:func:`push`), the scheduled resets and re-checks (:func:`roll_forward`, :func:`recheck`),
+sizing's lazy roll, and the simulation. Each step is pure: it takes the time as an argument
+and returns the new account and tracker with the rule events to record, in order, and the
+caller writes them. The firm's verdicts come from :mod:`firms.daily`, :mod:`firms.floors`
+and :mod:`firms.breaches`; ARIA's own debounced halts from :mod:`firms.debounce`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from accounts.events import AccountEvent
+from accounts.model import Account, AccountState, TradingState, TradingStatus
+from accounts.tracker import Tracker
+from firms.breaches import Breach, apply, detect
+from firms.daily import roll_day
+from firms.debounce import Debounce, own_reducing
+from firms.floors import Floors, daily_floor, floors
+from firms.ruleset import RuleSet
+
+__all__ = [
+    "BROKER",
+    "SYSTEM",
+    "Debounce",
+    "Halted",
+    "Judgement",
+    "Pushed",
+    "Rolled",
+    "Verdict",
+    "breach_json",
+    "judge",
+    "observe",
+    "push",
+    "recheck",
+    "roll_forward",
+    "verdict",
+]
+
+SYSTEM = "aria"  # the actor of the events ARIA records on its own
+BROKER = "broker"  # the actor of a breach seen in a state the broker pushed
+
+
+@dataclass(frozen=True, slots=True)
+class Rolled:
+    """An account and its tracker brought up to a time, and the events that rolling made."""
+
+    account: Account
+    tracker: Tracker
+    records: tuple[AccountEvent, ...] = ()
+    tracker_changed: bool = False
+    account_changed: bool = False
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """The kinds of :attr:`records`, in order."""
+        return tuple(record.kind for record in self.records)
+
+
+def roll_forward(
+    account: Account,
+    tracker: Tracker,
+    rules: RuleSet,
+    now: dt.datetime,
+    at: dt.datetime | None = None,
+) -> Rolled:
+    """Roll the trading day if a reset has passed by ``now``; lift a daily halt that has ended.
+
+    ``at`` stamps the events and defaults to ``now``: a state push rolls by the state's time
+    but records when it was processed, so the audit trail stays in the order it was written.
+    """
+    at = at or now
+    records: list[AccountEvent] = []
+    roll = roll_day(rules, tracker.day, tracker.peaks, tracker.state, now)
+    if roll.rolled:
+        floor = daily_floor(rules.daily_loss, rules.size, roll.day)
+        detail: dict[str, Any] = {
+            "trading_day": rules.daily_reset.trading_day(roll.day.starts_at).isoformat(),
+            "reset_at": roll.day.starts_at.isoformat(),
+            "balance": str(roll.day.balance),
+            "equity": str(roll.day.equity),
+            "daily_floor": None if floor is None else str(floor),
+            "end_of_day_peak": str(roll.peaks.end_of_day_balance),
+        }
+        # The first day of an account opens on its first state; later days roll at a reset.
+        if tracker.day is None:
+            kind, reason = "day_opened", "first day opened"
+        else:
+            kind, reason = "daily_reset", f"daily reset at {rules.daily_reset.describe()}"
+        records.append(AccountEvent(account.id, kind, SYSTEM, reason, at, detail))
+        tracker = Tracker(tracker.state, roll.peaks, roll.day, tracker.near_floor_streak)
+    lifted = account.trading.lifted(now)
+    account_changed = lifted is not account.trading  # the same state when no halt ends
+    if account_changed:
+        was = {"was": account.trading.model_dump(mode="json")}
+        reason = "the daily halt ended at the reset"
+        records.append(AccountEvent(account.id, "halt_lifted", SYSTEM, reason, at, was))
+        account = account.model_copy(update={"trading": lifted})
+    return Rolled(account, tracker, tuple(records), roll.rolled, account_changed)
+
+
+def observe(tracker: Tracker, state: AccountState) -> Tracker:
+    """Fold a state into the tracker: it becomes the latest, and moves the peaks and the day.
+
+    Roll first (:func:`roll_forward`): the state belongs to the day current at its time.
+    """
+    if tracker.day is None:
+        raise ValueError("the trading day must be opened before a state is observed")
+    # Built directly rather than by ``evolve``: the simulation observes every bar.
+    return Tracker(
+        state, tracker.peaks.observe(state), tracker.day.observe(state), tracker.near_floor_streak
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """The floors that bind a state, and the ones it touches."""
+
+    floors: Floors
+    breaches: tuple[Breach, ...]
+
+
+def judge(rules: RuleSet, tracker: Tracker, state: AccountState) -> Judgement:
+    """The firm's floors for ``state`` under the tracker's peaks and day, and its breaches."""
+    found = floors(rules, tracker.day, tracker.peaks, state)
+    return Judgement(found, detect(rules, found, state))
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The firm's verdict on a state: the tracker that observed it, its judgement, and the
+    trading state the breaches call for (the same one when they call for nothing)."""
+
+    tracker: Tracker
+    judgement: Judgement
+    trading: TradingState
+
+
+def verdict(
+    trading: TradingState,
+    tracker: Tracker,
+    rules: RuleSet,
+    state: AccountState,
+    now: dt.datetime,
+) -> Verdict:
+    """Observe ``state`` on a rolled tracker, judge it, and apply what it breaches at ``now``."""
+    observed = observe(tracker, state)
+    judgement = judge(rules, observed, state)
+    return Verdict(observed, judgement, apply(trading, judgement.breaches, rules, now))
+
+
+@dataclass(frozen=True, slots=True)
+class Pushed:
+    """What a broker state push changed: first the roll, then the judgement of the state."""
+
+    rolled: Rolled  # written first, exactly as a scheduled roll would be
+    account: Account
+    tracker: Tracker
+    judgement: Judgement
+    records: tuple[AccountEvent, ...]  # after the roll's
+    account_changed: bool  # by the judgement (the roll says its own)
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """The kinds of every event of the push, the roll's first."""
+        return self.rolled.events + tuple(record.kind for record in self.records)
+
+
+def push(
+    account: Account,
+    tracker: Tracker,
+    rules: RuleSet,
+    state: AccountState,
+    now: dt.datetime,
+    debounce: Debounce,
+) -> Pushed:
+    """Take a broker ``state`` received at ``now``: roll, observe, judge, debounce ARIA's halts.
+
+    A breach the broker's numbers show is the firm's verdict and applies at once; ARIA's own
+    'reducing' switch only follows the debounce, and never while the account is halted.
+    """
+    rolled = roll_forward(account, tracker, rules, state.as_of, at=now)
+    account = rolled.account
+    firm = verdict(account.trading, rolled.tracker, rules, state, now)
+    observed, judgement, trading = firm.tracker, firm.judgement, firm.trading
+    streak = observed.near_floor_streak
+    records: list[AccountEvent] = []
+    if trading.status is not TradingStatus.HALTED:
+        distance = state.equity - judgement.floors.highest
+        switch = own_reducing(trading, streak, distance, debounce, rules.size, now)
+        trading, streak = switch.trading, switch.streak
+        if switch.kind is not None:
+            detail: dict[str, Any] = {"distance": str(distance)}
+            reason = trading.reason or ""
+            records.append(AccountEvent(account.id, switch.kind, SYSTEM, reason, now, detail))
+    changed = trading != account.trading
+    if changed:
+        if (
+            judgement.breaches
+            and trading.status is TradingStatus.HALTED
+            and account.trading.status is not TradingStatus.HALTED
+        ):
+            detail = {
+                "breaches": [breach_json(b) for b in judgement.breaches],
+                "trading": trading.model_dump(mode="json"),
+            }
+            records.append(
+                AccountEvent(account.id, "breach", BROKER, trading.reason or "", now, detail)
+            )
+        account = account.model_copy(update={"trading": trading})
+    tracker = observed.evolve(near_floor_streak=streak)
+    return Pushed(rolled, account, tracker, judgement, tuple(records), changed)
+
+
+@dataclass(frozen=True, slots=True)
+class Halted:
+    """An account a re-check halted, and the event that says why."""
+
+    account: Account
+    record: AccountEvent
+
+
+def recheck(account: Account, tracker: Tracker, rules: RuleSet, now: dt.datetime) -> Halted | None:
+    """Re-judge the latest state of a rolled account; the halt it now calls for, if any.
+
+    A safety net for pushes: a state judged under an operator's halt, say, is judged again
+    once the account trades.
+    """
+    state = tracker.state
+    if state is None:
+        return None
+    breaches = judge(rules, tracker, state).breaches
+    trading = apply(account.trading, breaches, rules, now)
+    if trading == account.trading or trading.status is not TradingStatus.HALTED:
+        return None
+    detail: dict[str, Any] = {"breaches": [b.describe() for b in breaches]}
+    record = AccountEvent(account.id, "breach", SYSTEM, trading.reason or "", now, detail)
+    return Halted(account.model_copy(update={"trading": trading}), record)
+
+
+def breach_json(breach: Breach) -> dict[str, Any]:
+    """A breach as the JSON of a rule event's detail."""
+    return {
+        "type": breach.type.value,
+        "severity": breach.severity.value,
+        "code": breach.code,
+        "floor": str(breach.floor),
+        "value": str(breach.value),
+        "at": breach.at.isoformat(),
+    }
