@@ -29,7 +29,7 @@ from aria.service.layers import prefetch, profile_for
 from aria.service.ports import Sibling, StoredDecision, UnitOfWork
 from aria.service.tracking import Rolled, record, roll_forward
 from aria.sizing.batch import decide_batch
-from aria.sizing.book import prepare
+from aria.sizing.columns import prepare
 from aria.sizing.decision import Decision, RejectCode
 from aria.sizing.errors import InvalidRequest, UnknownInstrument
 from aria.sizing.gates import instrument_refusal

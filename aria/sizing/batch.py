@@ -31,11 +31,11 @@ import numpy.typing as npt
 
 from accounts.money import ONE, ZERO
 from aria.sizing.adjusters import volatility_factor
-from aria.sizing.book import HEADROOM_FLOORS, SUPPORTED_METHODS, Book, Cohort, Exposures, Floats
+from aria.sizing.columns import HEADROOM_FLOORS, SUPPORTED_METHODS, Book, Cohort, Exposures, Floats
 from aria.sizing.decision import RejectCode
 from aria.sizing.exposure import conversion_stress
 from aria.sizing.gates import instrument_refusal
-from aria.sizing.geometry import Geometry, geometry, stop_floor
+from aria.sizing.stops import Geometry, geometry, stop_floor
 from aria.sizing.inputs import MarketSnapshot, TradeRequest
 from aria.sizing.instruments import Instrument
 from aria.sizing.limits import CARRIED, HEADROOM_CODES

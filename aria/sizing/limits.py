@@ -16,7 +16,7 @@ from accounts.model import DayStart
 from accounts.money import ZERO
 from aria.sizing.decision import LimitCheck, RejectCode
 from aria.sizing.exposure import Held
-from aria.sizing.geometry import Geometry
+from aria.sizing.stops import Geometry
 from aria.sizing.inputs import Reservation, TradeRequest
 from aria.sizing.instruments import Instrument
 from aria.sizing.profiles import Profile

@@ -16,7 +16,7 @@ from aria.sizing.adjusters import AdjusterContext, adjust
 from aria.sizing.decision import Decision, Factor, HeadroomView, LimitCheck, RejectCode
 from aria.sizing.exposure import Held, conversion_stress, leverage_for, value_book
 from aria.sizing.gates import gates
-from aria.sizing.geometry import Geometry, geometry, stop_floor
+from aria.sizing.stops import Geometry, geometry, stop_floor
 from aria.sizing.inputs import DecisionInputs, TradeRequest
 from aria.sizing.limits import Bound, LimitContext, bounds
 from aria.sizing.methods import base_size

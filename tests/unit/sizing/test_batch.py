@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aria.sizing.batch import BatchDecisions, decide_batch
-from aria.sizing.book import prepare
+from aria.sizing.columns import prepare
 from aria.sizing.inputs import DecisionInputs, Exposure, OtherAccount
 from aria.sizing.pipeline import decide
 from tests.unit.sizing.conftest import FINE, inputs_of, scenario

@@ -9,7 +9,7 @@ import pytest
 
 from accounts.model import AssetClass, InstrumentFilter
 from aria.sizing.batch import decide_batch
-from aria.sizing.book import prepare
+from aria.sizing.columns import prepare
 from aria.sizing.decision import RejectCode
 from aria.sizing.gates import instrument_refusal
 from aria.sizing.inputs import DecisionInputs

@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aria.sizing.batch import decide_batch
-from aria.sizing.book import prepare
+from aria.sizing.columns import prepare
 from aria.sizing.decision import Decision, RejectCode
-from aria.sizing.geometry import geometry
+from aria.sizing.stops import geometry
 from aria.sizing.inputs import DecisionInputs
 from aria.sizing.instruments import Instrument
 from aria.sizing.pipeline import decide
