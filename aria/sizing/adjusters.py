@@ -10,13 +10,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+import numpy as np
 
 from accounts.model import Position, Side, Trade
 from accounts.money import HUNDRED, ONE, ZERO
 from accounts.performance import performance
 from aria.sizing.decision import Factor
-from aria.sizing.inputs import MarketSnapshot
-from aria.sizing.profiles import Profile, ladder_factor
+from aria.sizing.inputs import DecisionInputs, MarketSnapshot, live
+from aria.sizing.limits.base import Floats, Indices, Mask, Signal
+from aria.sizing.profiles import Profile, Step, ladder_factor
+
+if TYPE_CHECKING:  # the fan-out's columns are prepared with these adjusters
+    from aria.sizing.columns import FanOut
+
+# A hundredfold the float64 error bound of the fan-out's amounts (see ``aria.sizing.batch``).
+TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,21 +174,191 @@ def combine(values: Sequence[Decimal], how: str) -> Decimal:
     return result
 
 
+class Adjuster:
+    """One adjuster: its name, whether the profile enables it, its factor, its fan-out form.
+
+    Over a fan-out an adjuster is either ``prepared`` (it reads only the account, so its exact
+    factor is taken once when the fan-out is prepared; those factors combine there, in
+    ``Decimal``) or computed per signal over the cohort's columns by :meth:`over_signal`.
+    """
+
+    name: ClassVar[str]
+    prepared: ClassVar[bool] = False
+    on_size: ClassVar[bool] = False  # measured on the size the factors before it leave
+
+    def enabled(self, profile: Profile) -> bool:
+        """Whether the profile turns it on."""
+        rule: _Enabled = getattr(profile.adjusters, self.name)
+        return rule.enabled
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        """Its factor and reason for the trade (``lots``: the size it is measured on)."""
+        raise NotImplementedError
+
+    def of_account(self, inputs: DecisionInputs) -> Decimal:
+        """A prepared adjuster's exact factor for an account of a fan-out."""
+        raise NotImplementedError
+
+    def over_signal(
+        self, fan: FanOut, members: Indices, signal: Signal, lots: Floats
+    ) -> tuple[Floats, Mask]:
+        """Its factor for every member of a cohort, and where float64 cannot tell the step."""
+        raise NotImplementedError
+
+
+class _Enabled(Protocol):
+    enabled: bool
+
+
+class Volatility(Adjuster):
+    name = "volatility"
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        return volatility_factor(ctx.profile, ctx.market)
+
+    def over_signal(
+        self, fan: FanOut, members: Indices, signal: Signal, lots: Floats
+    ) -> tuple[Floats, Mask]:
+        value = float(volatility_factor(signal.profile, signal.market).value)
+        return np.full(len(members), value), np.zeros(len(members), dtype=np.bool_)
+
+
+class Drawdown(Adjuster):
+    name = "drawdown"
+    prepared = True
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        return drawdown_factor(ctx.profile, ctx.equity, ctx.initial, ctx.peak_equity)
+
+    def of_account(self, inputs: DecisionInputs) -> Decimal:
+        equity, peak = inputs.state.equity, inputs.peaks.intraday_equity
+        return drawdown_factor(inputs.profile, equity, inputs.rules.size, peak).value
+
+
+class Performance(Adjuster):
+    name = "performance"
+    prepared = True
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        return performance_factor(ctx.profile, ctx.trades)
+
+    def of_account(self, inputs: DecisionInputs) -> Decimal:
+        return performance_factor(inputs.profile, inputs.trades).value
+
+
+class Concurrency(Adjuster):
+    name = "concurrency"
+    prepared = True
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        return concurrency_factor(len(ctx.positions), ctx.pending)
+
+    def of_account(self, inputs: DecisionInputs) -> Decimal:
+        pending = len(live(inputs.reservations, inputs.now))
+        return concurrency_factor(len(inputs.state.positions), pending).value
+
+
+class Correlation(Adjuster):
+    name = "correlation"
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        return _correlation(ctx)
+
+    def over_signal(
+        self, fan: FanOut, members: Indices, signal: Signal, lots: Floats
+    ) -> tuple[Floats, Mask]:
+        rule = signal.profile.adjusters.correlation
+        held, request, correlations = fan.held, signal.request, signal.market.correlations
+        values = np.array(
+            [
+                1.0
+                if symbol == request.symbol
+                else float(correlations[symbol])
+                if symbol in correlations
+                else np.nan
+                for symbol in held.symbols
+            ],
+            dtype=np.float64,
+        )
+        corr = values[held.symbol] if len(held.symbol) else np.zeros(0)
+        if rule.mode == "directional":  # a hedge does not reinforce, as ``_correlation``
+            effective = corr * request.side.sign * held.sign
+        else:
+            effective = np.abs(corr)
+        known = ~np.isnan(effective)
+        strongest = np.full(fan.size, -np.inf)
+        np.maximum.at(strongest, held.account[known], effective[known])
+        mine = strongest[members]
+        factor = ladder_column(rule.ladder, np.maximum(mine, 0.0))
+        return np.where(np.isfinite(mine), factor, 1.0), np.zeros(len(members), dtype=np.bool_)
+
+
+class Heat(Adjuster):
+    name = "heat"
+    on_size = True
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        return _heat(ctx, lots)
+
+    def over_signal(
+        self, fan: FanOut, members: Indices, signal: Signal, lots: Floats
+    ) -> tuple[Floats, Mask]:
+        rule = signal.profile.adjusters.heat
+        balance = fan.balance[members]
+        positive = balance > 0
+        risk = fan.open_used[members] + lots * signal.loss_per_lot
+        heat = np.where(positive, risk / np.where(positive, balance, 1.0), 1.0)
+        threshold = np.full(len(members), float(rule.threshold))
+        return np.where(heat > threshold, float(rule.factor), 1.0), near(heat, threshold)
+
+
+ADJUSTERS: tuple[Adjuster, ...] = (
+    Volatility(),
+    Drawdown(),
+    Performance(),
+    Concurrency(),
+    Correlation(),
+    Heat(),
+)
+
+
 def adjust(ctx: AdjusterContext, base_lots: Decimal) -> tuple[dict[str, Factor], Decimal]:
-    """Every enabled adjuster's factor, and their combination."""
-    adjusters = ctx.profile.adjusters
+    """Every enabled adjuster's factor, in the table's order, and their combination."""
+    how = ctx.profile.adjusters.combine
     factors: dict[str, Factor] = {}
-    if adjusters.volatility.enabled:
-        factors["volatility"] = volatility_factor(ctx.profile, ctx.market)
-    if adjusters.drawdown.enabled:
-        factors["drawdown"] = drawdown_factor(ctx.profile, ctx.equity, ctx.initial, ctx.peak_equity)
-    if adjusters.performance.enabled:
-        factors["performance"] = performance_factor(ctx.profile, ctx.trades)
-    if adjusters.concurrency.enabled:
-        factors["concurrency"] = concurrency_factor(len(ctx.positions), ctx.pending)
-    if adjusters.correlation.enabled:
-        factors["correlation"] = _correlation(ctx)
-    if adjusters.heat.enabled:
-        before_heat = combine([f.value for f in factors.values()], adjusters.combine)
-        factors["heat"] = _heat(ctx, base_lots * before_heat)
-    return factors, combine([f.value for f in factors.values()], adjusters.combine)
+    for adjuster in ADJUSTERS:
+        if not adjuster.enabled(ctx.profile):
+            continue
+        lots = base_lots
+        if adjuster.on_size:
+            lots = base_lots * combine([f.value for f in factors.values()], how)
+        factors[adjuster.name] = adjuster.factor(ctx, lots)
+    return factors, combine([f.value for f in factors.values()], how)
+
+
+def combine_columns(values: list[Floats], product: bool, size: int) -> Floats:
+    """``combine`` over columns; NaN marks a factor an account does not have."""
+    if product:
+        result = np.ones(size)
+        for value in values:
+            result = result * np.where(np.isnan(value), 1.0, value)
+        return result
+    result = np.full(size, np.inf)
+    for value in values:
+        result = np.minimum(result, np.where(np.isnan(value), np.inf, value))
+    return np.where(np.isinf(result), 1.0, result)
+
+
+def ladder_column(ladder: Sequence[Step], values: Floats) -> Floats:
+    """``profiles.ladder_factor`` over a column."""
+    levels = np.array([float(step.at_least) for step in ladder])
+    factors = np.array([float(step.factor) for step in ladder])
+    chosen = np.searchsorted(levels, values, side="right") - 1
+    return np.asarray(factors[np.clip(chosen, 0, None)], dtype=np.float64)
+
+
+def near(a: Floats, b: Floats) -> Mask:
+    """Where ``a`` and ``b`` are too close for float64 to say which is larger."""
+    with np.errstate(invalid="ignore"):
+        scale = np.maximum(np.abs(a), np.abs(b))
+        return np.isfinite(scale) & (np.abs(a - b) <= TOLERANCE * scale)

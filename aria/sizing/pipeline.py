@@ -16,11 +16,11 @@ from aria.sizing.adjusters import AdjusterContext, adjust
 from aria.sizing.decision import Decision, Factor, HeadroomView, LimitCheck, RejectCode
 from aria.sizing.exposure import Held, conversion_stress, leverage_for, value_book
 from aria.sizing.gates import gates
-from aria.sizing.stops import Geometry, geometry, stop_floor
 from aria.sizing.inputs import DecisionInputs, TradeRequest, live
 from aria.sizing.limits import AccountView, Bound, LimitContext, bounds
 from aria.sizing.methods import base_size
 from aria.sizing.profiles import Method, Profile
+from aria.sizing.stops import Geometry, geometry, stop_floor
 from firms.floors import floors
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
 

@@ -22,7 +22,7 @@ from accounts.model import AssetClass, DayStart
 from accounts.money import ZERO
 from aria.sizing.decision import LimitCheck, RejectCode
 from aria.sizing.exposure import Held
-from aria.sizing.inputs import Reservation, TradeRequest
+from aria.sizing.inputs import MarketSnapshot, Reservation, TradeRequest
 from aria.sizing.instruments import Instrument
 from aria.sizing.profiles import Profile
 from aria.sizing.stops import Geometry
@@ -143,6 +143,7 @@ class Signal:
 
     request: TradeRequest
     instrument: Instrument
+    market: MarketSnapshot
     profile: Profile
     notional_per_lot: float
     loss_per_lot: float

@@ -70,7 +70,11 @@ def _spot_lots(view: AccountView) -> Room | None:
     if not caps:
         return None
     used = sum(
-        (h.position.lots for h in view.held if h.instrument is None or h.instrument.kind != "future"),
+        (
+            h.position.lots
+            for h in view.held
+            if h.instrument is None or h.instrument.kind != "future"
+        ),
         ZERO,
     )
     return Room(min(caps), used)

@@ -205,7 +205,9 @@ class CarriedFloors(Limit):
     def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
         per_lot = signal.loss_per_lot * signal.stress
         return [
-            Column(open_room(table.floats[name][members], per_lot), (name,), (HEADROOM_CODES[floor],))
+            Column(
+                open_room(table.floats[name][members], per_lot), (name,), (HEADROOM_CODES[floor],)
+            )
             for name, floor in CARRIED.items()
         ]
 
