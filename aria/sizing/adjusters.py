@@ -18,15 +18,13 @@ from accounts.model import Position, Side, Trade
 from accounts.money import HUNDRED, ONE, ZERO
 from accounts.performance import performance
 from aria.sizing.decision import Factor
+from aria.sizing.floats import ladder_column, near
 from aria.sizing.inputs import DecisionInputs, MarketSnapshot, live
 from aria.sizing.limits.base import Floats, Indices, Mask, Signal
-from aria.sizing.profiles import Profile, Step, ladder_factor
+from aria.sizing.profiles import Profile, ladder_factor
 
 if TYPE_CHECKING:  # the fan-out's columns are prepared with these adjusters
     from aria.sizing.columns import FanOut
-
-# A hundredfold the float64 error bound of the fan-out's amounts (see ``aria.sizing.batch``).
-TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,31 +332,3 @@ def adjust(ctx: AdjusterContext, base_lots: Decimal) -> tuple[dict[str, Factor],
             lots = base_lots * combine([f.value for f in factors.values()], how)
         factors[adjuster.name] = adjuster.factor(ctx, lots)
     return factors, combine([f.value for f in factors.values()], how)
-
-
-def combine_columns(values: list[Floats], product: bool, size: int) -> Floats:
-    """``combine`` over columns; NaN marks a factor an account does not have."""
-    if product:
-        result = np.ones(size)
-        for value in values:
-            result = result * np.where(np.isnan(value), 1.0, value)
-        return result
-    result = np.full(size, np.inf)
-    for value in values:
-        result = np.minimum(result, np.where(np.isnan(value), np.inf, value))
-    return np.where(np.isinf(result), 1.0, result)
-
-
-def ladder_column(ladder: Sequence[Step], values: Floats) -> Floats:
-    """``profiles.ladder_factor`` over a column."""
-    levels = np.array([float(step.at_least) for step in ladder])
-    factors = np.array([float(step.factor) for step in ladder])
-    chosen = np.searchsorted(levels, values, side="right") - 1
-    return np.asarray(factors[np.clip(chosen, 0, None)], dtype=np.float64)
-
-
-def near(a: Floats, b: Floats) -> Mask:
-    """Where ``a`` and ``b`` are too close for float64 to say which is larger."""
-    with np.errstate(invalid="ignore"):
-        scale = np.maximum(np.abs(a), np.abs(b))
-        return np.isfinite(scale) & (np.abs(a - b) <= TOLERANCE * scale)

@@ -32,14 +32,18 @@ import numpy as np
 import numpy.typing as npt
 
 from accounts.money import ONE, ZERO
-from aria.sizing.adjusters import ADJUSTERS, TOLERANCE, combine_columns, near
+
+# The rule tables are read when used, not bound at import: they are the one place a rule
+# is added, for this engine and the pipeline alike.
+from aria.sizing import adjusters as adjuster_table
+from aria.sizing import gates as gate_table
+from aria.sizing import limits as limit_table
 from aria.sizing.columns import SUPPORTED_METHODS, Cohort, FanOut
 from aria.sizing.decision import RejectCode
 from aria.sizing.exposure import conversion_stress
-from aria.sizing.gates import GATES
+from aria.sizing.floats import TOLERANCE, combine_columns, near
 from aria.sizing.inputs import MarketSnapshot, TradeRequest
 from aria.sizing.instruments import Instrument
-from aria.sizing.limits import LIMITS
 from aria.sizing.limits.base import Column, Floats, Signal
 from aria.sizing.methods import base_size
 from aria.sizing.pipeline import NO_TRADES, decide, needs_atr
@@ -142,19 +146,19 @@ class _Run:
         # gate stops (an instrument it may not trade) is sized no further, as in ``decide``.
         self.fired = {
             gate.name: gate.over_signal(fan, request, instrument, market)
-            for gate in GATES
+            for gate in gate_table.GATES
             if gate.over_signal is not None
         }
         self.stopped = np.zeros(n, dtype=np.bool_)
         self.gated = fan.gated.copy()
-        for gate in GATES:
+        for gate in gate_table.GATES:
             if gate.over_signal is not None:
                 self.gated |= self.fired[gate.name]
                 if gate.final:
                     self.stopped |= self.fired[gate.name]
         if request.reduce_only:
             self.scalar[:] = True
-        for limit in LIMITS:  # scalar-only limits hand the accounts they apply to over
+        for limit in limit_table.LIMITS:  # scalar-only limits hand the accounts they apply to over
             if not limit.vectorised:
                 fallback = limit.fallback(fan.table, instrument)
                 if fallback is not None:
@@ -274,7 +278,7 @@ class _Run:
             index = int(m[position])
             codes: list[RejectCode] = []
             stopped = False
-            for gate in GATES:
+            for gate in gate_table.GATES:
                 if gate.over_signal is None:
                     codes += fan.gate_codes[gate.name][index]
                 elif self.fired[gate.name][index]:
@@ -309,7 +313,7 @@ class _Run:
         uncertain = np.zeros(len(m), dtype=np.bool_)
         present: list[Floats] = []
         prepared = False
-        for adjuster in ADJUSTERS:
+        for adjuster in adjuster_table.ADJUSTERS:
             if not adjuster.enabled(profile):
                 continue
             if adjuster.prepared:  # combined exactly when the fan-out was prepared
@@ -327,7 +331,7 @@ class _Run:
         """Every vectorised limit, in ``LIMITS``' order, as the most lots it allows."""
         columns = [
             column
-            for limit in LIMITS
+            for limit in limit_table.LIMITS
             if limit.vectorised
             for column in limit.columns(self.fan.table, m, signal)
         ]

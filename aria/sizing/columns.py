@@ -22,12 +22,17 @@ import numpy as np
 import numpy.typing as npt
 
 from accounts.model import AssetClass
-from aria.sizing.adjusters import ADJUSTERS, combine
+
+# The rule tables are read when used, not bound at import: they are the one place a rule
+# is added, for this engine and the pipeline alike.
+from aria.sizing import adjusters as adjuster_table
+from aria.sizing import gates as gate_table
+from aria.sizing import limits as limit_table
+from aria.sizing.adjusters import combine
 from aria.sizing.decision import RejectCode
 from aria.sizing.exposure import value_book
-from aria.sizing.gates import GATES, account_ref, forbids_within, other_ref
+from aria.sizing.gates import account_ref, forbids_within, other_ref
 from aria.sizing.inputs import DecisionInputs, shared_part
-from aria.sizing.limits import LIMITS
 from aria.sizing.limits.base import Floats, Table
 from aria.sizing.pipeline import account_view, headroom_of
 from aria.sizing.profiles import Method, Profile
@@ -174,7 +179,7 @@ def prepare(inputs: list[DecisionInputs] | tuple[DecisionInputs, ...]) -> FanOut
     cohorts: dict[tuple[str, str], list[int]] = {}
     profiles: dict[tuple[str, str], Profile] = {}
     scalar_only: list[bool] = []
-    prepared_gates = [gate for gate in GATES if gate.over_signal is None]
+    prepared_gates = [gate for gate in gate_table.GATES if gate.over_signal is None]
     gate_codes: dict[str, list[tuple[RejectCode, ...]]] = {g.name: [] for g in prepared_gates}
     for index, item in enumerate(items):
         rows.index = index
@@ -199,7 +204,7 @@ def prepare(inputs: list[DecisionInputs] | tuple[DecisionInputs, ...]) -> FanOut
         rows.put("personality", item.account.personality.multiplier)
         rows.put("open_used", view.open_used)
         rows.put("pre_factor", _prepared_factor(item))
-        for limit in LIMITS:
+        for limit in limit_table.LIMITS:
             limit.prepare(view, rows)
         _expose(rows, item)
     codes = {name: tuple(found) for name, found in gate_codes.items()}
@@ -233,7 +238,7 @@ def _prepared_factor(item: DecisionInputs) -> Decimal | None:
     profile = item.profile
     factors = [
         adjuster.of_account(item)
-        for adjuster in ADJUSTERS
+        for adjuster in adjuster_table.ADJUSTERS
         if adjuster.prepared and adjuster.enabled(profile)
     ]
     return combine(factors, profile.adjusters.combine) if factors else None

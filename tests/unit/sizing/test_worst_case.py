@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from aria.sizing.batch import decide_batch
 from aria.sizing.columns import prepare
 from aria.sizing.decision import Decision, RejectCode
-from aria.sizing.stops import geometry
 from aria.sizing.inputs import DecisionInputs
 from aria.sizing.instruments import Instrument
 from aria.sizing.pipeline import decide
+from aria.sizing.stops import geometry
 from firms.model import DailyAnchor, LockAt, PctOf, TrailBasis
 from firms.ruleset import RuleSet
 from tests.unit.sizing.conftest import _CATALOG, inputs_of, run
