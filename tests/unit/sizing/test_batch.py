@@ -127,7 +127,11 @@ def _batch(inputs: list[DecisionInputs]) -> BatchDecisions:
     return decide_batch(prepare(inputs), first.request, first.instrument, first.market)
 
 
-@settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow])
+# The equivalence of the two engines is what keeps the fan-out honest: these run more examples
+# than the profile's default (300 under the ``ci`` profile).
+@settings(
+    max_examples=settings().max_examples * 3 // 2, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(fanouts())
 def test_the_batch_decides_every_account_as_the_pipeline_does(inputs: list[DecisionInputs]) -> None:
     batch = _batch(inputs)
@@ -136,7 +140,7 @@ def test_the_batch_decides_every_account_as_the_pipeline_does(inputs: list[Decis
         assert batch.summary(index) == _scalar(item), f"account {index}"
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=settings().max_examples, suppress_health_check=[HealthCheck.too_slow])
 @given(fine_fanouts())
 def test_on_a_fine_lot_grid_every_lot_matches(inputs: list[DecisionInputs]) -> None:
     batch = _batch(inputs)

@@ -87,6 +87,9 @@ def test_decisions_list_limits_and_factors_in_table_order(inputs: list[DecisionI
         assert _in_table_order([check.name for check in decision.limits])
         assert list(decision.factors) == [n for n in order if n in decision.factors]
         assert decision.binding is None or decision.binding in NAMES
+        # Codes are what tests compare; a reason in words still comes with every outcome.
+        assert all(check.reason for check in decision.limits)
+        assert decision.reasons or (decision.approved and not decision.binding)
 
 
 # --------------------------------------------------------------------------- a rule added once
