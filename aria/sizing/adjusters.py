@@ -209,6 +209,8 @@ class _Enabled(Protocol):
 
 
 class Volatility(Adjuster):
+    """Shrink in volatile regimes; one factor per signal for a whole cohort."""
+
     name = "volatility"
 
     def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
@@ -222,6 +224,8 @@ class Volatility(Adjuster):
 
 
 class Drawdown(Adjuster):
+    """Shrink in drawdown; reads only the account, so a fan-out prepares it."""
+
     name = "drawdown"
     prepared = True
 
@@ -234,6 +238,8 @@ class Drawdown(Adjuster):
 
 
 class Performance(Adjuster):
+    """Shrink after poor performance; reads only the account's trades."""
+
     name = "performance"
     prepared = True
 
@@ -245,6 +251,8 @@ class Performance(Adjuster):
 
 
 class Concurrency(Adjuster):
+    """Share the risk among open and pending positions; reads only the account."""
+
     name = "concurrency"
     prepared = True
 
@@ -257,6 +265,8 @@ class Concurrency(Adjuster):
 
 
 class Correlation(Adjuster):
+    """Shrink with the strongest correlation of the new exposure with open ones."""
+
     name = "correlation"
 
     def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
@@ -292,6 +302,8 @@ class Correlation(Adjuster):
 
 
 class Heat(Adjuster):
+    """Shrink when open risk plus this trade's passes the threshold; measured last."""
+
     name = "heat"
     on_size = True
 
