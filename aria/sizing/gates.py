@@ -3,8 +3,10 @@
 In order: an instrument the account may not trade (its firm's or plan's list, or its own
 narrowing), the account's trading state, stale account state, stale market data, a hedge
 against another account of the same owner, a hedge inside the account, and the fan-out's
-cross-account rules (allocation caps and copy policies, in signal order). Each gate is a
-function of the inputs, so the batch engine can take them apart.
+cross-account rules (allocation caps and copy policies, in signal order). ``GATES`` is the
+one table of them, in that order: each gate's check is a function of the inputs, and beside
+it is its form over a fan-out (decided per signal over the columns, or once when the
+fan-out is prepared, for a gate that does not look at what the signal says).
 """
 
 from __future__ import annotations
@@ -297,8 +299,3 @@ GATES: tuple[GateRule, ...] = (
     GateRule("within", (RejectCode.HEDGING_WITHIN_ACCOUNT,), within_gates, _within_over),
     GateRule("fanout", (RejectCode.ALLOCATION_CAP, RejectCode.COPY_FORBIDDEN), fanout_gates),
 )
-
-
-def gates(inputs: DecisionInputs) -> list[Gate]:
-    """Every rejection that does not depend on the size, in the order a decision lists them."""
-    return [found for gate in GATES for found in gate.check(inputs)]

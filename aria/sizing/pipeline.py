@@ -12,10 +12,10 @@ from decimal import Decimal
 
 from accounts.money import ZERO, floor_to_step
 from accounts.performance import performance
+from aria.sizing import gates as gate_table
 from aria.sizing.adjusters import AdjusterContext, adjust
 from aria.sizing.decision import Decision, Factor, HeadroomView, LimitCheck, RejectCode
 from aria.sizing.exposure import Held, conversion_stress, leverage_for, value_book
-from aria.sizing.gates import gates
 from aria.sizing.inputs import DecisionInputs, TradeRequest, live
 from aria.sizing.limits import AccountView, Bound, LimitContext, bounds
 from aria.sizing.methods import base_size
@@ -204,11 +204,14 @@ def decide(inputs: DecisionInputs) -> Decision:
         return _reduce(inputs, build)
 
     codes: list[RejectCode] = []
-    for code, reason in gates(inputs):
-        codes.append(code)
-        build.reasons.append(reason)
-    if RejectCode.INSTRUMENT_NOT_ALLOWED in codes:
-        return build.decision(ZERO, codes)  # nothing to size: the account cannot trade it
+    stopped = False
+    for gate in gate_table.GATES:
+        for code, reason in gate.check(inputs):
+            codes.append(code)
+            build.reasons.append(reason)
+            stopped |= gate.final
+    if stopped:
+        return build.decision(ZERO, codes)  # nothing to size: e.g. the account cannot trade it
     if inputs.market.atr is None and inputs.market.unavailable and needs_atr(request, profile):
         build.reasons.append(
             f"sizing needs the ATR of {request.symbol}: {inputs.market.unavailable}"
