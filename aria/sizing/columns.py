@@ -138,6 +138,10 @@ class _Rows:
         return np.array(self.floats[key], dtype=np.float64)
 
     def table(self) -> Table:
+        # Every key is written once per account: two rules sharing a key would misalign rows.
+        lengths = {len(v) for v in (*self.floats.values(), *self.flags.values())}
+        if lengths - {self.count}:
+            raise ValueError("a fan-out column was written more or less than once per account")
         return Table(
             floats={k: np.array(v, dtype=np.float64) for k, v in self.floats.items()},
             flags={k: np.array(v, dtype=np.bool_) for k, v in self.flags.items()},
