@@ -139,7 +139,7 @@ class _Rows:
 
     def table(self) -> Table:
         # Every key is written once per account: two rules sharing a key would misalign rows.
-        lengths = {len(v) for v in (*self.floats.values(), *self.flags.values())}
+        lengths = {len(v) for v in self.floats.values()} | {len(v) for v in self.flags.values()}
         if lengths - {self.count}:
             raise ValueError("a fan-out column was written more or less than once per account")
         return Table(
