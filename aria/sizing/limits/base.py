@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
+from functools import cached_property
 from typing import ClassVar, Protocol
 
 import numpy as np
@@ -50,9 +51,9 @@ class Bound:
         return LimitCheck(name=self.name, max_lots=shown, reason=self.reason)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AccountView:
-    """What the limits look at that does not depend on the signal."""
+    """What the limits look at that does not depend on the signal (sums taken once)."""
 
     rules: RuleSet
     profile: Profile
@@ -64,17 +65,17 @@ class AccountView:
     day: DayStart | None = None
     reservations: Sequence[Reservation] = ()  # the live ones
 
-    @property
+    @cached_property
     def open_used(self) -> Decimal:
         """The further loss of open positions plus live reservations."""
         return self.headroom.open_risk + self.headroom.reserved
 
-    @property
+    @cached_property
     def notional(self) -> Decimal:
         """The notional of the open positions that have one."""
         return sum((h.notional for h in self.held if h.notional is not None), ZERO)
 
-    @property
+    @cached_property
     def margin(self) -> Decimal:
         """The margin the open positions use."""
         return sum((h.margin for h in self.held if h.margin is not None), ZERO)
