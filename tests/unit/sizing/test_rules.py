@@ -27,6 +27,21 @@ from tests.unit.sizing.strategies import fanouts
 
 D = Decimal
 NAMES = [name for limit in LIMITS for name in limit.names]
+# Codes a stage of the pipeline gives rather than a rule of the tables.
+STAGE_CODES = {
+    RejectCode.STALE_DATA,  # the ATR sizing needs is unavailable
+    RejectCode.MISSING_CONVERSION_RATE,
+    RejectCode.STOP_TOO_CLOSE,
+    RejectCode.NO_EDGE,
+    RejectCode.BELOW_MIN_LOT,
+    RejectCode.BELOW_MIN_NOTIONAL,
+    RejectCode.NOTHING_TO_REDUCE,
+}
+DECLARED = (
+    {code for limit in LIMITS for code in limit.codes}
+    | {code for gate in GATES for code in gate.codes}
+    | STAGE_CODES
+)
 PROBE_LOTS = D("1.234567891")  # off the lot grid, so float64 decides it without doubt
 
 
@@ -59,6 +74,12 @@ def test_every_gate_has_codes_and_a_fan_out_form(gate: GateRule) -> None:
     assert gate.over_signal is not None or not gate.final
 
 
+def test_every_reject_code_is_declared_by_a_rule_or_a_stage() -> None:
+    # The account-count cap is found by the maintenance audit over an owner's accounts
+    # (firms.cross_account.account_count_findings), not by sizing a trade.
+    assert set(RejectCode) - DECLARED == {RejectCode.ACCOUNT_CAP}
+
+
 def test_rule_names_are_unique_per_table() -> None:
     assert len({g.name for g in GATES}) == len(GATES)
     assert len({a.name for a in ADJUSTERS}) == len(ADJUSTERS)
@@ -87,6 +108,7 @@ def test_decisions_list_limits_and_factors_in_table_order(inputs: list[DecisionI
         assert _in_table_order([check.name for check in decision.limits])
         assert list(decision.factors) == [n for n in order if n in decision.factors]
         assert decision.binding is None or decision.binding in NAMES
+        assert set(decision.reject_codes) <= DECLARED
         # Codes are what tests compare; a reason in words still comes with every outcome.
         assert all(check.reason for check in decision.limits)
         assert decision.reasons or (decision.approved and not decision.binding)
