@@ -10,7 +10,7 @@ from pathlib import Path
 
 from accounts.model import Position, Side
 from aria.sizing.batch import decide_batch
-from aria.sizing.book import prepare
+from aria.sizing.columns import prepare
 from aria.sizing.inputs import DecisionInputs, Exposure, OtherAccount
 from aria.sizing.instruments import load_instruments
 from aria.sizing.pipeline import decide

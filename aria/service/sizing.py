@@ -30,7 +30,7 @@ from aria.service.ports import StoredDecision, UnitOfWork
 from aria.service.profile_layers import layer_keys, profile_for
 from aria.service.tracking import record
 from aria.sizing.batch import decide_batch
-from aria.sizing.book import prepare
+from aria.sizing.columns import prepare
 from aria.sizing.decision import Decision, RejectCode
 from aria.sizing.errors import InvalidRequest, UnknownInstrument
 from aria.sizing.gates import instrument_refusal

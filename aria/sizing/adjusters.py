@@ -10,13 +10,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+import numpy as np
 
 from accounts.model import Position, Side, Trade
 from accounts.money import HUNDRED, ONE, ZERO
 from accounts.performance import performance
 from aria.sizing.decision import Factor
-from aria.sizing.inputs import MarketSnapshot
+from aria.sizing.floats import ladder_column, near
+from aria.sizing.inputs import DecisionInputs, MarketSnapshot, live
+from aria.sizing.limits.base import Floats, Indices, Mask, Signal
 from aria.sizing.profiles import Profile, ladder_factor
+
+if TYPE_CHECKING:  # the fan-out's columns are prepared with these adjusters
+    from aria.sizing.columns import FanOut
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,21 +172,175 @@ def combine(values: Sequence[Decimal], how: str) -> Decimal:
     return result
 
 
+class Adjuster:
+    """One adjuster: its name, whether the profile enables it, its factor, its fan-out form.
+
+    Over a fan-out an adjuster is either ``prepared`` (it reads only the account, so its exact
+    factor is taken once when the fan-out is prepared; those factors combine there, in
+    ``Decimal``) or computed per signal over the cohort's columns by :meth:`over_signal`.
+    """
+
+    name: ClassVar[str]
+    prepared: ClassVar[bool] = False
+    on_size: ClassVar[bool] = False  # measured on the size the factors before it leave
+
+    def enabled(self, profile: Profile) -> bool:
+        """Whether the profile turns it on."""
+        rule: _Enabled = getattr(profile.adjusters, self.name)
+        return rule.enabled
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        """Its factor and reason for the trade (``lots``: the size it is measured on)."""
+        raise NotImplementedError
+
+    def of_account(self, inputs: DecisionInputs) -> Decimal:
+        """A prepared adjuster's exact factor for an account of a fan-out."""
+        raise NotImplementedError
+
+    def over_signal(
+        self, fan: FanOut, members: Indices, signal: Signal, lots: Floats
+    ) -> tuple[Floats, Mask]:
+        """Its factor for every member of a cohort, and where float64 cannot tell the step."""
+        raise NotImplementedError
+
+
+class _Enabled(Protocol):
+    enabled: bool
+
+
+class Volatility(Adjuster):
+    """Shrink in volatile regimes; one factor per signal for a whole cohort."""
+
+    name = "volatility"
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        return volatility_factor(ctx.profile, ctx.market)
+
+    def over_signal(
+        self, fan: FanOut, members: Indices, signal: Signal, lots: Floats
+    ) -> tuple[Floats, Mask]:
+        value = float(volatility_factor(signal.profile, signal.market).value)
+        return np.full(len(members), value), np.zeros(len(members), dtype=np.bool_)
+
+
+class Drawdown(Adjuster):
+    """Shrink in drawdown; reads only the account, so a fan-out prepares it."""
+
+    name = "drawdown"
+    prepared = True
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        return drawdown_factor(ctx.profile, ctx.equity, ctx.initial, ctx.peak_equity)
+
+    def of_account(self, inputs: DecisionInputs) -> Decimal:
+        equity, peak = inputs.state.equity, inputs.peaks.intraday_equity
+        return drawdown_factor(inputs.profile, equity, inputs.rules.size, peak).value
+
+
+class Performance(Adjuster):
+    """Shrink after poor performance; reads only the account's trades."""
+
+    name = "performance"
+    prepared = True
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        return performance_factor(ctx.profile, ctx.trades)
+
+    def of_account(self, inputs: DecisionInputs) -> Decimal:
+        return performance_factor(inputs.profile, inputs.trades).value
+
+
+class Concurrency(Adjuster):
+    """Share the risk among open and pending positions; reads only the account."""
+
+    name = "concurrency"
+    prepared = True
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        return concurrency_factor(len(ctx.positions), ctx.pending)
+
+    def of_account(self, inputs: DecisionInputs) -> Decimal:
+        pending = len(live(inputs.reservations, inputs.now))
+        return concurrency_factor(len(inputs.state.positions), pending).value
+
+
+class Correlation(Adjuster):
+    """Shrink with the strongest correlation of the new exposure with open ones."""
+
+    name = "correlation"
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        return _correlation(ctx)
+
+    def over_signal(
+        self, fan: FanOut, members: Indices, signal: Signal, lots: Floats
+    ) -> tuple[Floats, Mask]:
+        rule = signal.profile.adjusters.correlation
+        held, request, correlations = fan.held, signal.request, signal.market.correlations
+        values = np.array(
+            [
+                1.0
+                if symbol == request.symbol
+                else float(correlations[symbol])
+                if symbol in correlations
+                else np.nan
+                for symbol in held.symbols
+            ],
+            dtype=np.float64,
+        )
+        corr = values[held.symbol] if len(held.symbol) else np.zeros(0)
+        if rule.mode == "directional":  # a hedge does not reinforce, as ``_correlation``
+            effective = corr * request.side.sign * held.sign
+        else:
+            effective = np.abs(corr)
+        known = ~np.isnan(effective)
+        strongest = np.full(fan.size, -np.inf)
+        np.maximum.at(strongest, held.account[known], effective[known])
+        mine = strongest[members]
+        factor = ladder_column(rule.ladder, np.maximum(mine, 0.0))
+        return np.where(np.isfinite(mine), factor, 1.0), np.zeros(len(members), dtype=np.bool_)
+
+
+class Heat(Adjuster):
+    """Shrink when open risk plus this trade's passes the threshold; measured last."""
+
+    name = "heat"
+    on_size = True
+
+    def factor(self, ctx: AdjusterContext, lots: Decimal) -> Factor:
+        return _heat(ctx, lots)
+
+    def over_signal(
+        self, fan: FanOut, members: Indices, signal: Signal, lots: Floats
+    ) -> tuple[Floats, Mask]:
+        rule = signal.profile.adjusters.heat
+        balance = fan.balance[members]
+        positive = balance > 0
+        risk = fan.open_used[members] + lots * signal.loss_per_lot
+        heat = np.where(positive, risk / np.where(positive, balance, 1.0), 1.0)
+        threshold = np.full(len(members), float(rule.threshold))
+        return np.where(heat > threshold, float(rule.factor), 1.0), near(heat, threshold)
+
+
+ADJUSTERS: tuple[Adjuster, ...] = (
+    Volatility(),
+    Drawdown(),
+    Performance(),
+    Concurrency(),
+    Correlation(),
+    Heat(),
+)
+
+
 def adjust(ctx: AdjusterContext, base_lots: Decimal) -> tuple[dict[str, Factor], Decimal]:
-    """Every enabled adjuster's factor, and their combination."""
-    adjusters = ctx.profile.adjusters
+    """Every enabled adjuster's factor, in the table's order, and their combination."""
+    how = ctx.profile.adjusters.combine
     factors: dict[str, Factor] = {}
-    if adjusters.volatility.enabled:
-        factors["volatility"] = volatility_factor(ctx.profile, ctx.market)
-    if adjusters.drawdown.enabled:
-        factors["drawdown"] = drawdown_factor(ctx.profile, ctx.equity, ctx.initial, ctx.peak_equity)
-    if adjusters.performance.enabled:
-        factors["performance"] = performance_factor(ctx.profile, ctx.trades)
-    if adjusters.concurrency.enabled:
-        factors["concurrency"] = concurrency_factor(len(ctx.positions), ctx.pending)
-    if adjusters.correlation.enabled:
-        factors["correlation"] = _correlation(ctx)
-    if adjusters.heat.enabled:
-        before_heat = combine([f.value for f in factors.values()], adjusters.combine)
-        factors["heat"] = _heat(ctx, base_lots * before_heat)
-    return factors, combine([f.value for f in factors.values()], adjusters.combine)
+    for adjuster in ADJUSTERS:
+        if not adjuster.enabled(ctx.profile):
+            continue
+        lots = base_lots
+        if adjuster.on_size:
+            lots = base_lots * combine([f.value for f in factors.values()], how)
+        factors[adjuster.name] = adjuster.factor(ctx, lots)
+    return factors, combine([f.value for f in factors.values()], how)

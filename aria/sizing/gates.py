@@ -3,22 +3,36 @@
 In order: an instrument the account may not trade (its firm's or plan's list, or its own
 narrowing), the account's trading state, stale account state, stale market data, a hedge
 against another account of the same owner, a hedge inside the account, and the fan-out's
-cross-account rules (allocation caps and copy policies, in signal order). Each gate is a
-function of the inputs, so the batch engine can take them apart.
+cross-account rules (allocation caps and copy policies, in signal order). ``GATES`` is the
+one table of them, in that order: each gate's check is a function of the inputs, and beside
+it is its form over a fan-out (decided per signal over the columns, or once when the
+fan-out is prepared, for a gate that does not look at what the signal says).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
 
 from accounts.model import Account, HaltKind, TradingStatus
 from aria.sizing.decision import RejectCode
-from aria.sizing.inputs import DecisionInputs, OtherAccount
+from aria.sizing.inputs import DecisionInputs, MarketSnapshot, OtherAccount, TradeRequest
 from aria.sizing.instruments import Instrument
+from aria.sizing.profiles import Profile
 from firms import cross_account
+from firms.model import CrossAccountRules
 from firms.ruleset import RuleSet
 
+if TYPE_CHECKING:  # the fan-out's columns are built from these gates
+    from aria.sizing.columns import Exposures, FanOut
+
 Gate = tuple[RejectCode, str]
+Mask = npt.NDArray[np.bool_]
 
 
 def account_ref(inputs: DecisionInputs) -> cross_account.AccountRef:
@@ -106,22 +120,33 @@ def trading_gates(inputs: DecisionInputs) -> list[Gate]:
     return []
 
 
+def too_old(now: dt.datetime, as_of: dt.datetime | None, seconds: int) -> dt.timedelta | None:
+    """The age of data taken at ``as_of`` when it is older than ``seconds`` at ``now``."""
+    if as_of is None:
+        return None
+    age = now - as_of
+    return age if age > dt.timedelta(seconds=seconds) else None
+
+
+def market_stale(now: dt.datetime, market: MarketSnapshot, profile: Profile) -> bool:
+    """True when the market data is older than the profile allows."""
+    return too_old(now, market.as_of, profile.data.max_market_age_seconds) is not None
+
+
 def state_gates(inputs: DecisionInputs) -> list[Gate]:
     """An account state older than the profile allows."""
     limit = inputs.profile.data.max_state_age_seconds
-    age = inputs.now - inputs.state.as_of
-    if age > dt.timedelta(seconds=limit):
+    age = too_old(inputs.now, inputs.state.as_of, limit)
+    if age is not None:
         return [(RejectCode.STALE_DATA, f"account state is {age} old (limit {limit} s)")]
     return []
 
 
 def market_gates(inputs: DecisionInputs) -> list[Gate]:
     """Market data older than the profile allows."""
-    if inputs.market.as_of is None:
-        return []
     limit = inputs.profile.data.max_market_age_seconds
-    age = inputs.now - inputs.market.as_of
-    if age > dt.timedelta(seconds=limit):
+    age = too_old(inputs.now, inputs.market.as_of, limit)
+    if age is not None:
         return [(RejectCode.STALE_DATA, f"market data is {age} old (limit {limit} s)")]
     return []
 
@@ -143,10 +168,15 @@ def hedge_gates(inputs: DecisionInputs) -> list[Gate]:
     ]
 
 
+def forbids_within(rules: CrossAccountRules | None) -> bool:
+    """True when the firm forbids (or may forbid) opposite positions in one account."""
+    return rules is not None and rules.hedging_within_account.value in ("forbidden", "unknown")
+
+
 def within_gates(inputs: DecisionInputs) -> list[Gate]:
     """The trade would oppose a position of this account at a firm that forbids it."""
     rules, request = inputs.rules.cross_account, inputs.request
-    if rules is None or rules.hedging_within_account.value not in ("forbidden", "unknown"):
+    if rules is None or not forbids_within(rules):
         return []
     opposite = [
         p
@@ -192,14 +222,80 @@ def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
     return found
 
 
-def gates(inputs: DecisionInputs) -> list[Gate]:
-    """Every rejection that does not depend on the size, in the order a decision lists them."""
-    return (
-        instrument_gates(inputs)
-        + trading_gates(inputs)
-        + state_gates(inputs)
-        + market_gates(inputs)
-        + hedge_gates(inputs)
-        + within_gates(inputs)
-        + fanout_gates(inputs)
+def opposed(exposures: Exposures, count: int, symbol: str, side: int) -> Mask:
+    """Accounts of a fan-out with an exposure on the other side of ``symbol`` (by their
+    firm's groups of symbols that are one instrument)."""
+    found = np.zeros(count, dtype=np.bool_)
+    if not len(exposures.account):
+        return found
+    same = np.array(
+        [
+            [cross_account.same_instrument(held, symbol, rules) for held in exposures.symbols]
+            for rules in exposures.rules
+        ],
+        dtype=np.bool_,
     )
+    match = same[exposures.rule, exposures.symbol] & (exposures.sign == -side)
+    found[exposures.account[match]] = True
+    return found
+
+
+def _refused_over(
+    fan: FanOut, request: TradeRequest, instrument: Instrument, market: MarketSnapshot
+) -> Mask:
+    refusals = [instrument_refusal(i.rules, i.account, instrument) for i in fan.inputs]
+    return np.array([reason is not None for reason in refusals], dtype=np.bool_)
+
+
+def _stale_over(
+    fan: FanOut, request: TradeRequest, instrument: Instrument, market: MarketSnapshot
+) -> Mask:
+    found = np.zeros(fan.size, dtype=np.bool_)
+    for cohort in fan.cohorts:
+        found[cohort.members] = market_stale(fan.now, market, cohort.profile)
+    return found
+
+
+def _hedge_over(
+    fan: FanOut, request: TradeRequest, instrument: Instrument, market: MarketSnapshot
+) -> Mask:
+    return opposed(fan.hedged, fan.size, request.symbol, request.side.sign)
+
+
+def _within_over(
+    fan: FanOut, request: TradeRequest, instrument: Instrument, market: MarketSnapshot
+) -> Mask:
+    return opposed(fan.within, fan.size, request.symbol, request.side.sign)
+
+
+@dataclass(frozen=True)
+class GateRule:
+    """One gate: its name, the codes it rejects with, its check, and its form over a fan-out.
+
+    ``over_signal`` decides it for every account of a fan-out at once from the signal; a gate
+    without one does not depend on what the signal says and is decided, with its codes, when
+    the fan-out is prepared. A ``final`` gate stops its account: nothing after it is sized.
+    """
+
+    name: str
+    codes: tuple[RejectCode, ...]
+    check: Callable[[DecisionInputs], list[Gate]]
+    over_signal: Callable[[FanOut, TradeRequest, Instrument, MarketSnapshot], Mask] | None = None
+    final: bool = False
+
+
+GATES: tuple[GateRule, ...] = (
+    GateRule(
+        "instrument",
+        (RejectCode.INSTRUMENT_NOT_ALLOWED,),
+        instrument_gates,
+        _refused_over,
+        final=True,
+    ),
+    GateRule("trading", (RejectCode.HALTED, RejectCode.REDUCING_ONLY), trading_gates),
+    GateRule("state_age", (RejectCode.STALE_DATA,), state_gates),
+    GateRule("market_age", (RejectCode.STALE_DATA,), market_gates, _stale_over),
+    GateRule("hedge", (RejectCode.CROSS_ACCOUNT_HEDGE,), hedge_gates, _hedge_over),
+    GateRule("within", (RejectCode.HEDGING_WITHIN_ACCOUNT,), within_gates, _within_over),
+    GateRule("fanout", (RejectCode.ALLOCATION_CAP, RejectCode.COPY_FORBIDDEN), fanout_gates),
+)

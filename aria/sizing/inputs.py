@@ -7,7 +7,7 @@ import hashlib
 import json
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
@@ -356,3 +356,8 @@ def _canonical(value: Any) -> Any:
 def canonical_json(value: Any) -> str:
     """Canonical JSON: sorted keys, no spaces, decimals in plain normalised form."""
     return json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def live(reservations: Iterable[Reservation], now: dt.datetime) -> list[Reservation]:
+    """The reservations still holding at ``now`` (one without an expiry holds until released)."""
+    return [r for r in reservations if r.expires_at is None or now < r.expires_at]

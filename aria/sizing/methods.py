@@ -19,8 +19,8 @@ from accounts.money import ZERO
 from accounts.performance import PerformanceStats
 from aria.sizing.decision import RejectCode
 from aria.sizing.errors import InvalidRequest
-from aria.sizing.geometry import Geometry
 from aria.sizing.profiles import Method, Profile, ladder_factor
+from aria.sizing.stops import Geometry
 
 _BP = Decimal("0.0001")
 

@@ -12,15 +12,15 @@ from decimal import Decimal
 
 from accounts.money import ZERO, floor_to_step
 from accounts.performance import performance
+from aria.sizing import gates as gate_table
 from aria.sizing.adjusters import AdjusterContext, adjust
 from aria.sizing.decision import Decision, Factor, HeadroomView, LimitCheck, RejectCode
 from aria.sizing.exposure import Held, conversion_stress, leverage_for, value_book
-from aria.sizing.gates import gates
-from aria.sizing.geometry import Geometry, geometry, stop_floor
-from aria.sizing.inputs import DecisionInputs, TradeRequest
-from aria.sizing.limits import Bound, LimitContext, bounds
+from aria.sizing.inputs import DecisionInputs, TradeRequest, live
+from aria.sizing.limits import AccountView, Bound, LimitContext, bounds
 from aria.sizing.methods import base_size
 from aria.sizing.profiles import Method, Profile
+from aria.sizing.stops import Geometry, geometry, stop_floor
 from firms.floors import floors
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
 
@@ -48,6 +48,22 @@ def headroom_of(inputs: DecisionInputs, held: list[Held]) -> Headroom:
         ],
         now=inputs.now,
         buffer=buffer,
+    )
+
+
+def account_view(inputs: DecisionInputs, held: list[Held], room: Headroom) -> AccountView:
+    """What the limits look at of the account, whatever the signal."""
+    state = inputs.state
+    return AccountView(
+        rules=inputs.rules,
+        profile=inputs.profile,
+        equity=state.equity,
+        balance=state.balance,
+        day_balance=inputs.day.balance if inputs.day is not None else state.balance,
+        held=held,
+        headroom=room,
+        day=inputs.day,
+        reservations=live(inputs.reservations, inputs.now),
     )
 
 
@@ -138,11 +154,8 @@ def _reduce(inputs: DecisionInputs, build: _Builder) -> Decision:
     )
     pending = [
         r
-        for r in inputs.reservations
-        if r.reduce_only
-        and r.symbol == request.symbol
-        and r.side is request.side
-        and (r.expires_at is None or now < r.expires_at)
+        for r in live(inputs.reservations, now)
+        if r.reduce_only and r.symbol == request.symbol and r.side is request.side
     ]
     held = sum((r.lots or ZERO for r in pending), ZERO)
     lots = max(position - held, ZERO)
@@ -191,11 +204,14 @@ def decide(inputs: DecisionInputs) -> Decision:
         return _reduce(inputs, build)
 
     codes: list[RejectCode] = []
-    for code, reason in gates(inputs):
-        codes.append(code)
-        build.reasons.append(reason)
-    if RejectCode.INSTRUMENT_NOT_ALLOWED in codes:
-        return build.decision(ZERO, codes)  # nothing to size: the account cannot trade it
+    stopped = False
+    for gate in gate_table.GATES:
+        for code, reason in gate.check(inputs):
+            codes.append(code)
+            build.reasons.append(reason)
+            stopped |= gate.final
+    if stopped:
+        return build.decision(ZERO, codes)  # nothing to size: e.g. the account cannot trade it
     if inputs.market.atr is None and inputs.market.unavailable and needs_atr(request, profile):
         build.reasons.append(
             f"sizing needs the ATR of {request.symbol}: {inputs.market.unavailable}"
@@ -247,9 +263,7 @@ def decide(inputs: DecisionInputs) -> Decision:
         peak_equity=inputs.peaks.intraday_equity,
         trades=inputs.trades,
         positions=state.positions,
-        pending=sum(
-            1 for r in inputs.reservations if r.expires_at is None or inputs.now < r.expires_at
-        ),
+        pending=len(live(inputs.reservations, inputs.now)),
         open_risk=room.open_risk + room.reserved,
         loss_per_lot=g.loss_per_lot,
     )
@@ -264,25 +278,14 @@ def decide(inputs: DecisionInputs) -> Decision:
         )
 
     leverage = leverage_for(instrument, inputs.rules, profile)
-    day_balance = inputs.day.balance if inputs.day is not None else state.balance
     found: list[Bound] = bounds(
         LimitContext(
-            rules=inputs.rules,
-            profile=profile,
+            account=account_view(inputs, held, room),
             instrument=instrument,
             request=request,
             geometry=g,
-            equity=state.equity,
-            balance=state.balance,
-            day_balance=day_balance,
-            held=held,
-            headroom=room,
             leverage=leverage,
             stress=conversion_stress(instrument, inputs.account.currency, profile),
-            day=inputs.day,
-            reservations=[
-                r for r in inputs.reservations if r.expires_at is None or inputs.now < r.expires_at
-            ],
         )
     )
     build.limits = [b.check() for b in found]

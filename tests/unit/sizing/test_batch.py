@@ -7,114 +7,15 @@ from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from aria.sizing.batch import BatchDecisions, decide_batch
-from aria.sizing.book import prepare
-from aria.sizing.inputs import DecisionInputs, Exposure, OtherAccount
+from aria.sizing.columns import prepare
+from aria.sizing.inputs import DecisionInputs
 from aria.sizing.pipeline import decide
-from tests.unit.sizing.conftest import FINE, inputs_of, scenario
-from tests.unit.sizing.test_properties import USD_SYMBOLS, scenarios
+from tests.unit.sizing.builders import FINE, inputs_of, scenario
+from tests.unit.sizing.strategies import family, fanouts, fine_fanouts
 
 D = Decimal
-
-
-def _family(inputs: list[DecisionInputs], outsider: OtherAccount | None) -> list[DecisionInputs]:
-    """Give each account the others as fan-out siblings, in signal order, as the service does."""
-    siblings = [
-        OtherAccount(
-            id=item.account.id,
-            firm=item.account.firm,
-            phase_kind=item.rules.phase.kind,
-            size=item.account.initial_balance,
-            currency=item.account.currency,
-            strategy=item.account.strategy,
-            rules=item.rules.cross_account,
-            positions=tuple(Exposure(symbol=p.symbol, side=p.side) for p in item.state.positions),
-            same_signal=True,
-            signal_order=order,
-        )
-        for order, item in enumerate(inputs)
-    ]
-    extra = (outsider,) if outsider else ()
-    return [
-        item.model_copy(
-            update={
-                "others": tuple(s for s in siblings if s.id != item.account.id) + extra,
-                "signal_order": order,
-            }
-        )
-        for order, item in enumerate(inputs)
-    ]
-
-
-@st.composite
-def fanouts(draw: st.DrawFn) -> list[DecisionInputs]:
-    """One signal to 1–8 accounts of one owner, of mixed firms, sizes, states and profiles."""
-    documents = [draw(scenarios()) for _ in range(draw(st.integers(min_value=1, max_value=8)))]
-    signal = documents[0]
-    correlations = {
-        symbol: str(draw(st.sampled_from(["-0.9", "-0.3", "0", "0.3", "0.5", "0.7", "0.95"])))
-        for symbol in draw(st.sets(st.sampled_from(USD_SYMBOLS), max_size=4))
-    }
-    loaded = []
-    for index, document in enumerate(documents):
-        document = copy.deepcopy(document)
-        for part in ("instrument", "market", "request"):
-            document[part] = copy.deepcopy(signal[part])
-        document["market"]["correlations"] = correlations
-        document["account"]["id"] = f"acct-{index}"
-        document["account"]["owner"] = "alice"
-        loaded.append(inputs_of(document))
-    outsider = None
-    if draw(st.booleans()):
-        outsider = OtherAccount(
-            id="outside",
-            firm=draw(st.sampled_from(["ftmo", "the5ers", "fundingpips", "topstep"])),
-            phase_kind="evaluation",
-            size=D(100_000),
-            positions=tuple(
-                Exposure(symbol=s, side=draw(st.sampled_from(["long", "short"])))
-                for s in draw(st.sets(st.sampled_from(USD_SYMBOLS), max_size=3))
-            ),
-        )
-    return _family(loaded, outsider)
-
-
-@st.composite
-def fine_fanouts(draw: st.DrawFn) -> list[DecisionInputs]:
-    """Fan-outs on an instrument with a 1e-8 lot step, where any error in the size shows."""
-    loaded = []
-    percentile = draw(st.integers(0, 100))
-    stop = draw(st.sampled_from(["95", "97.5", "99.13"]))
-    for index in range(draw(st.integers(min_value=1, max_value=6))):
-        balance = draw(st.integers(min_value=5_000, max_value=200_000))
-        equity = balance + draw(st.integers(min_value=-4_000, max_value=4_000))
-        document = scenario(
-            profile={
-                "preset": draw(st.sampled_from(["aria", "dynamic_risk", "spark", "orchestrator"])),
-                "account": {"risk_per_trade": draw(st.sampled_from(["0.005", "0.01", "0.02"]))},
-            },
-            market={"atr": "2.5", "atr_percentile": percentile},
-            request={
-                "symbol": "FINE",
-                "side": "long",
-                "entry": "100",
-                "stop": stop,
-                "confidence": "0.7",
-            },
-        )
-        document["account"] = {
-            "id": f"fine-{index}",
-            "owner": "bob",
-            "balance": balance,
-            "equity": equity,
-            "as_of": "2026-06-01T12:00:00Z",
-            "peaks": {"intraday_equity": max(balance, equity) + draw(st.integers(0, 9_000))},
-            "personality": draw(st.sampled_from(["0.87", "1", "1.13"])),
-        }
-        loaded.append(inputs_of(document))
-    return _family(loaded, None)
 
 
 def _scalar(inputs: DecisionInputs) -> tuple[str, Decimal, tuple[str, ...], str | None]:
@@ -127,7 +28,11 @@ def _batch(inputs: list[DecisionInputs]) -> BatchDecisions:
     return decide_batch(prepare(inputs), first.request, first.instrument, first.market)
 
 
-@settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow])
+# The equivalence of the two engines is what keeps the fan-out honest: these run more examples
+# than the profile's default (300 under the ``ci`` profile).
+@settings(
+    max_examples=settings().max_examples * 3 // 2, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(fanouts())
 def test_the_batch_decides_every_account_as_the_pipeline_does(inputs: list[DecisionInputs]) -> None:
     batch = _batch(inputs)
@@ -136,7 +41,7 @@ def test_the_batch_decides_every_account_as_the_pipeline_does(inputs: list[Decis
         assert batch.summary(index) == _scalar(item), f"account {index}"
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=settings().max_examples, suppress_health_check=[HealthCheck.too_slow])
 @given(fine_fanouts())
 def test_on_a_fine_lot_grid_every_lot_matches(inputs: list[DecisionInputs]) -> None:
     batch = _batch(inputs)
@@ -153,7 +58,7 @@ def _on_the_grid() -> list[DecisionInputs]:
         request={"symbol": "EURUSD", "side": "long", "entry": "1.1000", "stop": "1.0900"},
         account={"balance": 100_000, "as_of": "2026-06-01T12:00:00Z"},
     )
-    return _family([inputs_of(document)], None)
+    return family([inputs_of(document)], None)
 
 
 def test_a_size_on_a_lot_step_boundary_is_decided_in_decimal() -> None:
@@ -176,7 +81,7 @@ def test_heat_exactly_at_its_threshold_is_decided_in_decimal() -> None:
             "reservations": [{"decision_id": "r1", "amount": "900"}],
         },
     )
-    inputs = _family([inputs_of(document)], None)
+    inputs = family([inputs_of(document)], None)
     batch = _batch(inputs)
     assert bool(batch.by_scalar[0])
     assert batch.summary(0) == _scalar(inputs[0])
@@ -190,7 +95,7 @@ def _fine(limits: dict[str, str], entry: str, stop: str) -> list[DecisionInputs]
         request={"symbol": "FINE", "side": "long", "entry": entry, "stop": stop},
         account={"balance": 10_000, "as_of": "2026-06-01T12:00:00Z"},
     )
-    return _family([inputs_of(document)], None)
+    return family([inputs_of(document)], None)
 
 
 def test_two_limits_equal_in_decimal_are_decided_in_decimal() -> None:
@@ -214,7 +119,7 @@ def test_a_limit_equal_to_the_target_is_decided_in_decimal() -> None:
 
 def test_accounts_sizing_by_kelly_are_decided_by_the_pipeline() -> None:
     document = scenario(profile="leveragebot", instrument=copy.deepcopy(FINE))
-    inputs = _family([inputs_of(document)], None)
+    inputs = family([inputs_of(document)], None)
     batch = _batch(inputs)
     assert bool(batch.by_scalar[0])
     assert batch.summary(0) == _scalar(inputs[0])

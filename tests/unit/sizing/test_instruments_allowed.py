@@ -9,7 +9,7 @@ import pytest
 
 from accounts.model import AssetClass, InstrumentFilter
 from aria.sizing.batch import decide_batch
-from aria.sizing.book import prepare
+from aria.sizing.columns import prepare
 from aria.sizing.decision import RejectCode
 from aria.sizing.gates import instrument_refusal
 from aria.sizing.inputs import DecisionInputs
@@ -18,7 +18,7 @@ from aria.sizing.pipeline import decide
 from aria.sizing.scenario import load_scenario
 from firms.catalog import load_catalog
 from firms.model import InstrumentRules
-from tests.unit.sizing.conftest import NOW, inputs_of, run
+from tests.unit.sizing.builders import NOW, inputs_of, run
 
 CATALOG = load_catalog()
 INSTRUMENTS = load_instruments()
@@ -83,10 +83,11 @@ def test_mes_on_ftmo_is_not_allowed_and_sized_no_further() -> None:
     assert decision.reject_codes == NOT_ALLOWED
     assert decision.lots == 0
     assert decision.limits == []
-    assert decision.reasons == [
-        "FTMO FTMO Challenge 2-Step (Standard) does not allow MES (future, index);"
-        " it allows cfd, spot of fx, index, metal, energy, crypto, equity"
-    ]
+    inputs = inputs_of(FTMO_MES)
+    # The only reason is the gate's own: the firm's list refuses it, nothing else was sized.
+    assert decision.reasons == [instrument_refusal(inputs.rules, inputs.account, inputs.instrument)]
+    assert inputs.rules.instruments is not None
+    assert not inputs.rules.instruments.allows("MES", "future", AssetClass.INDEX)
 
 
 def test_eurusd_on_topstep_is_not_allowed_but_mes_is() -> None:
@@ -102,10 +103,11 @@ def test_an_account_narrows_its_firm_by_symbol_or_asset_class() -> None:
     }
     decision = run(gold_only)
     assert decision.reject_codes == NOT_ALLOWED
-    assert (
-        "account scenario-account trades only symbols XAUUSD, not EURUSD (cfd, fx)"
-        in decision.reasons
-    )
+    # The firm allows EURUSD: the refusal is the account's own narrowing.
+    assert run(FTMO_EURUSD).approved
+    narrowed = inputs_of(gold_only).account.instruments
+    assert narrowed is not None
+    assert not narrowed.allows("EURUSD", AssetClass.FX)
     fx_class = {
         **FTMO_EURUSD,
         "account": {**FTMO_EURUSD["account"], "instruments": {"asset_classes": ["fx"]}},
@@ -157,7 +159,10 @@ def test_a_plan_replaces_its_firms_list() -> None:
     inline.pop("plan")
     decision = run(inline)
     assert decision.reject_codes == NOT_ALLOWED
-    assert "does not allow CL (future, energy); it allows future of index" in decision.reasons[0]
+    allowed = inputs_of(inline).rules.instruments
+    assert allowed is not None
+    assert not allowed.allows("CL", "future", AssetClass.ENERGY)
+    assert allowed.allows("ES", "future", AssetClass.INDEX)
 
 
 def test_reduce_only_is_never_blocked_by_the_list() -> None:

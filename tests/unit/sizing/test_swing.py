@@ -13,7 +13,7 @@ from aria.sizing.decision import Decision
 from aria.sizing.exposure import value_book
 from aria.sizing.limits import swing_budgets
 from aria.sizing.pipeline import headroom_of
-from tests.unit.sizing.conftest import inputs_of, run
+from tests.unit.sizing.builders import inputs_of, run
 
 D = Decimal
 HELD = {
@@ -73,7 +73,9 @@ def test_an_open_position_without_a_take_profit_leaves_no_swing() -> None:
     decision = run(_apex(positions=[held]))
     assert decision.reject_codes == ["max_loss_headroom"]
     assert decision.binding == "max_loss_swing"
-    assert any("MNQ has no take-profit" in reason for reason in decision.reasons)
+    # The new trade has a take-profit: the open MNQ position without one leaves no swing.
+    assert decision.take_profit is not None
+    assert _limit(decision, "max_loss_swing") == 0
 
 
 def test_a_trade_without_a_take_profit_cannot_be_sized_against_a_trailing_floor() -> None:
@@ -82,7 +84,7 @@ def test_a_trade_without_a_take_profit_cannot_be_sized_against_a_trailing_floor(
     decision = run(document)
     assert decision.take_profit is None
     assert decision.reject_codes == ["max_loss_headroom"]
-    assert any("this trade has no take-profit" in reason for reason in decision.reasons)
+    assert _limit(decision, "max_loss_swing") == 0
 
 
 def test_a_floor_that_locked_no_longer_follows_equity() -> None:

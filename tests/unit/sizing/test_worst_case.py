@@ -22,15 +22,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aria.sizing.batch import decide_batch
-from aria.sizing.book import prepare
+from aria.sizing.columns import prepare
 from aria.sizing.decision import Decision, RejectCode
-from aria.sizing.geometry import geometry
 from aria.sizing.inputs import DecisionInputs
 from aria.sizing.instruments import Instrument
 from aria.sizing.pipeline import decide
+from aria.sizing.stops import geometry
 from firms.model import DailyAnchor, LockAt, PctOf, TrailBasis
 from firms.ruleset import RuleSet
-from tests.unit.sizing.conftest import _CATALOG, inputs_of, run
+from tests.unit.sizing.builders import CATALOG, inputs_of, run
 
 D = Decimal
 NOW = "2026-06-02T14:00:00Z"  # a Tuesday, mid-session on every firm's clock
@@ -57,7 +57,7 @@ def test_a_stop_a_fraction_of_a_tick_away_is_rejected_not_sized() -> None:
     assert decision.reject_codes == [RejectCode.STOP_TOO_CLOSE]
     assert decision.lots == 0
     assert decision.stop == D("1.26999")  # on the tick grid, away from the entry
-    assert any("nearer than" in reason for reason in decision.reasons)
+    assert decision.limits == []  # nothing was sized
 
 
 def test_request_stops_and_targets_go_on_the_tick_grid_away_from_the_entry() -> None:
@@ -337,7 +337,7 @@ def worst_path(inputs: DecisionInputs, legs: list[Leg]) -> str | None:
 
 PLANS = [
     (firm.id, plan.id, plan.rulebook_version, phase.id, size)
-    for firm, plan in _CATALOG.plans()
+    for firm, plan in CATALOG.plans()
     if plan.status != "retired"
     for phase in plan.phases
     for size in plan.sizes[:1]

@@ -1,0 +1,295 @@
+"""The firm's per-trade and per-account limits (DESIGN section 3, research 15.F), in order.
+
+Each limit is one class: its room in ``Decimal`` for the scalar pipeline and, next to it,
+the same room over a fan-out's columns. Adding a firm limit means one class here and one
+entry in ``FIRM``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+
+from accounts.money import ZERO
+from aria.sizing.decision import RejectCode
+from aria.sizing.instruments import Instrument
+from aria.sizing.limits.base import (
+    AccountView,
+    Bound,
+    Column,
+    Indices,
+    Limit,
+    LimitContext,
+    Mask,
+    Room,
+    Row,
+    Signal,
+    Table,
+    clip,
+    full,
+    open_room,
+)
+
+
+class MaxLotsPerOrder(Limit):
+    """The most lots one order of an asset class may have."""
+
+    names = ("max_lots_per_order",)
+
+    def bounds(self, ctx: LimitContext) -> list[Bound]:
+        limits, asset_class = ctx.account.rules.limits, ctx.instrument.asset_class
+        per_order = limits.max_lots_per_order.get(asset_class) if limits else None
+        if per_order is None:
+            return []
+        firm = ctx.account.rules.firm
+        reason = f"{firm} allows {per_order} lots per {asset_class} order"
+        return [Bound(self.names[0], per_order, reason)]
+
+    def prepare(self, view: AccountView, row: Row) -> None:
+        limits = view.rules.limits
+        row.put_class(self.names[0], dict(limits.max_lots_per_order) if limits else {})
+
+    def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
+        per_order = table.by_class[self.names[0]].get(signal.instrument.asset_class)
+        if per_order is None:
+            return []
+        return [Column(open_room(per_order[members]), self.names, (None,))]
+
+
+def _spot_lots(view: AccountView) -> Room | None:
+    """The cap on open lots of everything but futures, and the lots open."""
+    limits, size = view.rules.limits, view.rules.size
+    if limits is None:
+        return None
+    caps = []
+    if limits.max_total_lots is not None:
+        caps.append(limits.max_total_lots.resolve(size))
+    if limits.lots_per_1k is not None:
+        caps.append(size / 1000 * limits.lots_per_1k)
+    if not caps:
+        return None
+    used = sum(
+        (
+            h.position.lots
+            for h in view.held
+            if h.instrument is None or h.instrument.kind != "future"
+        ),
+        ZERO,
+    )
+    return Room(min(caps), used)
+
+
+class MaxTotalLots(Limit):
+    """Open lots in total (futures count as contracts instead)."""
+
+    names = ("max_total_lots",)
+    codes = (RejectCode.MAX_TOTAL_LOTS,)
+
+    def bounds(self, ctx: LimitContext) -> list[Bound]:
+        room = _spot_lots(ctx.account)
+        if room is None or ctx.instrument.kind == "future":
+            return []
+        return [clip(self.names[0], room, Decimal(1), "open lots", self.codes[0])]
+
+    def prepare(self, view: AccountView, row: Row) -> None:
+        room = _spot_lots(view)
+        row.put(self.names[0], room.left if room else None)
+
+    def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
+        if signal.instrument.kind == "future":
+            return []
+        values = open_room(table.floats[self.names[0]][members])
+        return [Column(values, self.names, self.codes)]
+
+
+class MaxContracts(Limit):
+    """Open contracts of futures, micros counted by the firm's ratio; scalar-only."""
+
+    names = ("max_contracts",)
+    codes = (RejectCode.MAX_CONTRACTS,)
+    vectorised = False
+
+    def bounds(self, ctx: LimitContext) -> list[Bound]:
+        view, instrument = ctx.account, ctx.instrument
+        rules = view.rules
+        limits = rules.limits
+        if limits is None or instrument.kind != "future" or limits.max_contracts is None:
+            return []
+        cap = limits.max_contracts.resolve(rules.size)
+        allowance = rules.contract_allowance(view.day_balance - rules.size)
+        if allowance is not None:
+            cap = min(cap, Decimal(allowance))
+        ratio = Decimal(limits.micros_per_contract)
+        used = sum(
+            (
+                (
+                    h.position.lots / ratio
+                    if h.instrument is not None and h.instrument.is_micro
+                    else h.position.lots
+                )
+                for h in view.held
+                if h.instrument is None or h.instrument.kind == "future"
+            ),
+            ZERO,
+        )
+        per_lot = 1 / ratio if instrument.is_micro else Decimal(1)
+        return [clip(self.names[0], Room(cap, used), per_lot, "contracts", self.codes[0])]
+
+    def prepare(self, view: AccountView, row: Row) -> None:
+        limits = view.rules.limits
+        row.flag(self.names[0], limits is not None and limits.max_contracts is not None)
+
+    def fallback(self, table: Table, instrument: Instrument) -> Mask | None:
+        return table.flags[self.names[0]] if instrument.kind == "future" else None
+
+
+class MaxPositionsPerSymbol(Limit):
+    """Open positions on one symbol: a full symbol takes no new one."""
+
+    names = ("max_positions_per_symbol",)
+    codes = (RejectCode.MAX_POSITIONS_PER_SYMBOL,)
+
+    def bounds(self, ctx: LimitContext) -> list[Bound]:
+        limits, symbol = ctx.account.rules.limits, ctx.request.symbol
+        if limits is None or limits.max_positions_per_symbol is None:
+            return []
+        same = sum(1 for h in ctx.account.held if h.position.symbol == symbol)
+        if same < limits.max_positions_per_symbol:
+            return []
+        reason = f"{same} open on {symbol}, cap {limits.max_positions_per_symbol}"
+        return [Bound(self.names[0], ZERO, reason, self.codes[0])]
+
+    def prepare(self, view: AccountView, row: Row) -> None:
+        limits = view.rules.limits
+        row.put(self.names[0], limits.max_positions_per_symbol if limits else None)
+
+    def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
+        caps = table.floats[self.names[0]][members]
+        known = ~np.isnan(caps)
+        crowded = known & (signal.on_symbol[members] >= np.where(known, caps, 0))
+        return [Column(full(crowded), self.names, self.codes)]
+
+
+class MaxOpenPositions(Limit):
+    """Open positions in total: a full account takes no new one."""
+
+    names = ("max_open_positions",)
+    codes = (RejectCode.MAX_OPEN_POSITIONS,)
+    key = "firm_positions_full"
+
+    def bounds(self, ctx: LimitContext) -> list[Bound]:
+        limits, count = ctx.account.rules.limits, len(ctx.account.held)
+        if limits is None or limits.max_open_positions is None:
+            return []
+        if count < limits.max_open_positions:
+            return []
+        reason = f"{count} open, cap {limits.max_open_positions}"
+        return [Bound(self.names[0], ZERO, reason, self.codes[0])]
+
+    def prepare(self, view: AccountView, row: Row) -> None:
+        limits = view.rules.limits
+        cap = limits.max_open_positions if limits else None
+        row.flag(self.key, cap is not None and len(view.held) >= cap)
+
+    def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
+        return [Column(full(table.flags[self.key][members]), self.names, self.codes)]
+
+
+def _exposure(view: AccountView) -> Room | None:
+    limits = view.rules.limits
+    if limits is None or limits.max_exposure_multiple is None:
+        return None
+    return Room(view.balance * limits.max_exposure_multiple, view.notional)
+
+
+class MaxExposure(Limit):
+    """Open notional as a multiple of the balance."""
+
+    names = ("max_exposure",)
+    codes = (RejectCode.MAX_EXPOSURE,)
+
+    def bounds(self, ctx: LimitContext) -> list[Bound]:
+        room = _exposure(ctx.account)
+        if ctx.account.rules.limits is None or room is None:
+            return []
+        per_lot = ctx.geometry.notional_per_lot
+        return [clip(self.names[0], room, per_lot, "exposure", self.codes[0])]
+
+    def prepare(self, view: AccountView, row: Row) -> None:
+        room = _exposure(view)
+        row.put(self.names[0], room.left if room else None)
+
+    def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
+        values = open_room(table.floats[self.names[0]][members], signal.notional_per_lot)
+        return [Column(values, self.names, self.codes)]
+
+
+def _risk_cap(view: AccountView) -> Decimal | None:
+    limits, size = view.rules.limits, view.rules.size
+    if limits is None or limits.max_risk_per_trade is None:
+        return None
+    return limits.max_risk_per_trade.resolve(size, base=limits.risk_base(size, view.balance))
+
+
+class MaxRiskPerTrade(Limit):
+    """The loss one trade may risk: it clips, never rejects."""
+
+    names = ("max_risk_per_trade",)
+
+    def bounds(self, ctx: LimitContext) -> list[Bound]:
+        cap = _risk_cap(ctx.account)
+        if cap is None:
+            return []
+        reason = f"{ctx.account.rules.firm} allows {cap:,.2f} of risk per trade"
+        return [Bound(self.names[0], cap / ctx.geometry.loss_per_lot, reason)]
+
+    def prepare(self, view: AccountView, row: Row) -> None:
+        row.put(self.names[0], _risk_cap(view))
+
+    def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
+        values = open_room(table.floats[self.names[0]][members], signal.loss_per_lot)
+        return [Column(values, self.names, (None,))]
+
+
+def _open_risk(view: AccountView) -> Room | None:
+    limits, size = view.rules.limits, view.rules.size
+    if limits is None or limits.max_open_risk is None:
+        return None
+    cap = limits.max_open_risk.resolve(size, base=limits.risk_base(size, view.balance))
+    return Room(cap, view.open_used)
+
+
+class MaxOpenRisk(Limit):
+    """The loss all open trades and live reservations may risk together."""
+
+    names = ("max_open_risk",)
+    codes = (RejectCode.MAX_OPEN_RISK,)
+    key = "firm_open_room"
+
+    def bounds(self, ctx: LimitContext) -> list[Bound]:
+        room = _open_risk(ctx.account)
+        if room is None:
+            return []
+        per_lot = ctx.geometry.loss_per_lot
+        return [clip(self.names[0], room, per_lot, "open risk", self.codes[0])]
+
+    def prepare(self, view: AccountView, row: Row) -> None:
+        room = _open_risk(view)
+        row.put(self.key, room.left if room else None)
+
+    def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
+        values = open_room(table.floats[self.key][members], signal.loss_per_lot)
+        return [Column(values, self.names, self.codes)]
+
+
+FIRM: tuple[Limit, ...] = (
+    MaxLotsPerOrder(),
+    MaxTotalLots(),
+    MaxContracts(),
+    MaxPositionsPerSymbol(),
+    MaxOpenPositions(),
+    MaxExposure(),
+    MaxRiskPerTrade(),
+    MaxOpenRisk(),
+)
