@@ -19,6 +19,7 @@ from aria.api.errors import Busy
 from aria.api.schemas import (
     ERRORS,
     CheckpointOut,
+    Decision,
     DecisionRecordOut,
     EventOut,
     PageOut,
@@ -152,7 +153,7 @@ def decisions(
             account_id=d.account_id,
             seq=d.seq,
             created_at=d.created_at,
-            decision=d.decision,
+            decision=Decision.of(d.decision),
         )
         for d in page.items
     ]

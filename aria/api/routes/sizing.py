@@ -29,10 +29,10 @@ def size(body: SizeRequest, ctx: Ctx, caller: Sizer, request: Request) -> Sizing
             request.app.state.metrics.count(
                 d.decision.status, [c.value for c in d.decision.reject_codes]
             )
-    decisions = [
-        DecisionOut(decision_id=d.decision_id, **d.decision.model_dump()) for d in result.decisions
-    ]
-    return SizingOut(request_id=result.request_id, replayed=result.replayed, decisions=decisions)
+    decisions = [DecisionOut.stored(d.decision_id, d.decision) for d in result.decisions]
+    return SizingOut.model_construct(
+        request_id=result.request_id, replayed=result.replayed, decisions=decisions
+    )
 
 
 @router.post("/sizing/preview", response_model=PreviewOut)
