@@ -1,8 +1,8 @@
-"""Shared fixtures: the loaded catalog, aware-datetime helpers, hypothesis profiles."""
+"""Shared fixtures: the loaded catalog and the hypothesis profiles (builders live in
+``tests.builders``, strategies in ``tests.strategies``, clocks in ``tests.clocks``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 
 import pytest
@@ -15,13 +15,6 @@ settings.register_profile(
     "ci", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
-
-def utc(
-    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
-) -> dt.datetime:
-    """An aware UTC datetime."""
-    return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="session")

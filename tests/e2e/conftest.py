@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,19 +21,8 @@ from firms.catalog import load_catalog
 from storage.engine import make_engine
 from storage.schema import upgrade
 from storage.uow import SqlUnitOfWork, read_only_factory, unit_of_work_factory
-from tests.integration.conftest import POSTGRES_URL, _require_postgres
-
-
-@dataclass
-class Api:
-    """A test client and a key for each role."""
-
-    client: TestClient
-    context: Context
-    admin: dict[str, str]
-    sizer: dict[str, str]
-    reader: dict[str, str]
-    alice: dict[str, str]  # size + read, restricted to alice's accounts
+from tests.databases import POSTGRES_URL, require_postgres
+from tests.e2e.clients import Api
 
 
 def _headers(token: str) -> dict[str, str]:
@@ -76,7 +64,7 @@ def _database(backend: str, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
         yield url, engine
         engine.dispose()
         return
-    _require_postgres()
+    require_postgres()
     schema = f"aria_e2e_{uuid.uuid4().hex[:10]}"
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as connection:

@@ -4,42 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
 import pytest
 from freezegun import freeze_time
 
 from aria.service.keys import create_key, revoke_key
-from tests.e2e.conftest import Api
+from tests.e2e.clients import SIGNAL, STATE, Api, opened, sized
 
 NOW = "2026-06-02 09:00:00"
-STATE = {"balance": "100000", "equity": "100000", "as_of": "2026-06-02T08:59:00Z", "positions": []}
-SIGNAL = {"symbol": "GBPUSD", "side": "long", "entry": "1.2700", "stop": "1.2600"}
-
-
-def opened(api: Api, account_id: str, owner: str = "alice", **extra: Any) -> dict[str, Any]:
-    body = {
-        "id": account_id,
-        "owner": owner,
-        "firm": "ftmo",
-        "plan": "2-step",
-        "size": 100000,
-        **extra,
-    }
-    response = api.client.post("/v1/accounts", json=body, headers=api.admin)
-    assert response.status_code == 201, response.text
-    state = api.client.put(f"/v1/accounts/{account_id}/state", json=STATE, headers=api.sizer)
-    assert state.status_code == 200, state.text
-    return response.json()
-
-
-def sized(
-    api: Api, request_id: str, accounts: Any, headers: dict[str, str] | None = None, **extra: Any
-) -> Any:
-    body = {"request_id": request_id, "accounts": accounts, **SIGNAL, **extra}
-    return api.client.post("/v1/sizing", json=body, headers=headers or api.sizer)
-
-
 ENDPOINTS = [
     ("post", "/v1/sizing"),
     ("post", "/v1/sizing/preview"),

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from aria.api.app import create_app
 from aria.service.keys import create_key, revoke_key
 from storage.engine import make_engine
-from tests.integration.conftest import make_context
+from tests.databases import make_context
 
 NOW = "2026-06-02 09:00:00"
 STATE = {"balance": "100000", "equity": "100000", "as_of": "2026-06-02T08:59:00Z", "positions": []}

@@ -15,8 +15,7 @@ from typer.testing import CliRunner
 from aria.api.routes import audit as audit_routes
 from aria.cli import app
 from aria.service import audit
-from tests.e2e.conftest import Api
-from tests.e2e.test_api import opened, sized
+from tests.e2e.clients import Api, opened, sized
 
 runner = CliRunner()
 NOW = "2026-06-02 09:00:00"

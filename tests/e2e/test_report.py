@@ -24,8 +24,9 @@ from aria.service.errors import NotFound
 from aria.sizing.record import DecisionFilter
 from storage.engine import make_engine
 from storage.schema import upgrade
+from tests.builders import utc
+from tests.databases import make_context
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import make_context, utc
 
 D = Decimal
 NOW = "2026-06-02 09:00:00"

@@ -27,8 +27,8 @@ from storage.audit_chain import (
     state_values,
 )
 from storage.rows import DecisionRow, EventRow, StateRecordRow, TrackerRow
+from tests.builders import utc
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import utc
 
 
 def _history(ctx: Context) -> list[str]:

@@ -13,8 +13,8 @@ from aria.service import market as market_service
 from aria.service.commands import BarsBatch
 from aria.service.context import Context
 from aria.service.errors import Forbidden, InvalidInput
+from tests.builders import utc
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import utc
 
 D = Decimal
 

@@ -21,8 +21,8 @@ from aria.service.commands import BarsBatch
 from aria.service.context import Context
 from aria.service.market import ingest_bars
 from storage.errors import Unavailable
+from tests.builders import utc
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import utc
 
 D = Decimal
 NOW = "2026-06-02 09:00:00"

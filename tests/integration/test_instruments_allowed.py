@@ -13,8 +13,8 @@ from aria.service.commands import UpdateAccount
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
 from aria.sizing.decision import RejectCode
+from tests.builders import utc
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import utc
 
 D = Decimal
 NOW = "2026-06-02 14:00:00"

@@ -19,8 +19,8 @@ from aria.service import sizing as sizing_service
 from aria.service.commands import SetTrading, SizeRequest
 from aria.service.context import Context
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tests.builders import utc
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import utc
 
 D = Decimal
 NOW = "2026-06-02 09:00:00"

@@ -17,7 +17,7 @@ from storage.engine import normalise_url
 from storage.rows import Base
 from storage.schema import current_revision, head_revision
 from storage.types import ExactDecimal, UTCDateTime
-from tests.integration.conftest import utc
+from tests.builders import utc
 
 
 def test_decimals_and_aware_datetimes_round_trip_unchanged(engine: Engine) -> None:

@@ -13,8 +13,8 @@ from aria.sizing.batch import BatchDecisions, decide_batch
 from aria.sizing.book import prepare
 from aria.sizing.inputs import DecisionInputs, Exposure, OtherAccount
 from aria.sizing.pipeline import decide
-from tests.unit.sizing.conftest import FINE, inputs_of, scenario
-from tests.unit.sizing.test_properties import USD_SYMBOLS, scenarios
+from tests.builders import FINE, inputs_of, scenario
+from tests.strategies import USD_SYMBOLS, scenarios
 
 D = Decimal
 

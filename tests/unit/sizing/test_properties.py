@@ -21,126 +21,10 @@ from aria.sizing.inputs import (
 )
 from aria.sizing.limits import swing_budgets
 from aria.sizing.pipeline import headroom_of
-from aria.sizing.profiles import preset_names
-from tests.unit.sizing.conftest import _CATALOG, _INSTRUMENTS, inputs_of, run
+from tests.builders import INSTRUMENTS, inputs_of, run
+from tests.strategies import scenarios
 
 D = Decimal
-USD_SYMBOLS = [
-    "EURUSD",
-    "GBPUSD",
-    "XAUUSD",
-    "US500",
-    "ES",
-    "MES",
-    "NQ",
-    "CL",
-    "BTCUSD",
-    "USDJPY",
-    "EURGBP",
-]
-PRICES = {
-    "EURUSD": 1.1,
-    "GBPUSD": 1.27,
-    "XAUUSD": 2400,
-    "US500": 5000,
-    "ES": 5000,
-    "MES": 5000,
-    "NQ": 18000,
-    "CL": 80,
-    "BTCUSD": 60000,
-    "USDJPY": 150,
-    "EURGBP": 0.85,
-}
-RULES = [
-    (f.id, p.id, p.rulebook_version, [ph.id for ph in p.phases], p.sizes)
-    for f, p in _CATALOG.plans()
-]
-
-
-def _price(symbol: str, scale: float) -> str:
-    return str(D(repr(PRICES[symbol] * scale)).quantize(D("0.00001")))
-
-
-@st.composite
-def scenarios(draw: st.DrawFn) -> dict[str, Any]:
-    firm, plan, version, phases, sizes = draw(st.sampled_from(RULES))
-    size = draw(st.sampled_from(sizes))
-    balance = D(size) * D(draw(st.integers(min_value=96, max_value=112))) / 100
-    equity = balance + D(size) * D(draw(st.integers(min_value=-3, max_value=3))) / 100
-    symbol = draw(st.sampled_from(USD_SYMBOLS))
-    side = draw(st.sampled_from(["long", "short"]))
-    entry = D(_price(symbol, draw(st.floats(min_value=0.8, max_value=1.2))))
-    stop_fraction = D(repr(draw(st.floats(min_value=0.001, max_value=0.08)))).quantize(D("0.0001"))
-    stop = entry * (1 - stop_fraction) if side == "long" else entry * (1 + stop_fraction)
-    positions = []
-    for _ in range(draw(st.integers(min_value=0, max_value=3))):
-        held = draw(st.sampled_from(USD_SYMBOLS))
-        held_side = draw(st.sampled_from(["long", "short"]))
-        mark = D(_price(held, draw(st.floats(min_value=0.9, max_value=1.1))))
-        gap = mark * D(repr(draw(st.floats(min_value=0.001, max_value=0.02)))).quantize(D("0.0001"))
-        lots = (
-            "1"
-            if _INSTRUMENTS.get(held).kind == "future"
-            else draw(st.sampled_from(["0.01", "0.05", "0.2"]))
-        )
-        position = {
-            "symbol": held,
-            "side": held_side,
-            "lots": lots,
-            "entry": str(mark),
-            "price": str(mark),
-            "stop": str(mark - gap if held_side == "long" else mark + gap),
-        }
-        if draw(st.booleans()):
-            position["take_profit"] = str(mark + 2 * gap if held_side == "long" else mark - 2 * gap)
-        positions.append(position)
-    preset = draw(st.sampled_from(preset_names()))
-    reserved = draw(st.integers(0, 1000))
-    reservation: dict[str, Any] = {"decision_id": "r1", "amount": str(reserved)}
-    if draw(st.booleans()):
-        reservation["swing"] = str(3 * reserved)
-    return {
-        "profile": {
-            "preset": preset,
-            "account": {
-                "risk_per_trade": str(draw(st.sampled_from(["0.005", "0.01", "0.03", "0.2"])))
-            },
-        },
-        "firm": firm,
-        "plan": plan,
-        "rulebook_version": version,
-        "account": {
-            "id": "prop-1",
-            "phase": draw(st.sampled_from(phases)),
-            "size": size,
-            "balance": str(balance),
-            "equity": str(equity),
-            "as_of": "2026-06-02T09:00:00Z",
-            "day_start": {"balance": str(balance + D(size) * D(draw(st.integers(-3, 3))) / 100)},
-            "peaks": {
-                "intraday_equity": str(
-                    max(balance, equity) + D(size) * D(draw(st.integers(0, 2))) / 100
-                )
-            },
-            "positions": positions,
-            "reservations": [reservation],
-            "personality": str(draw(st.sampled_from(["0.85", "1", "1.15"]))),
-        },
-        "instrument": symbol,
-        "market": {
-            "atr": str(entry * D("0.01")),
-            "atr_percentile": draw(st.integers(0, 100)),
-            "daily_volatility": "0.012",
-            "rates": {"GBPUSD": "1.27", "EURUSD": "1.10"},
-        },
-        "request": {
-            "symbol": symbol,
-            "side": side,
-            "entry": str(entry),
-            "stop": str(stop),
-            "confidence": str(draw(st.sampled_from(["0.3", "0.6", "0.9"]))),
-        },
-    }
 
 
 def _floor8(value: Decimal) -> Decimal:
@@ -148,7 +32,7 @@ def _floor8(value: Decimal) -> Decimal:
 
 
 def _check(decision: Decision, document: dict[str, Any]) -> None:
-    instrument = _INSTRUMENTS.get(document["instrument"])
+    instrument = INSTRUMENTS.get(document["instrument"])
     if decision.status == "rejected":
         assert decision.lots == 0
         assert decision.reject_codes

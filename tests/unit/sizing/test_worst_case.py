@@ -30,7 +30,7 @@ from aria.sizing.instruments import Instrument
 from aria.sizing.pipeline import decide
 from firms.model import DailyAnchor, LockAt, PctOf, TrailBasis
 from firms.ruleset import RuleSet
-from tests.unit.sizing.conftest import _CATALOG, inputs_of, run
+from tests.builders import CATALOG, inputs_of, run
 
 D = Decimal
 NOW = "2026-06-02T14:00:00Z"  # a Tuesday, mid-session on every firm's clock
@@ -337,7 +337,7 @@ def worst_path(inputs: DecisionInputs, legs: list[Leg]) -> str | None:
 
 PLANS = [
     (firm.id, plan.id, plan.rulebook_version, phase.id, size)
-    for firm, plan in _CATALOG.plans()
+    for firm, plan in CATALOG.plans()
     if plan.status != "retired"
     for phase in plan.phases
     for size in plan.sizes[:1]
