@@ -1,7 +1,7 @@
 """Response bodies of the API (requests are the service's commands)."""
 
-# Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
-# (freezegun) must not be able to swap the datetime type underneath it.
+from __future__ import annotations
+
 import datetime as dt
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
@@ -122,7 +122,7 @@ class Decision(Out):
     )
 
     @classmethod
-    def of(cls, decision: domain.Decision) -> "Decision":
+    def of(cls, decision: domain.Decision) -> Decision:
         """The body of a domain decision, built without validating it again (it was valid)."""
         return cls.model_construct(**decision_fields(decision))
 
@@ -161,7 +161,7 @@ class DecisionOut(Decision):
     decision_id: str
 
     @classmethod
-    def stored(cls, decision_id: str, decision: domain.Decision) -> "DecisionOut":
+    def stored(cls, decision_id: str, decision: domain.Decision) -> DecisionOut:
         """The body of a decision and its record's id, built without validating it again."""
         return cls.model_construct(**decision_fields(decision), decision_id=decision_id)
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from aria.service.context import Context
+from tests.clocks import SettableClock
 
 
 @dataclass
@@ -20,6 +21,11 @@ class Api:
     sizer: dict[str, str]
     reader: dict[str, str]
     alice: dict[str, str]  # size + read, restricted to alice's accounts
+    clock: SettableClock  # the server's clock: time moves only when a test moves it
+
+
+# Where the API's clock stands when a test starts.
+START = "2026-06-02T09:00:00Z"
 
 
 STATE = {"balance": "100000", "equity": "100000", "as_of": "2026-06-02T08:59:00Z", "positions": []}

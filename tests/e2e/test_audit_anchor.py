@@ -45,6 +45,7 @@ def _trade(env: dict[str, str], account_id: str, request_id: str) -> None:
     )
 
 
+# The CLI builds ARIA with the wall clock (its composition root reads it): freeze that.
 @freeze_time(NOW)
 def test_a_checkpoint_kept_outside_catches_a_cut_tail(env: dict[str, str], tmp_path: Path) -> None:
     aria(
@@ -98,7 +99,6 @@ def test_a_checkpoint_kept_outside_catches_a_cut_tail(env: dict[str, str], tmp_p
     )
 
 
-@freeze_time(NOW)
 def test_the_checkpoint_endpoint_needs_a_key_without_an_owner(api: Api) -> None:
     opened(api, "a")
     sized(api, "q0", ["a"])
@@ -114,7 +114,6 @@ def test_the_checkpoint_endpoint_needs_a_key_without_an_owner(api: Api) -> None:
     assert api.client.get("/v1/audit/checkpoint").status_code == 401
 
 
-@freeze_time(NOW)
 def test_sizing_answers_while_a_verification_is_running(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,7 +1,7 @@
 """Compliance audit queries: decisions and rule events (JSON or CSV), and verification."""
 
-# Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
-# (freezegun) must not be able to swap the datetime type underneath it.
+from __future__ import annotations
+
 import datetime as dt
 import json
 import threading

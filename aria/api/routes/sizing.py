@@ -1,7 +1,7 @@
 """``POST /v1/sizing``, ``POST /v1/sizing/preview`` and ``POST /v1/decisions/{id}/cancel``."""
 
-# Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
-# (freezegun) must not be able to swap the datetime type underneath it.
+from __future__ import annotations
+
 from fastapi import APIRouter, Request
 
 from aria.api.deps import Ctx, DecisionId
