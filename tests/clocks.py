@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+# Where a test's clock stands unless it says otherwise: a Tuesday morning, mid-session.
+START = "2026-06-02T09:00:00Z"
+
 
 def _aware(at: dt.datetime | str) -> dt.datetime:
     value = dt.datetime.fromisoformat(at.replace("Z", "+00:00")) if isinstance(at, str) else at

@@ -9,12 +9,19 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from firms.catalog import Catalog, load_catalog
+from tests.clocks import START, SettableClock
 
 settings.register_profile("default", deadline=None, max_examples=100)
 settings.register_profile(
     "ci", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    """A clock for code that takes one: it stands at ``START`` until the test moves it."""
+    return SettableClock(START)
 
 
 @pytest.fixture(scope="session")

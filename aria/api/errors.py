@@ -2,7 +2,9 @@
 
 Validation errors are 422, unknown ids 404, conflicts 409, missing keys 401, missing scopes
 403, a key over its rate limit 429 (with ``Retry-After``), a database that went away 503,
-a second verification while one runs 503 (with ``Retry-After``).
+a second verification while one runs 503 (with ``Retry-After``). The errors of the service,
+storage, firms and sizing trees are answered from ``aria.api.error_table``, the table the
+CLI uses too.
 Nothing a client sends can produce a 500: anything unexpected is logged with the request id
 and answered without internals.
 """

@@ -24,10 +24,6 @@ class Api:
     clock: SettableClock  # the server's clock: time moves only when a test moves it
 
 
-# Where the API's clock stands when a test starts.
-START = "2026-06-02T09:00:00Z"
-
-
 STATE = {"balance": "100000", "equity": "100000", "as_of": "2026-06-02T08:59:00Z", "positions": []}
 SIGNAL = {"symbol": "GBPUSD", "side": "long", "entry": "1.2700", "stop": "1.2600"}
 

@@ -22,17 +22,11 @@ from storage.schema import upgrade
 from storage.uow import SqlUnitOfWork, read_only_factory, unit_of_work_factory
 from tests.clocks import SettableClock
 from tests.databases import POSTGRES_URL, require_postgres
-from tests.e2e.clients import START, Api
+from tests.e2e.clients import Api
 
 
 def _headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def clock() -> SettableClock:
-    """The API's clock: it stands at ``START`` until a test moves it."""
-    return SettableClock(START)
 
 
 @pytest.fixture
