@@ -6,11 +6,11 @@ script from the repository root::
     python tests/data/make_replay_fixture.py tests/data/replay_e949a5f.sqlite
 
 It drives the public use cases only (the same ones the API and CLI call), under a clock
-that steps through July 2017 so that the shipped EUR/USD bars are fresh: accounts at four
-firms, state pushes, trades, approved and rejected decisions, a fan-out, a reduce-only
-close, an operator's disable and re-enable, a daily reset and a hard breach. Running it
-again on that commit makes a database with the same content (ids, tokens and times come
-from fixed seeds and the stepping clock).
+that steps through July 2017 so that the shipped EUR/USD bars are fresh: four accounts at
+three firms, state pushes, trades, approved and rejected decisions, a fan-out, a reduce-only
+close, an operator's disable and re-enable, a daily reset and a breach. Running it again on
+that commit makes the same decisions, sizes, reasons and times; record ids are random UUIDs
+drawn by storage, so ids and chain hashes differ from run to run.
 
 ``tests/integration/test_replay_fixture.py`` opens a copy with today's code and checks that
 every decision still replays to itself. Never regenerate the fixture with newer code: its
@@ -75,7 +75,7 @@ def utc(*parts: int) -> dt.datetime:
 
 
 def _counter_tokens() -> Any:
-    # Key tokens and decision ids come from here: fixed, so a second run makes the same file.
+    # Tokens the use cases draw come from here rather than from the system's random source.
     counter = itertools.count(1)
     return lambda n=16: f"{next(counter):0{2 * n}x}"
 
