@@ -43,8 +43,10 @@ def failed(error: Exception, message: str | None = None) -> typer.Exit:
     """Print an error of the service, storage, firms or sizing tree (or ``message`` about it)
     and return the exit the shared error table gives it."""
     answer = answer_for(error)
-    code = 2 if answer is None else answer.exit_code
-    return fail(str(error) if message is None else message, code)
+    if answer is None:
+        return fail(message or str(error))
+    # An error raised without words still says what kind it is.
+    return fail(message or str(error) or answer.title, answer.exit_code)
 
 
 def catalog_from(rules: list[Path] | None) -> Catalog:

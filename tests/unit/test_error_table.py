@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from accounts.model import Personality
 from aria.api.error_table import TABLE, TRANSLATED, Answer, answer_for
+from aria.cli.firms import failed
 from aria.service import errors as service_errors
 from aria.service.errors import plain, reason
 from aria.sizing import errors as sizing_errors
@@ -85,3 +86,12 @@ def test_a_message_from_a_pydantic_error_carries_none_of_its_internals() -> None
     assert "pydantic" not in text
     assert plain(caught.value)[1] == text
     assert reason(ValueError("plain words")) == "plain words"
+
+
+def test_the_cli_exits_as_the_table_says_and_names_an_error_raised_without_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert failed(storage_errors.Unavailable("the database went away")).exit_code == 2
+    assert "the database went away" in capsys.readouterr().err
+    assert failed(service_errors.NotFound()).exit_code == 2
+    assert "not found" in capsys.readouterr().err
