@@ -1,14 +1,15 @@
-"""Shared fixtures: the loaded catalog, aware-datetime helpers, hypothesis profiles."""
+"""Shared fixtures: the loaded catalog and the hypothesis profiles (builders live in
+``tests.builders``, strategies in ``tests.strategies``, clocks in ``tests.clocks``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from firms.catalog import Catalog, load_catalog
+from tests.clocks import START, SettableClock
 
 settings.register_profile("default", deadline=None, max_examples=100)
 settings.register_profile(
@@ -17,11 +18,10 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
-def utc(
-    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
-) -> dt.datetime:
-    """An aware UTC datetime."""
-    return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
+@pytest.fixture
+def clock() -> SettableClock:
+    """A clock for code that takes one: it stands at ``START`` until the test moves it."""
+    return SettableClock(START)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 Validation errors are 422, unknown ids 404, conflicts 409, missing keys 401, missing scopes
 403, a key over its rate limit 429 (with ``Retry-After``), a database that went away 503,
-a second verification while one runs 503 (with ``Retry-After``).
+a second verification while one runs 503 (with ``Retry-After``). The errors of the service,
+storage, firms and sizing trees are answered from ``aria.api.error_table``, the table the
+CLI uses too.
 Nothing a client sends can produce a 500: anything unexpected is logged with the request id
 and answered without internals.
 """
@@ -19,12 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from aria.api.error_table import TRANSLATED, answer_for
 from aria.api.security import AuthError, RateLimited
-from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
-from aria.sizing.errors import SizingError
-from firms.errors import FirmsError
-from storage.errors import Conflict as StorageConflict
-from storage.errors import Refused, StorageError, Unavailable
 
 log = logging.getLogger("aria.api")
 
@@ -72,6 +70,15 @@ def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
     return error(422, "invalid_input", f"{first['field']}: {first['message']}", fields=fields[:20])
 
 
+def _translated(_: Request, exc: Exception) -> JSONResponse:
+    answer = answer_for(exc)
+    if answer is None:  # registered for translated errors only; kept total for the type checker
+        return error(
+            500, "internal_error", "ARIA could not answer this request; it has been logged"
+        )
+    return error(answer.status, answer.code, str(exc))
+
+
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
@@ -110,46 +117,9 @@ def install(app: FastAPI) -> None:
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
-    @app.exception_handler(NotFound)
-    def _not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return error(404, "not_found", str(exc))
-
-    @app.exception_handler(Forbidden)
-    def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
-        return error(403, "forbidden", str(exc))
-
-    @app.exception_handler(Conflict)
-    def _conflict(_: Request, exc: Conflict) -> JSONResponse:
-        return error(409, "conflict", str(exc))
-
-    @app.exception_handler(InvalidInput)
-    def _invalid(_: Request, exc: InvalidInput) -> JSONResponse:
-        return error(422, "invalid_input", str(exc))
-
-    @app.exception_handler(SizingError)
-    def _sizing(_: Request, exc: SizingError) -> JSONResponse:
-        return error(422, "invalid_input", str(exc))
-
-    @app.exception_handler(FirmsError)
-    def _firms(_: Request, exc: FirmsError) -> JSONResponse:
-        status = 404 if isinstance(exc, LookupError) else 422
-        return error(status, "not_found" if status == 404 else "invalid_input", str(exc))
-
-    @app.exception_handler(StorageConflict)
-    def _storage_conflict(_: Request, exc: StorageConflict) -> JSONResponse:
-        return error(409, "conflict", str(exc))
-
-    @app.exception_handler(Refused)
-    def _refused(_: Request, exc: Refused) -> JSONResponse:
-        return error(422, "invalid_input", str(exc))
-
-    @app.exception_handler(Unavailable)
-    def _unavailable(_: Request, exc: Unavailable) -> JSONResponse:
-        return error(503, "unavailable", str(exc))
-
-    @app.exception_handler(StorageError)
-    def _storage(_: Request, exc: StorageError) -> JSONResponse:
-        return error(503, "unavailable", str(exc))
+    # Service, storage, firm and sizing errors: one table for both faces (error_table).
+    for kind in TRANSLATED:
+        app.add_exception_handler(kind, _translated)
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,15 +1,16 @@
 """Response bodies of the API (requests are the service's commands)."""
 
-# Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
-# (freezegun) must not be able to swap the datetime type underneath it.
+from __future__ import annotations
+
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from accounts.model import TradingState
-from aria.sizing.decision import Decision, RejectCode
+from aria.sizing import decision as domain
+from aria.sizing.decision import RejectCode
 
 
 class Out(BaseModel):
@@ -50,10 +51,119 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+class Factor(Out):
+    """One adjustment of the size, with the reason a trader can read."""
+
+    value: Decimal
+    reason: str
+
+
+class LimitCheck(Out):
+    """A limit the size was checked against: the most lots it allows."""
+
+    name: str
+    max_lots: Decimal
+    reason: str
+
+
+class HeadroomView(Out):
+    """The headroom the decision was taken against."""
+
+    available: Decimal
+    binding: str
+    floors: dict[str, Decimal]
+    open_risk: Decimal
+    reserved: Decimal
+    buffer: Decimal
+
+
+# The API's own copy of the domain decision, so that the public contract changes only on
+# purpose; its docstring is the OpenAPI description the domain's always had.
+class Decision(Out):
+    """The answer to one trade request for one account."""
+
+    status: Literal["approved", "rejected"]
+    account_id: str
+    symbol: str
+    side: str
+    lots: Decimal
+    risk_amount: Decimal = Field(
+        description="loss at the stop for these lots, with costs, account currency"
+    )
+    notional: Decimal
+    margin: Decimal
+    currency: str
+    entry: Decimal
+    stop: Decimal | None
+    take_profit: Decimal | None
+    method: str
+    base_lots: Decimal
+    target_lots: Decimal = Field(description="after factors and personality, before limits")
+    target_notional: Decimal
+    target_risk: Decimal
+    factors: dict[str, Factor]
+    combined_factor: Decimal
+    personality: Decimal
+    limits: list[LimitCheck]
+    binding: str | None
+    reject_codes: list[RejectCode]
+    reasons: list[str]
+    headroom: HeadroomView | None
+    input_hash: str
+    profile: str
+    rulebook: str
+    swing_amount: Decimal | None = Field(
+        default=None,
+        description="take-profit back to the stop for these lots: what a floor that follows"
+        " equity can take back (none without a take-profit)",
+    )
+    engine: int = Field(
+        default=1, description="the version of the sizing rules that decided (replay needs it)"
+    )
+
+    @classmethod
+    def of(cls, decision: domain.Decision) -> Decision:
+        """The body of a domain decision, built without validating it again (it was valid)."""
+        return cls.model_construct(**decision_fields(decision))
+
+
+def decision_fields(decision: domain.Decision) -> dict[str, Any]:
+    """The fields of a domain decision as the API's models, in the API's field order."""
+    headroom = decision.headroom
+    return {
+        **{name: getattr(decision, name) for name in Decision.model_fields},
+        "factors": {
+            name: Factor.model_construct(value=f.value, reason=f.reason)
+            for name, f in decision.factors.items()
+        },
+        "limits": [
+            LimitCheck.model_construct(name=c.name, max_lots=c.max_lots, reason=c.reason)
+            for c in decision.limits
+        ],
+        "reject_codes": list(decision.reject_codes),
+        "reasons": list(decision.reasons),
+        "headroom": None
+        if headroom is None
+        else HeadroomView.model_construct(
+            available=headroom.available,
+            binding=headroom.binding,
+            floors=dict(headroom.floors),
+            open_risk=headroom.open_risk,
+            reserved=headroom.reserved,
+            buffer=headroom.buffer,
+        ),
+    }
+
+
 class DecisionOut(Decision):
     """A decision with the id of its stored record."""
 
     decision_id: str
+
+    @classmethod
+    def stored(cls, decision_id: str, decision: domain.Decision) -> DecisionOut:
+        """The body of a decision and its record's id, built without validating it again."""
+        return cls.model_construct(**decision_fields(decision), decision_id=decision_id)
 
 
 class SizingOut(Out):

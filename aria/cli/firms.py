@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from aria.api.error_table import answer_for
 from aria.settings import Settings
 from firms.catalog import Catalog, load_catalog
 from firms.errors import FirmsError
@@ -38,13 +39,23 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def failed(error: Exception, message: str | None = None) -> typer.Exit:
+    """Print an error of the service, storage, firms or sizing tree (or ``message`` about it)
+    and return the exit the shared error table gives it."""
+    answer = answer_for(error)
+    if answer is None:
+        return fail(message or str(error))
+    # An error raised without words still says what kind it is.
+    return fail(message or str(error) or answer.title, answer.exit_code)
+
+
 def catalog_from(rules: list[Path] | None) -> Catalog:
     """Load the catalog with the settings' rule files and any given on the command line."""
     try:
         files = [*Settings().rule_files, *(rules or [])]
         return load_catalog(files)
     except FirmsError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
 
 
 def plan_blocks(plan: Plan) -> list[tuple[str, Sourced]]:
@@ -174,7 +185,7 @@ def show(
             for phase in plan.phases:
                 catalog.rule_set(firm.id, plan.id, phase.id, size, plan.rulebook_version)
     except FirmsError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
     if as_json:
         data = (plan or firm).model_dump(mode="json", exclude_none=True)
         out.print_json(json.dumps(data, ensure_ascii=False))
@@ -207,7 +218,7 @@ def check(
     try:
         catalog = load_catalog(files)
     except FirmsError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
     for path in files:
         touched = [firm for firm, origins in catalog.origins.items() if str(path) in origins]
         for firm_id in touched:

@@ -19,6 +19,7 @@ from aria.cli.ops import app_from
 from aria.cli.trading import run_service
 from aria.service import market as market_service
 from aria.service.commands import BarsBatch
+from aria.service.errors import plain
 
 bars_app = typer.Typer(help="Market bars.", no_args_is_help=True)
 
@@ -145,9 +146,8 @@ def import_bars(
             for f in parsed
         ]
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise fail(f"{where}: {error['msg']}: nothing was imported") from None
+        where, message = plain(exc)
+        raise fail(f"{where}: {message}: nothing was imported") from None
     app = app_from()
     known = market_service.instruments(app.context)
     unknown = sorted({b.symbol for b in batches if b.symbol not in known})

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from aria.bootstrap import App, build, tune_for_serving
-from aria.cli.firms import err, fail, out
+from aria.cli.firms import err, fail, failed, out
 from aria.settings import Settings
 from storage.engine import display_url, scrub_url
 from storage.errors import StorageError
@@ -28,7 +28,7 @@ def app_from(migrate: bool = False) -> App:
         url = settings.database_url
         return build(settings, migrate=migrate)
     except StorageError as exc:
-        raise fail(_masked(str(exc), url)) from None
+        raise failed(exc, _masked(str(exc), url)) from None
     except Exception as exc:  # a bad URL, an unreachable server
         raise fail(f"cannot open the database: {_masked(str(exc), url)}") from None
 
@@ -105,7 +105,7 @@ def roles(
         with engine.begin() as connection:
             statements = (plan_roles if dry_run else apply_roles)(connection, plan)
     except StorageError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
     except Exception as exc:  # refused by the server: not a superuser, unreachable, …
         raise fail(f"cannot set the roles up: {str(exc).splitlines()[0]}") from None
     finally:

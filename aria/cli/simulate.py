@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from aria.cli.firms import fail, out
+from aria.cli.firms import fail, failed, out
 from aria.reports.charts import png, simulation_chart
 from aria.simulation.bars import Bar, Series
 from aria.simulation.engine import simulate as run_simulation
@@ -47,7 +47,7 @@ def _read(symbol: str, text: str, where: str) -> Series:
     try:
         return Series.of(symbol, bars)
     except SizingError as exc:
-        raise fail(f"{where}: {exc}") from None
+        raise failed(exc, f"{where}: {exc}") from None
 
 
 def _sample() -> dict[str, Series]:
@@ -166,7 +166,7 @@ def simulate(
     try:
         result = run_simulation(config, series, load_catalog(), load_instruments())
     except SizingError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
     if chart is not None:
         figure = simulation_chart(
             [p.key for p in config.plans],

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from aria.cli.firms import RulesOption, catalog_from, err, fail, out
+from aria.cli.firms import RulesOption, catalog_from, err, fail, failed, out
 from aria.settings import Settings
 from aria.sizing.decision import Decision
 from aria.sizing.errors import SizingError
@@ -35,7 +35,7 @@ def instruments_from(files: list[Path] | None) -> InstrumentCatalog:
     try:
         return load_instruments([*Settings().instrument_files, *(files or [])])
     except SizingError as exc:
-        raise fail(str(exc)) from None
+        raise failed(exc) from None
 
 
 def _read(source: str) -> Any:
@@ -78,7 +78,7 @@ def decide(
         inputs = load_scenario(data, catalog, instrument_catalog)
         decision = run_pipeline(inputs)
     except SizingError as exc:
-        raise fail(f"{source}: {exc}") from None
+        raise failed(exc, f"{source}: {exc}") from None
     out.print_json(json.dumps(decision_json(decision), ensure_ascii=False))
 
 

@@ -13,7 +13,8 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
-from aria.cli.firms import fail, out
+from aria.api.error_table import TRANSLATED
+from aria.cli.firms import fail, failed, out
 from aria.cli.ops import app_from
 from aria.service import accounts as account_service
 from aria.service import sizing as sizing_service
@@ -25,9 +26,8 @@ from aria.service.commands import (
     SizeRequest,
     UpdateAccount,
 )
-from aria.service.errors import ServiceError
+from aria.service.errors import plain
 from aria.service.sizing import SizedDecision
-from storage.errors import StorageError
 
 accounts_app = typer.Typer(
     help="Accounts: list, show, open, disable and enable.", no_args_is_help=True
@@ -43,17 +43,16 @@ def validated(model: type[ModelT], data: dict[str, Any]) -> ModelT:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(p) for p in error["loc"]) or "(input)"
-        raise fail(f"{field}: {str(error['msg']).removeprefix('Value error, ')}") from None
+        field, message = plain(exc)
+        raise fail(f"{field or '(input)'}: {message}") from None
 
 
 def run_service(call: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a use case; its errors become one clear line and exit code 2."""
+    """Call a use case; its errors become one clear line and the exit code of the error table."""
     try:
         return call(*args, **kwargs)
-    except (ServiceError, StorageError) as exc:
-        raise fail(str(exc)) from None
+    except TRANSLATED as exc:
+        raise failed(exc) from None
 
 
 def _money(value: Decimal | None) -> str:

@@ -26,7 +26,7 @@ from aria.service.commands import (
     UpdateAccount,
 )
 from aria.service.context import Context, layer_key
-from aria.service.errors import Conflict, InvalidInput, NotFound
+from aria.service.errors import Conflict, InvalidInput, NotFound, reason
 from aria.service.ports import UnitOfWork
 from aria.service.profile_layers import prefetch, profile_for
 from aria.service.tracking import record
@@ -64,7 +64,7 @@ def _personality(choice: PersonalityChoice | None, account_id: str) -> Personali
         if choice.multiplier is not None:
             return Personality.declared(choice.multiplier)
     except ValueError as exc:
-        raise InvalidInput(f"personality: {exc}") from None
+        raise InvalidInput(f"personality: {reason(exc)}") from None
     return Personality.neutral()
 
 

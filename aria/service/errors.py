@@ -15,10 +15,13 @@ A database that cannot be reached is ``storage.errors.Unavailable`` (503): nothi
 written, retry later — unless the connection failed during the commit
 (``storage.errors.OutcomeUnknown``, also 503): then the outcome is unknown, and a retry with
 the same request id returns the stored decision if there is one. Rejected trades are
-decisions, not errors.
+decisions, not errors. How the API and the CLI answer each error is one table,
+``aria.api.error_table``; a message never carries pydantic's wording or links (:func:`reason`).
 """
 
 from __future__ import annotations
+
+from pydantic import ValidationError
 
 
 class ServiceError(Exception):
@@ -39,3 +42,16 @@ class Conflict(ServiceError):
 
 class InvalidInput(ServiceError, ValueError):
     """The command cannot be carried out as given."""
+
+
+def plain(error: ValidationError) -> tuple[str, str]:
+    """The first problem of a pydantic error as (field, message), without pydantic's wording."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"])
+    message = "unknown field" if first["type"] == "extra_forbidden" else str(first["msg"])
+    return field, message.removeprefix("Value error, ")
+
+
+def reason(error: ValueError) -> str:
+    """A value error's message as a person reads it: never pydantic's internals or links."""
+    return plain(error)[1] if isinstance(error, ValidationError) else str(error)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from aria.api.app import create_app
-from aria.bootstrap import SystemClock
 from aria.service.context import Context
 from aria.service.keys import create_key
 from aria.sizing.instruments import load_instruments
@@ -22,19 +20,9 @@ from firms.catalog import load_catalog
 from storage.engine import make_engine
 from storage.schema import upgrade
 from storage.uow import SqlUnitOfWork, read_only_factory, unit_of_work_factory
-from tests.integration.conftest import POSTGRES_URL, _require_postgres
-
-
-@dataclass
-class Api:
-    """A test client and a key for each role."""
-
-    client: TestClient
-    context: Context
-    admin: dict[str, str]
-    sizer: dict[str, str]
-    reader: dict[str, str]
-    alice: dict[str, str]  # size + read, restricted to alice's accounts
+from tests.clocks import SettableClock
+from tests.databases import POSTGRES_URL, require_postgres
+from tests.e2e.clients import Api
 
 
 def _headers(token: str) -> dict[str, str]:
@@ -42,15 +30,15 @@ def _headers(token: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
+def api(tmp_path: Path, clock: SettableClock) -> Iterator[Api]:
     engine = make_engine(f"sqlite:///{tmp_path / 'aria.db'}")
     upgrade(engine)
     sessions = unit_of_work_factory(engine)
     readers = read_only_factory(engine)
     context = Context(
-        uow=lambda: SqlUnitOfWork(sessions, SystemClock().now),
-        reader=lambda: SqlUnitOfWork(readers, SystemClock().now, read_only=True),
-        clock=SystemClock(),
+        uow=lambda: SqlUnitOfWork(sessions, clock.now),
+        reader=lambda: SqlUnitOfWork(readers, clock.now, read_only=True),
+        clock=clock,
         catalog=load_catalog(),
         instruments=load_instruments(),
         tokens=secrets.token_hex,
@@ -64,7 +52,8 @@ def api(tmp_path: Path) -> Iterator[Api]:
     with TestClient(
         create_app(context, heartbeat_limit=120), raise_server_exceptions=False
     ) as client:
-        yield Api(client, context, **{name: _headers(key.token) for name, key in keys.items()})
+        headers = {name: _headers(key.token) for name, key in keys.items()}
+        yield Api(client, context, clock=clock, **headers)
     engine.dispose()
 
 
@@ -76,7 +65,7 @@ def _database(backend: str, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
         yield url, engine
         engine.dispose()
         return
-    _require_postgres()
+    require_postgres()
     schema = f"aria_e2e_{uuid.uuid4().hex[:10]}"
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as connection:

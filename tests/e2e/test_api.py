@@ -4,41 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
 import pytest
-from freezegun import freeze_time
 
 from aria.service.keys import create_key, revoke_key
-from tests.e2e.conftest import Api
-
-NOW = "2026-06-02 09:00:00"
-STATE = {"balance": "100000", "equity": "100000", "as_of": "2026-06-02T08:59:00Z", "positions": []}
-SIGNAL = {"symbol": "GBPUSD", "side": "long", "entry": "1.2700", "stop": "1.2600"}
-
-
-def opened(api: Api, account_id: str, owner: str = "alice", **extra: Any) -> dict[str, Any]:
-    body = {
-        "id": account_id,
-        "owner": owner,
-        "firm": "ftmo",
-        "plan": "2-step",
-        "size": 100000,
-        **extra,
-    }
-    response = api.client.post("/v1/accounts", json=body, headers=api.admin)
-    assert response.status_code == 201, response.text
-    state = api.client.put(f"/v1/accounts/{account_id}/state", json=STATE, headers=api.sizer)
-    assert state.status_code == 200, state.text
-    return response.json()
-
-
-def sized(
-    api: Api, request_id: str, accounts: Any, headers: dict[str, str] | None = None, **extra: Any
-) -> Any:
-    body = {"request_id": request_id, "accounts": accounts, **SIGNAL, **extra}
-    return api.client.post("/v1/sizing", json=body, headers=headers or api.sizer)
-
+from tests.e2e.clients import SIGNAL, STATE, Api, opened, sized
 
 ENDPOINTS = [
     ("post", "/v1/sizing"),
@@ -112,7 +82,6 @@ def test_a_revoked_key_stops_working(api: Api) -> None:
     assert api.client.get("/v1/firms", headers=headers).status_code == 401
 
 
-@freeze_time(NOW)
 def test_accounts_lifecycle(api: Api) -> None:
     body = opened(api, "ftmo-1", strategy="trend")
     assert body["rulebook_version"] == "2024-11"
@@ -155,7 +124,6 @@ def test_accounts_lifecycle(api: Api) -> None:
     )
 
 
-@freeze_time(NOW)
 def test_state_trades_and_headroom(api: Api) -> None:
     opened(api, "a")
     later = {**STATE, "as_of": "2026-06-02T08:59:30Z", "equity": "99800"}
@@ -199,7 +167,6 @@ def test_state_trades_and_headroom(api: Api) -> None:
     assert room["day"]["trading_day"] == "2026-06-02"
 
 
-@freeze_time(NOW)
 def test_sizing_replays_conflicts_and_errors(api: Api) -> None:
     opened(api, "a")
     opened(api, "b")
@@ -236,7 +203,6 @@ def test_sizing_replays_conflicts_and_errors(api: Api) -> None:
     assert len(by_selector.json()["decisions"]) == 2
 
 
-@freeze_time(NOW)
 def test_an_owner_key_acts_only_on_its_owners_accounts(api: Api) -> None:
     opened(api, "alice-1")
     opened(api, "bob-1", owner="bob")
@@ -259,7 +225,6 @@ def test_an_owner_key_acts_only_on_its_owners_accounts(api: Api) -> None:
     assert api.client.get("/v1/audit/decisions?owner=bob", headers=api.alice).status_code == 403
 
 
-@freeze_time(NOW)
 def test_a_preview_answers_like_sizing_and_holds_nothing(api: Api) -> None:
     opened(api, "alice-1")
     opened(api, "alice-2")
@@ -289,7 +254,6 @@ def test_a_preview_answers_like_sizing_and_holds_nothing(api: Api) -> None:
     assert missing.status_code == 422
 
 
-@freeze_time(NOW)
 def test_cancel(api: Api) -> None:
     opened(api, "a")
     decision_id = sized(api, "c", ["a"]).json()["decisions"][0]["decision_id"]
@@ -301,7 +265,6 @@ def test_cancel(api: Api) -> None:
     assert api.client.post("/v1/decisions/nope/cancel", headers=api.sizer).status_code == 404
 
 
-@freeze_time(NOW)
 def test_bars_firms_and_instruments(api: Api) -> None:
     bars = {
         "symbol": "EURUSD",
@@ -332,7 +295,6 @@ def test_bars_firms_and_instruments(api: Api) -> None:
     assert "MES" in symbols
 
 
-@freeze_time(NOW)
 def test_audit_queries_page_and_export(api: Api) -> None:
     opened(api, "a")
     for index in range(3):
@@ -372,7 +334,6 @@ def test_audit_queries_page_and_export(api: Api) -> None:
     assert verified == {"ok": True, "accounts": 1, "decisions": 3, "older": 0, "problem": None}
 
 
-@freeze_time(NOW)
 def test_metrics(api: Api) -> None:
     opened(api, "a")
     sized(api, "m", ["a"])
@@ -386,7 +347,6 @@ def test_unknown_paths_and_methods(api: Api) -> None:
     assert api.client.delete("/v1/firms", headers=api.reader).status_code == 405
 
 
-@freeze_time(NOW)
 def test_only_an_unrestricted_admin_key_writes_bars_and_only_closed_ones(api: Api) -> None:
     token = create_key(api.context, "alice-admin", ["admin"], owner="alice").token
     bars = {

@@ -7,14 +7,17 @@ import base64
 import datetime as dt
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
 from aria.api.app import create_app
 from aria.bootstrap import SystemClock
+from aria.cli import app as cli
 from aria.service.context import Context
 from aria.service.keys import create_key
 from aria.sizing.instruments import load_instruments
@@ -34,6 +37,7 @@ TRADE = {
 }
 EARLIEST = "0001-01-01T00:00:00+14:00"  # before year 1 once in UTC
 LATEST = "9999-12-31T23:59:59-14:00"  # after year 9999 once in UTC
+runner = CliRunner()
 
 
 @pytest.fixture
@@ -188,3 +192,24 @@ def test_the_openapi_document_states_the_bounds_the_server_enforces(
         body = {"balance": value, "equity": value, "as_of": now}
         answer = http.put("/v1/accounts/acc/state", json=body, headers=headers)
         assert answer.status_code == status, (value, answer.text)
+
+
+def test_the_api_and_the_cli_word_a_refused_personality_alike_without_pydantic_internals(
+    client: tuple[TestClient, dict[str, str]], tmp_path: Path
+) -> None:
+    http, headers = client
+    account = {**ACCOUNT, "id": "acc-2", "personality": {"multiplier": "5"}}
+    answered = http.post("/v1/accounts", json=account, headers=headers)
+    assert answered.status_code == 422
+    error = answered.json()["error"]
+    assert error["code"] == "invalid_input"
+    # The one check of this message's wording: a trader reads it.
+    assert error["message"] == "personality: personality multiplier must be between 0.5 and 1.5"
+    env = {"ARIA_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    assert runner.invoke(cli, ["init"], env=env).exit_code == 0
+    args = ["accounts", "create", "--id", "acc-2", "--owner", "alice", "--firm", "ftmo"]
+    args += ["--plan", "2-step", "--size", "100000", "--personality", "5"]
+    refused = runner.invoke(cli, args, env=env)
+    assert refused.exit_code == 2
+    assert error["message"] in " ".join(refused.output.split())
+    assert "pydantic" not in refused.output

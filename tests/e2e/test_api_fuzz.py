@@ -63,8 +63,19 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     engine.dispose()
 
 
+def no_pydantic_internals(ctx: Any, response: Any, case: Any) -> bool | None:
+    """An error message speaks ARIA's words: no pydantic wording, error types or links."""
+    if response.status_code < 400:
+        return None
+    text = response.text
+    for leak in ("errors.pydantic.dev", "For further information visit", "[type=", "Value error,"):
+        assert leak not in text, f"{case.method} {case.path} leaks {leak!r}: {text[:300]}"
+    return None
+
+
 CHECKS = [
     not_a_server_error,
+    no_pydantic_internals,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from aria.api.app import create_app
 from aria.service.keys import create_key
-from tests.integration.conftest import make_context
+from tests.databases import make_context
 
 WEIRD = [
     "' OR 1=1 --",

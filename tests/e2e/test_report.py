@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from freezegun import freeze_time
 
 from aria.audit.filters import DecisionFilter, EventFilter
 from aria.reports.compliance import compliance_report
@@ -23,8 +22,10 @@ from aria.service.context import Context
 from aria.service.errors import NotFound
 from storage.engine import make_engine
 from storage.schema import upgrade
+from tests.builders import utc
+from tests.clocks import SettableClock
+from tests.databases import make_context
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import make_context, utc
 
 D = Decimal
 NOW = "2026-06-02 09:00:00"
@@ -90,8 +91,14 @@ def _walk(seed: int, price: float, days: int = 90) -> list[tuple]:
 def ctx(tmp_path: Path) -> Iterator[Context]:
     engine = make_engine(f"sqlite:///{tmp_path / 'aria.db'}")
     upgrade(engine)
-    yield make_context(engine)
+    yield make_context(engine, clock=SettableClock(NOW))
     engine.dispose()
+
+
+def clock_of(ctx: Context) -> SettableClock:
+    """The test context's clock, to move it."""
+    assert isinstance(ctx.clock, SettableClock)
+    return ctx.clock
 
 
 def _market(ctx: Context) -> None:
@@ -101,7 +108,7 @@ def _market(ctx: Context) -> None:
     assert maintenance.correlations(ctx).details == {"version": 1, "symbols": 3}
 
 
-def _history(ctx: Context, frozen: object) -> None:
+def _history(ctx: Context, clock: SettableClock) -> None:
     """States across a daily reset, an operator halt, and four requests (one rejected)."""
     open_account(ctx, "ftmo-1")
     for balance, equity, at in (
@@ -113,18 +120,18 @@ def _history(ctx: Context, frozen: object) -> None:
     ):
         push(ctx, "ftmo-1", balance, equity, at)
     assert ask(ctx, "r1", ["ftmo-1"]).decisions[0].decision.approved
-    frozen.move_to("2026-06-02 09:03:00")  # type: ignore[attr-defined]
+    clock.move_to("2026-06-02 09:03:00")
     off = SetTrading(enabled=False, actor="desk", reason=REASON)
     account_service.set_trading(ctx, "ftmo-1", off)
     rejected = ask(ctx, "r2", ["ftmo-1"], symbol="EURUSD", entry="1.1000", stop="1.0900")
     assert rejected.decisions[0].decision.reject_codes == ["halted"]
     on = SetTrading(enabled=True, actor="desk", reason="reviewed")
     account_service.set_trading(ctx, "ftmo-1", on)
-    frozen.move_to("2026-06-02 09:04:00")  # type: ignore[attr-defined]
+    clock.move_to("2026-06-02 09:04:00")
     short = ask(ctx, "r3", ["ftmo-1"], symbol="USDJPY", side="short", entry="150", stop="151")
     assert short.decisions[0].decision.approved
     # Near the daily floor (95,500) the headroom, not the 1 % risk, sets the size.
-    frozen.move_to("2026-06-02 09:08:00")  # type: ignore[attr-defined]
+    clock.move_to("2026-06-02 09:08:00")
     push(ctx, "ftmo-1", 99_700, 95_800, utc(2026, 6, 2, 9, 7))
     clipped = ask(ctx, "r4", ["ftmo-1"]).decisions[0].decision
     assert clipped.approved
@@ -160,12 +167,11 @@ def _assert_self_contained(html_text: str, page: Page) -> None:
 
 
 def test_report_matches_the_database(ctx: Context) -> None:
-    with freeze_time(NOW) as frozen:
-        _market(ctx)
-        _history(ctx, frozen)
-        text = compliance_report(ctx, "ftmo-1")
-        risk = account_service.account_risk(ctx, "ftmo-1")
-        states = account_service.state_history(ctx, "ftmo-1")
+    _market(ctx)
+    _history(ctx, clock_of(ctx))
+    text = compliance_report(ctx, "ftmo-1")
+    risk = account_service.account_risk(ctx, "ftmo-1")
+    states = account_service.state_history(ctx, "ftmo-1")
     page = Page(text)
     _assert_pngs(page, CHARTS)
     _assert_self_contained(text, page)
@@ -207,12 +213,11 @@ def test_report_matches_the_database(ctx: Context) -> None:
 
 
 def test_a_time_window_narrows_every_part(ctx: Context) -> None:
-    with freeze_time(NOW) as frozen:
-        _market(ctx)
-        _history(ctx, frozen)
-        start, end = utc(2026, 6, 2, 9, 1), utc(2026, 6, 2, 9, 5)
-        page = Page(compliance_report(ctx, "ftmo-1", start, end))
-        states = account_service.state_history(ctx, "ftmo-1", start, end)
+    _market(ctx)
+    _history(ctx, clock_of(ctx))
+    start, end = utc(2026, 6, 2, 9, 1), utc(2026, 6, 2, 9, 5)
+    page = Page(compliance_report(ctx, "ftmo-1", start, end))
+    states = account_service.state_history(ctx, "ftmo-1", start, end)
     decisions = DecisionFilter(account="ftmo-1", start=start, end=end)
     events = EventFilter(account="ftmo-1", start=start, end=end)
     assert page.fields["decisions"] == str(_count(ctx, audit.query_decisions, decisions)) == "2"
@@ -224,11 +229,10 @@ def test_a_time_window_narrows_every_part(ctx: Context) -> None:
 
 
 def test_without_a_correlation_matrix_the_heat_map_is_a_sentence(ctx: Context) -> None:
-    with freeze_time(NOW):
-        open_account(ctx, "fresh")
-        push(ctx, "fresh", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-        ask(ctx, "only", ["fresh"])  # no bars were ingested: no matrix exists
-        page = Page(compliance_report(ctx, "fresh"))
+    open_account(ctx, "fresh")
+    push(ctx, "fresh", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    ask(ctx, "only", ["fresh"])  # no bars were ingested: no matrix exists
+    page = Page(compliance_report(ctx, "fresh"))
     # One state and one decision: each chart has a single instant on its time axis.
     _assert_pngs(page, CHARTS[:3])
     assert "correlation" in page.empty
@@ -237,9 +241,8 @@ def test_without_a_correlation_matrix_the_heat_map_is_a_sentence(ctx: Context) -
 
 
 def test_an_account_without_data_renders(ctx: Context) -> None:
-    with freeze_time(NOW):
-        open_account(ctx, "quiet", owner="bob")
-        text = compliance_report(ctx, "quiet")
+    open_account(ctx, "quiet", owner="bob")
+    text = compliance_report(ctx, "quiet")
     page = Page(text)
     _assert_pngs(page, [])
     _assert_self_contained(text, page)

@@ -8,9 +8,6 @@ server with trust auth); when it does not answer they are skipped — except in 
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import secrets
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -20,45 +17,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from aria.bootstrap import SystemClock
-from aria.service.context import Context, ServiceOptions
-from aria.service.ports import Clock
-from aria.sizing.instruments import load_instruments
-from firms.catalog import load_catalog
+from aria.service.context import Context
 from storage.engine import make_engine
 from storage.schema import upgrade
-from storage.uow import SqlUnitOfWork, read_only_factory, unit_of_work_factory
-
-POSTGRES_URL = os.environ.get(
-    "ARIA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-_CATALOG = load_catalog()
-_INSTRUMENTS = load_instruments()
-
-
-def _postgres_reachable() -> str | None:
-    try:
-        engine = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as connection:
-            connection.execute(sa.text("select 1"))
-        engine.dispose()
-    except Exception as exc:
-        return str(exc).splitlines()[0]
-    return None
-
-
-_PG_PROBLEM: str | bool | None = False
-
-
-def _require_postgres() -> None:
-    global _PG_PROBLEM
-    if _PG_PROBLEM is False:
-        _PG_PROBLEM = _postgres_reachable()
-    if _PG_PROBLEM:
-        message = f"PostgreSQL at {POSTGRES_URL} does not answer: {_PG_PROBLEM}"
-        if os.environ.get("ARIA_CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+from tests.databases import POSTGRES_URL, make_context, require_postgres
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +42,7 @@ def _sqlite(template: Path, tmp_path: Path) -> Iterator[Engine]:
 
 
 def _postgres(migrate: bool = True) -> Iterator[Engine]:
-    _require_postgres()
+    require_postgres()
     schema = f"aria_test_{uuid.uuid4().hex[:12]}"
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as connection:
@@ -128,40 +90,7 @@ def backend(engine: Engine) -> str:
     return engine.dialect.name
 
 
-def make_context(
-    engine: Engine,
-    options: ServiceOptions | None = None,
-    *,
-    clock: Clock | None = None,
-    database_time: bool = False,
-) -> Context:
-    """A service context over ``engine`` with the wall clock (freeze it with freezegun).
-
-    The units of work take their time from that clock on PostgreSQL too, so frozen times
-    hold there; ``database_time=True`` takes it from the server, as ARIA does when deployed.
-    """
-    sessions = unit_of_work_factory(engine)
-    readers = read_only_factory(engine)
-    chosen = clock or SystemClock()
-    return Context(
-        uow=lambda: SqlUnitOfWork(sessions, chosen.now, database_time=database_time),
-        reader=lambda: SqlUnitOfWork(
-            readers, chosen.now, database_time=database_time, read_only=True
-        ),
-        clock=chosen,
-        catalog=_CATALOG,
-        instruments=_INSTRUMENTS,
-        options=options or ServiceOptions(),
-        tokens=secrets.token_hex,
-    )
-
-
 @pytest.fixture
 def ctx(engine: Engine) -> Context:
     """The service context over the test's database."""
     return make_context(engine)
-
-
-def utc(*parts: int) -> dt.datetime:
-    """An aware UTC datetime."""
-    return dt.datetime(*parts, tzinfo=dt.UTC)  # type: ignore[misc]

@@ -15,8 +15,9 @@ from aria.service.commands import CreateAccount, RecordTrades
 from aria.service.context import Context, ServiceOptions
 from aria.service.errors import Conflict, InvalidInput, NotFound
 from aria.settings import Settings
+from tests.builders import utc
+from tests.databases import make_context
 from tests.integration.builders import open_account, push
-from tests.integration.conftest import make_context, utc
 
 D = Decimal
 NOW = "2026-06-02 09:00:00"

@@ -22,8 +22,8 @@ from aria.service.errors import InvalidInput
 from storage.checkpoints import DirectoryCheckpoints
 from storage.repositories import AuditRepository
 from storage.rows import DecisionRow, EventRow, StateRecordRow, TrackerRow
+from tests.builders import utc
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import utc
 
 KEY = "officer-secret"
 

@@ -21,8 +21,8 @@ from aria.service.commands import RecordTrades
 from aria.service.context import Context
 from aria.service.keys import create_key
 from storage.errors import OutcomeUnknown, Unavailable
+from tests.builders import utc
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import utc
 
 NOW = "2026-06-02 09:00:00"
 TRADE = {

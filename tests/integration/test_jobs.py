@@ -16,8 +16,9 @@ from aria.service import maintenance
 from aria.service import market as market_service
 from aria.service.commands import BarsBatch
 from aria.service.context import Context
+from tests.builders import utc
+from tests.databases import make_context
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import make_context, utc
 
 D = Decimal
 

@@ -30,8 +30,9 @@ from firms.catalog import load_catalog
 from storage import translate
 from storage.rows import AccountRow, Base, TrackerRow
 from storage.schema import current_revision, downgrade, head_revision, upgrade
+from tests.builders import utc
+from tests.databases import make_context
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import make_context, utc
 
 D = Decimal
 

@@ -13,8 +13,8 @@ from aria.service import sizing as sizing_service
 from aria.service.commands import Signal
 from aria.service.context import Context
 from aria.service.errors import NotFound
+from tests.builders import utc
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import utc
 
 NOW = "2026-06-02 09:00:00"
 POSITION = {"symbol": "GBPUSD", "side": "long", "lots": 1, "entry": "1.27", "stop": "1.26"}

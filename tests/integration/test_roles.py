@@ -23,8 +23,9 @@ from storage.engine import make_engine
 from storage.errors import StorageError
 from storage.roles import AUDIT_TABLES, RolePlan, apply_roles, role_statements
 from storage.schema import current_revision, head_revision, upgrade
+from tests.builders import utc
+from tests.databases import POSTGRES_URL, make_context, require_postgres
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import POSTGRES_URL, _require_postgres, make_context, utc
 
 pytestmark = pytest.mark.postgres
 PASSWORD = "s3cret'pw"  # a quote, so the password's quoting is tested
@@ -45,7 +46,7 @@ class Roles:
 @contextlib.contextmanager
 def _scratch() -> Iterator[tuple[str, str, str, Engine]]:
     """A fresh schema (built to revision 0006 by the superuser) and two role names, dropped after."""
-    _require_postgres()
+    require_postgres()
     tag = uuid.uuid4().hex[:10]
     schema, owner, app = f"aria_roles_{tag}", f"aria_owner_{tag}", f"aria_app_{tag}"
     admin = make_engine(POSTGRES_URL)

@@ -14,8 +14,9 @@ from aria.bootstrap import SystemClock, build
 from aria.service import maintenance
 from aria.service.context import Context
 from aria.settings import Settings
+from tests.builders import utc
+from tests.databases import make_context
 from tests.integration.builders import ask, open_account, push
-from tests.integration.conftest import make_context, utc
 
 D = Decimal
 

@@ -1,7 +1,7 @@
 """Accounts: list, open, read, state and trade pushes, headroom, enable and disable."""
 
-# Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
-# (freezegun) must not be able to swap the datetime type underneath it.
+from __future__ import annotations
+
 from typing import Annotated
 
 from fastapi import APIRouter, Query

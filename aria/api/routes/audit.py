@@ -1,7 +1,7 @@
 """Compliance audit queries: decisions and rule events (JSON or CSV), and verification."""
 
-# Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
-# (freezegun) must not be able to swap the datetime type underneath it.
+from __future__ import annotations
+
 import datetime as dt
 import json
 import threading
@@ -18,6 +18,7 @@ from aria.api.errors import Busy
 from aria.api.schemas import (
     ERRORS,
     CheckpointOut,
+    Decision,
     DecisionRecordOut,
     EventOut,
     PageOut,
@@ -151,7 +152,7 @@ def decisions(
             account_id=d.account_id,
             seq=d.seq,
             created_at=d.created_at,
-            decision=d.decision,
+            decision=Decision.of(d.decision),
         )
         for d in page.items
     ]

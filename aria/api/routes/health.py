@@ -1,7 +1,7 @@
 """``/healthz`` (no key needed) and ``/metrics`` (Prometheus text)."""
 
-# Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
-# (freezegun) must not be able to swap the datetime type underneath it.
+from __future__ import annotations
+
 import threading
 import time
 from collections.abc import Callable

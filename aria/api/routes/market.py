@@ -1,7 +1,7 @@
 """Bars in, firms and instruments out."""
 
-# Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
-# (freezegun) must not be able to swap the datetime type underneath it.
+from __future__ import annotations
+
 from fastapi import APIRouter
 
 from aria.api.deps import Ctx

@@ -1,7 +1,7 @@
 """``POST /v1/sizing``, ``POST /v1/sizing/preview`` and ``POST /v1/decisions/{id}/cancel``."""
 
-# Annotations are evaluated at import: FastAPI resolves them lazily, and a test clock
-# (freezegun) must not be able to swap the datetime type underneath it.
+from __future__ import annotations
+
 from fastapi import APIRouter, Request
 
 from aria.api.deps import Ctx, DecisionId
@@ -29,10 +29,10 @@ def size(body: SizeRequest, ctx: Ctx, caller: Sizer, request: Request) -> Sizing
             request.app.state.metrics.count(
                 d.decision.status, [c.value for c in d.decision.reject_codes]
             )
-    decisions = [
-        DecisionOut(decision_id=d.decision_id, **d.decision.model_dump()) for d in result.decisions
-    ]
-    return SizingOut(request_id=result.request_id, replayed=result.replayed, decisions=decisions)
+    decisions = [DecisionOut.stored(d.decision_id, d.decision) for d in result.decisions]
+    return SizingOut.model_construct(
+        request_id=result.request_id, replayed=result.replayed, decisions=decisions
+    )
 
 
 @router.post("/sizing/preview", response_model=PreviewOut)

@@ -16,7 +16,7 @@ from accounts.model import (
     TradingState,
     TradingStatus,
 )
-from tests.conftest import utc
+from tests.builders import utc
 
 
 def test_side_sign_and_opposite() -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from accounts.errors import InvalidState
 from accounts.model import AccountState
 from accounts.peaks import Drawdown, Peaks
-from tests.conftest import utc
+from tests.builders import utc
 
 
 def state(hour: int, balance: str, equity: str) -> AccountState:

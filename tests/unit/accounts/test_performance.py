@@ -7,7 +7,7 @@ import pytest
 
 from accounts.model import Trade
 from accounts.performance import performance
-from tests.conftest import utc
+from tests.builders import utc
 
 
 def trades(*pnls: str) -> list[Trade]:

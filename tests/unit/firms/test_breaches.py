@@ -9,7 +9,7 @@ from firms.catalog import Catalog
 from firms.floors import Floors
 from firms.model import BreachKind
 from firms.ruleset import RuleSet
-from tests.conftest import utc
+from tests.builders import utc
 
 D = Decimal
 

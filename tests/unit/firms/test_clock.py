@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from firms.clock import WallClock
-from tests.conftest import utc
+from tests.builders import utc
 
 PRAGUE = WallClock(time=dt.time(0, 0), zone="Europe/Prague")
 CHICAGO = WallClock(time=dt.time(17, 0), zone="America/Chicago")

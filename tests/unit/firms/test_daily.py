@@ -8,7 +8,7 @@ from accounts.peaks import Peaks
 from firms.catalog import Catalog
 from firms.daily import daily_status, roll_day
 from firms.floors import daily_floor
-from tests.conftest import utc
+from tests.builders import utc
 
 D = Decimal
 

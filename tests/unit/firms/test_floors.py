@@ -9,7 +9,7 @@ from accounts.model import AccountState, DayStart
 from accounts.peaks import Peaks
 from firms.catalog import Catalog
 from firms.floors import daily_floor, floors, max_loss_floor
-from tests.conftest import utc
+from tests.builders import utc
 
 D = Decimal
 

@@ -6,7 +6,7 @@ import pytest
 
 from firms.floors import Floors
 from firms.headroom import OpenRisk, Reservation, headroom
-from tests.conftest import utc
+from tests.builders import utc
 
 D = Decimal
 NOW = utc(2026, 6, 2, 9)

@@ -23,7 +23,7 @@ from firms.lifecycle import (
     verdict,
 )
 from firms.ruleset import RuleSet
-from tests.conftest import utc
+from tests.builders import utc
 
 D = Decimal
 DEBOUNCE = Debounce(near_floor_fraction=D("0.005"), updates=3)

@@ -7,7 +7,7 @@ from accounts.model import Trade
 from firms.clock import WallClock
 from firms.model import ConsistencyRule, TradingDayRule
 from firms.progress import consistency, daily_pnl, trading_days
-from tests.conftest import utc
+from tests.builders import utc
 
 D = Decimal
 PRAGUE = WallClock.parse("00:00 Europe/Prague")

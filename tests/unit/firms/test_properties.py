@@ -16,7 +16,7 @@ from firms.floors import daily_floor, floors, lock_level, max_loss_floor
 from firms.headroom import OpenRisk, Reservation, headroom
 from firms.model import TrailBasis
 from firms.ruleset import RuleSet
-from tests.conftest import utc
+from tests.builders import utc
 
 _CATALOG = load_catalog()
 RULE_SETS = [

@@ -1,4 +1,4 @@
-"""Fixtures of the sizing tests; the builders they use live in ``builders.py``."""
+"""Fixtures of the sizing tests: the built-in catalogs (builders live in ``tests.builders``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from aria.sizing.instruments import InstrumentCatalog
 from firms.catalog import Catalog
-from tests.unit.sizing.builders import CATALOG, INSTRUMENTS
+from tests.builders import CATALOG, INSTRUMENTS
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from aria.sizing.errors import InvalidRequest, ScenarioError
-from tests.unit.sizing.builders import inputs_of, run, scenario
+from tests.builders import inputs_of, run, scenario
 
 
 def with_request(**changes: Any) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from aria.sizing.batch import BatchDecisions, decide_batch
 from aria.sizing.columns import prepare
 from aria.sizing.inputs import DecisionInputs
 from aria.sizing.pipeline import decide
-from tests.unit.sizing.builders import FINE, inputs_of, scenario
-from tests.unit.sizing.strategies import family, fanouts, fine_fanouts
+from tests.builders import FINE, inputs_of, scenario
+from tests.strategies import family, fanouts, fine_fanouts
 
 D = Decimal
 

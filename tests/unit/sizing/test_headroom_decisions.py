@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tests.unit.sizing.builders import run
+from tests.builders import run
 
 D = Decimal
 

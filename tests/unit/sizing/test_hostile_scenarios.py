@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from aria.cli import app
 from aria.sizing.errors import ScenarioError, SizingError
 from aria.sizing.pipeline import decide
-from tests.unit.sizing.builders import inputs_of
-from tests.unit.sizing.strategies import scenarios
+from tests.builders import inputs_of
+from tests.strategies import scenarios
 
 HOSTILE: list[Any] = [
     None,

@@ -13,7 +13,7 @@ from aria.sizing.instruments import (
     loss_per_lot,
     notional_per_lot,
 )
-from tests.unit.sizing.builders import run, scenario
+from tests.builders import run, scenario
 
 D = Decimal
 

@@ -18,7 +18,7 @@ from aria.sizing.pipeline import decide
 from aria.sizing.scenario import load_scenario
 from firms.catalog import load_catalog
 from firms.model import InstrumentRules
-from tests.unit.sizing.builders import NOW, inputs_of, run
+from tests.builders import NOW, inputs_of, run
 
 CATALOG = load_catalog()
 INSTRUMENTS = load_instruments()

@@ -10,7 +10,7 @@ import pytest
 
 from aria.sizing.errors import ProfileError
 from aria.sizing.profiles import preset_names, resolve_profile
-from tests.unit.sizing.builders import FINE, run, scenario
+from tests.builders import FINE, run, scenario
 
 D = Decimal
 CENT = D("0.01")

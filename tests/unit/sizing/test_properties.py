@@ -21,8 +21,8 @@ from aria.sizing.inputs import (
 )
 from aria.sizing.limits import swing_budgets
 from aria.sizing.pipeline import headroom_of
-from tests.unit.sizing.builders import INSTRUMENTS, inputs_of, run
-from tests.unit.sizing.strategies import scenarios
+from tests.builders import INSTRUMENTS, inputs_of, run
+from tests.strategies import scenarios
 
 D = Decimal
 

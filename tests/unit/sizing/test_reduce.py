@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from aria.sizing.inputs import Reservation
 from aria.sizing.pipeline import decide
-from tests.unit.sizing.builders import inputs_of, run, scenario
+from tests.builders import inputs_of, run, scenario
 
 D = Decimal
 SHORT = {"symbol": "FINE", "side": "short", "lots": 2, "entry": 100, "stop": 105}

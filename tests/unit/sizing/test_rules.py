@@ -22,8 +22,8 @@ from aria.sizing.limits import Bound, Limit, LimitContext
 from aria.sizing.limits.base import Column, Floats, Indices, Mask, Signal, Table
 from aria.sizing.pipeline import decide
 from aria.sizing.rules import ADJUSTERS, GATES, LIMITS
-from tests.unit.sizing.builders import inputs_of, scenario
-from tests.unit.sizing.strategies import fanouts
+from tests.builders import inputs_of, scenario
+from tests.strategies import fanouts
 
 D = Decimal
 NAMES = [name for limit in LIMITS for name in limit.names]

@@ -13,7 +13,7 @@ import pytest
 
 from aria.sizing.errors import ScenarioError
 from aria.sizing.inputs import input_hash, recorded_input_hash
-from tests.unit.sizing.builders import FINE, inputs_of, run, scenario
+from tests.builders import FINE, inputs_of, run, scenario
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -13,7 +13,7 @@ from aria.sizing.decision import Decision
 from aria.sizing.exposure import value_book
 from aria.sizing.limits import swing_budgets
 from aria.sizing.pipeline import headroom_of
-from tests.unit.sizing.builders import inputs_of, run
+from tests.builders import inputs_of, run
 
 D = Decimal
 HELD = {

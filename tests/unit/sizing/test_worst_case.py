@@ -30,7 +30,7 @@ from aria.sizing.pipeline import decide
 from aria.sizing.stops import geometry
 from firms.model import DailyAnchor, LockAt, PctOf, TrailBasis
 from firms.ruleset import RuleSet
-from tests.unit.sizing.builders import CATALOG, inputs_of, run
+from tests.builders import CATALOG, inputs_of, run
 
 D = Decimal
 NOW = "2026-06-02T14:00:00Z"  # a Tuesday, mid-session on every firm's clock

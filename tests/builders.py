@@ -1,8 +1,10 @@
-"""Builders for sizing tests: scenario documents as dicts, decided through the real pipeline."""
+"""Value builders shared by the tests: aware times, and sizing scenarios decided through the
+real pipeline (documents as dicts, as a client writes them)."""
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 
 from aria.sizing.decision import Decision
@@ -12,8 +14,17 @@ from aria.sizing.pipeline import decide
 from aria.sizing.scenario import load_scenario
 from firms.catalog import load_catalog
 
+# Loaded once for the whole run: both are immutable.
 CATALOG = load_catalog()
 INSTRUMENTS = load_instruments()
+
+
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> dt.datetime:
+    """An aware UTC datetime."""
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
+
 
 # A crypto-like instrument with a fine lot step, so that notional amounts are not rounded away
 # and the seed documents' worked numbers can be checked exactly.

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from aria.sizing.inputs import DecisionInputs, Exposure, OtherAccount
 from aria.sizing.profiles import preset_names
-from tests.unit.sizing.builders import CATALOG, INSTRUMENTS, inputs_of, scenario
+from tests.builders import CATALOG, INSTRUMENTS, inputs_of, scenario
 
 D = Decimal
 USD_SYMBOLS = [
