@@ -15,7 +15,7 @@ from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.sizing.errors import SizingError
 from firms.errors import FirmsError, UnknownFirm, UnknownPhase, UnknownPlan, UnknownSize
 from storage.errors import Conflict as StorageConflict
-from storage.errors import Refused, StorageError, Unavailable
+from storage.errors import Missing, Refused, StorageError, Unavailable
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,10 @@ TABLE: Mapping[type[Exception], Answer] = {
     FirmsError: INVALID,
     # The sizing pipeline: a request or a file to fix.
     SizingError: INVALID,
-    # Storage: nothing was written; a conflict is not retried as is, the rest later.
+    # Storage: nothing was written; a conflict is not retried as is, a record that is not
+    # stored is not found, the rest is retried later.
     StorageConflict: CONFLICT,
+    Missing: NOT_FOUND,
     Refused: INVALID,
     Unavailable: UNAVAILABLE,
     StorageError: UNAVAILABLE,

@@ -60,6 +60,7 @@ def test_every_error_below_the_base_of_a_tree_has_an_answer(base: type[Exception
         (storage_errors.Unavailable("x"), 503, "unavailable"),
         (storage_errors.OutcomeUnknown("x"), 503, "unavailable"),
         (storage_errors.SchemaError("x"), 503, "unavailable"),
+        (storage_errors.Missing("x"), 404, "not_found"),
     ],
 )
 def test_each_error_has_the_status_it_always_had(error: Exception, status: int, code: str) -> None:
