@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import secrets
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,10 +45,21 @@ def _headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+@functools.cache
+def _migrated_sqlite() -> Path:
+    """A SQLite file migrated once per run; each API copies it (migrations have their tests)."""
+    path = Path(tempfile.mkdtemp(prefix="aria-e2e-")) / "aria.db"
+    atexit.register(shutil.rmtree, path.parent, True)
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
+    shutil.copy(_migrated_sqlite(), tmp_path / "aria.db")
     engine = make_engine(f"sqlite:///{tmp_path / 'aria.db'}")
-    upgrade(engine)
     sessions = unit_of_work_factory(engine)
     readers = read_only_factory(engine)
     context = Context(
