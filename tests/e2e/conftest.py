@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import atexit
-import functools
 import secrets
-import shutil
-import tempfile
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -24,9 +18,9 @@ from aria.service.keys import create_key
 from aria.sizing.instruments import load_instruments
 from firms.catalog import load_catalog
 from storage.engine import make_engine
-from storage.schema import upgrade
 from storage.uow import SqlUnitOfWork, read_only_factory, unit_of_work_factory
 from tests.integration.conftest import POSTGRES_URL, _require_postgres
+from tests.templates import postgres_copy, sqlite_copy
 
 
 @dataclass
@@ -45,21 +39,9 @@ def _headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@functools.cache
-def _migrated_sqlite() -> Path:
-    """A SQLite file migrated once per run; each API copies it (migrations have their tests)."""
-    path = Path(tempfile.mkdtemp(prefix="aria-e2e-")) / "aria.db"
-    atexit.register(shutil.rmtree, path.parent, True)
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
-    return path
-
-
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
-    shutil.copy(_migrated_sqlite(), tmp_path / "aria.db")
-    engine = make_engine(f"sqlite:///{tmp_path / 'aria.db'}")
+    engine = make_engine(sqlite_copy(tmp_path))
     sessions = unit_of_work_factory(engine)
     readers = read_only_factory(engine)
     context = Context(
@@ -85,37 +67,23 @@ def api(tmp_path: Path) -> Iterator[Api]:
 
 def _database(backend: str, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'aria.db'}"
+        url = sqlite_copy(tmp_path)
         engine = make_engine(url)
-        upgrade(engine)
         yield url, engine
         engine.dispose()
         return
     _require_postgres()
-    schema = f"aria_e2e_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        yield url, engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from postgres_copy(POSTGRES_URL)  # a copy of the database migrated once for the run
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     """A migrated database a server process can open (its URL and an engine): a SQLite file
-    or a PostgreSQL schema."""
+    or a PostgreSQL database."""
     yield from _database(request.param, tmp_path)
 
 
 @pytest.fixture
 def postgres_database(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    """A migrated PostgreSQL schema several processes can share."""
+    """A migrated PostgreSQL database several processes can share."""
     yield from _database("postgres", tmp_path)

@@ -28,6 +28,7 @@ from firms.catalog import load_catalog
 from storage.engine import make_engine
 from storage.schema import upgrade
 from storage.uow import SqlUnitOfWork, read_only_factory, unit_of_work_factory
+from tests.templates import postgres_copy
 
 POSTGRES_URL = os.environ.get(
     "ARIA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -81,6 +82,10 @@ def _sqlite(template: Path, tmp_path: Path) -> Iterator[Engine]:
 
 def _postgres(migrate: bool = True) -> Iterator[Engine]:
     _require_postgres()
+    if migrate:  # a copy of the database migrated once for the run
+        for _, engine in postgres_copy(POSTGRES_URL, pool_size=20, max_overflow=10):
+            yield engine
+        return
     schema = f"aria_test_{uuid.uuid4().hex[:12]}"
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as connection:
