@@ -16,8 +16,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from storage.errors import Unavailable
-
 
 def insert_rows(session: Session, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert ``rows`` (column name → value) into ``table`` within the session's transaction."""
@@ -44,12 +42,14 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[Mapping[str, A
                     ]
                 )
     except psycopg.Error as exc:
-        # COPY runs on the driver's own cursor, where SQLAlchemy does not translate errors: a
-        # dropped connection would escape as a raw psycopg error (a 500) instead of a 503.
+        # COPY runs on the driver's own cursor, where SQLAlchemy does not wrap errors: wrap
+        # it as SQLAlchemy would (a lost connection invalidated, a unique key an
+        # IntegrityError), so the unit of work translates it like any other statement's.
         if driver.closed:
             connection.invalidate(exc)
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise Unavailable(f"the database is unavailable: {reason}; nothing was written") from exc
+        raise sa.exc.DBAPIError.instance(
+            statement, None, exc, psycopg.Error, connection_invalidated=driver.closed
+        ) from exc
 
 
 def insert_new(

@@ -2,7 +2,7 @@
 
 Append-only tables (``sizing_decisions``, ``rule_events``, ``state_records``) carry each
 account's hash chain: ``seq`` numbers every record of one account across the three tables,
-and ``hash`` is ``H(prev_hash, record)`` (see :mod:`storage.audit_chain`). The chain head
+and ``hash`` is ``H(prev_hash, record)`` (see :mod:`aria.audit.chain`). The chain head
 lives on the account's tracker row, which is the row locked while an account is written.
 The mutable rows that move a floor or headroom (the account, its tracker, reservations'
 status) are chained as state records whenever they change, and ``verify`` compares them.

@@ -11,7 +11,14 @@ from typing import Self
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StatementError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import repositories as repos
@@ -169,7 +176,11 @@ def _translate(exc: BaseException) -> None:
             f"a concurrent request stored a conflicting record first: {_reason(exc)};"
             " nothing was written"
         ) from exc
-    if isinstance(exc, DataError):
+    if isinstance(exc, DataError) or (
+        # A value the column types refuse before it is sent (storage.types: a naive time,
+        # a non-finite amount).
+        isinstance(exc, StatementError) and isinstance(exc.orig, ValueError)
+    ):
         raise Refused(f"the database refused a value: {_reason(exc)}; nothing was written") from exc
 
 

@@ -27,8 +27,8 @@ from aria.service.commands import (
 )
 from aria.service.context import Context, layer_key
 from aria.service.errors import Conflict, InvalidInput, NotFound
-from aria.service.profile_layers import prefetch, profile_for
 from aria.service.ports import UnitOfWork
+from aria.service.profile_layers import prefetch, profile_for
 from aria.service.tracking import SYSTEM, bring_current, own_reducing
 from aria.sizing.exposure import value_book
 from aria.sizing.instruments import InstrumentCatalog
@@ -312,7 +312,9 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
                     "breaches": [_breach_json(b) for b in breaches],
                     "trading": trading.model_dump(mode="json"),
                 }
-                uow.audit.append_event(account_id, "breach", detail, "broker", trading.reason or "", now)
+                uow.audit.append_event(
+                    account_id, "breach", detail, "broker", trading.reason or "", now
+                )
                 events.append("breach")
             account = account.model_copy(update={"trading": trading})
             uow.accounts.save(account, now)

@@ -23,7 +23,7 @@ from accounts.model import Account, AccountState
 from accounts.tracker import Tracker
 from aria.audit.record import DecisionRecord, record_of
 from aria.service.accounts import rules_of
-from aria.service.commands import Signal, SizeRequest
+from aria.service.commands import Selector, Signal, SizeRequest
 from aria.service.context import Context
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.service.ports import StoredDecision, UnitOfWork
@@ -115,10 +115,12 @@ def _replay(
     return SizingResult(command.request_id, _answer(stored), True)
 
 
-def _select(uow: UnitOfWork, command: Signal, allowed_owner: str | None = None) -> list[str]:
-    if isinstance(command.accounts, tuple):
-        return sorted(set(command.accounts))  # existence is checked when they are locked
-    selector = command.accounts
+def _select(
+    uow: UnitOfWork, accounts: tuple[str, ...] | Selector, allowed_owner: str | None = None
+) -> list[str]:
+    if isinstance(accounts, tuple):
+        return sorted(set(accounts))  # existence is checked when they are locked
+    selector = accounts
     if allowed_owner is not None and selector.owner not in (None, allowed_owner):
         raise _may_size(allowed_owner)
     # A key limited to one owner selects among that owner's accounts only.
@@ -171,8 +173,8 @@ def size(ctx: Context, command: SizeRequest, allowed_owner: str | None = None) -
             if replay is None:
                 raise Conflict(f"request id {command.request_id!r} is being processed; retry it")
             return replay
-        ids = _select(uow, command, allowed_owner)
-        decisions = _decide_all(ctx, uow, command, trade, ids, now, allowed_owner, scope)
+        ids = _select(uow, command.accounts, allowed_owner)
+        decisions = _decide_all(ctx, uow, command.request_id, trade, ids, now, allowed_owner, scope)
         uow.commit()
         return SizingResult(command.request_id, decisions, False)
 
@@ -270,7 +272,6 @@ class _Gathered:
 def _gather(
     ctx: Context,
     uow: UnitOfWork,
-    command: Signal,
     trade: TradeRequest,
     ids: list[str],
     now: dt.datetime,
@@ -282,12 +283,12 @@ def _gather(
     snapshot = uow.sizing.for_sizing(
         SizingQuery(
             account_ids=tuple(ids),
-            symbol=command.symbol,
+            symbol=trade.symbol,
             now=now,
             lock=lock,
-            layer_keys=lambda account: layer_keys(account, command.strategy or account.strategy),
+            layer_keys=lambda account: layer_keys(account, trade.strategy or account.strategy),
             reads_trades=lambda account, layers: _reads_trades(
-                ctx, account, command.strategy, layers
+                ctx, account, trade.strategy, layers
             ),
             trade_history=ctx.options.trade_history,
             universe=ctx.options.correlation_universe,
@@ -309,7 +310,7 @@ def _gather(
     if allowed_owner is not None and any(a.owner != allowed_owner for a in accounts.values()):
         raise _may_size(allowed_owner)
     profiles = {
-        account_id: profile_for(ctx, account, command.strategy, snapshot.layers)
+        account_id: profile_for(ctx, account, trade.strategy, snapshot.layers)
         for account_id, account in accounts.items()
     }
     reservations = snapshot.reservations
@@ -321,9 +322,9 @@ def _gather(
             for account_id, held in reservations.items()
         }
     catalog = ctx.instrument_catalog(list(snapshot.instruments))
-    instrument = _instrument(catalog, command.symbol)
+    instrument = _instrument(catalog, trade.symbol)
     held = {p.symbol for t in trackers.values() if t.state for p in t.state.positions}
-    shared = _Shared(_load_market(ctx, uow, snapshot), command.symbol, now)
+    shared = _Shared(_load_market(ctx, uow, snapshot), trade.symbol, now)
     order = {account_id: index for index, account_id in enumerate(ids)}
     # An account that may not trade the instrument is skipped: it answers instrument_not_allowed
     # and takes no part in its siblings' allocation and copy rules.
@@ -383,14 +384,14 @@ def _gather(
 def _decide_all(
     ctx: Context,
     uow: UnitOfWork,
-    command: SizeRequest,
+    request_id: str,
     trade: TradeRequest,
     ids: list[str],
     now: dt.datetime,
     allowed_owner: str | None,
     scope: str,
 ) -> list[SizedDecision]:
-    gathered = _gather(ctx, uow, command, trade, ids, now, allowed_owner, lock=True)
+    gathered = _gather(ctx, uow, trade, ids, now, allowed_owner, lock=True)
     record(uow, gathered.rolled, now)  # the rolls of the whole fan-out, in a few statements
     # A reduce-only approval reserves too: the lots it closes, so that concurrent closes
     # cannot together close more than the position has.
@@ -401,9 +402,9 @@ def _decide_all(
             decision = decide(inputs)
         except InvalidRequest as exc:
             raise InvalidInput(f"account {inputs.account.id}: {exc}") from None
-        strategy = command.strategy or inputs.account.strategy
+        strategy = trade.strategy or inputs.account.strategy
         records.append(record_of(decision, inputs, strategy, reserve_until))
-    return _answer(uow.sizing.append(command.request_id, records, now, scope=scope))
+    return _answer(uow.sizing.append(request_id, records, now, scope=scope))
 
 
 @dataclass(frozen=True)
@@ -426,8 +427,8 @@ def preview(
     trade = trade_request(command)
     with ctx.unit() as uow:
         now = uow.now()
-        ids = _select(uow, command, allowed_owner)
-        gathered = _gather(ctx, uow, command, trade, ids, now, allowed_owner, lock=False)
+        ids = _select(uow, command.accounts, allowed_owner)
+        gathered = _gather(ctx, uow, trade, ids, now, allowed_owner, lock=False)
     groups: dict[int, list[DecisionInputs]] = {}
     for inputs in gathered.inputs:  # one batch per market snapshot (one per data-age limit)
         groups.setdefault(id(inputs.market), []).append(inputs)

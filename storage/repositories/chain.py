@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from aria.audit.chain import GENESIS, STATE_FIELDS, state_body, state_hash
 from storage import bulk
+from storage.errors import Missing
 from storage.repositories.statements import ACCOUNTS, STATE_RECORDS, TRACKERS, fields, new_id
 
 
@@ -71,7 +72,7 @@ class Chain:
         for account_id in account_ids:
             head = self.heads.get(account_id)
             if head is None:
-                raise LookupError(f"account {account_id!r} has no tracker")
+                raise Missing(f"account {account_id!r} has no tracker")
             found[account_id] = head
         return found
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from accounts.money import CURRENCIES
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
-from storage import translate
+from storage import translate_market
 from storage.errors import Missing
 from storage.repositories.statements import BARS, CORRELATIONS, INSTRUMENTS, SNAPSHOTS, insert
 
@@ -56,7 +56,8 @@ def _is_pair(symbol: str) -> bool:
 
 def _latest(session: Session, statement: Any, **params: Any) -> dict[str, VolatilitySnapshot]:
     return {
-        row.symbol: translate.snapshot_from_row(row) for row in session.execute(statement, params)
+        row.symbol: translate_market.snapshot_from_row(row)
+        for row in session.execute(statement, params)
     }
 
 
@@ -80,7 +81,7 @@ def correlation_head(session: Session, universe: str) -> tuple[int, dt.datetime]
 
 def instruments(session: Session) -> list[Instrument]:
     """Every instrument stored at run time."""
-    return [translate.instrument_from_json(spec) for spec in session.scalars(_INSTRUMENTS)]
+    return [translate_market.instrument_from_json(spec) for spec in session.scalars(_INSTRUMENTS)]
 
 
 class MarketRepository:
@@ -163,7 +164,7 @@ class MarketRepository:
         return result
 
     def save_snapshot(self, snapshot: VolatilitySnapshot) -> None:
-        self.session.execute(SNAPSHOTS.insert(), translate.snapshot_values(snapshot))
+        self.session.execute(SNAPSHOTS.insert(), translate_market.snapshot_values(snapshot))
 
     def snapshots(self, symbols: Sequence[str]) -> dict[str, VolatilitySnapshot]:
         if not symbols:
@@ -181,7 +182,7 @@ class MarketRepository:
                 CORRELATIONS.c.universe == universe
             )
         )
-        symbols, matrix, observations = translate.correlation_to_json(correlation)
+        symbols, matrix, observations = translate_market.correlation_to_json(correlation)
         version = (current or 0) + 1
         self.session.execute(
             CORRELATIONS.insert(),
@@ -205,7 +206,7 @@ class MarketRepository:
         ).first()
         if row is None:
             raise Missing(f"no correlation matrix {universe!r} version {version}")
-        return translate.correlation_from_row(row)
+        return translate_market.correlation_from_row(row)
 
     def latest_correlation(self, universe: str) -> tuple[int, Correlation, dt.datetime] | None:
         row = self.session.execute(
@@ -214,7 +215,7 @@ class MarketRepository:
             .order_by(CORRELATIONS.c.version.desc())
             .limit(1)
         ).first()
-        return (row.version, translate.correlation_from_row(row), row.as_of) if row else None
+        return (row.version, translate_market.correlation_from_row(row), row.as_of) if row else None
 
     def upsert_instrument(self, instrument: Instrument, at: dt.datetime) -> None:
         statement = insert(self.session, INSTRUMENTS).values(

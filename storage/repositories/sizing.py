@@ -33,7 +33,8 @@ from storage.repositories.statements import (
 )
 
 _FAMILY = ACCOUNTS_WITH_TRACKERS.where(
-    ACCOUNTS.c.owner.in_(sa.bindparam("owners", expanding=True))
+    ACCOUNTS.c.owner.in_(sa.bindparam("owners", expanding=True)),
+    ACCOUNTS.c.id.not_in(sa.bindparam("ids", expanding=True)),
 ).order_by(ACCOUNTS.c.id)
 
 
@@ -62,14 +63,11 @@ class SizingRepository(Reservations):
             else with_trackers(self.session.execute(READ, ids))
         )
         owners = sorted({account.owner for account, _ in found.values()})
-        requested = set(query.account_ids)
-        others = {}
-        if owners:
-            for account_id, pair in with_trackers(
-                self.session.execute(_FAMILY, {"owners": owners})
-            ).items():
-                if account_id not in requested:
-                    others[account_id] = pair
+        others = (
+            with_trackers(self.session.execute(_FAMILY, {"owners": owners, **ids}))
+            if owners
+            else {}
+        )
         keys = {key for account, _ in found.values() for key in query.layer_keys(account)}
         layers = layers_of(self.session, sorted(keys))
         readers = [

@@ -5,18 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from freezegun import freeze_time
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from aria.service.context import Context
+from aria.stored import SizingQuery
 from storage.engine import normalise_url
+from storage.errors import Missing
 from storage.rows import Base
 from storage.schema import current_revision, head_revision
 from storage.types import ExactDecimal, UTCDateTime
+from tests.integration.builders import ask, open_account, push
 from tests.integration.conftest import utc
 
 
@@ -174,3 +180,84 @@ def test_sqlite_writers_are_serialised_from_the_start(engine: Engine) -> None:
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             other.execute("BEGIN IMMEDIATE")
         other.close()
+
+
+# The aggregates' repositories ---------------------------------------------------------------
+
+
+def _snapshot(ctx: Context, ids: tuple[str, ...], *, lock: bool, readers: set[str]) -> Any:
+    with ctx.unit() as uow:
+        return uow.sizing.for_sizing(
+            SizingQuery(
+                account_ids=ids,
+                symbol="GBPUSD",
+                now=utc(2026, 6, 2, 9, 0),
+                lock=lock,
+                layer_keys=lambda account: [("account", account.id)],
+                reads_trades=lambda account, _: account.id in readers,
+                trade_history=10,
+                universe="all",
+            )
+        )
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_one_load_gives_a_fan_out_everything_it_decides_from(ctx: Context) -> None:
+    for account_id, owner in (("a", "alice"), ("b", "alice"), ("c", "alice"), ("z", "zoe")):
+        open_account(ctx, account_id, owner=owner)
+    push(
+        ctx,
+        "c",
+        100_000,
+        100_000,
+        utc(2026, 6, 2, 8, 59),
+        [
+            {"symbol": "EURUSD", "side": "long", "lots": "1", "entry": "1.1"},
+        ],
+    )
+    push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    approved = ask(ctx, "r1", ["a"]).decisions[0]
+    assert approved.decision.approved
+    with ctx.unit() as uow:
+        uow.accounts.put_layer("account", "b", {"sizing": {"risk_percent": "0.5"}}, utc(2026, 6, 2))
+        uow.commit()
+    for lock in (True, False):
+        loaded = _snapshot(ctx, ("a", "b", "missing"), lock=lock, readers={"b"})
+        assert sorted(loaded.accounts) == ["a", "b"]  # an unknown id is simply absent
+        assert sorted(loaded.others) == ["c"]  # the owner's other account, not another owner's
+        assert loaded.others["c"][1].state.positions[0].symbol == "EURUSD"
+        assert loaded.layers == {("account", "b"): {"sizing": {"risk_percent": "0.5"}}}
+        assert set(loaded.trades) == {"b"}  # only accounts whose profile reads them
+        assert [r.decision_id for r in loaded.reservations["a"]] == [approved.decision_id]
+        assert loaded.reservations["b"] == ()
+        assert loaded.correlation_head is None
+        assert "GBPUSD" not in loaded.snapshots  # no bars were ever stored
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_writes_naming_what_is_not_stored_raise_the_storage_error(ctx: Context) -> None:
+    open_account(ctx, "a")
+    with ctx.unit() as uow:
+        account = uow.accounts.get("a")
+        assert account is not None
+        with pytest.raises(Missing):
+            uow.accounts.save(account.model_copy(update={"id": "gone"}), utc(2026, 6, 2))
+        with pytest.raises(Missing):
+            uow.audit.append_event("gone", "halt", {}, "aria", "why", utc(2026, 6, 2))
+        with pytest.raises(Missing):
+            uow.market.correlation("all", 1)
+
+
+@freeze_time("2026-06-02 09:00:00")
+def test_chain_heads_are_forgotten_when_a_transaction_ends(ctx: Context) -> None:
+    open_account(ctx, "a")
+    with ctx.unit() as uow:
+        uow.accounts.lock(["a"])
+        uow.audit.append_event("a", "note", {}, "aria", "first", utc(2026, 6, 2))
+        uow.rollback()
+        # Rolled back: the head this transaction moved is not the stored one any more.
+        uow.accounts.lock(["a"])
+        uow.audit.append_event("a", "note", {}, "aria", "second", utc(2026, 6, 2))
+        uow.commit()
+    with ctx.unit() as uow:
+        assert uow.audit.verify_chain("a") is None

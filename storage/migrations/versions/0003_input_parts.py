@@ -2,7 +2,7 @@
 
 ``sizing_decisions.decision`` and ``inputs`` become text, and ``record_format`` says how a
 record was hashed: 1 for every record written before (canonical JSON of parsed documents),
-2 from now on (see ``storage.audit_chain``). ``input_parts`` holds the parts of decision
+2 from now on (see ``aria.audit.chain``). ``input_parts`` holds the parts of decision
 inputs that many decisions share, under the SHA-256 of their text.
 
 SQLite cannot change a column's type in place, so the table is copied (Alembic's batch
