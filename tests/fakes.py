@@ -63,7 +63,7 @@ from aria.sizing.instruments import Instrument, load_instruments
 from aria.sizing.market import Correlation, VolatilitySnapshot
 from aria.stored import JobStatus, SizingQuery, SizingSnapshot, StoredKey
 from firms.catalog import load_catalog
-from storage import translate
+from storage import translate, translate_market
 from storage.errors import Conflict, Missing
 
 Row = dict[str, Any]
@@ -226,7 +226,7 @@ class _Chain(_Part):
         """An account's head (records counted, hash of the last)."""
         tracker = self.t.trackers.get(account_id)
         if tracker is None:
-            raise LookupError(f"account {account_id!r} has no tracker")
+            raise Missing(f"account {account_id!r} has no tracker")
         return tracker["chain_seq"], tracker["chain_hash"] or GENESIS
 
     def move(self, account_id: str, seq: int, chain_hash: str) -> None:
@@ -940,7 +940,7 @@ class FakeMarketRepository(_Part):
     ) -> int:
         """Store a new version of a universe's matrix; returns the version."""
         version = 1 + max((v for u, v in self.t.correlations if u == universe), default=0)
-        symbols, matrix, observations = translate.correlation_to_json(correlation)
+        symbols, matrix, observations = translate_market.correlation_to_json(correlation)
         self.t.correlations[(universe, version)] = {
             "version": version,
             "as_of": as_of,
@@ -956,7 +956,7 @@ class FakeMarketRepository(_Part):
         row = self.t.correlations.get((universe, version))
         if row is None:
             raise Missing(f"no correlation matrix {universe!r} version {version}")
-        return translate.correlation_from_row(SimpleNamespace(**row))
+        return translate_market.correlation_from_row(SimpleNamespace(**row))
 
     def _newest(self, universe: str) -> Row | None:
         versions = [v for u, v in self.t.correlations if u == universe]
@@ -972,7 +972,11 @@ class FakeMarketRepository(_Part):
         row = self._newest(universe)
         if row is None:
             return None
-        return row["version"], translate.correlation_from_row(SimpleNamespace(**row)), row["as_of"]
+        return (
+            row["version"],
+            translate_market.correlation_from_row(SimpleNamespace(**row)),
+            row["as_of"],
+        )
 
     def upsert_instrument(self, instrument: Instrument, at: dt.datetime) -> None:
         """Add or replace an instrument."""
@@ -984,7 +988,7 @@ class FakeMarketRepository(_Part):
     def instruments(self) -> list[Instrument]:
         """Every instrument stored at run time, by symbol."""
         return [
-            translate.instrument_from_json(row["spec"])
+            translate_market.instrument_from_json(row["spec"])
             for _, row in sorted(self.t.instruments.items())
         ]
 

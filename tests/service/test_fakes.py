@@ -13,6 +13,7 @@ from aria.service import audit
 from aria.service.context import Context
 from storage.errors import Conflict, Missing
 from tests.fakes import FakeStore, FixedClock, SettableClock, utc
+from tests.integration import test_storage as storage_tests
 from tests.integration.builders import ask, open_account, push
 
 D = Decimal
@@ -159,3 +160,22 @@ def test_adding_an_account_twice_or_saving_an_unknown_one_is_refused(ctx: Contex
             uow.accounts.save(account.model_copy(update={"id": "ghost"}), uow.now())
         with pytest.raises(Missing):
             uow.accounts.save_tracker("ghost", Tracker.start(D(1)), uow.now())
+
+
+# The repositories' own tests on the databases hold for the fakes too.
+
+
+def test_one_load_gives_a_fan_out_everything_it_decides_from_as_storage_does(
+    ctx: Context,
+) -> None:
+    storage_tests.test_one_load_gives_a_fan_out_everything_it_decides_from(ctx)
+
+
+def test_writes_naming_what_is_not_stored_raise_the_storage_error_as_storage_does(
+    ctx: Context,
+) -> None:
+    storage_tests.test_writes_naming_what_is_not_stored_raise_the_storage_error(ctx)
+
+
+def test_chain_heads_are_forgotten_when_a_transaction_ends_as_in_storage(ctx: Context) -> None:
+    storage_tests.test_chain_heads_are_forgotten_when_a_transaction_ends(ctx)
