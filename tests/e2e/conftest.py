@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -18,11 +16,11 @@ from aria.service.keys import create_key
 from aria.sizing.instruments import load_instruments
 from firms.catalog import load_catalog
 from storage.engine import make_engine
-from storage.schema import upgrade
 from storage.uow import SqlUnitOfWork, read_only_factory, unit_of_work_factory
 from tests.clocks import SettableClock
 from tests.databases import POSTGRES_URL, require_postgres
 from tests.e2e.clients import Api
+from tests.templates import postgres_copy, sqlite_copy
 
 
 def _headers(token: str) -> dict[str, str]:
@@ -31,8 +29,7 @@ def _headers(token: str) -> dict[str, str]:
 
 @pytest.fixture
 def api(tmp_path: Path, clock: SettableClock) -> Iterator[Api]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'aria.db'}")
-    upgrade(engine)
+    engine = make_engine(sqlite_copy(tmp_path))
     sessions = unit_of_work_factory(engine)
     readers = read_only_factory(engine)
     context = Context(
@@ -59,37 +56,23 @@ def api(tmp_path: Path, clock: SettableClock) -> Iterator[Api]:
 
 def _database(backend: str, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'aria.db'}"
+        url = sqlite_copy(tmp_path)
         engine = make_engine(url)
-        upgrade(engine)
         yield url, engine
         engine.dispose()
         return
     require_postgres()
-    schema = f"aria_e2e_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        yield url, engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from postgres_copy(POSTGRES_URL)  # a copy of the database migrated once for the run
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     """A migrated database a server process can open (its URL and an engine): a SQLite file
-    or a PostgreSQL schema."""
+    or a PostgreSQL database."""
     yield from _database(request.param, tmp_path)
 
 
 @pytest.fixture
 def postgres_database(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    """A migrated PostgreSQL schema several processes can share."""
+    """A migrated PostgreSQL database several processes can share."""
     yield from _database("postgres", tmp_path)

@@ -97,6 +97,7 @@ def test_rule_files_from_the_environment_are_overlaid(tmp_path: Path) -> None:
     assert "Acme Funding" in result.output
 
 
+@pytest.mark.slow
 def test_the_installed_script_runs() -> None:
     # The script sits beside the interpreter running the tests (the project's environment).
     script = shutil.which("aria", path=str(Path(sys.executable).parent))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from aria.cli import app
@@ -35,6 +36,7 @@ EXPECTED = {
 }
 
 
+@pytest.mark.slow
 def test_the_demo_decides_what_it_always_decided(tmp_path: Path) -> None:
     result = run(tmp_path / "demo")
     found = {
@@ -60,6 +62,7 @@ def test_the_demo_decides_what_it_always_decided(tmp_path: Path) -> None:
                 assert sized.decision.risk_amount <= sized.decision.headroom.available
 
 
+@pytest.mark.slow
 def test_the_command_prints_the_decisions(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--dir", str(tmp_path / "cli")])
     assert result.exit_code == 0, result.output

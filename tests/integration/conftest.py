@@ -21,6 +21,7 @@ from aria.service.context import Context
 from storage.engine import make_engine
 from storage.schema import upgrade
 from tests.databases import POSTGRES_URL, make_context, require_postgres
+from tests.templates import postgres_copy
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +44,10 @@ def _sqlite(template: Path, tmp_path: Path) -> Iterator[Engine]:
 
 def _postgres(migrate: bool = True) -> Iterator[Engine]:
     require_postgres()
+    if migrate:  # a copy of the database migrated once for the run
+        for _, engine in postgres_copy(POSTGRES_URL, pool_size=20, max_overflow=10):
+            yield engine
+        return
     schema = f"aria_test_{uuid.uuid4().hex[:12]}"
     admin = make_engine(POSTGRES_URL)
     with admin.begin() as connection:

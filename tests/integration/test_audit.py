@@ -39,14 +39,6 @@ def _history(ctx: Context) -> list[str]:
     return ids
 
 
-@freeze_time("2026-06-02 09:00:00")
-def test_an_untouched_trail_verifies_and_every_decision_replays(ctx: Context) -> None:
-    _history(ctx)
-    report = audit.verify(ctx)
-    assert report.ok, report.problem
-    assert (report.accounts, report.decisions) == (2, 6)
-
-
 def _unprotect(engine: Engine, connection: sa.Connection) -> None:
     """What someone with the database's keys could do: switch the append-only guard off."""
     if engine.dialect.name == "postgresql":

@@ -4,9 +4,7 @@ tails cut with the head fixed, middles deleted and re-hashed (checkpoints kept o
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,10 +14,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from aria.audit.chain import GENESIS, decision_hash, event_hash, state_hash
-from aria.service import audit, checkpoints, maintenance
+from aria.service import audit, checkpoints
 from aria.service.context import Context
-from aria.service.errors import InvalidInput
-from storage.checkpoints import DirectoryCheckpoints
 from storage.repositories import AuditRepository
 from storage.rows import DecisionRow, EventRow, StateRecordRow, TrackerRow
 from tests.builders import utc
@@ -164,22 +160,6 @@ def test_an_account_deleted_with_its_head_is_only_found_by_a_checkpoint(
 
 
 @freeze_time("2026-06-02 09:00:00")
-def test_a_checkpoint_of_an_untouched_log_verifies(ctx: Context) -> None:
-    _history(ctx)
-    ctx.options = dataclasses.replace(ctx.options, audit_key=KEY)
-    kept = checkpoints.parse(checkpoints.take(ctx).to_json())
-    assert kept.signature is not None
-    counts = {h.account_id: h.count for h in kept.heads}
-    assert set(counts) == {"a", "b"}
-    assert counts["a"] >= 4
-    ask(ctx, "later", ["a"])  # the log grows past the checkpoint: still a prefix
-    report = checkpoints.verify_against(ctx, kept)
-    assert report.ok, report.problem
-    assert report.signed
-    assert (report.accounts, report.records) == (2, sum(counts.values()))
-
-
-@freeze_time("2026-06-02 09:00:00")
 def test_a_cut_tail_with_a_fixed_head_passes_verify_but_not_the_checkpoint(
     ctx: Context, engine: Engine
 ) -> None:
@@ -221,47 +201,6 @@ def _account_of(engine: Engine, decision_id: str) -> str:
                 sa.text("select account_id from sizing_decisions where id = :d"), {"d": decision_id}
             ).scalar_one()
         )
-
-
-@freeze_time("2026-06-02 09:00:00")
-def test_a_checkpoint_whose_heads_were_edited_fails_its_signature(ctx: Context) -> None:
-    _history(ctx)
-    ctx.options = dataclasses.replace(ctx.options, audit_key=KEY)
-    document = json.loads(checkpoints.take(ctx).to_json())
-    document["heads"][0]["count"] = 3
-    report = checkpoints.verify_against(ctx, checkpoints.parse(json.dumps(document)))
-    assert not report.ok
-    assert "signature does not match" in (report.problem or "")
-    document["signature"] = None  # stripping the signature is no way around it
-    report = checkpoints.verify_against(ctx, checkpoints.parse(json.dumps(document)))
-    assert not report.ok
-    assert "unsigned but ARIA_AUDIT_KEY is set" in (report.problem or "")
-
-
-@freeze_time("2026-06-02 09:00:00")
-def test_without_a_key_the_checkpoint_is_unsigned_and_says_so(ctx: Context) -> None:
-    _history(ctx)
-    text = checkpoints.take(ctx).to_json()
-    assert json.loads(text)["signature"] is None
-    report = checkpoints.verify_against(ctx, checkpoints.parse(text))
-    assert report.ok
-    assert not report.signed
-    with pytest.raises(InvalidInput, match="checkpoint"):
-        checkpoints.parse('{"format": "aria-checkpoint/1"}')
-
-
-@freeze_time("2026-06-02 09:00:00")
-def test_the_checkpoint_job_writes_one_file_per_hour(ctx: Context, tmp_path: Path) -> None:
-    _history(ctx)
-    assert maintenance.audit_checkpoint(ctx).skipped == 1  # no directory: off
-    ctx.options = dataclasses.replace(ctx.options, audit_key=KEY)
-    ctx.checkpoints = DirectoryCheckpoints(tmp_path / "kept")
-    assert maintenance.audit_checkpoint(ctx).done == 1
-    assert maintenance.audit_checkpoint(ctx).skipped == 1  # the hour's slot is claimed
-    (written,) = (tmp_path / "kept").iterdir()
-    assert written.name == "aria-checkpoint-20260602T090000Z.json"
-    kept = checkpoints.parse(written.read_text())
-    assert checkpoints.verify_against(ctx, kept).ok
 
 
 # Item 8: a verification never holds up a writer ------------------------------------------

@@ -1,4 +1,6 @@
-"""Sizing through the service: one transaction, audited, idempotent, safe under concurrency."""
+"""Sizing under concurrency on both databases: one decision per request id, and concurrent
+requests that never together pass an account's headroom or close more than its position.
+(Sizing's behaviour otherwise is tested on the in-memory store, in ``tests/service``.)"""
 
 from __future__ import annotations
 
@@ -6,20 +8,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-import pytest
-import sqlalchemy as sa
 from freezegun import freeze_time
-from sqlalchemy import Engine
 
-from accounts.model import Side
-from aria.audit.filters import EventFilter
-from aria.service import accounts as account_service
-from aria.service import audit
-from aria.service import market as market_service
-from aria.service import sizing as sizing_service
-from aria.service.commands import SetTrading, SizeRequest
 from aria.service.context import Context
-from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.builders import utc
 from tests.integration.builders import ask, open_account, push
 
@@ -27,47 +18,25 @@ D = Decimal
 NOW = "2026-06-02 09:00:00"
 
 
-@freeze_time(NOW)
-def test_one_account_one_decision_stored_with_its_reservation(ctx: Context) -> None:
-    open_account(ctx, "ftmo-1")
-    push(ctx, "ftmo-1", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-    result = ask(ctx, "req-1", ["ftmo-1"])
-    assert not result.replayed
-    (sized,) = result.decisions
-    assert sized.decision.approved
-    assert sized.decision.lots == D("1.00")  # 1 % of 100,000 at 1,000 per lot
-    with ctx.unit() as uow:
-        (live,) = uow.sizing.live_reservations(["ftmo-1"], utc(2026, 6, 2, 9))["ftmo-1"]
-        stored = uow.sizing.decision(sized.decision_id)
-    assert live.decision_id == sized.decision_id
-    assert live.amount == sized.decision.risk_amount
-    assert stored is not None
-    assert stored.decision == sized.decision
+def _short_two_lots(ctx: Context, account_id: str) -> None:
+    open_account(ctx, account_id)
+    push(
+        ctx,
+        account_id,
+        100_000,
+        100_000,
+        utc(2026, 6, 2, 8, 59),
+        positions=[
+            {"symbol": "GBPUSD", "side": "short", "lots": 2, "entry": "1.27", "stop": "1.28"}
+        ],
+    )
 
 
-@freeze_time(NOW)
-def test_fan_out_by_selector_is_one_request(ctx: Context) -> None:
-    for index in range(3):
-        open_account(ctx, f"acc-{index}", strategy="trend")
-        push(ctx, f"acc-{index}", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-    open_account(ctx, "other", strategy="scalp")
-    result = ask(ctx, "fan-1", {"strategy": "trend"})
-    assert [d.decision.account_id for d in result.decisions] == ["acc-0", "acc-1", "acc-2"]
-    assert all(d.decision.approved for d in result.decisions)
-
-
-@freeze_time(NOW)
-def test_a_repeated_request_id_returns_the_stored_decisions(ctx: Context) -> None:
-    open_account(ctx, "ftmo-1")
-    push(ctx, "ftmo-1", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-    first = ask(ctx, "same", ["ftmo-1"])
-    second = ask(ctx, "same", ["ftmo-1"])
-    assert second.replayed
-    assert [d.decision_id for d in second.decisions] == [d.decision_id for d in first.decisions]
-    with ctx.unit() as uow:
-        assert len(uow.sizing.live_reservations(["ftmo-1"], utc(2026, 6, 2, 9))["ftmo-1"]) == 1
-    with pytest.raises(Conflict, match="used for a different request"):
-        ask(ctx, "same", ["ftmo-1"], side="short", stop="1.2800")
+def _close(ctx: Context, request_id: str, account_id: str) -> Decimal:
+    (sized,) = ask(ctx, request_id, [account_id], reduce_only=True).decisions
+    decision = sized.decision
+    assert decision.approved or decision.reject_codes == ["nothing_to_reduce"]
+    return decision.lots
 
 
 @freeze_time(NOW)
@@ -117,220 +86,6 @@ def test_concurrent_requests_never_exceed_the_headroom(ctx: Context) -> None:
 
 
 @freeze_time(NOW)
-def test_stale_account_state_answers_stale_data(ctx: Context) -> None:
-    open_account(ctx, "quiet")
-    push(ctx, "quiet", 100_000, 100_000, utc(2026, 6, 2, 8, 0))  # 60 minutes old; the limit is 15
-    (sized,) = ask(ctx, "stale-1", ["quiet"]).decisions
-    assert sized.decision.reject_codes == ["stale_data"]
-    open_account(ctx, "never")
-    (sized,) = ask(ctx, "stale-2", ["never"]).decisions
-    assert "stale_data" in sized.decision.reject_codes
-
-
-@freeze_time(NOW)
-def test_atr_sizing_without_bars_answers_stale_data(ctx: Context) -> None:
-    open_account(ctx, "atr")
-    push(ctx, "atr", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-    (sized,) = ask(ctx, "atr-1", ["atr"], stop=None, stop_atr_multiple="2").decisions
-    assert sized.decision.reject_codes == ["stale_data"]
-    assert sized.decision.reasons  # the wording: test_reason_wording.py
-    assert market_service.snapshots(ctx, ["GBPUSD"]) == {}  # stale because no bar exists
-
-
-@freeze_time(NOW)
-def test_a_breach_fails_the_account_and_only_exits_are_approved(ctx: Context) -> None:
-    open_account(ctx, "doomed")
-    push(
-        ctx,
-        "doomed",
-        100_000,
-        100_000,
-        utc(2026, 6, 2, 8, 0),
-        positions=[
-            {"symbol": "GBPUSD", "side": "long", "lots": 2, "entry": "1.27", "stop": "1.25"}
-        ],
-    )
-    result = push(
-        ctx,
-        "doomed",
-        100_000,
-        94_900,
-        utc(2026, 6, 2, 8, 59),
-        positions=[
-            {
-                "symbol": "GBPUSD",
-                "side": "long",
-                "lots": 2,
-                "entry": "1.27",
-                "stop": "1.25",
-                "price": "1.2445",
-            }
-        ],
-    )
-    assert [b.type.value for b in result.breaches] == ["daily_loss"]
-    assert result.account.trading.halt.value == "failed"
-    with ctx.unit() as uow:
-        events = uow.audit.events(EventFilter(account="doomed", kind="breach"), None, 10)
-    assert len(events) == 1
-    assert events[0].reason
-    assert [b["code"] for b in events[0].detail["breaches"]] == ["D1"]
-    (sized,) = ask(ctx, "after", ["doomed"]).decisions
-    assert sized.decision.reject_codes[0] == "halted"  # (its headroom is gone too, and says so)
-    (exit_,) = ask(ctx, "exit", ["doomed"], side="short", stop="1.2800", reduce_only=True).decisions
-    assert exit_.decision.approved
-    assert exit_.decision.lots == D(2)
-
-
-@freeze_time(NOW)
-def test_reservations_are_matched_cancelled_and_expired(ctx: Context) -> None:
-    open_account(ctx, "r")
-    push(ctx, "r", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-    placed = ask(ctx, "p", ["r"]).decisions[0]
-    dropped = ask(ctx, "d", ["r"]).decisions[0]
-    push(
-        ctx,
-        "r",
-        100_000,
-        100_000,
-        utc(2026, 6, 2, 8, 59, 30),
-        positions=[
-            {
-                "symbol": "GBPUSD",
-                "side": "long",
-                "lots": 1,
-                "entry": "1.27",
-                "stop": "1.26",
-                "decision_id": placed.decision_id,
-            }
-        ],
-    )
-    assert sizing_service.cancel(ctx, dropped.decision_id) == "r"
-    with pytest.raises(Conflict, match="no live reservation"):
-        sizing_service.cancel(ctx, dropped.decision_id)
-    with pytest.raises(NotFound):
-        sizing_service.cancel(ctx, "nope")
-    with ctx.unit() as uow:
-        assert uow.sizing.live_reservations(["r"], utc(2026, 6, 2, 9))["r"] == []
-
-
-@freeze_time(NOW)
-def test_unknown_accounts_symbols_and_bad_stops_are_errors_that_store_nothing(ctx: Context) -> None:
-    open_account(ctx, "ok")
-    with pytest.raises(NotFound, match="unknown account: ghost"):
-        ask(ctx, "e1", ["ok", "ghost"])
-    with pytest.raises(InvalidInput, match="unknown instrument 'NOPE'"):
-        ask(ctx, "e2", ["ok"], symbol="NOPE")
-    with pytest.raises(InvalidInput, match="the stop of a long must be below the entry"):
-        ask(ctx, "e3", ["ok"], stop="1.3000")
-    with pytest.raises(NotFound, match="no account matches"):
-        ask(ctx, "e4", {"owner": "nobody"})
-    with ctx.unit() as uow:
-        for request_id in ("e1", "e2", "e3", "e4"):
-            assert uow.sizing.request_hash(request_id) is None
-
-
-@freeze_time(NOW)
-def test_opposite_trade_on_another_account_of_the_owner_at_the_same_firm_is_refused(
-    ctx: Context,
-) -> None:
-    open_account(ctx, "a")
-    open_account(ctx, "b")
-    open_account(ctx, "c", firm="fundednext", plan="stellar-2-step", phase="phase-1")
-    push(
-        ctx,
-        "a",
-        100_000,
-        100_000,
-        utc(2026, 6, 2, 8, 59),
-        positions=[
-            {"symbol": "GBPUSD", "side": "long", "lots": 1, "entry": "1.27", "stop": "1.26"}
-        ],
-    )
-    push(ctx, "b", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-    push(ctx, "c", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-    result = ask(ctx, "hedge", ["b", "c"], side="short", stop="1.2800")
-    by_account = {d.decision.account_id: d.decision for d in result.decisions}
-    assert by_account["b"].reject_codes == ["cross_account_hedge"]
-    assert by_account["c"].approved  # another firm: not FTMO's business
-
-
-@freeze_time(NOW)
-def test_a_disabled_account_is_halted_until_re_enabled(ctx: Context) -> None:
-    open_account(ctx, "x")
-    push(ctx, "x", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-    account_service.set_trading(
-        ctx, "x", SetTrading(enabled=False, actor="risk-officer", reason="review")
-    )
-    assert ask(ctx, "x1", ["x"]).decisions[0].decision.reject_codes == ["halted"]
-    account_service.set_trading(
-        ctx, "x", SetTrading(enabled=True, actor="risk-officer", reason="cleared")
-    )
-    assert ask(ctx, "x2", ["x"]).decisions[0].decision.approved
-    with ctx.unit() as uow:
-        kinds = [e.kind for e in uow.audit.events(EventFilter(account="x"), None, 10)]
-    assert kinds[:2] == ["enabled", "disabled"]
-
-
-@freeze_time(NOW)
-def test_an_approved_swing_is_held_until_its_position_shows(ctx: Context) -> None:
-    # FundingPips anchors the day on equity at the reset: swings share 5 % of 100,000. Each
-    # GBPUSD long (100 pips of stop, 2 R of target) swings 3,000 a lot.
-    open_account(ctx, "fp", firm="fundingpips", plan="2-step", phase="phase-1")
-    push(ctx, "fp", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-    first = ask(ctx, "swing-1", ["fp"], take_profit="1.2900")
-    (sized,) = first.decisions
-    assert sized.decision.swing_amount == sized.decision.lots * D(3000)
-    with ctx.unit() as uow:
-        (held,) = uow.sizing.live_reservations(["fp"], utc(2026, 6, 2, 9))["fp"]
-    assert held.swing == sized.decision.swing_amount
-    second = ask(ctx, "swing-2", ["fp"], take_profit="1.2900")
-    swing = next(x for x in second.decisions[0].decision.limits if x.name == "daily_loss_swing")
-    left = D(5000) - sized.decision.swing_amount
-    assert swing.max_lots == (left / D(3000)).quantize(D("1e-8"), rounding="ROUND_FLOOR")
-
-
-def _short_two_lots(ctx: Context, account_id: str) -> None:
-    open_account(ctx, account_id)
-    push(
-        ctx,
-        account_id,
-        100_000,
-        100_000,
-        utc(2026, 6, 2, 8, 59),
-        positions=[
-            {"symbol": "GBPUSD", "side": "short", "lots": 2, "entry": "1.27", "stop": "1.28"}
-        ],
-    )
-
-
-def _close(ctx: Context, request_id: str, account_id: str) -> Decimal:
-    (sized,) = ask(ctx, request_id, [account_id], reduce_only=True).decisions
-    decision = sized.decision
-    assert decision.approved or decision.reject_codes == ["nothing_to_reduce"]
-    return decision.lots
-
-
-@freeze_time(NOW)
-def test_sequential_reduce_only_requests_close_at_most_the_position(ctx: Context) -> None:
-    _short_two_lots(ctx, "closer")
-    closed = [_close(ctx, f"close-{i}", "closer") for i in range(4)]
-    assert closed == [D(2), D(0), D(0), D(0)]
-    with ctx.unit() as uow:
-        (held,) = uow.sizing.live_reservations(["closer"], utc(2026, 6, 2, 9))["closer"]
-    assert (held.reduce_only, held.lots, held.amount, held.swing) == (True, D(2), 0, 0)
-    assert (held.symbol, held.side) == ("GBPUSD", Side.LONG)
-    # A pending close holds no risk: an opening trade is sized as if it were not there.
-    (opening,) = ask(ctx, "open-after", ["closer"], symbol="EURUSD", stop="1.2600").decisions
-    assert opening.decision.approved
-    assert opening.decision.headroom is not None
-    assert opening.decision.headroom.reserved == 0
-    # Replay reproduces every decision from its stored inputs, reservations included.
-    report = audit.verify(ctx, "closer")
-    assert report.ok, report.problem
-    assert report.decisions == 5
-
-
-@freeze_time(NOW)
 def test_concurrent_reduce_only_requests_close_at_most_the_position(ctx: Context) -> None:
     _short_two_lots(ctx, "rush")
     start = threading.Barrier(16)
@@ -343,41 +98,3 @@ def test_concurrent_reduce_only_requests_close_at_most_the_position(ctx: Context
         closed = list(pool.map(send, range(16)))
     assert sum(closed) == D(2)
     assert sorted(closed)[-1] == D(2)
-
-
-@freeze_time(NOW)
-def test_a_close_is_released_once_its_position_is_gone(ctx: Context) -> None:
-    _short_two_lots(ctx, "flat")
-    assert _close(ctx, "flat-1", "flat") == D(2)
-    result = push(ctx, "flat", 100_000, 100_000, utc(2026, 6, 2, 8, 59, 30))  # closed
-    assert result.reservations_matched == 1
-    push(
-        ctx,
-        "flat",
-        100_000,
-        100_000,
-        utc(2026, 6, 2, 8, 59, 40),
-        positions=[
-            {"symbol": "GBPUSD", "side": "short", "lots": 1, "entry": "1.27", "stop": "1.28"}
-        ],
-    )
-    assert _close(ctx, "flat-2", "flat") == D(1)  # the new position, whole
-
-
-@freeze_time(NOW)
-def test_a_replay_is_refused_once_the_key_may_no_longer_act_on_the_account(
-    ctx: Context, engine: Engine
-) -> None:
-    open_account(ctx, "a")
-    push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-    signal = {**SIGNAL_OF_ASK, "request_id": "moved", "accounts": ["a"]}
-    first = sizing_service.size(ctx, SizeRequest.model_validate(signal), allowed_owner="alice")
-    assert not first.replayed
-    # The account passes to another trader (by hand: no face changes an owner).
-    with engine.begin() as connection:
-        connection.execute(sa.text("update accounts set owner = 'carol' where id = 'a'"))
-    with pytest.raises(Forbidden, match=r"^this key may only size accounts of 'alice'$"):
-        sizing_service.size(ctx, SizeRequest.model_validate(signal), allowed_owner="alice")
-
-
-SIGNAL_OF_ASK = {"symbol": "GBPUSD", "side": "long", "entry": "1.2700", "stop": "1.2600"}

@@ -35,6 +35,7 @@ def breached(result: dict[str, dict[str, dict[str, object]]], policy: str) -> in
     return sum(int(o["breached"]) for o in result[policy].values())  # type: ignore[call-overload]
 
 
+@pytest.mark.slow
 def test_without_gaps_aria_never_breaches_while_the_baseline_does() -> None:
     result = run(accounts=6, gaps=False, policies=(ARIA, BASELINE))
     assert set(result) == {ARIA, BASELINE}
@@ -60,6 +61,7 @@ def test_no_preset_sized_by_aria_breaches_without_gaps(seed: int) -> None:
     assert {policy: breached(result, policy) for policy in policies} == dict.fromkeys(policies, 0)
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_results_and_another_seed_others() -> None:
     plans = (PlanSpec("ftmo", "2-step", "challenge", D(100_000), ("EURUSD", "XAUUSD")),)
     first = run(accounts=3, seed=11, plans=plans, policies=(ARIA, BASELINE))

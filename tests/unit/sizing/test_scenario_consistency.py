@@ -123,6 +123,7 @@ print(inputs.input_hash())
 """
 
 
+@pytest.mark.slow
 def test_the_hash_is_the_same_under_every_hash_seed() -> None:
     text = json.dumps(two_symbol_book())
     hashes = set()

@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from freezegun import freeze_time
-from sqlalchemy import Engine
 
 from aria.service import sizing as sizing_service
 from aria.service.commands import Signal
 from aria.service.context import Context
 from aria.service.errors import NotFound
 from tests.builders import utc
+from tests.clocks import SettableClock
+from tests.fakes import FakeStore
 from tests.integration.builders import ask, open_account, push
 
-NOW = "2026-06-02 09:00:00"
 POSITION = {"symbol": "GBPUSD", "side": "long", "lots": 1, "entry": "1.27", "stop": "1.26"}
 
 
@@ -50,16 +48,13 @@ def _signal(accounts: list[str], **overrides: Any) -> dict[str, Any]:
     }
 
 
-def _counts(engine: Engine) -> tuple[int, ...]:
-    with engine.connect() as connection:
-        return tuple(
-            connection.execute(sa.text(f"select count(*) from {table}")).scalar_one()
-            for table in ("sizing_decisions", "reservations", "rule_events", "sizing_requests")
-        )
+def _counts(store: FakeStore) -> tuple[int, ...]:
+    return tuple(
+        store.count(table) for table in ("decisions", "reservations", "events", "requests")
+    )
 
 
 @pytest.mark.parametrize("side", ["long", "short"])
-@freeze_time(NOW)
 def test_a_preview_answers_what_sizing_then_does(ctx: Context, side: str) -> None:
     accounts = _family(ctx)
     stop = "1.2600" if side == "long" else "1.2800"
@@ -80,18 +75,18 @@ def test_a_preview_answers_what_sizing_then_does(ctx: Context, side: str) -> Non
     assert any(row.status == "rejected" for row in rows)
 
 
-@freeze_time(NOW)
-def test_a_preview_reserves_and_records_nothing(ctx: Context, engine: Engine) -> None:
+def test_a_preview_reserves_and_records_nothing(
+    ctx: Context, store: FakeStore, clock: SettableClock
+) -> None:
     accounts = _family(ctx)
-    before = _counts(engine)
+    before = _counts(store)
     # The reset at midnight Prague has not been rolled for these accounts yet; a preview
     # rolls them in memory only.
-    with freeze_time("2026-06-02 22:30:00"):
-        sizing_service.preview(ctx, Signal.model_validate(_signal(accounts)))
-    assert _counts(engine) == before
+    clock.move_to("2026-06-02 22:30:00")
+    sizing_service.preview(ctx, Signal.model_validate(_signal(accounts)))
+    assert _counts(store) == before
 
 
-@freeze_time(NOW)
 def test_a_preview_names_unknown_accounts_and_keeps_to_the_keys_owner(ctx: Context) -> None:
     accounts = _family(ctx)
     with pytest.raises(NotFound, match="ghost"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from freezegun import freeze_time
 
 from aria.service import accounts as account_service
 from aria.service import sizing as sizing_service
@@ -14,11 +13,18 @@ from aria.service.context import Context
 from aria.service.errors import InvalidInput
 from aria.sizing.decision import RejectCode
 from tests.builders import utc
+from tests.clocks import SettableClock
 from tests.integration.builders import ask, open_account, push
 
 D = Decimal
-NOW = "2026-06-02 14:00:00"
+NOW = "2026-06-02T14:00:00Z"
 NOT_ALLOWED = [RejectCode.INSTRUMENT_NOT_ALLOWED]
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    """The afternoon of 2 June."""
+    return SettableClock(NOW)
 
 
 def _alice(ctx: Context) -> None:
@@ -40,7 +46,6 @@ def _mes(ctx: Context, request_id: str, accounts: object) -> dict[str, object]:
     return {d.decision.account_id: d.decision for d in result.decisions}
 
 
-@freeze_time(NOW)
 def test_micro_futures_fanned_out_by_owner_skip_the_cfd_accounts(ctx: Context) -> None:
     _alice(ctx)
     decisions = _mes(ctx, "mes-1", {"owner": "alice"})
@@ -55,7 +60,6 @@ def test_micro_futures_fanned_out_by_owner_skip_the_cfd_accounts(ctx: Context) -
     assert decisions["ts-1"].lots > 0
 
 
-@freeze_time(NOW)
 def test_fx_on_a_futures_account_holds_nothing_and_never_clips_its_real_trades(
     ctx: Context,
 ) -> None:
@@ -83,7 +87,6 @@ def _ids(ctx: Context, request_id: str) -> list[str]:
         return [stored.id for stored in uow.sizing.for_request(request_id)]
 
 
-@freeze_time(NOW)
 def test_an_account_narrows_what_its_firm_allows_and_is_stored_with_it(ctx: Context) -> None:
     open_account(ctx, "gold", instruments={"symbols": ["XAUUSD"]})
     open_account(ctx, "fx", instruments={"asset_classes": ["fx"]})
@@ -108,13 +111,11 @@ def test_an_account_narrows_what_its_firm_allows_and_is_stored_with_it(ctx: Cont
     assert ask(ctx, "n-2", ["gold"]).decisions[0].decision.approved
 
 
-@freeze_time(NOW)
 def test_unknown_symbols_in_an_allow_list_are_refused(ctx: Context) -> None:
     with pytest.raises(InvalidInput, match="unknown symbol NOPE"):
         open_account(ctx, "typo", instruments={"symbols": ["NOPE"]})
 
 
-@freeze_time(NOW)
 def test_e8_one_percentages_are_chosen_per_account_and_stored(ctx: Context) -> None:
     open_account(
         ctx, "e8-4", firm="e8", plan="one", phase="evaluation", options={"daily_loss_pct": 4}

@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from freezegun import freeze_time
 
 from aria.service import maintenance
 from aria.service import market as market_service
@@ -14,6 +13,7 @@ from aria.service.commands import BarsBatch
 from aria.service.context import Context
 from aria.service.errors import Forbidden, InvalidInput
 from tests.builders import utc
+from tests.clocks import SettableClock
 from tests.integration.builders import ask, open_account, push
 
 D = Decimal
@@ -37,7 +37,6 @@ def stored(ctx: Context, symbol: str = "GBPUSD") -> list[tuple]:
         return uow.market.bars([symbol], "1d", 10_000)[symbol]
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_a_key_restricted_to_one_owner_may_not_write_bars(ctx: Context) -> None:
     batch = BarsBatch(symbol="GBPUSD", bars=gbpusd(41, utc(2026, 6, 2), width="0.0010"))
     with pytest.raises(Forbidden, match="market data is global"):
@@ -46,7 +45,6 @@ def test_a_key_restricted_to_one_owner_may_not_write_bars(ctx: Context) -> None:
     assert market_service.ingest_bars(ctx, batch).stored == 41
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_future_dated_and_unclosed_bars_are_refused_and_nothing_is_written(
     ctx: Context,
 ) -> None:
@@ -60,7 +58,6 @@ def test_future_dated_and_unclosed_bars_are_refused_and_nothing_is_written(
     assert stored(ctx) == []
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_an_outlier_bar_is_refused_unless_allowed(ctx: Context) -> None:
     market_service.ingest_bars(ctx, BarsBatch(symbol="GBPUSD", bars=gbpusd(50, utc(2026, 6, 1))))
     spike = (utc(2026, 6, 1), D("1.2700"), D("1.5000"), D("1.2650"), D("1.2700"), None)
@@ -74,7 +71,6 @@ def test_an_outlier_bar_is_refused_unless_allowed(ctx: Context) -> None:
     assert len(done.outliers) == 1
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_weekend_stubs_of_daily_fx_bars_are_merged_unless_kept(ctx: Context) -> None:
     friday = (utc(2026, 5, 29), D("1.27"), D("1.28"), D("1.26"), D("1.275"), D(5))
     sunday = (utc(2026, 5, 31), D("1.275"), D("1.277"), D("1.274"), D("1.276"), D(1))
@@ -97,29 +93,29 @@ def test_weekend_stubs_of_daily_fx_bars_are_merged_unless_kept(ctx: Context) -> 
     assert (crypto.stored, crypto.merged) == (3, 0)  # crypto trades all Sunday
 
 
-def test_the_volatility_job_publishes_no_atr_from_too_few_bars(ctx: Context) -> None:
-    with freeze_time("2026-06-02 09:00:00"):
-        thin = gbpusd(41, utc(2026, 6, 2), width="0.0010")
-        market_service.ingest_bars(ctx, BarsBatch(symbol="GBPUSD", bars=thin))
-        assert maintenance.volatility(ctx).done == 1
-        snapshot = market_service.snapshots(ctx, ["GBPUSD"])["GBPUSD"]
-        assert snapshot.atr is None
-        assert snapshot.bars == 41
-        assert snapshot.last_close == thin[-1][4]
-        open_account(ctx, "a")
-        push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-        (sized,) = ask(ctx, "atr", ["a"], stop=None, stop_atr_multiple="2").decisions
-        assert sized.decision.reject_codes == ["stale_data"]
-        assert sized.decision.reasons  # the wording: test_reason_wording.py
-    with freeze_time("2026-06-03 09:00:00"):
-        market_service.ingest_bars(
-            ctx, BarsBatch(symbol="GBPUSD", bars=gbpusd(42, utc(2026, 6, 3), width="0.0010"))
-        )
-        assert maintenance.volatility(ctx).done == 1
-        assert market_service.snapshots(ctx, ["GBPUSD"])["GBPUSD"].atr is not None
+def test_the_volatility_job_publishes_no_atr_from_too_few_bars(
+    ctx: Context, clock: SettableClock
+) -> None:
+    thin = gbpusd(41, utc(2026, 6, 2), width="0.0010")
+    market_service.ingest_bars(ctx, BarsBatch(symbol="GBPUSD", bars=thin))
+    assert maintenance.volatility(ctx).done == 1
+    snapshot = market_service.snapshots(ctx, ["GBPUSD"])["GBPUSD"]
+    assert snapshot.atr is None
+    assert snapshot.bars == 41
+    assert snapshot.last_close == thin[-1][4]
+    open_account(ctx, "a")
+    push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    (sized,) = ask(ctx, "atr", ["a"], stop=None, stop_atr_multiple="2").decisions
+    assert sized.decision.reject_codes == ["stale_data"]
+    assert sized.decision.reasons  # the wording: test_reason_wording.py
+    clock.move_to("2026-06-03 09:00:00")
+    market_service.ingest_bars(
+        ctx, BarsBatch(symbol="GBPUSD", bars=gbpusd(42, utc(2026, 6, 3), width="0.0010"))
+    )
+    assert maintenance.volatility(ctx).done == 1
+    assert market_service.snapshots(ctx, ["GBPUSD"])["GBPUSD"].atr is not None
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_bars_stored_in_the_future_before_the_check_do_not_make_a_symbol_fresh(
     ctx: Context,
 ) -> None:

@@ -1,4 +1,4 @@
-"""Account use cases on both backends: opening, state pushes, trades, risk now."""
+"""Account use cases: opening, state pushes, trades, risk now."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from freezegun import freeze_time
-from sqlalchemy import Engine
 
 from aria.bootstrap import options_from
 from aria.service import accounts as account_service
@@ -16,14 +14,13 @@ from aria.service.context import Context, ServiceOptions
 from aria.service.errors import Conflict, InvalidInput, NotFound
 from aria.settings import Settings
 from tests.builders import utc
-from tests.databases import make_context
+from tests.clocks import SettableClock
+from tests.fakes import FakeStore, fake_context
 from tests.integration.builders import open_account, push
 
 D = Decimal
-NOW = "2026-06-02 09:00:00"
 
 
-@freeze_time(NOW)
 def test_open_list_and_get(ctx: Context) -> None:
     open_account(ctx, "a", strategy="trend", personality={"seeded": True})
     open_account(
@@ -57,7 +54,6 @@ def test_open_list_and_get(ctx: Context) -> None:
         ({"profile_layer": {"risk_per_trade": 5}}, "risk_per_trade"),
     ],
 )
-@freeze_time(NOW)
 def test_opening_refuses_what_the_catalog_does_not_know(
     ctx: Context, change: dict, message: str
 ) -> None:
@@ -67,7 +63,6 @@ def test_opening_refuses_what_the_catalog_does_not_know(
     assert account_service.list_accounts(ctx) == []
 
 
-@freeze_time(NOW)
 def test_out_of_order_and_future_pushes_are_refused(ctx: Context) -> None:
     open_account(ctx, "a")
     push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 50))
@@ -81,7 +76,6 @@ def test_out_of_order_and_future_pushes_are_refused(ctx: Context) -> None:
         push(ctx, "ghost", 1, 1, utc(2026, 6, 2, 8))
 
 
-@freeze_time(NOW)
 def test_peaks_and_floors_follow_pushes(ctx: Context) -> None:
     open_account(ctx, "onestep", plan="1-step")
     push(ctx, "onestep", 100_000, 100_000, utc(2026, 6, 2, 8))
@@ -95,7 +89,6 @@ def test_peaks_and_floors_follow_pushes(ctx: Context) -> None:
     assert risk.daily.trading_day == dt.date(2026, 6, 2)
 
 
-@freeze_time(NOW)
 def test_one_outlier_tick_does_not_latch_aria_own_reducing_state(ctx: Context) -> None:
     open_account(ctx, "n")  # floors 95,000 (daily) and 90,000; "near" is within 500
     minute = dt.timedelta(minutes=1)
@@ -112,7 +105,6 @@ def test_one_outlier_tick_does_not_latch_aria_own_reducing_state(ctx: Context) -
     assert cleared.account.trading.status.value == "active"
 
 
-@freeze_time(NOW)
 def test_trades_are_stored_once_per_broker_id(ctx: Context) -> None:
     open_account(ctx, "t")
     trade = {
@@ -139,40 +131,41 @@ def test_trades_are_stored_once_per_broker_id(ctx: Context) -> None:
     assert stored.pnl == D(1000)
 
 
-def test_a_state_stamped_ahead_of_the_clock_cannot_hide_the_next_real_one(ctx: Context) -> None:
+def test_a_state_stamped_ahead_of_the_clock_cannot_hide_the_next_real_one(
+    ctx: Context, clock: SettableClock
+) -> None:
     # The issue's case: a push 290 s ahead was accepted, then the real push was "not newer".
-    with freeze_time(NOW) as frozen:
-        open_account(ctx, "a")
-        push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-        with pytest.raises(InvalidInput, match="in the future"):
-            push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 9, 4, 50))
-        # Within the allowed skew it is taken, but as of when it was received.
-        ahead = push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 9, 0, 4))
-        assert ahead.account.id == "a"
-        risk = account_service.account_risk(ctx, "a")
-        assert risk.state is not None
-        assert risk.state.as_of == utc(2026, 6, 2, 9)
-        frozen.tick(1)
-        push(ctx, "a", 100_000, 97_600, utc(2026, 6, 2, 9, 0, 1))  # the real loss
-        risk = account_service.account_risk(ctx, "a")
-        assert risk.state is not None
-        assert risk.state.equity == D(97_600)
-        assert risk.headroom is not None
-        assert risk.headroom.available == D(2_600)  # 97,600 − the daily floor of 95,000
+    # The clock stands at 2026-06-02 09:00.
+    open_account(ctx, "a")
+    push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    with pytest.raises(InvalidInput, match="in the future"):
+        push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 9, 4, 50))
+    # Within the allowed skew it is taken, but as of when it was received.
+    ahead = push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 9, 0, 4))
+    assert ahead.account.id == "a"
+    risk = account_service.account_risk(ctx, "a")
+    assert risk.state is not None
+    assert risk.state.as_of == utc(2026, 6, 2, 9)
+    clock.tick(1)
+    push(ctx, "a", 100_000, 97_600, utc(2026, 6, 2, 9, 0, 1))  # the real loss
+    risk = account_service.account_risk(ctx, "a")
+    assert risk.state is not None
+    assert risk.state.equity == D(97_600)
+    assert risk.headroom is not None
+    assert risk.headroom.available == D(2_600)  # 97,600 − the daily floor of 95,000
 
 
-def test_the_allowed_clock_skew_is_a_setting(engine: Engine) -> None:
+def test_the_allowed_clock_skew_is_a_setting(clock: SettableClock, store: FakeStore) -> None:
     assert ServiceOptions().max_future_skew_seconds == 5
     assert options_from(Settings(max_future_skew_seconds=0)).max_future_skew_seconds == 0
-    strict = make_context(engine, ServiceOptions(max_future_skew_seconds=0))
-    with freeze_time(NOW):
-        open_account(strict, "s")
-        with pytest.raises(InvalidInput, match="0 s of clock skew allowed"):
-            push(strict, "s", 100_000, 100_000, utc(2026, 6, 2, 9, 0, 1))
-        push(strict, "s", 100_000, 100_000, utc(2026, 6, 2, 9))
+    strict, _ = fake_context(clock, ServiceOptions(max_future_skew_seconds=0), store)
+    # The clock stands at 2026-06-02 09:00.
+    open_account(strict, "s")
+    with pytest.raises(InvalidInput, match="0 s of clock skew allowed"):
+        push(strict, "s", 100_000, 100_000, utc(2026, 6, 2, 9, 0, 1))
+    push(strict, "s", 100_000, 100_000, utc(2026, 6, 2, 9))
 
 
-@freeze_time(NOW)
 def test_a_stored_state_from_the_future_does_not_block_a_real_one(ctx: Context) -> None:
     # A state stamped minutes ahead, as stored before stamps were clamped.
     open_account(ctx, "old")
