@@ -1,12 +1,18 @@
-"""Value builders shared by the tests: aware times, and sizing scenarios decided through the
-real pipeline (documents as dicts, as a client writes them)."""
+"""Builders shared by the tests: aware times, sizing scenarios decided through the real
+pipeline (documents as dicts, as a client writes them), and the use cases called with sane
+defaults (an account opened, a state pushed, a size asked, a trade recorded)."""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
+from aria.service import accounts as account_service
+from aria.service.commands import CreateAccount, PushState, SizeRequest
+from aria.service.context import Context
+from aria.service.sizing import SizingResult, size
 from aria.sizing.decision import Decision
 from aria.sizing.inputs import DecisionInputs
 from aria.sizing.instruments import load_instruments
@@ -67,3 +73,89 @@ def inputs_of(document: dict[str, Any]) -> DecisionInputs:
 def run(document: dict[str, Any]) -> Decision:
     """Decide a scenario document."""
     return decide(inputs_of(document))
+
+
+# -- the use cases, with sane defaults --------------------------------------------------
+
+
+def open_account(ctx: Context, account_id: str, **overrides: Any) -> None:
+    """Open an FTMO 2-Step 100k challenge account unless told otherwise."""
+    data: dict[str, Any] = {
+        "id": account_id,
+        "owner": "alice",
+        "firm": "ftmo",
+        "plan": "2-step",
+        "phase": "challenge",
+        "size": 100_000,
+    }
+    data.update(overrides)
+    account_service.create_account(ctx, CreateAccount.model_validate(data))
+
+
+def push(
+    ctx: Context,
+    account_id: str,
+    balance: Any,
+    equity: Any,
+    at: dt.datetime,
+    positions: list[dict[str, Any]] | None = None,
+) -> account_service.StateResult:
+    """Push a broker state."""
+    return account_service.push_state(
+        ctx,
+        account_id,
+        PushState.model_validate(
+            {"balance": balance, "equity": equity, "as_of": at, "positions": positions or []}
+        ),
+    )
+
+
+def ask(ctx: Context, request_id: str, accounts: Any, **overrides: Any) -> SizingResult:
+    """Ask for a size: a GBPUSD long with a 100-pip stop (1,000 per lot) unless told otherwise."""
+    data: dict[str, Any] = {
+        "request_id": request_id,
+        "accounts": accounts,
+        "symbol": "GBPUSD",
+        "side": "long",
+        "entry": "1.2700",
+        "stop": "1.2600",
+    }
+    data.update(overrides)
+    return size(ctx, SizeRequest.model_validate(data))
+
+
+# A closed EURUSD trade, as a broker reports it.
+TRADE = {
+    "id": "T-1",
+    "symbol": "EURUSD",
+    "side": "long",
+    "lots": "1",
+    "entry": "1.1",
+    "exit": "1.2",
+    "pnl": "100",
+    "opened_at": "2026-06-01T08:00:00Z",
+    "closed_at": "2026-06-01T09:00:00Z",
+}
+
+
+def short_two_lots(ctx: Context, account_id: str) -> None:
+    """Open an account holding 2 lots of GBPUSD short, pushed a minute before 09:00 on 2 June."""
+    open_account(ctx, account_id)
+    push(
+        ctx,
+        account_id,
+        100_000,
+        100_000,
+        utc(2026, 6, 2, 8, 59),
+        positions=[
+            {"symbol": "GBPUSD", "side": "short", "lots": 2, "entry": "1.27", "stop": "1.28"}
+        ],
+    )
+
+
+def close(ctx: Context, request_id: str, account_id: str) -> Decimal:
+    """Ask to reduce the account's GBPUSD position; the lots approved (0 when nothing is left)."""
+    (sized,) = ask(ctx, request_id, [account_id], reduce_only=True).decisions
+    decision = sized.decision
+    assert decision.approved or decision.reject_codes == ["nothing_to_reduce"]
+    return decision.lots

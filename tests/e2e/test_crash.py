@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from aria.service.keys import create_key
+from tests.builders import open_account, push
 from tests.databases import make_context
 from tests.e2e.processes import serve
-from tests.integration.builders import open_account, push
 
 ACCOUNTS = [f"c-{i:02d}" for i in range(12)]
 CLIENTS, PER_CLIENT, KILL_AFTER = 4, 40, 30

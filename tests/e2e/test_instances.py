@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 
 from aria.service.context import Context
 from aria.service.keys import create_key
+from tests.builders import open_account, push
 from tests.clocks import FixedClock
 from tests.databases import make_context
 from tests.e2e.processes import Proxy, jobs, run_aria, serve
-from tests.integration.builders import open_account, push
 
 D = Decimal
 SIGNAL = {"symbol": "GBPUSD", "side": "long", "entry": "1.2700", "stop": "1.2600"}

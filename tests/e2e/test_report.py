@@ -22,10 +22,9 @@ from aria.service.context import Context
 from aria.service.errors import NotFound
 from storage.engine import make_engine
 from storage.schema import upgrade
-from tests.builders import utc
+from tests.builders import ask, open_account, push, utc
 from tests.clocks import SettableClock
 from tests.databases import make_context
-from tests.integration.builders import ask, open_account, push
 
 D = Decimal
 NOW = "2026-06-02 09:00:00"

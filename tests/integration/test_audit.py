@@ -19,8 +19,7 @@ from aria.service import audit
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
 from storage.rows import DecisionRow, EventRow, StateRecordRow, TrackerRow
-from tests.builders import utc
-from tests.integration.builders import ask, open_account, push
+from tests.builders import ask, open_account, push, utc
 
 
 def _fields(row: Any) -> dict[str, Any]:

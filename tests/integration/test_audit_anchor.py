@@ -18,8 +18,7 @@ from aria.service import audit, checkpoints
 from aria.service.context import Context
 from storage.repositories import AuditRepository
 from storage.rows import DecisionRow, EventRow, StateRecordRow, TrackerRow
-from tests.builders import utc
-from tests.integration.builders import ask, open_account, push
+from tests.builders import ask, open_account, push, utc
 
 KEY = "officer-secret"
 

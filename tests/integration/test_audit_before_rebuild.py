@@ -15,9 +15,8 @@ from aria.service import audit
 from aria.service.context import Context
 from storage.engine import make_engine
 from storage.schema import current_revision
-from tests.builders import utc
+from tests.builders import ask, push, utc
 from tests.databases import make_context
-from tests.integration.builders import ask, push
 
 FIXTURE = Path(__file__).parent / "fixtures" / "audit_before_rebuild.sql"
 

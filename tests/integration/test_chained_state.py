@@ -14,8 +14,7 @@ from aria.service import audit, maintenance
 from aria.service.commands import SetTrading, UpdateAccount
 from aria.service.context import Context
 from aria.service.sizing import cancel
-from tests.builders import utc
-from tests.integration.builders import ask, open_account, push
+from tests.builders import ask, open_account, push, utc
 
 
 def _approved(ctx: Context, request_id: str, account_id: str = "a") -> str:

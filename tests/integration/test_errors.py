@@ -21,21 +21,9 @@ from aria.service.commands import RecordTrades
 from aria.service.context import Context
 from aria.service.keys import create_key
 from storage.errors import OutcomeUnknown, Unavailable
-from tests.builders import utc
-from tests.integration.builders import ask, open_account, push
+from tests.builders import TRADE, ask, open_account, push, utc
 
 NOW = "2026-06-02 09:00:00"
-TRADE = {
-    "id": "T-1",
-    "symbol": "EURUSD",
-    "side": "long",
-    "lots": "1",
-    "entry": "1.1",
-    "exit": "1.2",
-    "pnl": "100",
-    "opened_at": "2026-06-01T08:00:00Z",
-    "closed_at": "2026-06-01T09:00:00Z",
-}
 
 
 def _trades(engine: Engine) -> int:

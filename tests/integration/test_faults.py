@@ -15,8 +15,7 @@ from sqlalchemy import Engine, event
 
 from aria.service.context import Context
 from storage.errors import Unavailable
-from tests.builders import utc
-from tests.integration.builders import ask, open_account, push
+from tests.builders import ask, open_account, push, utc
 
 D = Decimal
 NOW = "2026-06-02 09:00:00"

@@ -13,9 +13,8 @@ from sqlalchemy import Engine
 from aria.audit.filters import EventFilter
 from aria.service import maintenance
 from aria.service.context import Context
-from tests.builders import utc
+from tests.builders import open_account, push, utc
 from tests.databases import make_context
-from tests.integration.builders import open_account, push
 
 D = Decimal
 

@@ -30,9 +30,8 @@ from firms.catalog import load_catalog
 from storage import translate
 from storage.rows import AccountRow, Base, TrackerRow
 from storage.schema import current_revision, downgrade, head_revision, upgrade
-from tests.builders import utc
+from tests.builders import ask, open_account, push, utc
 from tests.databases import make_context
-from tests.integration.builders import ask, open_account, push
 
 D = Decimal
 

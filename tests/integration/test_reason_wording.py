@@ -14,10 +14,9 @@ from sqlalchemy import Engine
 from aria.service import maintenance
 from aria.service import market as market_service
 from aria.service.commands import BarsBatch
-from tests.builders import utc
+from tests.builders import ask, open_account, push, utc
 from tests.clocks import SettableClock
 from tests.databases import make_context
-from tests.integration.builders import ask, open_account, push
 
 D = Decimal
 ATR_STOP = {"stop": None, "stop_atr_multiple": "2"}

@@ -23,9 +23,8 @@ from storage.engine import make_engine
 from storage.errors import StorageError
 from storage.roles import AUDIT_TABLES, RolePlan, apply_roles, role_statements
 from storage.schema import current_revision, head_revision, upgrade
-from tests.builders import utc
+from tests.builders import ask, open_account, push, utc
 from tests.databases import POSTGRES_URL, make_context, require_postgres
-from tests.integration.builders import ask, open_account, push
 
 pytestmark = pytest.mark.postgres
 PASSWORD = "s3cret'pw"  # a quote, so the password's quoting is tested

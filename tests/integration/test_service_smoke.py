@@ -17,24 +17,12 @@ from aria.service import market as market_service
 from aria.service import sizing as sizing_service
 from aria.service.commands import BarsBatch, RecordTrades, SetTrading, Signal, UpdateAccount
 from aria.service.context import Context
-from tests.builders import utc
+from tests.builders import TRADE, ask, open_account, push, utc
 from tests.clocks import SettableClock
 from tests.databases import make_context
-from tests.integration.builders import ask, open_account, push
 
 D = Decimal
 POSITION = {"symbol": "GBPUSD", "side": "long", "lots": 1, "entry": "1.27", "stop": "1.26"}
-TRADE = {
-    "id": "T-1",
-    "symbol": "EURUSD",
-    "side": "long",
-    "lots": "1",
-    "entry": "1.1",
-    "exit": "1.2",
-    "pnl": "100",
-    "opened_at": "2026-06-01T08:00:00Z",
-    "closed_at": "2026-06-01T09:00:00Z",
-}
 
 
 def accounts_sizing_and_audit(ctx: Context, clock: SettableClock) -> None:

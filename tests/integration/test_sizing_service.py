@@ -11,32 +11,10 @@ from decimal import Decimal
 from freezegun import freeze_time
 
 from aria.service.context import Context
-from tests.builders import utc
-from tests.integration.builders import ask, open_account, push
+from tests.builders import ask, close, open_account, push, short_two_lots, utc
 
 D = Decimal
 NOW = "2026-06-02 09:00:00"
-
-
-def _short_two_lots(ctx: Context, account_id: str) -> None:
-    open_account(ctx, account_id)
-    push(
-        ctx,
-        account_id,
-        100_000,
-        100_000,
-        utc(2026, 6, 2, 8, 59),
-        positions=[
-            {"symbol": "GBPUSD", "side": "short", "lots": 2, "entry": "1.27", "stop": "1.28"}
-        ],
-    )
-
-
-def _close(ctx: Context, request_id: str, account_id: str) -> Decimal:
-    (sized,) = ask(ctx, request_id, [account_id], reduce_only=True).decisions
-    decision = sized.decision
-    assert decision.approved or decision.reject_codes == ["nothing_to_reduce"]
-    return decision.lots
 
 
 @freeze_time(NOW)
@@ -87,12 +65,12 @@ def test_concurrent_requests_never_exceed_the_headroom(ctx: Context) -> None:
 
 @freeze_time(NOW)
 def test_concurrent_reduce_only_requests_close_at_most_the_position(ctx: Context) -> None:
-    _short_two_lots(ctx, "rush")
+    short_two_lots(ctx, "rush")
     start = threading.Barrier(16)
 
     def send(worker: int) -> Decimal:
         start.wait()
-        return _close(ctx, f"rush-{worker}", "rush")
+        return close(ctx, f"rush-{worker}", "rush")
 
     with ThreadPoolExecutor(16) as pool:
         closed = list(pool.map(send, range(16)))

@@ -22,8 +22,7 @@ from storage.errors import Missing
 from storage.rows import Base
 from storage.schema import current_revision, head_revision
 from storage.types import ExactDecimal, UTCDateTime
-from tests.builders import utc
-from tests.integration.builders import ask, open_account, push
+from tests.builders import ask, open_account, push, utc
 
 
 def test_decimals_and_aware_datetimes_round_trip_unchanged(engine: Engine) -> None:

@@ -14,9 +14,8 @@ from aria.bootstrap import SystemClock, build
 from aria.service import maintenance
 from aria.service.context import Context
 from aria.settings import Settings
-from tests.builders import utc
+from tests.builders import ask, open_account, push, utc
 from tests.databases import make_context
-from tests.integration.builders import ask, open_account, push
 
 D = Decimal
 

@@ -13,10 +13,9 @@ from aria.service.commands import CreateAccount, RecordTrades
 from aria.service.context import Context, ServiceOptions
 from aria.service.errors import Conflict, InvalidInput, NotFound
 from aria.settings import Settings
-from tests.builders import utc
+from tests.builders import open_account, push, utc
 from tests.clocks import SettableClock
 from tests.fakes import FakeStore, fake_context
-from tests.integration.builders import open_account, push
 
 D = Decimal
 

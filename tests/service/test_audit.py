@@ -14,8 +14,7 @@ from aria.service import audit, checkpoints, maintenance
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
 from storage.checkpoints import DirectoryCheckpoints
-from tests.builders import utc
-from tests.integration.builders import ask, open_account, push
+from tests.builders import ask, open_account, push, utc
 
 KEY = "officer-secret"
 

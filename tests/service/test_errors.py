@@ -7,19 +7,7 @@ import pytest
 from aria.service import accounts as account_service
 from aria.service.commands import RecordTrades
 from aria.service.context import Context
-from tests.integration.builders import open_account
-
-TRADE = {
-    "id": "T-1",
-    "symbol": "EURUSD",
-    "side": "long",
-    "lots": "1",
-    "entry": "1.1",
-    "exit": "1.2",
-    "pnl": "100",
-    "opened_at": "2026-06-01T08:00:00Z",
-    "closed_at": "2026-06-01T09:00:00Z",
-}
+from tests.builders import TRADE, open_account
 
 
 def test_times_utc_cannot_hold_are_refused_before_storage(ctx: Context) -> None:

@@ -12,11 +12,10 @@ from accounts.tracker import Tracker
 from aria.service import audit
 from aria.service.context import Context
 from storage.errors import Conflict, Missing
-from tests.builders import utc
+from tests.builders import ask, open_account, push, utc
 from tests.clocks import FixedClock, SettableClock
 from tests.fakes import FakeStore
 from tests.integration import test_storage as storage_tests
-from tests.integration.builders import ask, open_account, push
 
 D = Decimal
 

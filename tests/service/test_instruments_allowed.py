@@ -12,9 +12,8 @@ from aria.service.commands import UpdateAccount
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
 from aria.sizing.decision import RejectCode
-from tests.builders import utc
+from tests.builders import ask, open_account, push, utc
 from tests.clocks import SettableClock
-from tests.integration.builders import ask, open_account, push
 
 D = Decimal
 NOW = "2026-06-02T14:00:00Z"

@@ -10,10 +10,9 @@ from aria.service import sizing as sizing_service
 from aria.service.commands import Signal
 from aria.service.context import Context
 from aria.service.errors import NotFound
-from tests.builders import utc
+from tests.builders import ask, open_account, push, utc
 from tests.clocks import SettableClock
 from tests.fakes import FakeStore
-from tests.integration.builders import ask, open_account, push
 
 POSITION = {"symbol": "GBPUSD", "side": "long", "lots": 1, "entry": "1.27", "stop": "1.26"}
 

@@ -16,9 +16,8 @@ from aria.service import sizing as sizing_service
 from aria.service.commands import SetTrading, SizeRequest
 from aria.service.context import Context
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tests.builders import utc
+from tests.builders import ask, close, open_account, push, short_two_lots, utc
 from tests.fakes import FakeStore
-from tests.integration.builders import ask, open_account, push
 
 D = Decimal
 
@@ -228,30 +227,9 @@ def test_an_approved_swing_is_held_until_its_position_shows(ctx: Context) -> Non
     assert swing.max_lots == (left / D(3000)).quantize(D("1e-8"), rounding="ROUND_FLOOR")
 
 
-def _short_two_lots(ctx: Context, account_id: str) -> None:
-    open_account(ctx, account_id)
-    push(
-        ctx,
-        account_id,
-        100_000,
-        100_000,
-        utc(2026, 6, 2, 8, 59),
-        positions=[
-            {"symbol": "GBPUSD", "side": "short", "lots": 2, "entry": "1.27", "stop": "1.28"}
-        ],
-    )
-
-
-def _close(ctx: Context, request_id: str, account_id: str) -> Decimal:
-    (sized,) = ask(ctx, request_id, [account_id], reduce_only=True).decisions
-    decision = sized.decision
-    assert decision.approved or decision.reject_codes == ["nothing_to_reduce"]
-    return decision.lots
-
-
 def test_sequential_reduce_only_requests_close_at_most_the_position(ctx: Context) -> None:
-    _short_two_lots(ctx, "closer")
-    closed = [_close(ctx, f"close-{i}", "closer") for i in range(4)]
+    short_two_lots(ctx, "closer")
+    closed = [close(ctx, f"close-{i}", "closer") for i in range(4)]
     assert closed == [D(2), D(0), D(0), D(0)]
     with ctx.unit() as uow:
         (held,) = uow.sizing.live_reservations(["closer"], utc(2026, 6, 2, 9))["closer"]
@@ -269,8 +247,8 @@ def test_sequential_reduce_only_requests_close_at_most_the_position(ctx: Context
 
 
 def test_a_close_is_released_once_its_position_is_gone(ctx: Context) -> None:
-    _short_two_lots(ctx, "flat")
-    assert _close(ctx, "flat-1", "flat") == D(2)
+    short_two_lots(ctx, "flat")
+    assert close(ctx, "flat-1", "flat") == D(2)
     result = push(ctx, "flat", 100_000, 100_000, utc(2026, 6, 2, 8, 59, 30))  # closed
     assert result.reservations_matched == 1
     push(
@@ -283,7 +261,7 @@ def test_a_close_is_released_once_its_position_is_gone(ctx: Context) -> None:
             {"symbol": "GBPUSD", "side": "short", "lots": 1, "entry": "1.27", "stop": "1.28"}
         ],
     )
-    assert _close(ctx, "flat-2", "flat") == D(1)  # the new position, whole
+    assert close(ctx, "flat-2", "flat") == D(1)  # the new position, whole
 
 
 def test_a_replay_is_refused_once_the_key_may_no_longer_act_on_the_account(

@@ -196,3 +196,35 @@ class Limit:
     def fallback(self, table: Table, instrument: Instrument) -> Mask | None:
         """For a scalar-only limit: the accounts it may apply to (the scalar pipeline decides)."""
         return None
+
+
+class OpenRiskLimit(Limit):
+    """A cap on the loss all open trades and live reservations may risk together.
+
+    The firm's and the profile's caps differ only in where the cap comes from
+    (:meth:`room`); how much of it one lot of the trade uses is the same for both.
+    """
+
+    names = ("max_open_risk",)
+    codes = (RejectCode.MAX_OPEN_RISK,)
+    key: ClassVar[str]  # the prepared column of the room left
+    unit: ClassVar[str]  # how a reason names the cap
+
+    def room(self, view: AccountView) -> Room | None:
+        """The cap and the risk open against it (``None``: the account has no such cap)."""
+        raise NotImplementedError
+
+    def bounds(self, ctx: LimitContext) -> list[Bound]:
+        room = self.room(ctx.account)
+        if room is None:
+            return []
+        per_lot = ctx.geometry.loss_per_lot
+        return [clip(self.names[0], room, per_lot, self.unit, self.codes[0])]
+
+    def prepare(self, view: AccountView, row: Row) -> None:
+        room = self.room(view)
+        row.put(self.key, room.left if room else None)
+
+    def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
+        values = open_room(table.floats[self.key][members], signal.loss_per_lot)
+        return [Column(values, self.names, self.codes)]

@@ -22,6 +22,7 @@ from aria.sizing.limits.base import (
     Limit,
     LimitContext,
     Mask,
+    OpenRiskLimit,
     Room,
     Row,
     Signal,
@@ -252,35 +253,18 @@ class MaxRiskPerTrade(Limit):
         return [Column(values, self.names, (None,))]
 
 
-def _open_risk(view: AccountView) -> Room | None:
-    limits, size = view.rules.limits, view.rules.size
-    if limits is None or limits.max_open_risk is None:
-        return None
-    cap = limits.max_open_risk.resolve(size, base=limits.risk_base(size, view.balance))
-    return Room(cap, view.open_used)
-
-
-class MaxOpenRisk(Limit):
+class MaxOpenRisk(OpenRiskLimit):
     """The loss all open trades and live reservations may risk together."""
 
-    names = ("max_open_risk",)
-    codes = (RejectCode.MAX_OPEN_RISK,)
     key = "firm_open_room"
+    unit = "open risk"
 
-    def bounds(self, ctx: LimitContext) -> list[Bound]:
-        room = _open_risk(ctx.account)
-        if room is None:
-            return []
-        per_lot = ctx.geometry.loss_per_lot
-        return [clip(self.names[0], room, per_lot, "open risk", self.codes[0])]
-
-    def prepare(self, view: AccountView, row: Row) -> None:
-        room = _open_risk(view)
-        row.put(self.key, room.left if room else None)
-
-    def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
-        values = open_room(table.floats[self.key][members], signal.loss_per_lot)
-        return [Column(values, self.names, self.codes)]
+    def room(self, view: AccountView) -> Room | None:
+        limits, size = view.rules.limits, view.rules.size
+        if limits is None or limits.max_open_risk is None:
+            return None
+        cap = limits.max_open_risk.resolve(size, base=limits.risk_base(size, view.balance))
+        return Room(cap, view.open_used)
 
 
 FIRM: tuple[Limit, ...] = (

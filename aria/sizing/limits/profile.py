@@ -18,6 +18,7 @@ from aria.sizing.limits.base import (
     Indices,
     Limit,
     LimitContext,
+    OpenRiskLimit,
     Room,
     Row,
     Signal,
@@ -130,32 +131,15 @@ class MaxLeverage(Limit):
         return [Column(values, self.names, self.codes)]
 
 
-def _open_risk(view: AccountView) -> Room | None:
-    share = view.profile.limits.max_open_risk
-    return None if share is None else Room(view.balance * share, view.open_used)
-
-
-class ProfileOpenRisk(Limit):
+class ProfileOpenRisk(OpenRiskLimit):
     """The loss all open trades and live reservations may risk, as a share of the balance."""
 
-    names = ("max_open_risk",)
-    codes = (RejectCode.MAX_OPEN_RISK,)
     key = "profile_open_room"
+    unit = "profile open risk"
 
-    def bounds(self, ctx: LimitContext) -> list[Bound]:
-        room = _open_risk(ctx.account)
-        if room is None:
-            return []
-        per_lot = ctx.geometry.loss_per_lot
-        return [clip(self.names[0], room, per_lot, "profile open risk", self.codes[0])]
-
-    def prepare(self, view: AccountView, row: Row) -> None:
-        room = _open_risk(view)
-        row.put(self.key, room.left if room else None)
-
-    def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
-        values = open_room(table.floats[self.key][members], signal.loss_per_lot)
-        return [Column(values, self.names, self.codes)]
+    def room(self, view: AccountView) -> Room | None:
+        share = view.profile.limits.max_open_risk
+        return None if share is None else Room(view.balance * share, view.open_used)
 
 
 class Margin(Limit):
