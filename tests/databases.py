@@ -55,9 +55,10 @@ def make_context(
     clock: Clock | None = None,
     database_time: bool = False,
 ) -> Context:
-    """A service context over ``engine`` with the wall clock (freeze it with freezegun).
+    """A service context over ``engine`` on ``clock`` (the wall clock when none is given;
+    tests pass one of ``tests.clocks``).
 
-    The units of work take their time from that clock on PostgreSQL too, so frozen times
+    The units of work take their time from that clock on PostgreSQL too, so a test's times
     hold there; ``database_time=True`` takes it from the server, as ARIA does when deployed.
     """
     sessions = unit_of_work_factory(engine)

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from aria.service.context import Context
 from storage.engine import make_engine
 from storage.schema import upgrade
+from tests.clocks import SettableClock
 from tests.databases import POSTGRES_URL, make_context, require_postgres
 from tests.templates import postgres_copy
 
@@ -96,6 +97,6 @@ def backend(engine: Engine) -> str:
 
 
 @pytest.fixture
-def ctx(engine: Engine) -> Context:
-    """The service context over the test's database."""
-    return make_context(engine)
+def ctx(engine: Engine, clock: SettableClock) -> Context:
+    """The service context over the test's database, on the test's ``clock``."""
+    return make_context(engine, clock=clock)

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from freezegun import freeze_time
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -20,6 +19,8 @@ from aria.service.context import Context
 from aria.service.errors import InvalidInput
 from storage.rows import DecisionRow, EventRow, StateRecordRow, TrackerRow
 from tests.builders import ask, open_account, push, utc
+
+# The ``ctx`` fixture's clock stands at 2026-06-02 09:00 UTC (``tests.clocks.START``).
 
 
 def _fields(row: Any) -> dict[str, Any]:
@@ -48,7 +49,6 @@ def _unprotect(engine: Engine, connection: sa.Connection) -> None:
         connection.execute(sa.text("DROP TRIGGER sizing_decisions_no_update"))
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_tampering_with_one_decision_is_found_and_named(ctx: Context, engine: Engine) -> None:
     ids = _history(ctx)
     victim = ids[3]
@@ -117,7 +117,6 @@ def _forge(engine: Engine, decision_id: str, lots: str) -> None:
         tracker.chain_hash = previous
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_a_forged_chain_still_fails_replay(ctx: Context, engine: Engine) -> None:
     ids = _history(ctx)
     _forge(engine, ids[2], "7.00")
@@ -127,7 +126,6 @@ def test_a_forged_chain_still_fails_replay(ctx: Context, engine: Engine) -> None
     assert "replaying it gives a different 'lots'" in (report.problem or "")
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_a_removed_last_record_breaks_the_chain_head(ctx: Context, engine: Engine) -> None:
     ids = _history(ctx)
     with engine.begin() as connection:
@@ -146,7 +144,6 @@ def test_a_removed_last_record_breaks_the_chain_head(ctx: Context, engine: Engin
     assert "chain head" in (report.problem or "")
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_queries_filter_and_page(ctx: Context) -> None:
     _history(ctx)
     first = audit.query_decisions(ctx, DecisionFilter(account="a"), limit=2)

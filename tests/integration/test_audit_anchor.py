@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from freezegun import freeze_time
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,7 @@ from storage.rows import DecisionRow, EventRow, StateRecordRow, TrackerRow
 from tests.builders import ask, open_account, push, utc
 
 KEY = "officer-secret"
+# The ``ctx`` fixture's clock stands at 2026-06-02 09:00 UTC (``tests.clocks.START``).
 
 
 def _fields(row: Any) -> dict[str, Any]:
@@ -116,7 +116,6 @@ def _delete_and_rechain(engine: Engine, decision_ids: list[str]) -> None:
 # Item 4: a whole history deleted ---------------------------------------------------------
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_an_account_whose_whole_history_was_deleted_fails_verify(
     ctx: Context, engine: Engine
 ) -> None:
@@ -129,7 +128,6 @@ def test_an_account_whose_whole_history_was_deleted_fails_verify(
     assert "0 records remain" in (report.problem or "")
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_records_without_a_chain_head_fail_verify(ctx: Context, engine: Engine) -> None:
     _history(ctx)
     with engine.begin() as connection:
@@ -140,7 +138,6 @@ def test_records_without_a_chain_head_fail_verify(ctx: Context, engine: Engine) 
     assert "no chain head" in (report.problem or "")
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_an_account_deleted_with_its_head_is_only_found_by_a_checkpoint(
     ctx: Context, engine: Engine
 ) -> None:
@@ -158,7 +155,6 @@ def test_an_account_deleted_with_its_head_is_only_found_by_a_checkpoint(
 # Item 5: checkpoints kept outside the database -------------------------------------------
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_a_cut_tail_with_a_fixed_head_passes_verify_but_not_the_checkpoint(
     ctx: Context, engine: Engine
 ) -> None:
@@ -174,7 +170,6 @@ def test_a_cut_tail_with_a_fixed_head_passes_verify_but_not_the_checkpoint(
     assert f"account a: record {count} of the checkpoint is missing" in (report.problem or "")
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_a_deleted_middle_rehashed_passes_verify_but_not_the_checkpoint(
     ctx: Context, engine: Engine
 ) -> None:
@@ -205,7 +200,6 @@ def _account_of(engine: Engine, decision_id: str) -> str:
 # Item 8: a verification never holds up a writer ------------------------------------------
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_a_sizing_request_completes_while_a_verification_holds_its_transaction(
     ctx: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,7 +11,6 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from freezegun import freeze_time
 from sqlalchemy import Engine, event
 
 from aria.api.app import create_app
@@ -23,7 +22,7 @@ from aria.service.keys import create_key
 from storage.errors import OutcomeUnknown, Unavailable
 from tests.builders import TRADE, ask, open_account, push, utc
 
-NOW = "2026-06-02 09:00:00"
+# The ``ctx`` fixture's clock stands at 2026-06-02 09:00 UTC (``tests.clocks.START``).
 
 
 def _trades(engine: Engine) -> int:
@@ -77,20 +76,19 @@ def test_a_connection_dropped_in_the_bulk_writer_is_unavailable(
 ) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("COPY is the PostgreSQL path")
-    with freeze_time(NOW):
-        open_account(ctx, "a")
-        push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    open_account(ctx, "a")
+    push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
 
-        def drop(*_: Any) -> None:
-            raise psycopg.OperationalError("server closed the connection unexpectedly")
+    def drop(*_: Any) -> None:
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
 
-        monkeypatch.setattr(psycopg.Copy, "write_row", drop)
-        with pytest.raises(Unavailable) as failed:
-            ask(ctx, "copy", ["a"])
-        monkeypatch.undo()
-        assert "the database is unavailable" in str(failed.value)
-        assert "nothing was written" in str(failed.value)
-        retried = ask(ctx, "copy", ["a"])
+    monkeypatch.setattr(psycopg.Copy, "write_row", drop)
+    with pytest.raises(Unavailable) as failed:
+        ask(ctx, "copy", ["a"])
+    monkeypatch.undo()
+    assert "the database is unavailable" in str(failed.value)
+    assert "nothing was written" in str(failed.value)
+    retried = ask(ctx, "copy", ["a"])
     assert not retried.replayed
     assert retried.decisions[0].decision.approved
 
@@ -98,25 +96,24 @@ def test_a_connection_dropped_in_the_bulk_writer_is_unavailable(
 def test_a_connection_lost_during_commit_says_the_outcome_is_unknown(
     ctx: Context, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with freeze_time(NOW):
-        open_account(ctx, "a")
-        push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-        commit = engine.dialect.do_commit
-        lost = engine.dialect.loaded_dbapi.OperationalError  # type: ignore[attr-defined]
+    open_account(ctx, "a")
+    push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    commit = engine.dialect.do_commit
+    lost = engine.dialect.loaded_dbapi.OperationalError  # type: ignore[attr-defined]
 
-        def committed_then_lost(connection: Any) -> None:
-            commit(connection)  # the server made it durable; its answer never arrived
-            raise lost("server closed the connection unexpectedly")
+    def committed_then_lost(connection: Any) -> None:
+        commit(connection)  # the server made it durable; its answer never arrived
+        raise lost("server closed the connection unexpectedly")
 
-        monkeypatch.setattr(engine.dialect, "do_commit", committed_then_lost)
-        with pytest.raises(OutcomeUnknown) as failed:
-            ask(ctx, "lost", ["a"])
-        monkeypatch.undo()
-        message = str(failed.value)
-        assert "nothing was written" not in message
-        assert "the outcome is unknown" in message
-        assert "retry with the same request_id" in message
-        retried = ask(ctx, "lost", ["a"])
+    monkeypatch.setattr(engine.dialect, "do_commit", committed_then_lost)
+    with pytest.raises(OutcomeUnknown) as failed:
+        ask(ctx, "lost", ["a"])
+    monkeypatch.undo()
+    message = str(failed.value)
+    assert "nothing was written" not in message
+    assert "the outcome is unknown" in message
+    assert "retry with the same request_id" in message
+    retried = ask(ctx, "lost", ["a"])
     assert retried.replayed  # it had been written: the retry returns the stored decision
     assert retried.decisions[0].decision.approved
 

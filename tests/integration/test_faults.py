@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from freezegun import freeze_time
 from sqlalchemy import Engine, event
 
 from aria.service.context import Context
@@ -18,7 +17,7 @@ from storage.errors import Unavailable
 from tests.builders import ask, open_account, push, utc
 
 D = Decimal
-NOW = "2026-06-02 09:00:00"
+# The ``ctx`` fixture's clock stands at 2026-06-02 09:00 UTC (``tests.clocks.START``).
 
 
 @contextmanager
@@ -50,7 +49,6 @@ def _counts(engine: Engine) -> dict[str, int]:
     return counts
 
 
-@freeze_time(NOW)
 def test_the_database_failing_mid_request_writes_nothing(ctx: Context, engine: Engine) -> None:
     for account_id in ("a", "b", "c"):
         open_account(ctx, account_id)

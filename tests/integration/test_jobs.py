@@ -7,13 +7,13 @@ import threading
 from decimal import Decimal
 
 import pytest
-from freezegun import freeze_time
 from sqlalchemy import Engine
 
 from aria.audit.filters import EventFilter
 from aria.service import maintenance
 from aria.service.context import Context
 from tests.builders import open_account, push, utc
+from tests.clocks import SettableClock
 from tests.databases import make_context
 
 D = Decimal
@@ -26,29 +26,28 @@ def resets(ctx: Context, account_id: str) -> list[dict]:
 
 
 @pytest.mark.postgres
-def test_two_schedulers_reset_a_day_once(engine: Engine) -> None:
+def test_two_schedulers_reset_a_day_once(engine: Engine, clock: SettableClock) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("two scheduler processes share a database only on PostgreSQL")
-    first, second = make_context(engine), make_context(engine)
-    with freeze_time("2026-06-02 21:30:00") as frozen:
-        for index in range(20):
-            open_account(first, f"acct-{index:02d}")
-            push(first, f"acct-{index:02d}", 100_000, 100_000, utc(2026, 6, 2, 21, 30))
-        frozen.move_to("2026-06-02 22:00:05")  # midnight in Prague
-        start = threading.Barrier(2)
+    # The two schedulers' clocks agree.
+    first, second = make_context(engine, clock=clock), make_context(engine, clock=clock)
+    clock.move_to("2026-06-02 21:30:00")
+    for index in range(20):
+        open_account(first, f"acct-{index:02d}")
+        push(first, f"acct-{index:02d}", 100_000, 100_000, utc(2026, 6, 2, 21, 30))
+    clock.move_to("2026-06-02 22:00:05")  # midnight in Prague
+    start = threading.Barrier(2)
 
-        def run(ctx: Context) -> int:
-            start.wait()
-            return maintenance.daily_resets(ctx).done
+    def run(ctx: Context) -> int:
+        start.wait()
+        return maintenance.daily_resets(ctx).done
 
-        results: list[int] = []
-        threads = [
-            threading.Thread(target=lambda c=c: results.append(run(c))) for c in (first, second)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda c=c: results.append(run(c))) for c in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     assert sum(results) == 20
     for index in range(20):
         assert len(resets(first, f"acct-{index:02d}")) == 1

@@ -31,6 +31,7 @@ from storage import translate
 from storage.rows import AccountRow, Base, TrackerRow
 from storage.schema import current_revision, downgrade, head_revision, upgrade
 from tests.builders import ask, open_account, push, utc
+from tests.clocks import SettableClock
 from tests.databases import make_context
 
 D = Decimal
@@ -180,14 +181,16 @@ def _format_one_decision(engine: Engine, account_id: str) -> str:
     return digest
 
 
-@freeze_time("2026-06-02 09:00:00")
-def test_a_trail_written_before_revision_3_still_verifies_and_grows(blank_engine: Engine) -> None:
+def test_a_trail_written_before_revision_3_still_verifies_and_grows(
+    blank_engine: Engine, clock: SettableClock
+) -> None:
     upgrade(blank_engine, "0002")
-    ctx = make_context(blank_engine)
+    ctx = make_context(blank_engine, clock=clock)  # standing at 2026-06-02 09:00
     _open_as_0002(blank_engine, "a")
     _format_one_decision(blank_engine, "a")
 
-    upgrade(blank_engine)
+    with freeze_time(clock.now()):  # revision 0007 stamps the records it chains with the wall clock
+        upgrade(blank_engine)
     push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))  # the service runs on the head
     report = audit.verify(ctx)
     assert report.ok, report.problem
@@ -202,12 +205,11 @@ def test_a_trail_written_before_revision_3_still_verifies_and_grows(blank_engine
         connection.execute(sa.text("update sizing_decisions set binding = :b"), {"b": "x"})
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_request_ids_stored_before_scopes_stay_with_the_unrestricted_keys(
-    blank_engine: Engine,
+    blank_engine: Engine, clock: SettableClock
 ) -> None:
     upgrade(blank_engine)
-    ctx = make_context(blank_engine)
+    ctx = make_context(blank_engine, clock=clock)  # standing at 2026-06-02 09:00
     open_account(ctx, "a")
     push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
     first = ask(ctx, "kept", ["a"])

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from freezegun import freeze_time
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
@@ -24,6 +23,7 @@ from storage.errors import StorageError
 from storage.roles import AUDIT_TABLES, RolePlan, apply_roles, role_statements
 from storage.schema import current_revision, head_revision, upgrade
 from tests.builders import ask, open_account, push, utc
+from tests.clocks import SettableClock
 from tests.databases import POSTGRES_URL, make_context, require_postgres
 
 pytestmark = pytest.mark.postgres
@@ -94,23 +94,25 @@ def roles() -> Iterator[Roles]:
             as_app.dispose()
 
 
-def test_the_owner_migrates_and_the_app_can_only_append_to_the_audit(roles: Roles) -> None:
+def test_the_owner_migrates_and_the_app_can_only_append_to_the_audit(
+    roles: Roles, clock: SettableClock
+) -> None:
     with pytest.raises(DBAPIError, match="permission denied"):
         upgrade(roles.as_app)  # the application role may not migrate
     upgrade(roles.as_owner)
     assert current_revision(roles.as_app) == head_revision()
-    ctx = make_context(roles.as_app)
-    with freeze_time("2026-06-02 09:00:00") as frozen:
-        open_account(ctx, "a")
-        push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
-        first = ask(ctx, "r1", ["a"]).decisions[0]
-        ask(ctx, "r2", ["a"])
-        assert first.decision.approved
-        cancel(ctx, first.decision_id)
-        frozen.tick(dt.timedelta(seconds=121))
-        assert maintenance.expire_reservations(ctx).done == 1
-        report = audit.verify(ctx)
-        assert report.ok, report.problem
+    ctx = make_context(roles.as_app, clock=clock)
+    # The clock stands at 2026-06-02 09:00.
+    open_account(ctx, "a")
+    push(ctx, "a", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    first = ask(ctx, "r1", ["a"]).decisions[0]
+    ask(ctx, "r2", ["a"])
+    assert first.decision.approved
+    cancel(ctx, first.decision_id)
+    clock.tick(dt.timedelta(seconds=121))
+    assert maintenance.expire_reservations(ctx).done == 1
+    report = audit.verify(ctx)
+    assert report.ok, report.problem
     refused = [
         *(f"UPDATE {table} SET account_id = account_id" for table in AUDIT_TABLES),
         *(f"DELETE FROM {table}" for table in AUDIT_TABLES),

@@ -8,16 +8,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from freezegun import freeze_time
-
 from aria.service.context import Context
 from tests.builders import ask, close, open_account, push, short_two_lots, utc
 
 D = Decimal
-NOW = "2026-06-02 09:00:00"
+# The ``ctx`` fixture's clock stands at 2026-06-02 09:00 UTC (``tests.clocks.START``).
 
 
-@freeze_time(NOW)
 def test_the_same_request_id_sent_concurrently_yields_one_decision(ctx: Context) -> None:
     open_account(ctx, "ftmo-1")
     push(ctx, "ftmo-1", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
@@ -34,7 +31,6 @@ def test_the_same_request_id_sent_concurrently_yields_one_decision(ctx: Context)
         assert len(uow.sizing.for_request("dup")) == 1
 
 
-@freeze_time(NOW)
 def test_concurrent_requests_never_exceed_the_headroom(ctx: Context) -> None:
     # Headroom: equity 100,000 − daily floor 97,000 = 3,000; each request risks exactly 1,000.
     open_account(ctx, "tight")
@@ -63,7 +59,6 @@ def test_concurrent_requests_never_exceed_the_headroom(ctx: Context) -> None:
     assert sum(d.risk_amount for d in approved) <= D(3_000)
 
 
-@freeze_time(NOW)
 def test_concurrent_reduce_only_requests_close_at_most_the_position(ctx: Context) -> None:
     short_two_lots(ctx, "rush")
     start = threading.Barrier(16)

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from freezegun import freeze_time
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -23,6 +22,8 @@ from storage.rows import Base
 from storage.schema import current_revision, head_revision
 from storage.types import ExactDecimal, UTCDateTime
 from tests.builders import ask, open_account, push, utc
+
+# The ``ctx`` fixture's clock stands at 2026-06-02 09:00 UTC (``tests.clocks.START``).
 
 
 def test_decimals_and_aware_datetimes_round_trip_unchanged(engine: Engine) -> None:
@@ -200,7 +201,6 @@ def _snapshot(ctx: Context, ids: tuple[str, ...], *, lock: bool, readers: set[st
         )
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_one_load_gives_a_fan_out_everything_it_decides_from(ctx: Context) -> None:
     for account_id, owner in (("a", "alice"), ("b", "alice"), ("c", "alice"), ("z", "zoe")):
         open_account(ctx, account_id, owner=owner)
@@ -233,7 +233,6 @@ def test_one_load_gives_a_fan_out_everything_it_decides_from(ctx: Context) -> No
         assert "GBPUSD" not in loaded.snapshots  # no bars were ever stored
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_writes_naming_what_is_not_stored_raise_the_storage_error(ctx: Context) -> None:
     open_account(ctx, "a")
     with ctx.unit() as uow:
@@ -247,7 +246,6 @@ def test_writes_naming_what_is_not_stored_raise_the_storage_error(ctx: Context) 
             uow.market.correlation("all", 1)
 
 
-@freeze_time("2026-06-02 09:00:00")
 def test_chain_heads_are_forgotten_when_a_transaction_ends(ctx: Context) -> None:
     open_account(ctx, "a")
     with ctx.unit() as uow:
