@@ -209,11 +209,11 @@ def compliance_scan(ctx: Context) -> JobReport:
         accounts = uow.accounts.select()
         states = uow.accounts.trackers([a.id for a in accounts])
     refs = _refs(ctx, accounts)
+    held = {a.id: state.positions for a in accounts if (state := states[a.id].state) is not None}
     exposures = [
-        cross_account.Exposure(refs[a.id], p.symbol, p.side)
-        for a in accounts
-        if states[a.id].state is not None
-        for p in states[a.id].state.positions  # type: ignore[union-attr]
+        cross_account.Exposure(refs[account_id], p.symbol, p.side)
+        for account_id, positions in held.items()
+        for p in positions
     ]
     by_owner: dict[str, list[cross_account.AccountRef]] = defaultdict(list)
     for account in accounts:
