@@ -348,6 +348,8 @@ def _pytest(module: str, tests: list[str], mutant_file: Path | None, timeout: fl
         )
     except subprocess.TimeoutExpired:
         return False
+    if b"imported before the mutant could be installed" in done.stdout + done.stderr:
+        raise SystemExit(f"{module} is imported before the mutation hook: no mutant can be served")
     return done.returncode == 0
 
 

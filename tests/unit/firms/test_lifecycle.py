@@ -135,6 +135,29 @@ def test_the_day_rolls_exactly_at_the_reset_and_not_a_microsecond_before(
     assert again.records == ()  # idempotent within the day
 
 
+def test_a_state_stamped_exactly_at_the_reset_belongs_to_the_new_day(catalog: Catalog) -> None:
+    rules = ftmo(catalog)
+    account, tracker = opened(rules, utc(2026, 6, 2, 9))
+    late = push(
+        account,
+        tracker,
+        rules,
+        at(utc(2026, 6, 2, 20), 101_000, 101_000),
+        utc(2026, 6, 2, 20),
+        DEBOUNCE,
+    )
+    reset = utc(2026, 6, 2, 22)  # midnight in Prague, summer time
+    pushed = push(late.account, late.tracker, rules, at(reset, 99_000, 98_500), reset, DEBOUNCE)
+    assert pushed.events == ("daily_reset",)
+    day = pushed.tracker.day
+    assert day is not None
+    assert (day.starts_at, day.balance, day.equity) == (reset, 101_000, 101_000)
+    # The closing day ends on the last balance before the reset, not on this state's.
+    assert pushed.tracker.peaks.end_of_day_balance == 101_000
+    assert pushed.judgement.floors.daily == D(96_000)  # 101,000 less 5 % of 100,000
+    assert pushed.tracker.state == at(reset, 99_000, 98_500)
+
+
 def test_days_close_with_the_last_balance_before_each_reset(catalog: Catalog) -> None:
     # Resets at 22:00 UTC (midnight in Prague): a state after one closes the day before it
     # with the last balance seen; intraday equity peaks follow every state.
