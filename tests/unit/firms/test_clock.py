@@ -100,3 +100,21 @@ def test_last_and_next_at_the_exact_reset_instant() -> None:
     assert PRAGUE.last(reset) == reset
     assert PRAGUE.next(reset) == utc(2026, 6, 3, 22)
     assert list(PRAGUE.between(reset - dt.timedelta(days=1), reset)) == [reset]
+
+
+class _NoOffset(dt.tzinfo):
+    """A time zone that does not know its offset: a time in it is not aware."""
+
+    def utcoffset(self, when: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def dst(self, when: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def tzname(self, when: dt.datetime | None) -> str | None:
+        return None
+
+
+def test_a_time_with_a_zone_but_no_offset_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        PRAGUE.last(dt.datetime(2026, 1, 1, tzinfo=_NoOffset()))
