@@ -118,3 +118,12 @@ class _NoOffset(dt.tzinfo):
 def test_a_time_with_a_zone_but_no_offset_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         PRAGUE.last(dt.datetime(2026, 1, 1, tzinfo=_NoOffset()))
+
+
+def test_a_wall_clock_is_a_value_that_cannot_change_in_place() -> None:
+    # The catalog's rule sets share their clocks: changing one in place would move every
+    # account's reset.
+    with pytest.raises(ValidationError, match="frozen"):
+        PRAGUE.time = dt.time(1, 0)  # type: ignore[misc]
+    assert hash(WallClock.parse("00:00 Europe/Prague")) == hash(PRAGUE)
+    assert {PRAGUE: "ftmo"}[WallClock.parse("00:00 Europe/Prague")] == "ftmo"
