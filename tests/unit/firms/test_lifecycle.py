@@ -326,6 +326,20 @@ def test_a_recheck_halts_what_a_push_judged_under_an_operator_halt(catalog: Cata
     assert recheck(halted.account, under.tracker, rules, now) is None  # nothing new
 
 
+def test_a_rechecks_breach_event_gives_the_halts_reason(catalog: Catalog) -> None:
+    rules = topstep(catalog)
+    account, tracker = opened(rules, utc(2026, 6, 9, 9))
+    state = at(utc(2026, 6, 9, 10), 50_000, 48_900)
+    tracker = observe(roll_forward(account, tracker, rules, state.as_of).tracker, state)
+    halted = recheck(account, tracker, rules, utc(2026, 6, 9, 11))
+    assert halted is not None
+    assert halted.record.reason == halted.account.trading.reason
+    assert halted.record.reason == (
+        "soft daily-loss breach (D5): 48,900.00 at or below the floor 49,000.00"
+        " — locked until the next reset"
+    )
+
+
 # ARIA's own halts, debounced ------------------------------------------------------------
 
 
@@ -353,6 +367,23 @@ def test_reducing_needs_consecutive_updates_near_a_floor(catalog: Catalog) -> No
     assert clear.events == ("reducing_lifted",)
     assert clear.account.trading == TradingState(since=when, reason="clear of the floors again")
     assert clear.tracker.near_floor_streak == 0
+
+
+def test_arias_own_events_carry_the_reason_of_the_switch(catalog: Catalog) -> None:
+    rules = ftmo(catalog)  # near: within 500 of the 95,000 daily floor
+    account, tracker = opened(rules, utc(2026, 6, 1, 9))
+    for hour in (10, 11, 12):
+        when = utc(2026, 6, 1, hour)
+        pushed = push(account, tracker, rules, at(when, 100_000, "95300"), when, DEBOUNCE)
+        account, tracker = pushed.account, pushed.tracker
+    (event,) = pushed.records
+    assert event.kind == "reducing"
+    assert event.reason == account.trading.reason
+    assert event.reason == f"{OWN_REDUCING}equity within 500.00 of a floor in 3 consecutive updates"
+    when = utc(2026, 6, 1, 13)
+    clear = push(account, tracker, rules, at(when, 100_000, "99000"), when, DEBOUNCE)
+    (lifted,) = clear.records
+    assert (lifted.kind, lifted.reason) == ("reducing_lifted", "clear of the floors again")
 
 
 def test_an_operator_reducing_state_is_not_arias_to_lift() -> None:
