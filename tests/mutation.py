@@ -393,6 +393,17 @@ def run_module(module: str, equivalents: dict[str, str], only: set[int] | None) 
     return score
 
 
+def _commit() -> str:
+    """The commit measured, with ``+changes`` when the code or tests differ from it."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "accounts", "firms", "aria", "tests")
+    return git("rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the mutation tests of the given modules; print and write the scores."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -421,13 +432,11 @@ def main(argv: list[str] | None = None) -> int:
         if key.split(":")[0] in args.modules and key not in known:
             print(f"warning: stale equivalent (no such mutant): {key}", flush=True)
     only = set(args.only) if args.only else None
+    commit = _commit()
     scores = [run_module(module, equivalents, only) for module in args.modules]
     print(f"\n{'module':<36} {'mutants':>7} {'equiv':>5} {'killed':>6} {'score':>7}")
     for s in scores:
         print(f"{s.module:<36} {s.total:>7} {len(s.equivalent):>5} {s.killed:>6} {s.score:>7.1%}")
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
     REPORT.parent.mkdir(exist_ok=True)
     report = {
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
