@@ -61,3 +61,21 @@ def test_peaks_never_fall(stream: list[tuple[Decimal, Decimal, bool]]) -> None:
         assert peaks.intraday_equity >= max(before.intraday_equity, equity)
         assert peaks.closed_balance >= before.closed_balance
         assert peaks.end_of_day_balance >= before.end_of_day_balance
+
+
+def test_two_states_with_the_same_time_are_both_taken() -> None:
+    peaks = Peaks.start(Decimal(100)).observe(state(5, "100", "101"))
+    peaks = peaks.observe(state(5, "102", "103"))
+    assert (peaks.intraday_equity, peaks.closed_balance) == (103, 102)
+    assert peaks.as_of == utc(2026, 5, 4, 5)
+    # A day may close at the very instant of the last state, but not before it.
+    closed = peaks.close_day(Decimal(102), utc(2026, 5, 4, 5))
+    assert closed.end_of_day_balance == 102
+    with pytest.raises(InvalidState, match="cannot close before"):
+        peaks.close_day(Decimal(102), utc(2026, 5, 4, 4))
+
+
+def test_drawdown_from_a_zero_or_negative_peak_has_no_fraction() -> None:
+    drawdown = Drawdown.of(Decimal(0), Decimal(-50))
+    assert (drawdown.amount, drawdown.fraction) == (50, 0)
+    assert Drawdown.of(Decimal(200), Decimal(150)).fraction == Decimal("0.25")

@@ -79,3 +79,36 @@ def test_balance_checked_daily_rule_looks_at_balance(catalog: Catalog) -> None:
     )
     state = AccountState(balance=97_000, equity=95_000, as_of=utc(2026, 6, 2, 10))
     assert [b.type for b in detect(rules, FLOORS, state)] == []
+
+
+def test_equity_exactly_at_the_max_loss_floor_is_a_breach_and_a_cent_above_is_not(
+    catalog: Catalog,
+) -> None:
+    rules = catalog.rule_set("ftmo", "2-step", "challenge", 100_000)
+    floors = Floors(daily=None, max_loss=D(90_000), floating=None)
+    assert detect(rules, floors, at("90000.01")) == ()
+    (breach,) = detect(rules, floors, at("90000"))
+    assert breach.type is BreachType.MAX_LOSS
+    assert (breach.severity, breach.code) == (BreachKind.HARD, rules.max_loss.code)
+    assert (breach.floor, breach.value) == (D(90_000), D(90_000))
+    assert breach.at == utc(2026, 6, 2, 10)
+
+
+def test_floating_loss_at_its_floor_is_a_hard_d8_breach_and_a_cent_above_is_not(
+    catalog: Catalog,
+) -> None:
+    rules = catalog.rule_set("fundingpips", "zero", "funded", 100_000)
+    floors = Floors(daily=None, max_loss=D(95_000), floating=D(99_000))
+    assert detect(rules, floors, at("99000.01")) == ()
+    (breach,) = detect(rules, floors, at("99000"))
+    assert breach.type is BreachType.FLOATING_LOSS
+    assert (breach.severity, breach.code) == (BreachKind.HARD, "D8")
+    assert (breach.floor, breach.value) == (D(99_000), D(99_000))
+    assert breach.at == utc(2026, 6, 2, 10)
+    assert breach.describe() == (
+        "hard floating-loss breach (D8): 99,000.00 at or below the floor 99,000.00"
+    )
+    # No floating floor, or a plan without the rule: no floating breach at any equity.
+    assert detect(rules, Floors(daily=None, max_loss=D(0), floating=None), at("1")) == ()
+    ftmo = catalog.rule_set("ftmo", "2-step", "challenge", 100_000)
+    assert detect(ftmo, Floors(daily=None, max_loss=D(0), floating=D(99_000)), at("1")) == ()

@@ -84,3 +84,46 @@ def test_unknown_zone_and_naive_now_are_refused() -> None:
         WallClock(time=dt.time(0), zone="Mars/Olympus")
     with pytest.raises(ValueError, match="timezone-aware"):
         PRAGUE.next(dt.datetime(2026, 1, 1))
+
+
+def test_a_reset_at_noon_names_the_day_after_it_and_one_before_noon_its_own() -> None:
+    noon = WallClock.parse("12:00 Europe/London")
+    morning = WallClock.parse("11:59 Europe/London")
+    # 12:00 London on 2026-06-02 is 11:00 UTC (summer time).
+    assert noon.trading_day(utc(2026, 6, 2, 11)) == dt.date(2026, 6, 3)
+    assert noon.trading_day(utc(2026, 6, 2, 10, 59)) == dt.date(2026, 6, 2)
+    assert morning.trading_day(utc(2026, 6, 2, 11)) == dt.date(2026, 6, 2)
+
+
+def test_last_and_next_at_the_exact_reset_instant() -> None:
+    reset = utc(2026, 6, 2, 22)  # midnight in Prague, summer time
+    assert PRAGUE.last(reset) == reset
+    assert PRAGUE.next(reset) == utc(2026, 6, 3, 22)
+    assert list(PRAGUE.between(reset - dt.timedelta(days=1), reset)) == [reset]
+
+
+class _NoOffset(dt.tzinfo):
+    """A time zone that does not know its offset: a time in it is not aware."""
+
+    def utcoffset(self, when: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def dst(self, when: dt.datetime | None) -> dt.timedelta | None:
+        return None
+
+    def tzname(self, when: dt.datetime | None) -> str | None:
+        return None
+
+
+def test_a_time_with_a_zone_but_no_offset_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        PRAGUE.last(dt.datetime(2026, 1, 1, tzinfo=_NoOffset()))
+
+
+def test_a_wall_clock_is_a_value_that_cannot_change_in_place() -> None:
+    # The catalog's rule sets share their clocks: changing one in place would move every
+    # account's reset.
+    with pytest.raises(ValidationError, match="frozen"):
+        PRAGUE.time = dt.time(1, 0)  # type: ignore[misc]
+    assert hash(WallClock.parse("00:00 Europe/Prague")) == hash(PRAGUE)
+    assert {PRAGUE: "ftmo"}[WallClock.parse("00:00 Europe/Prague")] == "ftmo"

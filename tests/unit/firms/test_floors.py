@@ -108,3 +108,15 @@ def test_floors_bundle_and_the_binding_floor(catalog: Catalog) -> None:
     found = floors(rules, day, Peaks.start(rules.size), state)
     assert found.named() == {"daily_loss": D(96_000), "max_loss": D(90_000)}
     assert found.highest == D(96_000)
+
+
+def test_fundingpips_zero_floating_floor_is_balance_minus_1_percent_of_initial(
+    catalog: Catalog,
+) -> None:
+    rules = catalog.rule_set("fundingpips", "zero", "funded", 100_000)
+    state = AccountState(balance=102_000, equity=101_500, as_of=utc(2026, 6, 2, 9))
+    day = DayStart.at(utc(2026, 6, 1, 21), D(102_000), D(102_000))
+    found = floors(rules, day, Peaks.start(rules.size), state)
+    assert found.floating == D(101_000)  # the balance, less 1 % of the 100k initial
+    assert found.named()["floating_loss"] == D(101_000)
+    assert found.highest == D(101_000)  # above the daily 98,940 and the max-loss 95,000

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -70,3 +71,26 @@ def test_negative_inputs_are_refused() -> None:
         OpenRisk("p", D(-1))
     with pytest.raises(ValueError, match="negative"):
         Reservation("d", D(-1))
+
+
+def test_zero_risk_and_zero_reservations_are_accepted_and_a_reservation_lives_until_it_expires() -> (
+    None
+):
+    expires = utc(2026, 6, 2, 9, 5)
+    reservation = Reservation("d0", D(0), expires_at=expires)
+    assert reservation.live(expires - dt.timedelta(microseconds=1))
+    assert not reservation.live(expires)
+    room = headroom(
+        FTMO, D(100_200), open_risk=[OpenRisk("flat", D(0))], reservations=[reservation], now=NOW
+    )
+    assert (room.open_risk, room.reserved, room.available) == (D(0), D(0), D(4_200))
+
+
+def test_headroom_exactly_used_up_is_an_exact_zero_and_exhausted() -> None:
+    room = headroom(FTMO, D(100_200), open_risk=[OpenRisk("p1", D("4200.00"))], now=NOW)
+    assert room.available == 0
+    assert str(room.available) == "0"  # not 0.00
+    assert room.exhausted
+    one_cent = headroom(FTMO, D(100_200), open_risk=[OpenRisk("p1", D("4199.99"))], now=NOW)
+    assert one_cent.available == D("0.01")
+    assert not one_cent.exhausted

@@ -135,6 +135,29 @@ def test_the_day_rolls_exactly_at_the_reset_and_not_a_microsecond_before(
     assert again.records == ()  # idempotent within the day
 
 
+def test_a_state_stamped_exactly_at_the_reset_belongs_to_the_new_day(catalog: Catalog) -> None:
+    rules = ftmo(catalog)
+    account, tracker = opened(rules, utc(2026, 6, 2, 9))
+    late = push(
+        account,
+        tracker,
+        rules,
+        at(utc(2026, 6, 2, 20), 101_000, 101_000),
+        utc(2026, 6, 2, 20),
+        DEBOUNCE,
+    )
+    reset = utc(2026, 6, 2, 22)  # midnight in Prague, summer time
+    pushed = push(late.account, late.tracker, rules, at(reset, 99_000, 98_500), reset, DEBOUNCE)
+    assert pushed.events == ("daily_reset",)
+    day = pushed.tracker.day
+    assert day is not None
+    assert (day.starts_at, day.balance, day.equity) == (reset, 101_000, 101_000)
+    # The closing day ends on the last balance before the reset, not on this state's.
+    assert pushed.tracker.peaks.end_of_day_balance == 101_000
+    assert pushed.judgement.floors.daily == D(96_000)  # 101,000 less 5 % of 100,000
+    assert pushed.tracker.state == at(reset, 99_000, 98_500)
+
+
 def test_days_close_with_the_last_balance_before_each_reset(catalog: Catalog) -> None:
     # Resets at 22:00 UTC (midnight in Prague): a state after one closes the day before it
     # with the last balance seen; intraday equity peaks follow every state.
@@ -303,6 +326,20 @@ def test_a_recheck_halts_what_a_push_judged_under_an_operator_halt(catalog: Cata
     assert recheck(halted.account, under.tracker, rules, now) is None  # nothing new
 
 
+def test_a_rechecks_breach_event_gives_the_halts_reason(catalog: Catalog) -> None:
+    rules = topstep(catalog)
+    account, tracker = opened(rules, utc(2026, 6, 9, 9))
+    state = at(utc(2026, 6, 9, 10), 50_000, 48_900)
+    tracker = observe(roll_forward(account, tracker, rules, state.as_of).tracker, state)
+    halted = recheck(account, tracker, rules, utc(2026, 6, 9, 11))
+    assert halted is not None
+    assert halted.record.reason == halted.account.trading.reason
+    assert halted.record.reason == (
+        "soft daily-loss breach (D5): 48,900.00 at or below the floor 49,000.00"
+        " — locked until the next reset"
+    )
+
+
 # ARIA's own halts, debounced ------------------------------------------------------------
 
 
@@ -330,6 +367,23 @@ def test_reducing_needs_consecutive_updates_near_a_floor(catalog: Catalog) -> No
     assert clear.events == ("reducing_lifted",)
     assert clear.account.trading == TradingState(since=when, reason="clear of the floors again")
     assert clear.tracker.near_floor_streak == 0
+
+
+def test_arias_own_events_carry_the_reason_of_the_switch(catalog: Catalog) -> None:
+    rules = ftmo(catalog)  # near: within 500 of the 95,000 daily floor
+    account, tracker = opened(rules, utc(2026, 6, 1, 9))
+    for hour in (10, 11, 12):
+        when = utc(2026, 6, 1, hour)
+        pushed = push(account, tracker, rules, at(when, 100_000, "95300"), when, DEBOUNCE)
+        account, tracker = pushed.account, pushed.tracker
+    (event,) = pushed.records
+    assert event.kind == "reducing"
+    assert event.reason == account.trading.reason
+    assert event.reason == f"{OWN_REDUCING}equity within 500.00 of a floor in 3 consecutive updates"
+    when = utc(2026, 6, 1, 13)
+    clear = push(account, tracker, rules, at(when, 100_000, "99000"), when, DEBOUNCE)
+    (lifted,) = clear.records
+    assert (lifted.kind, lifted.reason) == ("reducing_lifted", "clear of the floors again")
 
 
 def test_an_operator_reducing_state_is_not_arias_to_lift() -> None:
