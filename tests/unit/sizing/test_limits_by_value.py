@@ -399,3 +399,98 @@ def test_headroom_of_a_trade_in_the_account_currency_is_not_stressed() -> None:
     decision = run(document)
     assert room(decision, "max_loss_headroom") == D(200)
     assert decision.lots == D(200)
+
+
+# -- per order, per trade, notional, leverage, margin ------------------------------------
+
+
+def test_lots_per_order_of_the_asset_class() -> None:
+    # 2.345 lots per crypto order: 2.34 on the step. A cap for fx only does not apply.
+    document = spot({"max_lots_per_order": {"crypto": "2.345", "fx": 1}})
+    decision = run(document)
+    assert room(decision, "max_lots_per_order") == D("2.345")
+    assert decision.lots == D("2.34")
+    fan, batch = fan_out(document)
+    assert float(fan.table.by_class["max_lots_per_order"]["crypto"][0]) == 2.345
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("2.34"), (), "max_lots_per_order")
+    other = run(spot({"max_lots_per_order": {"fx": 1}}))
+    assert "max_lots_per_order" not in names(other)
+
+
+def test_risk_per_trade_is_a_percentage_of_the_balance_now() -> None:
+    # 2.0001 % of the balance 12,000 = 240.012; / 5 a lot = 48.0024 lots: 48.00.
+    document = spot({"max_risk_per_trade": {"pct": "2.0001"}}, size=10000, balance=12000)
+    decision = run(document)
+    assert room(decision, "max_risk_per_trade") == D("48.0024")
+    assert decision.lots == D("48.00")
+    fan, batch = fan_out(document)
+    assert column(fan, "max_risk_per_trade") == 240.012
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("48.00"), (), "max_risk_per_trade")
+
+
+def test_risk_per_trade_of_the_initial_balance() -> None:
+    # risk_of "initial": 2.0001 % of the size 10,000 = 200.01; / 5 = 40.002 lots: 40.00.
+    limits = {"max_risk_per_trade": {"pct": "2.0001"}, "risk_of": "initial"}
+    decision = run(spot(limits, size=10000, balance=12000))
+    assert room(decision, "max_risk_per_trade") == D("40.002")
+    assert decision.lots == D("40.00")
+
+
+def _profile(**limits: Any) -> dict[str, Any]:
+    return {"preset": "aria", "account": {"risk_per_trade": "0.5", "limits": limits}}
+
+
+def test_profile_notional_cap() -> None:
+    # 1,234.5 of notional at 100 a lot: 12.345 lots, 12.34.
+    document = spot(profile=_profile(max_notional="1234.5"))
+    decision = run(document)
+    assert room(decision, "max_notional") == D("12.345")
+    assert decision.lots == D("12.34")
+    _, batch = fan_out(document)
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("12.34"), (), "max_notional")
+
+
+def test_profile_leverage_is_a_multiple_of_equity_less_the_notional_held() -> None:
+    # 3 × the equity 9,000 (not the balance 10,000) = 27,000; held 50.005 OTHER at 100 =
+    # 5,000.50: 21,999.50 / 100 a lot = 219.995 lots: 219.99. (A 9,000 account, so that
+    # the equity below the balance is no drawdown.)
+    document = spot({}, [held("OTHER", "50.005")], _profile(max_leverage=3), size=9000, equity=9000)
+    decision = run(document)
+    assert room(decision, "max_leverage") == D("219.995")
+    assert decision.lots == D("219.99")
+    fan, batch = fan_out(document)
+    assert column(fan, "max_leverage") == 21999.5
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("219.99"), (), "max_leverage")
+
+
+def test_free_margin_at_the_firms_leverage() -> None:
+    # Crypto at 1:2. Held 10.005 OTHER at 100: notional 1,000.50, margin 500.25. Free margin
+    # 10,000 − 500.25 = 9,499.75, × the buffer 0.8 = 7,599.80; one lot uses 100 / 2 = 50:
+    # 151.996 lots: 151.99.
+    document = spot({}, [held("OTHER", "10.005")])
+    document["rules"]["limits"]["leverage"] = {"crypto": 2}
+    decision = run(document)
+    assert room(decision, "margin") == D("151.996")
+    assert decision.lots == D("151.99")
+    fan, batch = fan_out(document)
+    assert column(fan, "margin") == 7599.8
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("151.99"), (), "margin")
+
+
+def test_free_margin_at_the_instruments_own_leverage() -> None:
+    # No leverage from the firm for crypto and none in the profile: the spec's margin rate 1
+    # is 1:1. Held 10.005 OTHER: margin 1,000.50; free 8,999.50 × 0.8 = 7,199.60; one lot
+    # uses 100: 71.996 lots: 71.99.
+    document = spot({}, [held("OTHER", "10.005")])
+    document["rules"]["limits"]["leverage"] = {"index": 1000}
+    decision = run(document)
+    assert room(decision, "margin") == D("71.996")
+    assert decision.lots == D("71.99")
+    _, batch = fan_out(document)
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("71.99"), (), "margin")
