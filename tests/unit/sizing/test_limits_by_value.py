@@ -494,3 +494,93 @@ def test_free_margin_at_the_instruments_own_leverage() -> None:
     _, batch = fan_out(document)
     in_float64(batch)
     assert batch.summary(0) == ("approved", D("71.99"), (), "margin")
+
+
+# -- the floors as limits: unbounded loss, carried floors, swing budgets -----------------
+
+
+def test_an_open_position_without_a_stop_leaves_no_headroom() -> None:
+    # OTHER has no stop and the aria profile assumes none: its loss is unbounded, so the
+    # headroom is 0 and the trade is rejected, the reason naming the position.
+    decision = run(spot({}, [{"symbol": "OTHER", "side": "long", "lots": "1", "entry": "100"}]))
+    assert room(decision, "max_loss_headroom") == 0
+    assert decision.reject_codes == ["max_loss_headroom"]
+    assert any("unbounded loss on OTHER" in reason for reason in decision.reasons)
+
+
+def test_a_conversion_margin_of_one_doubles_a_foreign_loss() -> None:
+    # As in euros above, with a conversion margin of 1: 4 EUR a lot × 2 = 8 against the
+    # floor; 1,000 / 8 = 125 lots.
+    document = _in_euros()
+    document["profile"] = {
+        "preset": "aria",
+        "account": {"risk_per_trade": "0.5", "headroom": {"conversion_margin": 1}},
+    }
+    decision = run(document)
+    assert room(decision, "max_loss_headroom") == D(125)
+    assert decision.lots == D(125)
+
+
+BUFFERED = {
+    "preset": "aria",
+    "account": {"risk_per_trade": "0.5", "headroom": {"buffer_amount": 10}},
+}
+
+
+def _closed_balance() -> dict[str, Any]:
+    # The max-loss floor trails closed balance by 1,000: 10,000 − 1,000 = 9,000. Held: 10 OTHER
+    # from 100, now 110, stop 101 (its stop locks in profit: no loss from entry; 90 to its stop
+    # from here), and 2 OTHER from 100, stop 95 (10 from entry, 10 from here). Equity 10,100.
+    document = spot(
+        {},
+        [
+            {
+                "symbol": "OTHER",
+                "side": "long",
+                "lots": "10",
+                "entry": "100",
+                "price": "110",
+                "stop": "101",
+            },
+            held("OTHER", "2"),
+        ],
+        BUFFERED,
+        equity=10100,
+        reservations=RESERVED,
+    )
+    document["rules"]["max_loss"] = {"trail": "closed_balance", "amount": {"fixed": 1000}}
+    return document
+
+
+def test_a_floor_trailing_closed_balance_holds_the_losses_from_entry() -> None:
+    decision = run(_closed_balance())
+    # Headroom: 10,100 − 9,000 − open risk 100 − reserved 25.02 − buffer 10 = 964.98 (192.996).
+    assert room(decision, "max_loss_headroom") == D("192.996")
+    # Carried: 1,000 − losses from entry 10 − reserved 25.02 − buffer 10 = 954.98; / 5 a lot
+    # = 190.996 lots: 190.99.
+    assert room(decision, "max_loss_after_profits") == D("190.996")
+    assert decision.binding == "max_loss_after_profits"
+    assert decision.lots == D("190.99")
+    fan, batch = fan_out(_closed_balance())
+    assert column(fan, "max_loss_after_profits") == 954.98
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("190.99"), (), "max_loss_after_profits")
+
+
+def test_swings_of_open_trades_and_reservations_share_the_budget() -> None:
+    # The max-loss floor trails intraday equity by 1,000, less the buffer 10: a swing budget
+    # of 990. Held: 2 OTHER from 100, stop 95, take-profit 110: a swing of 15 × 2 = 30; a
+    # reservation swinging 20.02. Left: 990 − 30 − 20.02 = 939.98. This trade swings 110 − 95
+    # = 15 a lot: 62.665333… lots (reported floored to 8 places): 62.66.
+    position = {**held("OTHER", "2"), "take_profit": "110"}
+    reservation = {"decision_id": "earlier", "amount": "25.02", "swing": "20.02"}
+    document = spot({}, [position], BUFFERED, reservations=[reservation])
+    document["rules"]["max_loss"] = {"trail": "intraday_equity", "amount": {"fixed": 1000}}
+    document["request"]["take_profit"] = 110
+    decision = run(document)
+    assert room(decision, "max_loss_swing") == D("62.66533333")
+    assert decision.binding == "max_loss_swing"
+    assert decision.lots == D("62.66")
+    _, batch = fan_out(document)  # scalar-only: the fan-out hands the account to the pipeline
+    assert bool(batch.by_scalar[0])
+    assert batch.lots(0) == D("62.66")
