@@ -509,16 +509,20 @@ def test_an_open_position_without_a_stop_leaves_no_headroom() -> None:
 
 
 def test_a_conversion_margin_of_one_doubles_a_foreign_loss() -> None:
-    # As in euros above, with a conversion margin of 1: 4 EUR a lot × 2 = 8 against the
-    # floor; 1,000 / 8 = 125 lots.
+    # As in euros above, with a floor 1,001 below and a conversion margin of 1: 4 EUR a lot
+    # × 2 = 8 against the floor; 1,001 / 8 = 125.125 lots: 125.12.
     document = _in_euros()
+    document["rules"]["max_loss"] = {"trail": "none", "amount": {"fixed": 1001}}
     document["profile"] = {
         "preset": "aria",
         "account": {"risk_per_trade": "0.5", "headroom": {"conversion_margin": 1}},
     }
     decision = run(document)
-    assert room(decision, "max_loss_headroom") == D(125)
-    assert decision.lots == D(125)
+    assert room(decision, "max_loss_headroom") == D("125.125")
+    assert decision.lots == D("125.12")
+    _, batch = fan_out(document)
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("125.12"), (), "max_loss_headroom")
 
 
 BUFFERED = {
@@ -527,7 +531,7 @@ BUFFERED = {
 }
 
 
-def _closed_balance() -> dict[str, Any]:
+def _closed_balance(balance: str = "10000", equity: str = "10100", **lock: Any) -> dict[str, Any]:
     # The max-loss floor trails closed balance by 1,000: 10,000 − 1,000 = 9,000. Held: 10 OTHER
     # from 100, now 110, stop 101 (its stop locks in profit: no loss from entry; 90 to its stop
     # from here), and 2 OTHER from 100, stop 95 (10 from entry, 10 from here). Equity 10,100.
@@ -545,10 +549,13 @@ def _closed_balance() -> dict[str, Any]:
             held("OTHER", "2"),
         ],
         BUFFERED,
-        equity=10100,
+        size=10000,
+        balance=balance,
+        equity=equity,
         reservations=RESERVED,
     )
-    document["rules"]["max_loss"] = {"trail": "closed_balance", "amount": {"fixed": 1000}}
+    rule = {"trail": "closed_balance", "amount": {"fixed": 1000}, **lock}
+    document["rules"]["max_loss"] = rule
     return document
 
 
@@ -584,3 +591,32 @@ def test_swings_of_open_trades_and_reservations_share_the_budget() -> None:
     _, batch = fan_out(document)  # scalar-only: the fan-out hands the account to the pipeline
     assert bool(batch.by_scalar[0])
     assert batch.lots(0) == D("62.66")
+
+
+LOCK = {"lock": "initial", "lock_offset": 100}  # the floor stops rising at 10,100
+
+
+def test_a_carried_floor_never_rises_past_its_lock() -> None:
+    # The same positions on a balance of 11,095 (equity 11,195): the floor is 10,095, just
+    # below its lock. From entry the losses must fit in 1,000 − 10 − 35.02 = 954.98, unless
+    # they fit above the lock: 11,195 − 10,100 − open risk 100 − 35.02 = 959.98, which they
+    # do. Headroom: 11,195 − 10,095 − 100 − 35.02 = 964.98. The lock's 959.98 / 5 a lot
+    # = 191.996 lots: 191.99.
+    document = _closed_balance("11095", "11195", **LOCK)
+    decision = run(document)
+    assert room(decision, "max_loss_headroom") == D("192.996")
+    assert room(decision, "max_loss_after_profits") == D("191.996")
+    assert decision.lots == D("191.99")
+    fan, batch = fan_out(document)
+    assert column(fan, "max_loss_after_profits") == 959.98
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("191.99"), (), "max_loss_after_profits")
+
+
+def test_a_floor_at_its_lock_carries_nothing() -> None:
+    # A balance of 11,100: the floor 10,100 is at its lock and rises no more, so there is
+    # no carried limit; headroom 11,200 − 10,100 − 135.02 = 964.98 binds: 192.996 lots.
+    decision = run(_closed_balance("11100", "11200", **LOCK))
+    assert "max_loss_after_profits" not in names(decision)
+    assert room(decision, "max_loss_headroom") == D("192.996")
+    assert decision.lots == D("192.99")
