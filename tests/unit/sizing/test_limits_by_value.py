@@ -620,3 +620,43 @@ def test_a_floor_at_its_lock_carries_nothing() -> None:
     assert "max_loss_after_profits" not in names(decision)
     assert room(decision, "max_loss_headroom") == D("192.996")
     assert decision.lots == D("192.99")
+
+
+# A daily floor 10 % of the balance at the reset (not of the initial 10,000) below it.
+OF_ANCHOR = {"amount": {"pct": 10}, "pct_of": "anchor"}
+
+
+def test_a_daily_floor_of_its_anchor_carries_the_losses_into_the_next_day() -> None:
+    # The day started at 11,000: the daily amount is 10 % of 11,000 = 1,100 (floor 9,900).
+    # Held past the reset, the losses from entry must fit: 1,100 − 10 − 35.02 = 1,054.98;
+    # / 5 a lot = 210.996 lots: 210.99. (Headroom: 11,100 − 9,900 − 135.02 = 1,064.98.)
+    document = _closed_balance("11000", "11100")
+    del document["rules"]["max_loss"]
+    document["rules"]["daily_loss"] = {"anchor": "reset_balance", **OF_ANCHOR}
+    document["account"]["day_start"] = {"balance": 11000}
+    decision = run(document)
+    assert room(decision, "daily_loss_headroom") == D("212.996")
+    assert room(decision, "daily_loss_next_day") == D("210.996")
+    assert decision.lots == D("210.99")
+    fan, batch = fan_out(document)
+    assert column(fan, "daily_loss_next_day") == 1054.98
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("210.99"), (), "daily_loss_next_day")
+
+
+def test_a_daily_floor_of_its_equity_anchor_bounds_the_swings() -> None:
+    # Anchored on the larger of balance and equity at the reset, 11,000: a budget of 10 % of
+    # 11,000 = 1,100 less the buffer 10 = 1,090. Swings open: 2 × 15 = 30 and a reservation's
+    # 20.02: 1,039.98 left, / 15 a lot = 69.332 lots: 69.33.
+    position = {**held("OTHER", "2"), "take_profit": "110"}
+    reservation = {"decision_id": "earlier", "amount": "25.02", "swing": "20.02"}
+    document = spot({}, [position], BUFFERED, size=10000, balance=11000, reservations=[reservation])
+    document["rules"]["daily_loss"] = {"anchor": "reset_balance_or_equity", **OF_ANCHOR}
+    document["account"]["day_start"] = {"balance": 11000, "equity": 11000}
+    document["request"]["take_profit"] = 110
+    decision = run(document)
+    assert room(decision, "daily_loss_swing") == D("69.332")
+    assert decision.binding == "daily_loss_swing"
+    assert decision.lots == D("69.33")
+    _, batch = fan_out(document)
+    assert batch.lots(0) == D("69.33")
