@@ -392,6 +392,18 @@ def test_headroom_counts_a_foreign_loss_with_the_conversion_margin() -> None:
     assert batch.summary(0) == ("approved", D("238.09"), (), "max_loss_headroom")
 
 
+def test_a_foreign_swing_is_counted_with_the_conversion_margin() -> None:
+    # The EUR account above, its max-loss floor trailing intraday equity by 1,000 EUR: a swing
+    # budget of 1,000. This trade swings 110 − 95 = 15 USD a lot = 12 EUR at 1.25, counted
+    # ×1.05 (the conversion margin): 12.6 EUR a lot. 1,000 / 12.6 = 79.365079… lots: 79.36.
+    document = _in_euros()
+    document["rules"]["max_loss"] = {"trail": "intraday_equity", "amount": {"fixed": 1000}}
+    document["request"]["take_profit"] = 110
+    decision = run(document)
+    assert room(decision, "max_loss_swing") == D("79.36507936")
+    assert decision.binding == "max_loss_swing"
+    assert decision.lots == D("79.36")
+
 def test_headroom_of_a_trade_in_the_account_currency_is_not_stressed() -> None:
     # The same floor on a USD account: 1,000 / 5 a lot = 200 lots, exactly.
     document = spot()
