@@ -404,6 +404,7 @@ def test_a_foreign_swing_is_counted_with_the_conversion_margin() -> None:
     assert decision.binding == "max_loss_swing"
     assert decision.lots == D("79.36")
 
+
 def test_headroom_of_a_trade_in_the_account_currency_is_not_stressed() -> None:
     # The same floor on a USD account: 1,000 / 5 a lot = 200 lots, exactly.
     document = spot()
