@@ -75,7 +75,9 @@ def damaged(draw: st.DrawFn) -> dict[str, Any]:
             parent = parent[part]
         action = draw(st.sampled_from(["replace", "delete", "add"]))
         if action == "replace":
-            parent[path[-1]] = draw(st.sampled_from(HOSTILE) | JSON)
+            # A copy: the hostile values are shared constants, and a later break in this
+            # same document (an added key) must not change them for the examples after it.
+            parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(HOSTILE) | JSON))
         elif action == "delete" and isinstance(parent, dict):
             del parent[path[-1]]
         elif isinstance(parent, dict):
