@@ -29,13 +29,11 @@ from accounts.model import Account, AccountState, Side, Trade
 from accounts.money import CURRENCIES
 from accounts.tracker import Tracker
 from aria.audit.chain import (
-    CURRENT_FORMAT,
     GENESIS,
     Link,
-    decision_hash,
     event_hash,
     first_break,
-    inputs_text,
+    linked_decision,
     released_body,
     split_inputs,
     state_body,
@@ -535,28 +533,15 @@ class FakeSizingRepository(_Part):
                 self.t.parts.setdefault(part.digest, part.text)
             decision = record.decision
             seq, prev_hash = self._chain.head(decision.account_id)
-            values: Row = {
-                "id": new_id(),
-                "request_id": request_id,
-                "request_scope": scope,
-                "account_id": decision.account_id,
-                "seq": seq + 1,
-                "status": decision.status,
-                "symbol": decision.symbol,
-                "side": decision.side,
-                "strategy": record.strategy,
-                "lots": decision.lots,
-                "risk_amount": decision.risk_amount,
-                "codes": "," + ",".join(decision.reject_codes) + ",",
-                "binding": decision.binding,
-                "decision": record.decision_json,
-                "inputs": inputs_text(record.own_json, record.refs),
-                "input_hash": decision.input_hash,
-                "record_format": CURRENT_FORMAT,
-                "created_at": at,
-                "prev_hash": prev_hash,
-            }
-            values["hash"] = decision_hash(prev_hash, values)
+            values: Row = linked_decision(
+                record,
+                record_id=new_id(),
+                request_id=request_id,
+                scope=scope,
+                seq=seq + 1,
+                prev_hash=prev_hash,
+                at=at,
+            )
             self.t.decisions[values["id"]] = values
             self._chain.move(decision.account_id, values["seq"], values["hash"])
             if decision.approved and record.reserve_until is not None:

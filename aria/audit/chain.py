@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from aria.audit.record import DecisionRecord
 from aria.audit.records import ChainBreak
 from aria.sizing.inputs import canonical_json
 
@@ -125,6 +126,43 @@ def inputs_text(own_json: str, parts: Mapping[str, str | list[str]]) -> str:
     refs = json.dumps(dict(parts), separators=(",", ":"))
     body = own_json[1:-1]
     return "{" + f'"{PARTS_KEY}":{refs}' + ("," + body if body else "") + "}"
+
+
+def linked_decision(
+    record: DecisionRecord,
+    *,
+    record_id: str,
+    request_id: str,
+    scope: str,
+    seq: int,
+    prev_hash: str,
+    at: dt.datetime,
+) -> dict[str, Any]:
+    """A decision's stored columns in the current format, linked after ``prev_hash``."""
+    decision = record.decision
+    values: dict[str, Any] = {
+        "id": record_id,
+        "request_id": request_id,
+        "request_scope": scope,
+        "account_id": decision.account_id,
+        "seq": seq,
+        "status": decision.status,
+        "symbol": decision.symbol,
+        "side": decision.side,
+        "strategy": record.strategy,
+        "lots": decision.lots,
+        "risk_amount": decision.risk_amount,
+        "codes": "," + ",".join(decision.reject_codes) + ",",
+        "binding": decision.binding,
+        "decision": record.decision_json,
+        "inputs": inputs_text(record.own_json, record.refs),
+        "input_hash": decision.input_hash,
+        "record_format": CURRENT_FORMAT,
+        "created_at": at,
+        "prev_hash": prev_hash,
+    }
+    values["hash"] = decision_hash(prev_hash, values)
+    return values
 
 
 def split_inputs(text: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from aria.audit.chain import CURRENT_FORMAT, decision_hash, inputs_text
+from aria.audit.chain import linked_decision
 from aria.audit.record import DecisionRecord
 from aria.audit.records import StoredDecision
 from aria.stored import SizingQuery, SizingSnapshot
@@ -191,31 +191,16 @@ def _decision_values(
     at: dt.datetime,
 ) -> dict[str, Any]:
     """A decision's row, linked after its account's head."""
-    decision = record.decision
-    seq, prev_hash = heads[decision.account_id]
-    values: dict[str, Any] = {
-        "id": new_id(),
-        "request_id": request_id,
-        "request_scope": scope,
-        "account_id": decision.account_id,
-        "seq": seq + 1,
-        "status": decision.status,
-        "symbol": decision.symbol,
-        "side": decision.side,
-        "strategy": record.strategy,
-        "lots": decision.lots,
-        "risk_amount": decision.risk_amount,
-        "codes": "," + ",".join(decision.reject_codes) + ",",
-        "binding": decision.binding,
-        "decision": record.decision_json,
-        "inputs": inputs_text(record.own_json, record.refs),
-        "input_hash": decision.input_hash,
-        "record_format": CURRENT_FORMAT,
-        "created_at": at,
-        "prev_hash": prev_hash,
-    }
-    values["hash"] = decision_hash(prev_hash, values)
-    return values
+    seq, prev_hash = heads[record.decision.account_id]
+    return linked_decision(
+        record,
+        record_id=new_id(),
+        request_id=request_id,
+        scope=scope,
+        seq=seq + 1,
+        prev_hash=prev_hash,
+        at=at,
+    )
 
 
 def _reservation_values(
