@@ -89,14 +89,18 @@ def to_decimal(value: object, what: str = "amount") -> Decimal:
 
 
 def floor_to_step(value: Decimal, step: Decimal) -> Decimal:
-    """Round ``value`` down to a whole number of ``step`` (never up: rounding must not add risk)."""
+    """Round ``value`` down to a whole number of ``step`` (never up: rounding must not add risk).
+
+    The result is written on the step's grid (``1000.00`` for a step of ``0.01``, never
+    ``1E+3``), so equal sizes are stored, hashed and shown alike.
+    """
     if step <= ZERO:
         raise InvalidAmount(f"step must be positive, got {step}")
     steps = (value / step).to_integral_value(rounding=ROUND_FLOOR)
     exponent = step.as_tuple().exponent
     if isinstance(exponent, str):  # an infinite step ('F'): it has no grid to round to
         raise TypeError(f"step must be finite, got {step}")
-    return (steps * step).quantize(step) if exponent < 0 else steps * step
+    return (steps * step).quantize(step)
 
 
 def round_money(amount: Decimal, code: str, *, against_us: bool = False) -> Decimal:

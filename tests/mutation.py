@@ -30,6 +30,7 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -364,28 +365,51 @@ def load_equivalents() -> dict[str, str]:
     }
 
 
-def run_module(module: str, equivalents: dict[str, str], only: set[int] | None) -> ModuleScore:
-    """Mutate ``module`` one change at a time and run its tests against each mutant."""
+def run_module(
+    module: str,
+    equivalents: dict[str, str],
+    only: set[int] | None,
+    jobs: int = 1,
+    budget: float | None = None,
+) -> ModuleScore | None:
+    """Mutate ``module`` one change at a time and run its tests against each mutant.
+
+    ``jobs`` mutants run side by side; with a ``budget`` (seconds), a module whose mutants
+    would take longer, estimated from one clean run of its tests, is skipped (``None``).
+    """
     tests = _test_paths(module)
     started = time.monotonic()
     if not _pytest(module, tests, None, timeout=600):
         raise SystemExit(f"the tests of {module} ({' '.join(tests)}) fail without a mutant")
-    timeout = 5 * (time.monotonic() - started) + 10
+    clean = time.monotonic() - started
+    timeout = 5 * clean + 10
     score = ModuleScore(module)
-    found = mutants(module)
+    found = [m for m in mutants(module) if only is None or m.index in only]
+    to_run = [m for m in found if m.key not in equivalents]
+    estimate = clean * len(to_run) / jobs
+    if budget is not None and estimate > budget:
+        print(
+            f"{module}: skipped, {len(to_run)} mutants × {clean:.1f} s ≈ {estimate:.0f} s "
+            f"exceeds the budget of {budget:.0f} s",
+            flush=True,
+        )
+        return None
     print(f"{module}: {len(found)} mutants, tests {' '.join(tests)}", flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        mutant_file = Path(tmp) / Path(module).name
-        for mutant in found:
-            if only is not None and mutant.index not in only:
-                continue
-            score.total += 1
-            if mutant.key in equivalents:
-                score.equivalent.append(mutant.key)
-                continue
+    score.total = len(found)
+    score.equivalent = [m.key for m in found if m.key in equivalents]
+
+    def survives(mutant: Mutant) -> bool:
+        with tempfile.TemporaryDirectory() as tmp:
+            mutant_file = Path(tmp) / Path(module).name
             mutant_file.write_text(mutated_source(module, mutant.index))
-            print(f"  #{mutant.index}/{len(found)}", end="\r", flush=True)
-            if _pytest(module, tests, mutant_file, timeout):
+            return _pytest(module, tests, mutant_file, timeout)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for done, (mutant, survived) in enumerate(
+            zip(to_run, pool.map(survives, to_run), strict=True), 1
+        ):
+            print(f"  {done}/{len(to_run)}", end="\r", flush=True)
+            if survived:
                 score.survived.append(mutant.key)
                 print(f"  survived #{mutant.index} {mutant.key}", flush=True)
             else:
@@ -412,6 +436,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changed", metavar="REF", help="the configured modules changed since REF")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     parser.add_argument("--only", type=int, action="append", help="run only mutant #N")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="mutants run side by side"
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        metavar="SECONDS",
+        help="a time budget for the whole run: a module whose mutants would take longer than"
+        " what is left of it (estimated from one clean run of its tests) is skipped",
+    )
     args = parser.parse_args(argv)
     if args.all:
         args.modules = configured_modules()
@@ -433,7 +467,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"warning: stale equivalent (no such mutant): {key}", flush=True)
     only = set(args.only) if args.only else None
     commit = _commit()
-    scores = [run_module(module, equivalents, only) for module in args.modules]
+    scores: list[ModuleScore] = []
+    left = args.budget
+    for module in args.modules:
+        started = time.monotonic()
+        score = run_module(module, equivalents, only, max(1, args.jobs), left)
+        if score is not None:
+            scores.append(score)
+        if left is not None:
+            left = max(0.0, left - (time.monotonic() - started))
     print(f"\n{'module':<36} {'mutants':>7} {'equiv':>5} {'killed':>6} {'score':>7}")
     for s in scores:
         print(f"{s.module:<36} {s.total:>7} {len(s.equivalent):>5} {s.killed:>6} {s.score:>7.1%}")

@@ -206,6 +206,9 @@ class CorrelationAdjuster(Spec):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         _ascending(self.ladder, "correlation")
+        if self.ladder[-1].at_least > 1:
+            # A correlation is at most 1: a step above it could never apply.
+            raise ValueError("correlation steps must start at 1 or below")
         return self
 
 

@@ -11,10 +11,12 @@ from accounts.errors import InvalidAmount, UnknownCurrency
 from accounts.money import (
     CurrencyCode,
     FiniteDecimal,
+    NonNegativeDecimal,
     PositiveDecimal,
     currency,
     floor_to_step,
     minor_unit,
+    pct,
     round_money,
     to_decimal,
 )
@@ -104,3 +106,69 @@ def test_boundary_types_accept_good_values() -> None:
     edge = _Model.model_validate({"price": "1e-15", "pnl": "-999999999999999.99", "ccy": "usd"})
     assert (edge.price, edge.pnl) == (Decimal("1e-15"), Decimal("-999999999999999.99"))
     assert _Model.model_validate({"price": "1", "pnl": "0", "ccy": "usd"}).pnl == 0
+
+
+# ISO 4217 minor units, written out here rather than read from the table they check.
+_ISO_MINOR_UNITS = {
+    "USD": "0.01",
+    "EUR": "0.01",
+    "GBP": "0.01",
+    "CHF": "0.01",
+    "JPY": "1",
+    "CAD": "0.01",
+    "AUD": "0.01",
+    "NZD": "0.01",
+    "CZK": "0.01",
+    "SEK": "0.01",
+    "NOK": "0.01",
+    "DKK": "0.01",
+    "PLN": "0.01",
+    "HUF": "0.01",
+    "SGD": "0.01",
+    "HKD": "0.01",
+    "ZAR": "0.01",
+    "MXN": "0.01",
+    "CNH": "0.01",
+    "TRY": "0.01",
+    "AED": "0.01",
+    "USDT": "0.01",
+}
+
+
+@pytest.mark.parametrize(("code", "unit"), sorted(_ISO_MINOR_UNITS.items()))
+def test_every_currency_rounds_money_to_its_iso_minor_unit(code: str, unit: str) -> None:
+    assert minor_unit(code) == Decimal(unit)
+    # A loss of a third of a minor unit rounds to a whole one against the trader.
+    assert round_money(Decimal(unit) / 3, code, against_us=True) == Decimal(unit)
+
+
+def test_pct_is_exactly_a_hundredth_of_the_amount_per_percent() -> None:
+    assert pct(Decimal(200_000), Decimal(5)) == Decimal(10_000)
+    assert pct(Decimal("100000"), Decimal("0.5")) == Decimal(500)
+
+
+def test_an_amount_beyond_the_decimal_range_is_refused_not_returned() -> None:
+    for huge in ("1e999999999", "-1e999999999"):
+        with pytest.raises(InvalidAmount, match="out of range"):
+            to_decimal(huge)
+    with pytest.raises(InvalidAmount, match="out of range"):
+        to_decimal("1e-999999999")
+
+
+def test_floor_to_step_writes_the_result_on_the_step_grid() -> None:
+    assert str(floor_to_step(Decimal("1E+3"), Decimal("0.01"))) == "1000.00"
+    assert str(floor_to_step(Decimal("1E+3"), Decimal("1"))) == "1000"
+    assert str(floor_to_step(Decimal("12.7"), Decimal("5"))) == "10"
+
+
+def test_the_schema_states_the_bounds_the_validators_enforce() -> None:
+    class Bounded(BaseModel):
+        pnl: FiniteDecimal
+        size: NonNegativeDecimal
+        price: PositiveDecimal
+
+    schema = Bounded.model_json_schema()["properties"]
+    pnl, size, price = (schema[name]["anyOf"][0] for name in ("pnl", "size", "price"))
+    assert pnl == {"type": "number", "exclusiveMinimum": -1e15, "exclusiveMaximum": 1e15}
+    assert size == {"type": "number", "minimum": 0, "exclusiveMaximum": 1e15}
+    assert price == {"type": "number", "minimum": 1e-15, "exclusiveMaximum": 1e15}

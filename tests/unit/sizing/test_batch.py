@@ -144,3 +144,234 @@ def test_a_book_is_one_moment_one_strategy_and_one_set_of_rates() -> None:
 def test_an_empty_book_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one"):
         prepare([])
+
+
+def test_an_empty_book_correlates_alike_in_either_mode() -> None:
+    # No account holds anything: the correlation column is empty in both modes, and the
+    # absolute mode must not invent a position to correlate with.
+    for mode in ("directional", "absolute"):
+        document = scenario(
+            profile={"preset": "aria", "account": {"adjusters": {"correlation": {"mode": mode}}}},
+            instrument=copy.deepcopy(FINE),
+            market={"atr_percentile": 50},
+            request={"symbol": "FINE", "side": "long", "entry": 100, "stop": 97},
+            account={"balance": 10_000, "as_of": "2026-06-01T12:00:00Z"},
+        )
+        inputs = family([inputs_of(document)], None)
+        assert _batch(inputs).summary(0) == _scalar(inputs[0])
+
+
+# Corners the random fan-outs reach rarely, each decided by the batch itself (not handed to
+# the pipeline) and checked against the pipeline by value. A lot step of 0.01 keeps the sizes
+# off the grid's boundaries, where the batch would defer to the pipeline.
+COARSE = {**FINE, "lot_step": "0.01", "min_lot": "0.01"}
+
+
+def _decided_by_the_batch(
+    document: dict[str, object], **market: object
+) -> tuple[BatchDecisions, list[DecisionInputs]]:
+    inputs = family([inputs_of(document)], None)
+    if market:
+        inputs = [
+            item.model_copy(update={"market": item.market.model_copy(update=market)})
+            for item in inputs
+        ]
+    batch = _batch(inputs)
+    assert batch.summary(0) == _scalar(inputs[0])
+    return batch, inputs
+
+
+def test_the_instrument_maximum_binds_as_the_first_limit() -> None:
+    document = scenario(
+        instrument={**COARSE, "max_lot": "2.505"},
+        request={"symbol": "FINE", "side": "long", "entry": 100, "stop": 97},
+    )
+    batch, _ = _decided_by_the_batch(document)
+    assert not batch.by_scalar[0]
+    assert batch.summary(0) == ("approved", D("2.50"), (), "instrument_max_lot")
+
+
+def test_a_known_atr_sizes_even_when_the_market_says_its_bars_are_old() -> None:
+    # The ATR was given: the market's 'unavailable' note only matters when there is none.
+    document = scenario(
+        instrument=COARSE,
+        market={"atr": "2.1"},
+        request={"symbol": "FINE", "side": "long", "entry": 100},
+    )
+    batch, _ = _decided_by_the_batch(document, unavailable="no bars since Friday")
+    assert not batch.by_scalar[0]
+    assert batch.summary(0) == ("approved", D("23.80"), (), None)
+
+
+@pytest.mark.parametrize(
+    ("minimum", "expected"),
+    [
+        ("500", ("approved", D("33.33"), (), None)),
+        ("3500", ("rejected", D(0), ("below_min_notional",), None)),
+    ],
+)
+def test_the_profile_minimum_notional_is_decided_on_the_rounded_size(
+    minimum: str, expected: tuple[str, Decimal, tuple[str, ...], None]
+) -> None:
+    # 1 % of 10,000 over a loss of 3 a lot: 33.33 lots, 3,333 of notional.
+    document = scenario(
+        profile={"preset": "aria", "account": {"limits": {"min_notional": minimum}}},
+        instrument=COARSE,
+        request={"symbol": "FINE", "side": "long", "entry": 100, "stop": 97},
+    )
+    batch, _ = _decided_by_the_batch(document)
+    assert not batch.by_scalar[0]
+    assert batch.summary(0) == expected
+
+
+def test_heat_is_measured_on_the_size_the_other_factors_leave_in_the_batch_too() -> None:
+    # 4 % below initial halves the size: 96 of risk over 2.70 a lot is 35.56 lots, 17.78 after
+    # the drawdown. Reserved 940 plus 48 is a heat of 9.88 %, within 10 %; measured before the
+    # drawdown (940 + 96, 10.36 %) it would shrink the size by 0.7 again.
+    document = scenario(
+        profile={"preset": "aria", "account": {"adjusters": {"drawdown": {"measure": "initial"}}}},
+        instrument=COARSE,
+        request={"symbol": "FINE", "side": "long", "entry": 100, "stop": "97.3"},
+        account={
+            "balance": 10_000,
+            "equity": 9_600,
+            "as_of": "2026-06-01T12:00:00Z",
+            "reservations": [{"decision_id": "r1", "amount": "940"}],
+        },
+    )
+    batch, inputs = _decided_by_the_batch(document)
+    assert not batch.by_scalar[0]
+    assert batch.summary(0) == ("approved", D("17.77"), (), None)
+    assert decide(inputs[0]).factors["heat"].value == 1
+
+
+def test_a_reduce_only_fan_out_without_a_stop_is_decided_by_the_pipeline() -> None:
+    document = scenario(
+        instrument=COARSE,
+        account={
+            "balance": 10_000,
+            "as_of": "2026-06-01T12:00:00Z",
+            "positions": [
+                {"symbol": "FINE", "side": "long", "lots": "0.5", "entry": 100, "stop": 95}
+            ],
+        },
+        request={"symbol": "FINE", "side": "short", "entry": 100, "reduce_only": True},
+    )
+    batch, _ = _decided_by_the_batch(document)
+    assert batch.by_scalar[0]
+    assert batch.summary(0) == ("approved", D("0.5"), (), "reduce_only")
+
+
+def test_a_factor_of_zero_leaves_nothing_to_round_up() -> None:
+    # A losing streak that zeroes the size: nothing is approved, on a lot step (0.03) whose
+    # multiples never land on a whole lot.
+    document = scenario(
+        profile={
+            "preset": "aria",
+            "account": {
+                "adjusters": {
+                    "performance": {
+                        "enabled": True,
+                        "losing_streak": {"at_least": 1, "factor": 0},
+                    }
+                }
+            },
+        },
+        instrument={**COARSE, "lot_step": "0.03", "min_lot": "0.03"},
+        request={"symbol": "FINE", "side": "long", "entry": 100, "stop": 97},
+        account={
+            "balance": 10_000,
+            "as_of": "2026-06-01T12:00:00Z",
+            "trades": [
+                {
+                    "symbol": "FINE",
+                    "side": "long",
+                    "lots": 1,
+                    "entry": 100,
+                    "exit": 99,
+                    "pnl": -100,
+                    "opened_at": "2026-05-31T10:00:00Z",
+                    "closed_at": "2026-05-31T11:00:00Z",
+                }
+            ],
+        },
+    )
+    batch, _ = _decided_by_the_batch(document)
+    assert not batch.by_scalar[0]
+    assert batch.summary(0) == ("rejected", D(0), ("below_min_lot",), None)
+
+
+def test_a_size_of_exactly_one_lot_step_that_float64_misses_is_decided_in_decimal() -> None:
+    # 8.75 of notional is 0.0875 lots; a volatility factor of 0.8 makes exactly 0.07, one step
+    # of this lot grid, but in float64 0.0875 × 0.8 ÷ 0.07 is 0.9999999999999998 steps.
+    document = scenario(
+        profile={
+            "preset": "aria",
+            "account": {
+                "method": "fixed_usd",
+                "fixed_amount": "8.75",
+                "adjusters": {"volatility": {"ladder": [{"at_least": "0", "factor": "0.8"}]}},
+            },
+        },
+        instrument={**COARSE, "lot_step": "0.07", "min_lot": "0.07"},
+        market={"atr_percentile": 50},
+    )
+    batch, _ = _decided_by_the_batch(document)
+    assert batch.by_scalar[0]
+    assert batch.summary(0) == ("approved", D("0.07"), (), None)
+
+
+def test_the_minimum_lot_counts_in_lot_steps() -> None:
+    # 0.1 of risk over 3 a lot is 0.033 lots: above one step of 0.01, below the 0.05 minimum.
+    document = scenario(
+        instrument={**COARSE, "min_lot": "0.05"},
+        request={"symbol": "FINE", "side": "long", "entry": 100, "stop": 97},
+        account={"balance": 10, "as_of": "2026-06-01T12:00:00Z"},
+    )
+    batch, _ = _decided_by_the_batch(document)
+    assert not batch.by_scalar[0]
+    assert batch.summary(0) == ("rejected", D(0), ("below_min_lot",), None)
+
+
+def test_limits_that_leave_no_room_at_all_are_decided_by_the_batch_itself() -> None:
+    # The firm's and the profile's position caps are both reached (two bounds of exactly 0)
+    # and a losing streak zeroes the target: no float doubt, so nothing is handed over.
+    document = scenario(
+        rules={"name": "One position", "limits": {"max_open_positions": 1}},
+        profile={
+            "preset": "aria",
+            "account": {
+                "limits": {"max_positions": 1},
+                "adjusters": {
+                    "performance": {
+                        "enabled": True,
+                        "losing_streak": {"at_least": 1, "factor": 0},
+                    }
+                },
+            },
+        },
+        instrument=COARSE,
+        request={"symbol": "FINE", "side": "long", "entry": 100, "stop": 97},
+        account={
+            "balance": 10_000,
+            "as_of": "2026-06-01T12:00:00Z",
+            "positions": [
+                {"symbol": "EURUSD", "side": "long", "lots": "0.01", "entry": "1.1", "stop": "1.09"}
+            ],
+            "trades": [
+                {
+                    "symbol": "FINE",
+                    "side": "long",
+                    "lots": 1,
+                    "entry": 100,
+                    "exit": 99,
+                    "pnl": -100,
+                    "opened_at": "2026-05-31T10:00:00Z",
+                    "closed_at": "2026-05-31T11:00:00Z",
+                }
+            ],
+        },
+    )
+    batch, _ = _decided_by_the_batch(document)
+    assert not batch.by_scalar[0]
+    assert batch.summary(0) == ("rejected", D(0), ("max_open_positions",), None)
