@@ -1,4 +1,5 @@
-"""Accounts: list, open, read, state and trade pushes, headroom, enable and disable."""
+"""Accounts: list, open, read, change, state and trade pushes, headroom, promote, reset,
+archive, unarchive, enable and disable."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from accounts.model import Account, Identifier
+from accounts.money import PositiveDecimal
 from aria.api.deps import AccountId, Ctx, check_account_owner, check_owner
 from aria.api.schemas import ERRORS, CountOut, DayOut, FloorsOut, HeadroomOut, RiskOut, StateOut
 from aria.api.security import Admin, Reader, Sizer
@@ -15,6 +17,8 @@ from aria.service import accounts as service
 from aria.service.commands import (
     Command,
     CreateAccount,
+    Lifecycle,
+    Promote,
     PushState,
     RecordTrades,
     SetTrading,
@@ -74,7 +78,8 @@ def _owned(ctx: Ctx, caller: Principal, account_id: str) -> Account:
 
 @router.patch("/{account_id}", response_model=Account)
 def update_account(account_id: AccountId, body: UpdateAccount, ctx: Ctx, caller: Admin) -> Account:
-    """Change what the account may trade (``instruments``) or its checkout ``options``."""
+    """Change the account's label, profile, strategy, personality, what it may trade
+    (``instruments``) or its checkout ``options``; each change is an audit event."""
     _owned(ctx, caller, account_id)
     return service.update_account(ctx, account_id, body)
 
@@ -150,6 +155,25 @@ class TradingChange(Command):
     reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
+class Enable(TradingChange):
+    """Why an operator re-enables an account; ``force`` overrides a firm's failure."""
+
+    force: bool = Field(
+        default=False, description="re-enable an account its firm failed (recorded as forced)"
+    )
+
+
+class PromoteBody(TradingChange):
+    """Why an account moves to its plan's next phase, and optionally its new size."""
+
+    to_phase: Identifier | None = Field(
+        default=None, description="the phase expected next; any other is refused"
+    )
+    size: PositiveDecimal | None = Field(
+        default=None, description="the new phase's account size; default: the same"
+    )
+
+
 @router.post("/{account_id}/disable", response_model=Account)
 def disable(account_id: AccountId, body: TradingChange, ctx: Ctx, caller: Admin) -> Account:
     """Halt an account by hand; recorded with the key's name and the reason."""
@@ -160,9 +184,41 @@ def disable(account_id: AccountId, body: TradingChange, ctx: Ctx, caller: Admin)
 
 
 @router.post("/{account_id}/enable", response_model=Account)
-def enable(account_id: AccountId, body: TradingChange, ctx: Ctx, caller: Admin) -> Account:
-    """Re-enable an account (also after a failure); recorded with the key's name and the reason."""
+def enable(account_id: AccountId, body: Enable, ctx: Ctx, caller: Admin) -> Account:
+    """Re-enable an account; one its firm failed needs ``force`` (409 without it)."""
     _owned(ctx, caller, account_id)
-    return service.set_trading(
-        ctx, account_id, SetTrading(enabled=True, actor=caller.name, reason=body.reason)
-    )
+    command = SetTrading(enabled=True, actor=caller.name, reason=body.reason, force=body.force)
+    return service.set_trading(ctx, account_id, command)
+
+
+@router.post("/{account_id}/promote", response_model=Account)
+def promote(account_id: AccountId, body: PromoteBody, ctx: Ctx, caller: Admin) -> Account:
+    """Move the account to its plan's next phase: that phase's rules, fresh anchors."""
+    _owned(ctx, caller, account_id)
+    command = Promote(actor=caller.name, reason=body.reason, to_phase=body.to_phase, size=body.size)
+    return service.promote(ctx, account_id, command)
+
+
+def _lifecycle(caller: Principal, body: TradingChange) -> Lifecycle:
+    return Lifecycle(actor=caller.name, reason=body.reason)
+
+
+@router.post("/{account_id}/reset", response_model=Account)
+def reset(account_id: AccountId, body: TradingChange, ctx: Ctx, caller: Admin) -> Account:
+    """The firm restarted the evaluation: fresh anchors, trading active again."""
+    _owned(ctx, caller, account_id)
+    return service.reset_evaluation(ctx, account_id, _lifecycle(caller, body))
+
+
+@router.post("/{account_id}/archive", response_model=Account)
+def archive(account_id: AccountId, body: TradingChange, ctx: Ctx, caller: Admin) -> Account:
+    """Archive the account: history kept, sizing refuses it with ``account_archived``."""
+    _owned(ctx, caller, account_id)
+    return service.archive(ctx, account_id, _lifecycle(caller, body))
+
+
+@router.post("/{account_id}/unarchive", response_model=Account)
+def unarchive(account_id: AccountId, body: TradingChange, ctx: Ctx, caller: Admin) -> Account:
+    """Bring an archived account back with the trading state it had when archived."""
+    _owned(ctx, caller, account_id)
+    return service.unarchive(ctx, account_id, _lifecycle(caller, body))
