@@ -306,10 +306,11 @@ def next_phase(plan: Plan, phase_id: str) -> Phase:
     return plan.phases[index + 1]
 
 
-def _restarted(account: Account) -> Tracker:
+def _restarted(account: Account, now: dt.datetime) -> Tracker:
     # What a new phase or a firm's reset does to the tracker, as for a new account: peaks at
-    # the initial balance, no trading day until the next state opens one, no state.
-    return Tracker.start(account.initial_balance)
+    # the initial balance, no trading day until the next state opens one, no state; stamped
+    # ``now`` so a delayed state of the previous phase cannot anchor the new one.
+    return Tracker.start(account.initial_balance, now)
 
 
 def promote(
@@ -355,7 +356,7 @@ def promote(
         "before": _trading_json(account.trading),
     }
     record = AccountEvent(account.id, "account_promoted", actor, reason, now, detail)
-    return Changed(promoted, _restarted(promoted), record)
+    return Changed(promoted, _restarted(promoted, now), record)
 
 
 def reset(account: Account, rules: RuleSet, now: dt.datetime, actor: str, reason: str) -> Changed:
@@ -376,7 +377,7 @@ def reset(account: Account, rules: RuleSet, now: dt.datetime, actor: str, reason
         "before": _trading_json(account.trading),
     }
     record = AccountEvent(account.id, "account_reset", actor, reason, now, detail)
-    return Changed(restarted, _restarted(restarted), record)
+    return Changed(restarted, _restarted(restarted, now), record)
 
 
 def archive(account: Account, now: dt.datetime, actor: str, reason: str) -> Changed:

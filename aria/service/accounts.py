@@ -399,6 +399,13 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
                 f"state of {state.as_of.isoformat()} is not newer than the stored one of"
                 f" {stored.as_of.isoformat()}; out-of-order or repeated pushes are refused"
             )
+        restarted = tracker.peaks.as_of
+        if stored is None and restarted is not None and state.as_of < restarted:
+            raise Conflict(
+                f"state of {state.as_of.isoformat()} is older than the account's restart at"
+                f" {restarted.isoformat()} (a promotion or a firm's reset): it belongs to the"
+                " previous phase"
+            )
         rules = rules_of(ctx, account)
         debounce = Debounce(ctx.options.near_floor_fraction, ctx.options.debounce_updates)
         pushed = lifecycle.push(account, tracker, rules, state, now, debounce)

@@ -53,7 +53,7 @@ def test_cli_lifecycle_commands(env: dict[str, str]) -> None:
     assert "archived; halted (archived)" in aria(
         env, "accounts", "archive", "ftmo-1", "--reason", "retired"
     )
-    aria(env, *push, "--equity", "100000", "--as-of", "2026-06-02T08:59:30Z")
+    aria(env, *push, "--equity", "100000", "--as-of", "2026-06-02T09:00:00Z")
     decided = aria(
         env,
         "size",
@@ -133,7 +133,7 @@ def test_api_lifecycle_endpoints(api: Api) -> None:
     assert (renamed.json()["label"], renamed.json()["strategy"]) == ("funded #1", "swing")
     archived = api.client.post("/v1/accounts/a/archive", json={"reason": "done"}, headers=api.admin)
     assert archived.json()["trading"]["halt"] == "archived"
-    later = {**STATE, "as_of": "2026-06-02T08:59:50Z", "balance": "200000", "equity": "200000"}
+    later = {**STATE, "as_of": "2026-06-02T09:00:00Z", "balance": "200000", "equity": "200000"}
     assert api.client.put("/v1/accounts/a/state", json=later, headers=api.sizer).status_code == 200
     decision = sized(api, "archived", ["a"]).json()["decisions"][0]
     assert decision["reject_codes"] == ["account_archived"]

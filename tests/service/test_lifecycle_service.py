@@ -20,6 +20,7 @@ from tests.builders import ask, open_account, push, utc
 from tests.clocks import SettableClock
 
 D = Decimal
+NOW = utc(2026, 6, 2, 9)  # the service clock's time
 DESK = {"actor": "desk", "reason": "per the firm's email"}
 
 
@@ -54,11 +55,13 @@ def test_promotion_to_verification_restarts_the_anchors_under_the_new_target(
     with ctx.unit() as uow:
         tracker = uow.accounts.trackers(["p"])["p"]
     assert (tracker.state, tracker.day) == (None, None)
-    assert tracker.peaks == Peaks.start(D(100_000))  # not 110,600: a fresh start
+    assert tracker.peaks == Peaks.start(D(100_000), NOW)  # not 110,600: a fresh start
     risk = account_service.account_risk(ctx, "p")
     assert risk.rules.label == "ftmo/2-step@2024-11 verification 100,000"
     assert risk.rules.target_amount() == D(5_000)
     assert (risk.state, risk.floors) == (None, None)  # no state until the next push
+    with pytest.raises(Conflict, match="older than the account's restart"):
+        push(ctx, "p", 110_400, 110_600, utc(2026, 6, 2, 8, 59, 30))  # of the challenge
     clock.tick(60)
     push(ctx, "p", 100_000, 100_000, utc(2026, 6, 2, 9))
     risk = account_service.account_risk(ctx, "p")
@@ -92,7 +95,7 @@ def test_promotion_to_a_funded_account_of_another_size(ctx: Context) -> None:
     funded = account_service.promote(ctx, "v", Promote(size=D(200_000), **DESK))
     assert (funded.phase, funded.initial_balance) == ("funded", D(200_000))
     with ctx.unit() as uow:
-        assert uow.accounts.trackers(["v"])["v"].peaks == Peaks.start(D(200_000))
+        assert uow.accounts.trackers(["v"])["v"].peaks == Peaks.start(D(200_000), NOW)
     assert account_service.account_risk(ctx, "v").rules.target_amount() is None
 
 
@@ -126,7 +129,7 @@ def test_the_firms_reset_restarts_a_failed_evaluation(ctx: Context, clock: Setta
     assert account.trading.status.value == "active"
     with ctx.unit() as uow:
         tracker = uow.accounts.trackers(["r"])["r"]
-    assert (tracker.state, tracker.day, tracker.peaks) == (None, None, Peaks.start(D(100_000)))
+    assert (tracker.state, tracker.day, tracker.peaks) == (None, None, Peaks.start(D(100_000), NOW))
     assert kinds(ctx, "r")[-1] == "account_reset"
     clock.tick(60)
     push(ctx, "r", 100_000, 100_000, utc(2026, 6, 2, 9))

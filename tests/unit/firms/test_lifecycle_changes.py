@@ -60,7 +60,7 @@ def test_ftmo_challenge_promotes_to_verification_with_its_rules_and_fresh_anchor
     )
     assert tracker is not None
     assert (tracker.state, tracker.day, tracker.near_floor_streak) == (None, None, 0)
-    assert tracker.peaks == Peaks.start(D(100_000))
+    assert tracker.peaks == Peaks.start(D(100_000), NOW)
     rules = resolver(catalog)(account)
     assert rules.target_amount() == D(5_000)  # 10,000 in the challenge
     assert rules.daily_loss.amount is not None
@@ -106,7 +106,7 @@ def test_promotion_takes_a_new_size_and_refuses_what_the_plan_does_not_have(
     )
     assert (bigger.account.phase, bigger.account.initial_balance) == ("funded", D(200_000))
     assert bigger.tracker is not None
-    assert bigger.tracker.peaks == Peaks.start(D(200_000))
+    assert bigger.tracker.peaks == Peaks.start(D(200_000), NOW)
     assert resolve(bigger.account).target_amount() is None  # a funded account has no target
     with pytest.raises(RefusedChange, match="'funded' is the last phase of plan '2-step'"):
         lifecycle.promote(ftmo("funded"), plan, resolve, NOW, "desk", "more")
@@ -129,7 +129,7 @@ def test_a_firm_reset_restarts_a_failed_evaluation_but_not_a_funded_account(
         since=NOW, reason="verification reset by desk: bought a reset"
     )
     assert changed.tracker is not None
-    assert changed.tracker.peaks == Peaks.start(D(100_000))
+    assert changed.tracker.peaks == Peaks.start(D(100_000), NOW)
     assert changed.tracker.state is None
     assert changed.record.kind == "account_reset"
     funded = ftmo("funded")
