@@ -28,6 +28,7 @@ from aria.service.commands import (
 )
 from aria.service.errors import plain
 from aria.service.sizing import SizedDecision
+from firms.progress import Objectives
 
 accounts_app = typer.Typer(
     help="Accounts: list, show, open, change, promote, reset, archive, disable and enable.",
@@ -133,7 +134,38 @@ def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
             f" reserved {_money(risk.headroom.reserved)})",
             highlight=False,
         )
+    progress = run_service(account_service.account_objectives, app.context, account_id)
+    for line in objective_lines(progress):
+        out.print(line, highlight=False)
     app.close()
+
+
+def objective_lines(found: Objectives) -> list[str]:
+    """The phase's objectives as a trader reads them: target, trading days, time, best day."""
+    if found.target is None:
+        target = "no profit target"
+    else:
+        basis = (found.target_on or "balance").replace("_", " ")
+        target = f"target {_money(found.target)} on {basis}"
+        if found.profit is not None:
+            left = "reached" if found.target_reached else f"{_money(found.to_target)} to go"
+            target += f": trading profit {_money(found.profit)}, {left}"
+    days = f"trading days {found.trading_days}"
+    if found.min_trading_days:
+        days += f" of {found.min_trading_days}"
+    limit = (
+        f"ends {found.ends_at.isoformat()}{' (expired)' if found.expired else ''}"
+        if found.ends_at is not None
+        else "no time limit"
+    )
+    lines = [f"objectives ({found.phase}): {target}; {days}; {limit}"]
+    for rule in found.consistency:
+        share = "—" if rule.share_pct is None else f"{rule.share_pct:.2f} %"
+        state = "met" if rule.satisfied else f"{_money(rule.profit_needed)} more profit needed"
+        lines.append(f"best day: {share} of profit (limit {rule.limit_pct} %), {state}")
+    if found.passed:
+        lines.append("every objective of the phase is met: ready to promote")
+    return lines
 
 
 @accounts_app.command("create")

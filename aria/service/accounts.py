@@ -42,6 +42,7 @@ from firms.errors import FirmsError, RefusedChange
 from firms.floors import Floors, floors
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
 from firms.lifecycle import SYSTEM, Changed, Debounce
+from firms.progress import Objectives, objectives
 from firms.ruleset import RuleSet
 
 
@@ -494,6 +495,33 @@ def _headroom(
         now=now,
         buffer=rules.size * profile.headroom.buffer_pct + profile.headroom.buffer_amount,
     )
+
+
+# The events that begin a phase: its time limit runs, and its trades count, from the latest.
+PHASE_STARTS = ("account_opened", "account_promoted", "account_reset")
+# The most closed trades read for a phase's progress: far more than any evaluation holds.
+PHASE_TRADES = 10_000
+
+
+def account_objectives(ctx: Context, account_id: str) -> Objectives:
+    """Progress towards the account's phase objectives now: profit target and distance to it,
+    trading days as its firm counts them, the time limit, and best-day shares."""
+    with ctx.unit() as uow:
+        now = uow.now()
+        account = uow.accounts.get(account_id)
+        if account is None:
+            raise NotFound(f"unknown account {account_id!r}")
+        state = uow.accounts.trackers([account_id])[account_id].state
+        starts = [
+            found[0].at
+            for kind in PHASE_STARTS
+            if (found := uow.audit.events(EventFilter(account=account_id, kind=kind), None, 1))
+        ]
+        trades = uow.accounts.recent_trades([account_id], PHASE_TRADES)[account_id]
+    started = max(starts) if starts else None
+    phase_trades = [t for t in trades if started is None or t.closed_at >= started]
+    rules = rules_of(ctx, account)
+    return objectives(rules, account.initial_balance, state, phase_trades, started, now)
 
 
 def state_history(

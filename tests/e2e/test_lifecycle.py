@@ -25,12 +25,20 @@ def test_cli_lifecycle_commands(env: dict[str, str]) -> None:
     assert "needs force with a reason" in refused
     forced = aria(env, "accounts", "enable", "ftmo-1", "--reason", "firm reversed", "--force")
     assert "active — re-enabled by cli: firm reversed" in forced
+    challenge = aria(env, "accounts", "show", "ftmo-1")
+    assert "target 10,000.00 on closed balance flat: trading profit 0.00, 10,000.00 to go" in (
+        challenge
+    )
     assert "promoted to verification (100,000); active" in aria(
         env, "accounts", "promote", "ftmo-1", "--reason", "passed", "--to", "verification"
     )
     shown = aria(env, "accounts", "show", "ftmo-1")
     assert "ftmo/2-step@2024-11 verification 100,000" in shown
     assert "no state pushed yet" in shown
+    assert (
+        "objectives (verification): target 5,000.00 on closed balance flat;"
+        " trading days 0 of 4; no time limit"
+    ) in shown
     assert "the phase after 'verification'" in aria(
         env, "accounts", "promote", "ftmo-1", "--reason", "x", "--to", "challenge", code=2
     )
@@ -116,6 +124,9 @@ def test_api_lifecycle_endpoints(api: Api) -> None:
     room = api.client.get("/v1/accounts/a/headroom", headers=api.reader).json()
     assert room["rulebook"] == "ftmo/2-step@2024-11 verification 100,000"
     assert (room["floors"], room["balance"]) == (None, None)
+    goals = room["objectives"]
+    assert (goals["phase"], goals["target"], goals["profit"]) == ("verification", "5000", None)
+    assert (goals["trading_days"], goals["min_trading_days"], goals["passed"]) == (0, 4, False)
     funded = api.client.post(
         "/v1/accounts/a/promote", json={"reason": "funded", "size": "200000"}, headers=api.admin
     )

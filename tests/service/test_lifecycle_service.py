@@ -12,7 +12,7 @@ from accounts.peaks import Peaks
 from aria.audit.filters import EventFilter
 from aria.service import accounts as account_service
 from aria.service import audit
-from aria.service.commands import Lifecycle, Promote, SetTrading, UpdateAccount
+from aria.service.commands import Lifecycle, Promote, RecordTrades, SetTrading, UpdateAccount
 from aria.service.context import Context
 from aria.service.errors import Conflict, InvalidInput
 from aria.service.ports import StoredEvent
@@ -214,3 +214,41 @@ def test_each_change_of_an_account_is_its_own_event_with_old_and_new(ctx: Contex
     assert account_service.get_account(ctx, "u") == account
     assert len(events(ctx, "u")) == 5
     assert audit.verify(ctx).ok
+
+
+def _trade(ticket: str, pnl: int, opened: str, closed: str) -> dict[str, str]:
+    return {
+        "id": ticket,
+        "symbol": "EURUSD",
+        "side": "long",
+        "lots": "1",
+        "entry": "1.1",
+        "exit": "1.11",
+        "pnl": str(pnl),
+        "opened_at": opened,
+        "closed_at": closed,
+    }
+
+
+def test_objectives_are_live_and_start_again_with_the_phase(
+    ctx: Context, clock: SettableClock
+) -> None:
+    clock.move_to("2026-05-30T09:00:00Z")
+    open_account(ctx, "o")  # the challenge starts now: trades before it do not count
+    clock.move_to("2026-06-02T09:00:00Z")
+    trades = [
+        _trade("t0", 9_999, "2026-05-29T10:00:00Z", "2026-05-29T11:00:00Z"),
+        _trade("t1", 3_000, "2026-06-01T08:00:00Z", "2026-06-01T09:00:00Z"),
+        _trade("t2", 1_000, "2026-06-02T06:00:00Z", "2026-06-02T07:00:00Z"),
+    ]
+    account_service.record_trades(ctx, "o", RecordTrades.model_validate({"trades": trades}))
+    push(ctx, "o", 104_000, 104_000, utc(2026, 6, 2, 8, 59))
+    found = account_service.account_objectives(ctx, "o")
+    assert found.started == utc(2026, 5, 30, 9)
+    assert (found.target, found.profit, found.to_target) == (D(10_000), D(4_000), D(6_000))
+    assert (found.trading_days, found.days_needed) == (2, 2)
+    account_service.promote(ctx, "o", Promote(**DESK))
+    promoted = account_service.account_objectives(ctx, "o")
+    assert promoted.started == NOW
+    assert (promoted.phase, promoted.target, promoted.profit) == ("verification", D(5_000), None)
+    assert (promoted.trading_days, promoted.days_needed) == (0, 4)

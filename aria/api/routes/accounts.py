@@ -11,7 +11,17 @@ from pydantic import Field
 from accounts.model import Account, Identifier
 from accounts.money import PositiveDecimal
 from aria.api.deps import AccountId, Ctx, check_account_owner, check_owner
-from aria.api.schemas import ERRORS, CountOut, DayOut, FloorsOut, HeadroomOut, RiskOut, StateOut
+from aria.api.schemas import (
+    ERRORS,
+    ConsistencyOut,
+    CountOut,
+    DayOut,
+    FloorsOut,
+    HeadroomOut,
+    ObjectivesOut,
+    RiskOut,
+    StateOut,
+)
 from aria.api.security import Admin, Reader, Sizer
 from aria.service import accounts as service
 from aria.service.commands import (
@@ -27,6 +37,7 @@ from aria.service.commands import (
 from aria.service.keys import Principal
 from firms.floors import Floors
 from firms.headroom import Headroom
+from firms.progress import Objectives
 
 router = APIRouter(prefix="/v1/accounts", responses=ERRORS, tags=["accounts"])
 
@@ -44,6 +55,37 @@ def _headroom(room: Headroom) -> HeadroomOut:
         reserved=room.reserved,
         buffer=room.buffer,
         unbounded=list(room.unbounded),
+    )
+
+
+def _objectives(found: Objectives) -> ObjectivesOut:
+    return ObjectivesOut(
+        phase=found.phase,
+        started=found.started,
+        target=found.target,
+        target_on=found.target_on,
+        profit=found.profit,
+        to_target=found.to_target,
+        target_reached=found.target_reached,
+        trading_days=found.trading_days,
+        min_trading_days=found.min_trading_days,
+        days_needed=found.days_needed,
+        time_limit_days=found.time_limit_days,
+        ends_at=found.ends_at,
+        expired=found.expired,
+        consistency=[
+            ConsistencyOut(
+                limit_pct=c.limit_pct,
+                best_day=c.best_day,
+                best_day_profit=c.best_day_profit,
+                profit=c.profit,
+                share_pct=c.share_pct,
+                satisfied=c.satisfied,
+                profit_needed=c.profit_needed,
+            )
+            for c in found.consistency
+        ],
+        passed=found.passed,
     )
 
 
@@ -124,9 +166,11 @@ def record_trades(account_id: AccountId, body: RecordTrades, ctx: Ctx, caller: S
 
 @router.get("/{account_id}/headroom", response_model=RiskOut)
 def headroom(account_id: AccountId, ctx: Ctx, caller: Reader) -> RiskOut:
-    """Floors, headroom, trading state and as-of time."""
+    """Floors, headroom, trading state, as-of time, and progress towards the phase's
+    objectives (profit target, trading days, time limit, best-day share)."""
     _owned(ctx, caller, account_id)
     risk = service.account_risk(ctx, account_id)
+    progress = service.account_objectives(ctx, account_id)
     state = risk.state
     return RiskOut(
         account_id=account_id,
@@ -146,6 +190,7 @@ def headroom(account_id: AccountId, ctx: Ctx, caller: Reader) -> RiskOut:
         )
         if risk.daily
         else None,
+        objectives=_objectives(progress),
     )
 
 
