@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
+from aria.service.keys import create_key
 from tests.e2e.clients import STATE, Api, opened, sized
 from tests.e2e.test_cli_commands import aria, env, open_account
 
@@ -170,3 +171,21 @@ def test_lifecycle_endpoints_need_the_admin_scope(api: Api, action: str) -> None
         )
         assert response.status_code == 403
     assert api.client.post(f"/v1/accounts/x/{action}", json={"reason": "x"}).status_code == 401
+
+
+def test_an_owners_admin_key_cannot_change_another_owners_account(api: Api) -> None:
+    opened(api, "alice-1")
+    bob = {
+        "Authorization": f"Bearer {create_key(api.context, 'bob-ops', ['admin'], owner='bob').token}"
+    }
+    for action in ("promote", "reset", "archive", "unarchive", "enable"):
+        response = api.client.post(
+            f"/v1/accounts/alice-1/{action}",
+            json={"reason": "x", "force": True} if action == "enable" else {"reason": "x"},
+            headers=bob,
+        )
+        assert response.status_code == 404, action
+    account = api.client.get("/v1/accounts/alice-1", headers=api.reader).json()
+    assert (account["phase"], account["trading"]["status"]) == ("challenge", "active")
+    events = api.client.get("/v1/audit/events?account=alice-1", headers=api.reader).json()
+    assert [e["kind"] for e in events["items"]] == ["day_opened", "account_opened"]
