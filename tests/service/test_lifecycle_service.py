@@ -252,3 +252,19 @@ def test_objectives_are_live_and_start_again_with_the_phase(
     assert promoted.started == NOW
     assert (promoted.phase, promoted.target, promoted.profit) == ("verification", D(5_000), None)
     assert (promoted.trading_days, promoted.days_needed) == (0, 4)
+
+
+def test_a_fan_out_refuses_only_its_archived_account(ctx: Context) -> None:
+    for account_id in ("kept", "gone"):
+        open_account(ctx, account_id, strategy="trend")
+        push(ctx, account_id, 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    account_service.archive(ctx, "gone", Lifecycle(**DESK))
+    by_strategy = ask(ctx, "fan", {"strategy": "trend"}).decisions
+    assert [(d.decision.account_id, d.decision.reject_codes) for d in by_strategy] == [
+        ("gone", ["account_archived"]),
+        ("kept", []),
+    ]
+    assert by_strategy[1].decision.approved
+    assert by_strategy[0].decision.reasons[0] == (
+        "account is archived: archived by desk: per the firm's email"
+    )
