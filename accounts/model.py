@@ -149,6 +149,7 @@ class HaltKind(StrEnum):
     DAILY = "daily"  # ends at the firm's next daily reset
     FAILED = "failed"  # a hard breach: ends only when an operator re-enables the account
     OPERATOR = "operator"  # disabled by hand: ends when an operator re-enables it
+    ARCHIVED = "archived"  # retired, history kept: ends only when an operator unarchives it
 
 
 class TradingState(Frozen):
@@ -163,7 +164,9 @@ class TradingState(Frozen):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.status is TradingStatus.HALTED and self.halt is None:
-            raise ValueError("a halted account needs a halt kind (daily, failed or operator)")
+            raise ValueError(
+                "a halted account needs a halt kind (daily, failed, operator or archived)"
+            )
         if self.status is not TradingStatus.HALTED and self.halt is not None:
             raise ValueError(
                 f"halt kind {self.halt.value!r} given for a {self.status.value} account"

@@ -6,6 +6,7 @@ pipeline and the floors read; keeping them in one value keeps them consistent.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -23,9 +24,10 @@ class Tracker:
     near_floor_streak: int = 0
 
     @classmethod
-    def start(cls, initial_balance: Decimal) -> Tracker:
-        """The tracker of a new account."""
-        return cls(state=None, peaks=Peaks.start(initial_balance), day=None)
+    def start(cls, initial_balance: Decimal, at: dt.datetime | None = None) -> Tracker:
+        """The tracker of a new account, or of one restarted at ``at`` (a new phase, a firm's
+        reset): no state older than ``at`` is then taken."""
+        return cls(state=None, peaks=Peaks.start(initial_balance, at), day=None)
 
     def evolve(self, **changes: object) -> Tracker:
         """A copy with ``changes``."""

@@ -20,6 +20,7 @@ from firms.debounce import Debounce, OwnSwitch, own_reducing
 from firms.errors import (
     FirmsError,
     InvalidOption,
+    RefusedChange,
     RuleFileError,
     UnknownFirm,
     UnknownPhase,
@@ -29,20 +30,35 @@ from firms.errors import (
 from firms.floors import Floors, daily_floor, floors, max_loss_floor
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
 from firms.lifecycle import (
+    Changed,
     Halted,
     Judgement,
     Pushed,
     Rolled,
     Verdict,
+    archive,
     judge,
+    next_phase,
     observe,
+    promote,
     push,
     recheck,
+    reset,
     roll_forward,
+    set_trading,
+    unarchive,
     verdict,
 )
 from firms.model import BreachKind, Firm, Plan
-from firms.progress import ConsistencyProgress, consistency, daily_pnl, trading_days
+from firms.progress import (
+    ConsistencyProgress,
+    Objectives,
+    consistency,
+    daily_pnl,
+    objectives,
+    trading_days,
+    trading_profit,
+)
 from firms.ruleset import RuleSet, resolve
 
 __all__ = [
@@ -51,6 +67,7 @@ __all__ = [
     "BreachKind",
     "BreachType",
     "Catalog",
+    "Changed",
     "ConsistencyProgress",
     "DailyStatus",
     "DayRoll",
@@ -64,10 +81,12 @@ __all__ = [
     "Headroom",
     "InvalidOption",
     "Judgement",
+    "Objectives",
     "OpenRisk",
     "OwnSwitch",
     "Plan",
     "Pushed",
+    "RefusedChange",
     "Reservation",
     "Rolled",
     "RuleFileError",
@@ -81,6 +100,7 @@ __all__ = [
     "account_count_findings",
     "allocation_findings",
     "apply",
+    "archive",
     "consistency",
     "copy_findings",
     "copy_permission",
@@ -94,15 +114,22 @@ __all__ = [
     "judge",
     "load_catalog",
     "max_loss_floor",
+    "next_phase",
+    "objectives",
     "observe",
     "own_reducing",
+    "promote",
     "push",
     "recheck",
+    "reset",
     "resolve",
     "roll_day",
     "roll_forward",
     "scan_hedges",
+    "set_trading",
     "trading_days",
+    "trading_profit",
+    "unarchive",
     "verdict",
 ]
 

@@ -10,8 +10,12 @@ The tree, by what the caller should do::
     ├── UnknownPhase (LookupError)   the plan has no such phase
     ├── UnknownSize (LookupError)    the plan is not sold in that account size and one of
     │                                its amounts is only known per size
-    └── InvalidOption (ValueError)   an account's option the plan does not declare, or a
-                                     value that is not one of its choices
+    ├── InvalidOption (ValueError)   an account's option the plan does not declare, or a
+    │                                value that is not one of its choices
+    └── RefusedChange (ValueError)   a lifecycle change the account's phase or trading state
+                                     does not allow: promoting past the plan's last phase,
+                                     re-enabling a failed account unforced, changing an
+                                     archived one
 
 Rule breaches and cross-account conflicts are findings returned as values, never errors.
 """
@@ -52,3 +56,7 @@ class UnknownSize(FirmsError, LookupError):
 
 class InvalidOption(FirmsError, ValueError):
     """An account option the plan does not declare, or a value outside its choices."""
+
+
+class RefusedChange(FirmsError, ValueError):
+    """A lifecycle change the account's phase or trading state does not allow."""

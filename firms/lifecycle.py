@@ -2,7 +2,10 @@
 
 Every path that moves an account through time uses these steps: a broker's state push
 (:func:`push`), the scheduled resets and re-checks (:func:`roll_forward`, :func:`recheck`),
-sizing's lazy roll, and the simulation. Each step is pure: it takes the time as an argument
+sizing's lazy roll, the simulation, and an operator's changes: a promotion to the plan's next
+phase or the firm's reset of an evaluation (:func:`promote`, :func:`reset`, both restarting
+the tracker as for a new account), archiving (:func:`archive`, :func:`unarchive`) and
+enabling or disabling (:func:`set_trading`). Each step is pure: it takes the time as an argument
 and returns the new account and tracker with the rule events to record, in order, and the
 caller writes them. The firm's verdicts come from :mod:`firms.daily`, :mod:`firms.floors`
 and :mod:`firms.breaches`; ARIA's own debounced halts from :mod:`firms.debounce`.
@@ -11,33 +14,44 @@ and :mod:`firms.breaches`; ARIA's own debounced halts from :mod:`firms.debounce`
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from accounts.events import AccountEvent
-from accounts.model import Account, AccountState, TradingState, TradingStatus
+from accounts.model import Account, AccountState, HaltKind, TradingState, TradingStatus
 from accounts.tracker import Tracker
 from firms.breaches import Breach, apply, detect
 from firms.daily import roll_day
 from firms.debounce import Debounce, own_reducing
+from firms.errors import RefusedChange
 from firms.floors import Floors, daily_floor, floors
+from firms.model import Phase, PhaseKind, Plan
 from firms.ruleset import RuleSet
 
 __all__ = [
     "BROKER",
     "SYSTEM",
+    "Changed",
     "Debounce",
     "Halted",
     "Judgement",
     "Pushed",
     "Rolled",
     "Verdict",
+    "archive",
     "breach_json",
     "judge",
+    "next_phase",
     "observe",
+    "promote",
     "push",
     "recheck",
+    "reset",
     "roll_forward",
+    "set_trading",
+    "unarchive",
     "verdict",
 ]
 
@@ -252,3 +266,193 @@ def breach_json(breach: Breach) -> dict[str, Any]:
         "value": str(breach.value),
         "at": breach.at.isoformat(),
     }
+
+
+# --------------------------------------------------------------------------- operator changes
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """An account an operator changed, its restarted tracker (``None``: the tracker is kept),
+    and the event that records the change."""
+
+    account: Account
+    tracker: Tracker | None
+    record: AccountEvent
+
+
+def _trading_json(trading: TradingState) -> dict[str, Any]:
+    return trading.model_dump(mode="json")
+
+
+def _refuse_archived(account: Account, what: str) -> None:
+    if account.trading.halt is HaltKind.ARCHIVED:
+        raise RefusedChange(f"account {account.id} is archived: unarchive it before you {what} it")
+
+
+def next_phase(plan: Plan, phase_id: str) -> Phase:
+    """The phase after ``phase_id`` in ``plan``'s order.
+
+    Raises :class:`~firms.errors.UnknownPhase` for a phase the plan lacks, and
+    :class:`RefusedChange` after its last phase.
+    """
+    current = plan.phase(phase_id)
+    index = plan.phases.index(current)
+    if index + 1 == len(plan.phases):
+        order = " → ".join(p.id for p in plan.phases)
+        raise RefusedChange(
+            f"{phase_id!r} is the last phase of plan {plan.id!r} ({order}): nothing to promote to"
+        )
+    return plan.phases[index + 1]
+
+
+def _restarted(account: Account, now: dt.datetime) -> Tracker:
+    # What a new phase or a firm's reset does to the tracker, as for a new account: peaks at
+    # the initial balance, no trading day until the next state opens one, no state; stamped
+    # ``now`` so a delayed state of the previous phase cannot anchor the new one.
+    return Tracker.start(account.initial_balance, now)
+
+
+def promote(
+    account: Account,
+    plan: Plan,
+    resolve: Callable[[Account], RuleSet],
+    now: dt.datetime,
+    actor: str,
+    reason: str,
+    *,
+    to_phase: str | None = None,
+    size: Decimal | None = None,
+) -> Changed:
+    """Move ``account`` to the next phase of ``plan`` at ``now``: the phase's own rules
+    (``resolve`` gives them, and refuses a size the plan does not know), fresh anchors from
+    the initial balance (``size`` when given, else the same), and any halt lifted.
+
+    ``to_phase`` names the phase the caller expects next; any other is refused.
+    """
+    _refuse_archived(account, "promote")
+    following = next_phase(plan, account.phase)
+    if to_phase is not None and to_phase != following.id:
+        plan.phase(to_phase)  # an unknown phase says so
+        raise RefusedChange(
+            f"the phase after {account.phase!r} in plan {plan.id!r} is {following.id!r},"
+            f" not {to_phase!r}; a promotion moves one phase at a time"
+        )
+    trading = TradingState(since=now, reason=f"promoted to {following.id} by {actor}: {reason}")
+    promoted = account.model_copy(
+        update={
+            "phase": following.id,
+            "initial_balance": account.initial_balance if size is None else size,
+            "trading": trading,
+        }
+    )
+    rules = resolve(promoted)
+    detail: dict[str, Any] = {
+        "from_phase": account.phase,
+        "to_phase": following.id,
+        "from_size": str(account.initial_balance),
+        "to_size": str(promoted.initial_balance),
+        "rulebook": rules.label,
+        "before": _trading_json(account.trading),
+    }
+    record = AccountEvent(account.id, "account_promoted", actor, reason, now, detail)
+    return Changed(promoted, _restarted(promoted, now), record)
+
+
+def reset(account: Account, rules: RuleSet, now: dt.datetime, actor: str, reason: str) -> Changed:
+    """The firm restarts the account's evaluation phase at ``now``: fresh anchors from the
+    initial balance, and trading active again, even after a failure."""
+    _refuse_archived(account, "reset")
+    if rules.phase.kind is not PhaseKind.EVALUATION:
+        raise RefusedChange(
+            f"account {account.id} is in {rules.phase.id!r}, a {rules.phase.kind.value} phase:"
+            " only an evaluation is reset"
+        )
+    trading = TradingState(since=now, reason=f"{rules.phase.id} reset by {actor}: {reason}")
+    restarted = account.model_copy(update={"trading": trading})
+    detail: dict[str, Any] = {
+        "phase": account.phase,
+        "size": str(account.initial_balance),
+        "rulebook": rules.label,
+        "before": _trading_json(account.trading),
+    }
+    record = AccountEvent(account.id, "account_reset", actor, reason, now, detail)
+    return Changed(restarted, _restarted(restarted, now), record)
+
+
+def archive(account: Account, now: dt.datetime, actor: str, reason: str) -> Changed:
+    """Retire ``account`` at ``now``: it keeps its history and takes no new trade until it is
+    unarchived; the event keeps the trading state it had, which unarchiving restores."""
+    if account.trading.halt is HaltKind.ARCHIVED:
+        raise RefusedChange(f"account {account.id} is already archived")
+    trading = TradingState(
+        status=TradingStatus.HALTED,
+        halt=HaltKind.ARCHIVED,
+        since=now,
+        reason=f"archived by {actor}: {reason}",
+    )
+    detail = {"before": _trading_json(account.trading), "after": _trading_json(trading)}
+    record = AccountEvent(account.id, "account_archived", actor, reason, now, detail)
+    return Changed(account.model_copy(update={"trading": trading}), None, record)
+
+
+def unarchive(
+    account: Account,
+    before: TradingState | None,
+    now: dt.datetime,
+    actor: str,
+    reason: str,
+) -> Changed:
+    """Bring an archived account back with the trading state it had when archived
+    (``before``, from the archiving event): a failed account stays failed. Without it, the
+    account comes back halted by the operator, to be enabled on purpose."""
+    if account.trading.halt is not HaltKind.ARCHIVED:
+        raise RefusedChange(f"account {account.id} is not archived")
+    trading = before or TradingState(
+        status=TradingStatus.HALTED,
+        halt=HaltKind.OPERATOR,
+        since=now,
+        reason=f"unarchived by {actor}: {reason}",
+    )
+    detail = {"before": _trading_json(account.trading), "after": _trading_json(trading)}
+    record = AccountEvent(account.id, "account_unarchived", actor, reason, now, detail)
+    return Changed(account.model_copy(update={"trading": trading}), None, record)
+
+
+def set_trading(
+    account: Account,
+    enabled: bool,
+    now: dt.datetime,
+    actor: str,
+    reason: str,
+    *,
+    force: bool = False,
+) -> Changed:
+    """Disable ``account`` by hand, or re-enable it.
+
+    Re-enabling an account the firm failed overrides the firm's verdict: it is refused
+    unless ``force`` is given, and then recorded as ``enabled_forced``. An archived account
+    is neither enabled nor disabled: it is unarchived first.
+    """
+    before = account.trading
+    _refuse_archived(account, "enable" if enabled else "disable")
+    if enabled:
+        failed = before.halt is HaltKind.FAILED
+        if failed and not force:
+            raise RefusedChange(
+                f"account {account.id} failed a hard rule of its firm ({before.reason});"
+                " re-enabling it overrides the firm's verdict and needs force with a reason"
+            )
+        trading = TradingState(since=now, reason=f"re-enabled by {actor}: {reason}")
+        kind = "enabled_forced" if failed else "enabled"
+    else:
+        trading = TradingState(
+            status=TradingStatus.HALTED,
+            halt=HaltKind.OPERATOR,
+            since=now,
+            reason=f"disabled by {actor}: {reason}",
+        )
+        kind = "disabled"
+    detail = {"before": _trading_json(before), "after": _trading_json(trading)}
+    record = AccountEvent(account.id, kind, actor, reason, now, detail)
+    return Changed(account.model_copy(update={"trading": trading}), None, record)

@@ -1,4 +1,5 @@
-"""Progress towards a phase's objectives: consistency (best day share) and trading days.
+"""Progress towards a phase's objectives: profit target, trading days, time limit, and
+consistency (best day share), gathered by :func:`objectives` for one account.
 
 Consistency is ``best day ÷ profit ≤ limit`` where profit is the total net profit or the
 sum of positive days, as the rule says. When it fails, :attr:`ConsistencyProgress.profit_needed`
@@ -14,10 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from accounts.model import Trade
+from accounts.model import AccountState, Trade
 from accounts.money import HUNDRED, ZERO
 from firms.clock import WallClock
 from firms.model import ConsistencyRule, TradingDayRule
+from firms.ruleset import RuleSet
 
 _HELD = dt.timedelta(minutes=1)  # Take Profit Trader: a day counts if a position was held a minute
 
@@ -102,3 +104,106 @@ def trading_days(
     return {clock.trading_day(t.opened_at) for t in trades} | {
         clock.trading_day(t.closed_at) for t in trades
     }
+
+
+def trading_profit(
+    level: Decimal, initial_balance: Decimal, net_cash_flow: Decimal = ZERO
+) -> Decimal:
+    """Profit made by trading: ``level`` (the balance, or the equity where the target counts
+    on it) less the phase's initial balance and the net of deposits less withdrawals since the
+    phase began, so money moved in or out is never counted as progress."""
+    return level - initial_balance - net_cash_flow
+
+
+@dataclass(frozen=True, slots=True)
+class Objectives:
+    """Where an account stands against its phase's objectives at one instant."""
+
+    phase: str
+    started: dt.datetime | None  # when the phase began (opened, promoted or reset)
+    target: Decimal | None  # the profit target (raised where a consistency rule raises it)
+    target_on: str | None  # what the target counts on: closed_balance_flat, balance, equity
+    profit: Decimal | None  # trading profit on that basis; None before the first state
+    to_target: Decimal | None  # profit still needed (0 once reached)
+    target_reached: bool | None
+    trading_days: int
+    min_trading_days: int | None
+    days_needed: int  # trading days still needed (0 once met)
+    time_limit_days: int | None
+    ends_at: dt.datetime | None  # when the time limit runs out
+    expired: bool
+    consistency: tuple[ConsistencyProgress, ...]
+
+    @property
+    def passed(self) -> bool:
+        """True when every objective is met: target, trading days, consistency, in time."""
+        return (
+            self.target_reached is True
+            and self.days_needed == 0
+            and not self.expired
+            and all(c.satisfied for c in self.consistency)
+        )
+
+
+def objectives(
+    rules: RuleSet,
+    initial_balance: Decimal,
+    state: AccountState | None,
+    trades: Iterable[Trade],
+    started: dt.datetime | None,
+    now: dt.datetime,
+    net_cash_flow: Decimal = ZERO,
+) -> Objectives:
+    """The account's progress under ``rules`` at ``now``: ``trades`` are the phase's closed
+    trades (since ``started``), ``state`` its latest broker state, ``net_cash_flow`` the
+    deposits less withdrawals since the phase began."""
+    trades = list(trades)
+    clock = rules.daily_reset
+    objective = rules.objective
+    target = rules.target_amount()
+    by_day = daily_pnl(trades, clock)
+    checks = tuple(consistency(rule, by_day, target) for rule in rules.consistency)
+    raised = [c.raised_target for c in checks if c.raised_target is not None]
+    if target is not None and raised:
+        target = max([target, *raised])
+
+    profit: Decimal | None = None
+    reached: bool | None = None
+    to_target: Decimal | None = None
+    if state is not None:
+        on_equity = rules.target_on == "equity"
+        level = state.equity if on_equity else state.balance
+        profit = trading_profit(level, initial_balance, net_cash_flow)
+        if target is not None:
+            to_target = max(target - profit, ZERO)
+            # FTMO counts the target on the closed balance with every position closed.
+            flat = rules.target_on != "closed_balance_flat" or not state.positions
+            reached = to_target == ZERO and flat
+
+    minimum = objective.min_trading_days if objective is not None else None
+    counted = 0
+    if rules.trading_day is not None:
+        floor = (
+            objective.min_profitable_day.resolve(rules.size)
+            if objective is not None and objective.min_profitable_day is not None
+            else ZERO
+        )
+        counted = len(trading_days(trades, clock, rules.trading_day, min_profit=floor))
+    limit = objective.time_limit_days if objective is not None else None
+    ends_at = started + dt.timedelta(days=limit) if limit and started is not None else None
+    return Objectives(
+        phase=rules.phase.id,
+        started=started,
+        target=target,
+        target_on=rules.target_on,
+        profit=profit,
+        to_target=to_target,
+        target_reached=reached,
+        trading_days=counted,
+        min_trading_days=minimum,
+        days_needed=max((minimum or 0) - counted, 0),
+        time_limit_days=limit,
+        ends_at=ends_at,
+        expired=ends_at is not None and now >= ends_at,
+        consistency=checks,
+    )

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.sizing.errors import SizingError
-from firms.errors import FirmsError, UnknownFirm, UnknownPhase, UnknownPlan, UnknownSize
+from firms.errors import (
+    FirmsError,
+    RefusedChange,
+    UnknownFirm,
+    UnknownPhase,
+    UnknownPlan,
+    UnknownSize,
+)
 from storage.errors import Conflict as StorageConflict
 from storage.errors import Missing, Refused, StorageError, Unavailable
 
@@ -40,11 +47,13 @@ TABLE: Mapping[type[Exception], Answer] = {
     Forbidden: FORBIDDEN,
     Conflict: CONFLICT,
     InvalidInput: INVALID,
-    # The firm catalog: an unknown id is not found, anything else is input to fix.
+    # The firm catalog: an unknown id is not found, a lifecycle change the account's state
+    # refuses is a conflict, anything else is input to fix.
     UnknownFirm: NOT_FOUND,
     UnknownPlan: NOT_FOUND,
     UnknownPhase: NOT_FOUND,
     UnknownSize: NOT_FOUND,
+    RefusedChange: CONFLICT,
     FirmsError: INVALID,
     # The sizing pipeline: a request or a file to fix.
     SizingError: INVALID,

@@ -229,8 +229,40 @@ class DayOut(Out):
     pnl: Decimal
 
 
+class ConsistencyOut(Out):
+    """Where the account stands against a best-day rule."""
+
+    limit_pct: Decimal
+    best_day: dt.date | None
+    best_day_profit: Decimal
+    profit: Decimal = Field(description="the rule's denominator: total profit or positive days")
+    share_pct: Decimal | None
+    satisfied: bool
+    profit_needed: Decimal = Field(description="more profit that brings the share within the limit")
+
+
+class ObjectivesOut(Out):
+    """Progress towards the phase's objectives; trading profit excludes deposits and payouts."""
+
+    phase: str
+    started: dt.datetime | None = Field(description="when the phase began in ARIA")
+    target: Decimal | None
+    target_on: str | None
+    profit: Decimal | None
+    to_target: Decimal | None
+    target_reached: bool | None
+    trading_days: int
+    min_trading_days: int | None
+    days_needed: int
+    time_limit_days: int | None
+    ends_at: dt.datetime | None
+    expired: bool
+    consistency: list[ConsistencyOut]
+    passed: bool
+
+
 class RiskOut(Out):
-    """Floors, headroom, trading state and as-of time of an account."""
+    """Floors, headroom, trading state, as-of time and phase objectives of an account."""
 
     account_id: str
     rulebook: str
@@ -241,6 +273,7 @@ class RiskOut(Out):
     floors: FloorsOut | None
     headroom: HeadroomOut | None
     day: DayOut | None
+    objectives: ObjectivesOut
 
 
 class StateOut(Out):

@@ -7,6 +7,7 @@ import typer
 from aria.cli import audit as audit_commands
 from aria.cli import demo as demo_commands
 from aria.cli import firms as firms_commands
+from aria.cli import lifecycle as lifecycle_commands
 from aria.cli import market as market_commands
 from aria.cli import ops as ops_commands
 from aria.cli import serve as serve_commands
@@ -32,6 +33,8 @@ app.add_typer(ops_commands.jobs_app, name="jobs")
 app.command("serve")(serve_commands.serve)
 app.command("size")(trading_commands.size)
 app.add_typer(trading_commands.accounts_app, name="accounts")
+for _name in ("promote", "reset", "archive", "unarchive"):
+    trading_commands.accounts_app.command(_name)(getattr(lifecycle_commands, _name))
 app.add_typer(trading_commands.state_app, name="state")
 app.add_typer(market_commands.bars_app, name="bars")
 app.command("instruments")(market_commands.instruments)

@@ -28,9 +28,11 @@ from aria.service.commands import (
 )
 from aria.service.errors import plain
 from aria.service.sizing import SizedDecision
+from firms.progress import Objectives
 
 accounts_app = typer.Typer(
-    help="Accounts: list, show, open, disable and enable.", no_args_is_help=True
+    help="Accounts: list, show, open, change, promote, reset, archive, disable and enable.",
+    no_args_is_help=True,
 )
 state_app = typer.Typer(help="Account state pushes.", no_args_is_help=True)
 
@@ -132,7 +134,38 @@ def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
             f" reserved {_money(risk.headroom.reserved)})",
             highlight=False,
         )
+    progress = run_service(account_service.account_objectives, app.context, account_id)
+    for line in objective_lines(progress):
+        out.print(line, highlight=False)
     app.close()
+
+
+def objective_lines(found: Objectives) -> list[str]:
+    """The phase's objectives as a trader reads them: target, trading days, time, best day."""
+    if found.target is None:
+        target = "no profit target"
+    else:
+        basis = (found.target_on or "balance").replace("_", " ")
+        target = f"target {_money(found.target)} on {basis}"
+        if found.profit is not None:
+            left = "reached" if found.target_reached else f"{_money(found.to_target)} to go"
+            target += f": trading profit {_money(found.profit)}, {left}"
+    days = f"trading days {found.trading_days}"
+    if found.min_trading_days:
+        days += f" of {found.min_trading_days}"
+    limit = (
+        f"ends {found.ends_at.isoformat()}{' (expired)' if found.expired else ''}"
+        if found.ends_at is not None
+        else "no time limit"
+    )
+    lines = [f"objectives ({found.phase}): {target}; {days}; {limit}"]
+    for rule in found.consistency:
+        share = "—" if rule.share_pct is None else f"{rule.share_pct:.2f} %"
+        state = "met" if rule.satisfied else f"{_money(rule.profit_needed)} more profit needed"
+        lines.append(f"best day: {share} of profit (limit {rule.limit_pct} %), {state}")
+    if found.passed:
+        lines.append("every objective of the phase is met: ready to promote")
+    return lines
 
 
 @accounts_app.command("create")
@@ -160,11 +193,7 @@ def create(
     ] = None,
 ) -> None:
     """Open an account under a firm's plan."""
-    choice: dict[str, Any] | None = None
-    if personality == "seeded":
-        choice = {"seeded": True}
-    elif personality is not None:
-        choice = {"multiplier": personality}
+    choice = _personality(personality)
     command = validated(
         CreateAccount,
         {
@@ -218,6 +247,15 @@ def _options(pairs: list[str] | None) -> dict[str, str]:
 @accounts_app.command("update")
 def update(
     account_id: Annotated[str, typer.Argument(metavar="ID")],
+    label: Annotated[str | None, typer.Option(help="a new label")] = None,
+    profile: Annotated[str | None, typer.Option(help="a new sizing preset")] = None,
+    strategy: Annotated[str | None, typer.Option(help="a new strategy")] = None,
+    no_strategy: Annotated[
+        bool, typer.Option("--no-strategy", help="clear the account's strategy")
+    ] = False,
+    personality: Annotated[
+        str | None, typer.Option(help="a new multiplier such as 0.9, or 'seeded'")
+    ] = None,
     symbols: Annotated[
         str | None, typer.Option(help="trade only these symbols (comma-separated)")
     ] = None,
@@ -234,8 +272,19 @@ def update(
     reason: Annotated[str | None, typer.Option(help="why (recorded)")] = None,
     actor: Annotated[str, typer.Option(help="who (recorded)")] = "cli",
 ) -> None:
-    """Change what an account may trade, or its checkout options."""
+    """Change an account's label, profile, strategy, personality, what it may trade, or its
+    checkout options; each change is recorded with who and why."""
     body: dict[str, Any] = {"actor": actor, "reason": reason}
+    if label is not None:
+        body["label"] = label
+    if profile is not None:
+        body["profile"] = profile
+    if no_strategy:
+        body["strategy"] = None
+    elif strategy is not None:
+        body["strategy"] = strategy
+    if personality is not None:
+        body["personality"] = _personality(personality)
     if all_instruments:
         body["instruments"] = None
     elif symbols is not None or asset_classes is not None:
@@ -247,13 +296,28 @@ def update(
     account = run_service(account_service.update_account, app.context, account_id, command)
     narrowed = account.instruments.describe() if account.instruments else "all its firm allows"
     chosen = ", ".join(f"{k}={v}" for k, v in account.options.items()) or "the firm's defaults"
-    out.print(f"{account.id}: trades {narrowed}; options {chosen}", highlight=False)
+    out.print(
+        f"{account.id} ({account.label or 'no label'}): profile {account.profile};"
+        f" strategy {account.strategy or '—'}; personality {account.personality.multiplier};"
+        f" trades {narrowed}; options {chosen}",
+        highlight=False,
+    )
     app.close()
 
 
-def _set_trading(account_id: str, enabled: bool, reason: str, actor: str) -> None:
+def _personality(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    return {"seeded": True} if text == "seeded" else {"multiplier": text}
+
+
+def _set_trading(
+    account_id: str, enabled: bool, reason: str, actor: str, force: bool = False
+) -> None:
     app = app_from()
-    command = validated(SetTrading, {"enabled": enabled, "actor": actor, "reason": reason})
+    command = validated(
+        SetTrading, {"enabled": enabled, "actor": actor, "reason": reason, "force": force}
+    )
     account = run_service(account_service.set_trading, app.context, account_id, command)
     out.print(
         f"{account.id}: {account.trading.status.value} — {account.trading.reason}", highlight=False
@@ -276,9 +340,12 @@ def enable(
     account_id: Annotated[str, typer.Argument(metavar="ID")],
     reason: Annotated[str, typer.Option(help="why (recorded)")],
     actor: Annotated[str, typer.Option(help="who (recorded)")] = "cli",
+    force: Annotated[
+        bool, typer.Option("--force", help="re-enable an account its firm failed (recorded)")
+    ] = False,
 ) -> None:
-    """Re-enable an account (also after a failure)."""
-    _set_trading(account_id, True, reason, actor)
+    """Re-enable an account; one its firm failed needs --force with a reason."""
+    _set_trading(account_id, True, reason, actor, force)
 
 
 @state_app.command("push")

@@ -43,7 +43,7 @@ h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 
 table { border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.rejected td { background: #fff0f0; } p.empty { color: #666; font-style: italic; }
+tr.rejected td, tr.forced td { background: #fff0f0; } p.empty { color: #666; font-style: italic; }
 img { max-width: 100%; } .note { color: #666; font-size: 0.85em; }
 """
 
@@ -201,6 +201,7 @@ def _summary_section(review: _Review) -> str:
         _row("period to", _field("end", review.end, _when(review.end), numeric=False)),
         _row("states pushed", _field("states", len(review.states))),
         _row("rule events", _field("events", len(review.events))),
+        _row("failures overridden", _field("forced-enables", len(_forced(review.events)))),
         _row("decisions", _field("decisions", len(review.decisions))),
         _row("approved", _field("decisions-approved", approved)),
         _row("rejected", _field("decisions-rejected", len(review.decisions) - approved)),
@@ -427,12 +428,21 @@ def _correlation_section(review: _Review) -> str:
     return _section(title, _image(title, uri), note)
 
 
+_FORCED = ' class="forced"'
+
+
+def _forced(events: Sequence[StoredEvent]) -> list[StoredEvent]:
+    """Re-enables that overrode a firm's failure: a reviewer looks at these first."""
+    return [e for e in events if e.kind == "enabled_forced"]
+
+
 def _events_section(events: Sequence[StoredEvent]) -> str:
     title = "Rule events"
     if not events:
         return _section(title, _empty("events", "No rule events in this period."))
     rows = (
-        f'<tr data-seq="{e.seq}">{_text_cell(_when(e.at))}{_text_cell(e.kind)}'
+        f'<tr data-seq="{e.seq}"{_FORCED if e.kind == "enabled_forced" else ""}>'
+        f"{_text_cell(_when(e.at))}{_text_cell(e.kind)}"
         f"{_text_cell(e.actor)}{_text_cell(e.reason)}</tr>"
         for e in events
     )

@@ -1,4 +1,5 @@
-"""Account use cases: open, list, enable and disable, state pushes, trades, risk now."""
+"""Account use cases: open, list, change, promote, reset, archive, enable and disable, state
+pushes, trades, risk now."""
 
 from __future__ import annotations
 
@@ -10,16 +11,17 @@ from typing import Any
 from accounts.model import (
     Account,
     AccountState,
-    HaltKind,
     InstrumentFilter,
     TradingState,
-    TradingStatus,
 )
 from accounts.personality import DEFAULT_BAND, Personality
 from accounts.tracker import Tracker
+from aria.audit.filters import EventFilter
 from aria.service.commands import (
     CreateAccount,
+    Lifecycle,
     PersonalityChoice,
+    Promote,
     PushState,
     RecordTrades,
     SetTrading,
@@ -36,10 +38,11 @@ from aria.sizing.profiles import Profile
 from firms import lifecycle
 from firms.breaches import Breach
 from firms.daily import DailyStatus, daily_status, roll_day
-from firms.errors import FirmsError
+from firms.errors import FirmsError, RefusedChange
 from firms.floors import Floors, floors
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
-from firms.lifecycle import SYSTEM, Debounce
+from firms.lifecycle import SYSTEM, Changed, Debounce
+from firms.progress import Objectives, objectives
 from firms.ruleset import RuleSet
 
 
@@ -139,13 +142,41 @@ def _check_symbols(ctx: Context, uow: UnitOfWork, instruments: InstrumentFilter 
         )
 
 
+# The fields an update changes one by one, each recorded as its own event with the old and
+# new value: (field, event kind).
+_FIELD_EVENTS = (
+    ("label", "label_changed"),
+    ("profile", "profile_changed"),
+    ("strategy", "strategy_changed"),
+    ("personality", "personality_changed"),
+)
+
+
+def _field_json(account: Account, field: str) -> Any:
+    value = getattr(account, field)
+    return value.model_dump(mode="json") if isinstance(value, Personality) else value
+
+
 def update_account(ctx: Context, account_id: str, command: UpdateAccount) -> Account:
-    """Change what an account may trade, or its checkout options (validated against its plan)."""
+    """Change an account's label, profile, strategy, personality, what it may trade or its
+    checkout options (validated against its plan); each change is recorded with who and why."""
     now = ctx.clock.now()
     with ctx.unit() as uow:
         account, _ = _locked(uow, account_id)
+        given = command.model_fields_set
         changes: dict[str, Any] = {}
-        if "instruments" in command.model_fields_set:
+        if command.label is not None:
+            changes["label"] = command.label
+        if command.profile is not None:
+            # Refuses an unknown preset, or one the account's own layer does not fit.
+            layer = uow.accounts.layer("account", account_id)
+            ctx.profile(command.profile, (("account", layer_key(layer)),) if layer else ())
+            changes["profile"] = command.profile
+        if "strategy" in given:
+            changes["strategy"] = command.strategy
+        if command.personality is not None:
+            changes["personality"] = _personality(command.personality, account.id)
+        if "instruments" in given:
             changes["instruments"] = command.instruments
         if command.options is not None:
             changes["options"] = command.options
@@ -155,23 +186,35 @@ def update_account(ctx: Context, account_id: str, command: UpdateAccount) -> Acc
         if updated == account:
             return account
         uow.accounts.save(updated, now)
-        uow.audit.append_event(
-            account_id,
-            "account_updated",
-            {
-                "before": {
-                    "instruments": _dumped(account.instruments),
-                    "options": {k: str(v) for k, v in account.options.items()},
+        for field, kind in _FIELD_EVENTS:
+            before, after = _field_json(account, field), _field_json(updated, field)
+            if before != after:
+                uow.audit.append_event(
+                    account_id,
+                    kind,
+                    {"field": field, "before": before, "after": after},
+                    command.actor,
+                    command.reason or f"{field} changed",
+                    now,
+                )
+        if (updated.instruments, updated.options) != (account.instruments, account.options):
+            uow.audit.append_event(
+                account_id,
+                "account_updated",
+                {
+                    "before": {
+                        "instruments": _dumped(account.instruments),
+                        "options": {k: str(v) for k, v in account.options.items()},
+                    },
+                    "after": {
+                        "instruments": _dumped(updated.instruments),
+                        "options": {k: str(v) for k, v in updated.options.items()},
+                    },
                 },
-                "after": {
-                    "instruments": _dumped(updated.instruments),
-                    "options": {k: str(v) for k, v in updated.options.items()},
-                },
-            },
-            command.actor,
-            command.reason or f"trades under {rules.label}",
-            now,
-        )
+                command.actor,
+                command.reason or f"trades under {rules.label}",
+                now,
+            )
         uow.commit()
     return updated
 
@@ -201,37 +244,117 @@ def _locked(uow: UnitOfWork, account_id: str) -> tuple[Account, Tracker]:
     return account, trackers[account_id]
 
 
+def _store_change(uow: UnitOfWork, changed: Changed, now: dt.datetime) -> None:
+    """Write an operator's change: the account, its restarted tracker, and the event."""
+    uow.accounts.save(changed.account, now)
+    if changed.tracker is not None:
+        uow.accounts.save_tracker(changed.account.id, changed.tracker, now)
+    uow.audit.append_events([changed.record])
+    uow.commit()
+
+
+def _refused(exc: RefusedChange) -> Conflict:
+    return Conflict(str(exc))
+
+
 def set_trading(ctx: Context, account_id: str, command: SetTrading) -> Account:
-    """Disable an account, or re-enable it (also after a failure), with the actor and reason."""
+    """Disable an account, or re-enable it, with the actor and reason.
+
+    An account its firm failed is re-enabled only with ``force`` (:class:`Conflict`
+    otherwise); an archived one is unarchived first.
+    """
     now = ctx.clock.now()
     with ctx.unit() as uow:
         account, _ = _locked(uow, account_id)
-        before = account.trading
-        if command.enabled:
-            trading = TradingState(
-                since=now, reason=f"re-enabled by {command.actor}: {command.reason}"
+        try:
+            changed = lifecycle.set_trading(
+                account, command.enabled, now, command.actor, command.reason, force=command.force
             )
-            kind = "enabled" if before.status is not TradingStatus.ACTIVE else "enabled_noop"
-        else:
-            trading = TradingState(
-                status=TradingStatus.HALTED,
-                halt=HaltKind.OPERATOR,
-                since=now,
-                reason=f"disabled by {command.actor}: {command.reason}",
+        except RefusedChange as exc:
+            raise _refused(exc) from None
+        _store_change(uow, changed, now)
+    return changed.account
+
+
+def promote(ctx: Context, account_id: str, command: Promote) -> Account:
+    """Move an account to its plan's next phase: that phase's rules, fresh anchors from the
+    initial balance (a new size when given), halts lifted.
+
+    A phase the plan lacks or a size it does not sell is :class:`InvalidInput`; promoting past
+    the last phase, or to a phase that is not the next, or an archived account, is
+    :class:`Conflict`.
+    """
+    now = ctx.clock.now()
+    with ctx.unit() as uow:
+        account, _ = _locked(uow, account_id)
+        try:
+            plan = ctx.catalog.plan(account.firm, account.plan, account.rulebook_version)
+            changed = lifecycle.promote(
+                account,
+                plan,
+                lambda promoted: rules_of(ctx, promoted),
+                now,
+                command.actor,
+                command.reason,
+                to_phase=command.to_phase,
+                size=command.size,
             )
-            kind = "disabled"
-        account = account.model_copy(update={"trading": trading})
-        uow.accounts.save(account, now)
-        uow.audit.append_event(
-            account_id,
-            kind if kind != "enabled_noop" else "enabled",
-            {"before": before.model_dump(mode="json"), "after": trading.model_dump(mode="json")},
-            command.actor,
-            command.reason,
-            now,
+        except RefusedChange as exc:
+            raise _refused(exc) from None
+        except FirmsError as exc:
+            raise InvalidInput(str(exc)) from None
+        _store_change(uow, changed, now)
+    return changed.account
+
+
+def reset_evaluation(ctx: Context, account_id: str, command: Lifecycle) -> Account:
+    """The firm restarts the account's evaluation phase: fresh anchors, trading active again
+    (also after a failure); a funded or archived account is :class:`Conflict`."""
+    now = ctx.clock.now()
+    with ctx.unit() as uow:
+        account, _ = _locked(uow, account_id)
+        try:
+            changed = lifecycle.reset(
+                account, rules_of(ctx, account), now, command.actor, command.reason
+            )
+        except RefusedChange as exc:
+            raise _refused(exc) from None
+        _store_change(uow, changed, now)
+    return changed.account
+
+
+def archive(ctx: Context, account_id: str, command: Lifecycle) -> Account:
+    """Archive an account: its history stays, sizing refuses it (``account_archived``)."""
+    now = ctx.clock.now()
+    with ctx.unit() as uow:
+        account, _ = _locked(uow, account_id)
+        try:
+            changed = lifecycle.archive(account, now, command.actor, command.reason)
+        except RefusedChange as exc:
+            raise _refused(exc) from None
+        _store_change(uow, changed, now)
+    return changed.account
+
+
+def unarchive(ctx: Context, account_id: str, command: Lifecycle) -> Account:
+    """Bring an archived account back with the trading state it had when it was archived."""
+    now = ctx.clock.now()
+    with ctx.unit() as uow:
+        account, _ = _locked(uow, account_id)
+        archived = uow.audit.events(
+            EventFilter(account=account_id, kind="account_archived"), None, 1
         )
-        uow.commit()
-    return account
+        before = (
+            TradingState.model_validate(archived[0].detail["before"])
+            if archived and "before" in archived[0].detail
+            else None
+        )
+        try:
+            changed = lifecycle.unarchive(account, before, now, command.actor, command.reason)
+        except RefusedChange as exc:
+            raise _refused(exc) from None
+        _store_change(uow, changed, now)
+    return changed.account
 
 
 @dataclass(frozen=True)
@@ -276,6 +399,13 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
             raise Conflict(
                 f"state of {state.as_of.isoformat()} is not newer than the stored one of"
                 f" {stored.as_of.isoformat()}; out-of-order or repeated pushes are refused"
+            )
+        restarted = tracker.peaks.as_of
+        if stored is None and restarted is not None and state.as_of < restarted:
+            raise Conflict(
+                f"state of {state.as_of.isoformat()} is older than the account's restart at"
+                f" {restarted.isoformat()} (a promotion or a firm's reset): it belongs to the"
+                " previous phase"
             )
         rules = rules_of(ctx, account)
         debounce = Debounce(ctx.options.near_floor_fraction, ctx.options.debounce_updates)
@@ -365,6 +495,33 @@ def _headroom(
         now=now,
         buffer=rules.size * profile.headroom.buffer_pct + profile.headroom.buffer_amount,
     )
+
+
+# The events that begin a phase: its time limit runs, and its trades count, from the latest.
+PHASE_STARTS = ("account_opened", "account_promoted", "account_reset")
+# The most closed trades read for a phase's progress: far more than any evaluation holds.
+PHASE_TRADES = 10_000
+
+
+def account_objectives(ctx: Context, account_id: str) -> Objectives:
+    """Progress towards the account's phase objectives now: profit target and distance to it,
+    trading days as its firm counts them, the time limit, and best-day shares."""
+    with ctx.unit() as uow:
+        now = uow.now()
+        account = uow.accounts.get(account_id)
+        if account is None:
+            raise NotFound(f"unknown account {account_id!r}")
+        state = uow.accounts.trackers([account_id])[account_id].state
+        starts = [
+            found[0].at
+            for kind in PHASE_STARTS
+            if (found := uow.audit.events(EventFilter(account=account_id, kind=kind), None, 1))
+        ]
+        trades = uow.accounts.recent_trades([account_id], PHASE_TRADES)[account_id]
+    started = max(starts) if starts else None
+    phase_trades = [t for t in trades if started is None or t.closed_at >= started]
+    rules = rules_of(ctx, account)
+    return objectives(rules, account.initial_balance, state, phase_trades, started, now)
 
 
 def state_history(

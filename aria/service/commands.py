@@ -106,9 +106,21 @@ class CreateAccount(Command):
     )
 
 
-class UpdateAccount(Command):
-    """Change what an account may trade or its checkout options; a field left out is kept."""
+Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
+
+class UpdateAccount(Command):
+    """Change an account's label, profile, strategy, personality, what it may trade or its
+    checkout options; a field left out is kept, and each change is its own audit event."""
+
+    label: Label | None = Field(default=None, description="a new label ('' clears it)")
+    profile: Identifier | None = Field(default=None, description="a new sizing preset")
+    strategy: Identifier | None = Field(
+        default=None, description="a new strategy; give null to clear it"
+    )
+    personality: PersonalityChoice | None = Field(
+        default=None, description="a new declared multiplier, or a seeded draw"
+    )
     instruments: InstrumentFilter | None = Field(
         default=None, description="give null to lift the account's own narrowing"
     )
@@ -135,9 +147,33 @@ class RecordTrades(Command):
 
 
 class SetTrading(Command):
-    """Disable or re-enable an account, by an operator, with a reason."""
+    """Disable or re-enable an account, by an operator, with a reason.
+
+    Re-enabling an account its firm failed needs ``force``: it overrides the firm's verdict.
+    """
 
     enabled: bool
+    actor: Text
+    reason: Text
+    force: bool = False
+
+
+class Promote(Command):
+    """Move an account to its plan's next phase, with fresh anchors."""
+
+    actor: Text
+    reason: Text
+    to_phase: Identifier | None = Field(
+        default=None, description="the phase expected next; any other is refused"
+    )
+    size: PositiveDecimal | None = Field(
+        default=None, description="the new phase's account size; default: the same"
+    )
+
+
+class Lifecycle(Command):
+    """An operator's change of an account's life (reset, archive, unarchive), with a reason."""
+
     actor: Text
     reason: Text
 

@@ -256,9 +256,23 @@ def test_an_account_without_data_renders(ctx: Context) -> None:
     assert page.fields["states"] == "0"
     assert page.fields["decisions-approved"] == page.fields["decisions-rejected"] == "0"
     assert page.fields["events"] == "1"  # account_opened
+    assert page.fields["forced-enables"] == "0"
     assert page.fields["owner"] == "bob"
     assert "equity" not in page.fields
     assert "headroom-available" not in page.fields
+
+
+def test_a_forced_re_enable_of_a_failed_account_stands_out(ctx: Context) -> None:
+    open_account(ctx, "forced")
+    push(ctx, "forced", 100_000, 100_000, utc(2026, 6, 2, 8, 50))
+    push(ctx, "forced", 100_000, 94_000, utc(2026, 6, 2, 8, 51))  # through the hard daily floor
+    force = SetTrading(enabled=True, force=True, actor="desk", reason="the firm reversed it")
+    account_service.set_trading(ctx, "forced", force)
+    page = Page(compliance_report(ctx, "forced"))
+    assert page.fields["forced-enables"] == "1"
+    assert page.rows == {"forced": 1}
+    assert "the firm reversed it" in page.text
+    assert "enabled_forced" in page.text
 
 
 def test_an_unknown_account_is_not_found(ctx: Context) -> None:

@@ -8,15 +8,25 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import Engine
 
-from aria.audit.filters import DecisionFilter
+from aria.audit.filters import DecisionFilter, EventFilter
 from aria.service import accounts as account_service
 from aria.service import audit, keys, maintenance
 from aria.service import market as market_service
 from aria.service import sizing as sizing_service
-from aria.service.commands import BarsBatch, RecordTrades, SetTrading, Signal, UpdateAccount
+from aria.service.commands import (
+    BarsBatch,
+    Lifecycle,
+    Promote,
+    RecordTrades,
+    SetTrading,
+    Signal,
+    UpdateAccount,
+)
 from aria.service.context import Context
+from aria.service.errors import Conflict
 from tests.builders import TRADE, ask, open_account, push, utc
 from tests.clocks import SettableClock
 from tests.databases import make_context
@@ -68,6 +78,58 @@ def accounts_sizing_and_audit(ctx: Context, clock: SettableClock) -> None:
     assert (report.accounts, report.decisions) == (3, 5)
 
 
+def account_lifecycle(ctx: Context, clock: SettableClock) -> None:
+    """Fail, refuse and force a re-enable, promote, rename, archive, refuse sizing, unarchive,
+    reset, and verify the chain and the stored state; ``clock`` stands at 2026-06-02 09:00."""
+    open_account(ctx, "l")
+    push(ctx, "l", 100_000, 100_000, utc(2026, 6, 2, 8, 50))
+    push(ctx, "l", 100_000, 94_900, utc(2026, 6, 2, 8, 51))  # through the hard daily floor
+    enable = SetTrading(enabled=True, actor="desk", reason="appeal")
+    with pytest.raises(Conflict, match="failed a hard rule"):
+        account_service.set_trading(ctx, "l", enable)
+    assert account_service.get_account(ctx, "l").trading.halt is not None
+    forced = enable.model_copy(update={"force": True})
+    assert account_service.set_trading(ctx, "l", forced).trading.status.value == "active"
+    desk = Lifecycle(actor="desk", reason="passed")
+    promoted = account_service.promote(ctx, "l", Promote(actor="desk", reason="passed"))
+    assert promoted.phase == "verification"
+    with ctx.unit() as uow:
+        tracker = uow.accounts.trackers(["l"])["l"]
+    assert (tracker.state, tracker.day, tracker.peaks.intraday_equity) == (None, None, 100_000)
+    clock.tick(60)
+    push(ctx, "l", 100_000, 100_000, utc(2026, 6, 2, 9))
+    risk = account_service.account_risk(ctx, "l")
+    assert risk.floors is not None
+    assert (risk.floors.daily, risk.floors.max_loss) == (D(95_000), D(90_000))
+    assert risk.rules.target_amount() == D(5_000)
+    renamed = account_service.update_account(
+        ctx, "l", UpdateAccount(label="FTMO verification", strategy="swing", actor="desk")
+    )
+    assert (renamed.label, renamed.strategy) == ("FTMO verification", "swing")
+    account_service.archive(ctx, "l", desk)
+    assert ask(ctx, "archived", ["l"]).decisions[0].decision.reject_codes == ["account_archived"]
+    assert account_service.unarchive(ctx, "l", desk).trading.status.value == "active"
+    assert account_service.reset_evaluation(ctx, "l", desk).trading.status.value == "active"
+    kinds = [e.kind for e in audit.query_events(ctx, audit_filter("l"), limit=100).items]
+    assert kinds[:8] == [
+        "account_reset",
+        "account_unarchived",
+        "account_archived",
+        "strategy_changed",
+        "label_changed",
+        "day_opened",
+        "account_promoted",
+        "enabled_forced",
+    ]
+    report = audit.verify(ctx, "l")
+    assert report.ok, report.problem
+
+
+def audit_filter(account_id: str) -> EventFilter:
+    """The events of one account."""
+    return EventFilter(account=account_id)
+
+
 def market_jobs_and_keys(ctx: Context, clock: SettableClock) -> None:
     """Ingest bars, run every job, verify, and issue, check and revoke a key; ``clock``
     stands at 2026-06-02 09:00."""
@@ -112,3 +174,8 @@ def test_accounts_sizing_and_audit_use_cases_store_and_verify(engine: Engine) ->
 def test_market_jobs_and_keys_use_cases_store(engine: Engine) -> None:
     clock = SettableClock("2026-06-02T09:00:00Z")
     market_jobs_and_keys(make_context(engine, clock=clock), clock)
+
+
+def test_account_lifecycle_use_cases_store_and_verify(engine: Engine) -> None:
+    clock = SettableClock("2026-06-02T09:00:00Z")
+    account_lifecycle(make_context(engine, clock=clock), clock)

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from aria.service.context import Context
 from tests.clocks import SettableClock
-from tests.integration.test_service_smoke import accounts_sizing_and_audit, market_jobs_and_keys
+from tests.integration.test_service_smoke import (
+    account_lifecycle,
+    accounts_sizing_and_audit,
+    market_jobs_and_keys,
+)
 
 
 def test_accounts_sizing_and_audit_as_on_the_databases(ctx: Context, clock: SettableClock) -> None:
@@ -14,3 +18,7 @@ def test_accounts_sizing_and_audit_as_on_the_databases(ctx: Context, clock: Sett
 
 def test_market_jobs_and_keys_as_on_the_databases(ctx: Context, clock: SettableClock) -> None:
     market_jobs_and_keys(ctx, clock)
+
+
+def test_account_lifecycle_as_on_the_databases(ctx: Context, clock: SettableClock) -> None:
+    account_lifecycle(ctx, clock)

@@ -1,4 +1,5 @@
-"""Accounts: list, open, read, state and trade pushes, headroom, enable and disable."""
+"""Accounts: list, open, read, change, state and trade pushes, headroom, promote, reset,
+archive, unarchive, enable and disable."""
 
 from __future__ import annotations
 
@@ -8,13 +9,26 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from accounts.model import Account, Identifier
+from accounts.money import PositiveDecimal
 from aria.api.deps import AccountId, Ctx, check_account_owner, check_owner
-from aria.api.schemas import ERRORS, CountOut, DayOut, FloorsOut, HeadroomOut, RiskOut, StateOut
+from aria.api.schemas import (
+    ERRORS,
+    ConsistencyOut,
+    CountOut,
+    DayOut,
+    FloorsOut,
+    HeadroomOut,
+    ObjectivesOut,
+    RiskOut,
+    StateOut,
+)
 from aria.api.security import Admin, Reader, Sizer
 from aria.service import accounts as service
 from aria.service.commands import (
     Command,
     CreateAccount,
+    Lifecycle,
+    Promote,
     PushState,
     RecordTrades,
     SetTrading,
@@ -23,6 +37,7 @@ from aria.service.commands import (
 from aria.service.keys import Principal
 from firms.floors import Floors
 from firms.headroom import Headroom
+from firms.progress import Objectives
 
 router = APIRouter(prefix="/v1/accounts", responses=ERRORS, tags=["accounts"])
 
@@ -40,6 +55,37 @@ def _headroom(room: Headroom) -> HeadroomOut:
         reserved=room.reserved,
         buffer=room.buffer,
         unbounded=list(room.unbounded),
+    )
+
+
+def _objectives(found: Objectives) -> ObjectivesOut:
+    return ObjectivesOut(
+        phase=found.phase,
+        started=found.started,
+        target=found.target,
+        target_on=found.target_on,
+        profit=found.profit,
+        to_target=found.to_target,
+        target_reached=found.target_reached,
+        trading_days=found.trading_days,
+        min_trading_days=found.min_trading_days,
+        days_needed=found.days_needed,
+        time_limit_days=found.time_limit_days,
+        ends_at=found.ends_at,
+        expired=found.expired,
+        consistency=[
+            ConsistencyOut(
+                limit_pct=c.limit_pct,
+                best_day=c.best_day,
+                best_day_profit=c.best_day_profit,
+                profit=c.profit,
+                share_pct=c.share_pct,
+                satisfied=c.satisfied,
+                profit_needed=c.profit_needed,
+            )
+            for c in found.consistency
+        ],
+        passed=found.passed,
     )
 
 
@@ -74,7 +120,8 @@ def _owned(ctx: Ctx, caller: Principal, account_id: str) -> Account:
 
 @router.patch("/{account_id}", response_model=Account)
 def update_account(account_id: AccountId, body: UpdateAccount, ctx: Ctx, caller: Admin) -> Account:
-    """Change what the account may trade (``instruments``) or its checkout ``options``."""
+    """Change the account's label, profile, strategy, personality, what it may trade
+    (``instruments``) or its checkout ``options``; each change is an audit event."""
     _owned(ctx, caller, account_id)
     return service.update_account(ctx, account_id, body)
 
@@ -119,9 +166,11 @@ def record_trades(account_id: AccountId, body: RecordTrades, ctx: Ctx, caller: S
 
 @router.get("/{account_id}/headroom", response_model=RiskOut)
 def headroom(account_id: AccountId, ctx: Ctx, caller: Reader) -> RiskOut:
-    """Floors, headroom, trading state and as-of time."""
+    """Floors, headroom, trading state, as-of time, and progress towards the phase's
+    objectives (profit target, trading days, time limit, best-day share)."""
     _owned(ctx, caller, account_id)
     risk = service.account_risk(ctx, account_id)
+    progress = service.account_objectives(ctx, account_id)
     state = risk.state
     return RiskOut(
         account_id=account_id,
@@ -141,6 +190,7 @@ def headroom(account_id: AccountId, ctx: Ctx, caller: Reader) -> RiskOut:
         )
         if risk.daily
         else None,
+        objectives=_objectives(progress),
     )
 
 
@@ -148,6 +198,25 @@ class TradingChange(Command):
     """Why an operator disables or re-enables an account."""
 
     reason: Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class Enable(TradingChange):
+    """Why an operator re-enables an account; ``force`` overrides a firm's failure."""
+
+    force: bool = Field(
+        default=False, description="re-enable an account its firm failed (recorded as forced)"
+    )
+
+
+class PromoteBody(TradingChange):
+    """Why an account moves to its plan's next phase, and optionally its new size."""
+
+    to_phase: Identifier | None = Field(
+        default=None, description="the phase expected next; any other is refused"
+    )
+    size: PositiveDecimal | None = Field(
+        default=None, description="the new phase's account size; default: the same"
+    )
 
 
 @router.post("/{account_id}/disable", response_model=Account)
@@ -160,9 +229,41 @@ def disable(account_id: AccountId, body: TradingChange, ctx: Ctx, caller: Admin)
 
 
 @router.post("/{account_id}/enable", response_model=Account)
-def enable(account_id: AccountId, body: TradingChange, ctx: Ctx, caller: Admin) -> Account:
-    """Re-enable an account (also after a failure); recorded with the key's name and the reason."""
+def enable(account_id: AccountId, body: Enable, ctx: Ctx, caller: Admin) -> Account:
+    """Re-enable an account; one its firm failed needs ``force`` (409 without it)."""
     _owned(ctx, caller, account_id)
-    return service.set_trading(
-        ctx, account_id, SetTrading(enabled=True, actor=caller.name, reason=body.reason)
-    )
+    command = SetTrading(enabled=True, actor=caller.name, reason=body.reason, force=body.force)
+    return service.set_trading(ctx, account_id, command)
+
+
+@router.post("/{account_id}/promote", response_model=Account)
+def promote(account_id: AccountId, body: PromoteBody, ctx: Ctx, caller: Admin) -> Account:
+    """Move the account to its plan's next phase: that phase's rules, fresh anchors."""
+    _owned(ctx, caller, account_id)
+    command = Promote(actor=caller.name, reason=body.reason, to_phase=body.to_phase, size=body.size)
+    return service.promote(ctx, account_id, command)
+
+
+def _lifecycle(caller: Principal, body: TradingChange) -> Lifecycle:
+    return Lifecycle(actor=caller.name, reason=body.reason)
+
+
+@router.post("/{account_id}/reset", response_model=Account)
+def reset(account_id: AccountId, body: TradingChange, ctx: Ctx, caller: Admin) -> Account:
+    """The firm restarted the evaluation: fresh anchors, trading active again."""
+    _owned(ctx, caller, account_id)
+    return service.reset_evaluation(ctx, account_id, _lifecycle(caller, body))
+
+
+@router.post("/{account_id}/archive", response_model=Account)
+def archive(account_id: AccountId, body: TradingChange, ctx: Ctx, caller: Admin) -> Account:
+    """Archive the account: history kept, sizing refuses it with ``account_archived``."""
+    _owned(ctx, caller, account_id)
+    return service.archive(ctx, account_id, _lifecycle(caller, body))
+
+
+@router.post("/{account_id}/unarchive", response_model=Account)
+def unarchive(account_id: AccountId, body: TradingChange, ctx: Ctx, caller: Admin) -> Account:
+    """Bring an archived account back with the trading state it had when archived."""
+    _owned(ctx, caller, account_id)
+    return service.unarchive(ctx, account_id, _lifecycle(caller, body))
