@@ -96,8 +96,8 @@ def detect(rules: RuleSet, floors: Floors, state: AccountState) -> tuple[Breach,
 def apply(
     trading: TradingState, breaches: tuple[Breach, ...], rules: RuleSet, now: dt.datetime
 ) -> TradingState:
-    """The trading state after ``breaches``: a failed account stays failed."""
-    if trading.halt is HaltKind.FAILED or not breaches:
+    """The trading state after ``breaches``: a failed or closed account stays so."""
+    if trading.halt in (HaltKind.FAILED, HaltKind.CLOSED) or not breaches:
         return trading
     hard = [b for b in breaches if b.severity is BreachKind.HARD]
     if hard:

@@ -10,8 +10,11 @@ The tree, by what the caller should do::
     ├── UnknownPhase (LookupError)   the plan has no such phase
     ├── UnknownSize (LookupError)    the plan is not sold in that account size and one of
     │                                its amounts is only known per size
-    └── InvalidOption (ValueError)   an account's option the plan does not declare, or a
-                                     value that is not one of its choices
+    ├── InvalidOption (ValueError)   an account's option the plan does not declare, or a
+    │                                value that is not one of its choices
+    └── InvalidCashFlow (ValueError) a cash flow the firm's rules do not allow (a payout
+                                     above the balance or into the payout buffer, a flow
+                                     older than the latest state): nothing was changed
 
 Rule breaches and cross-account conflicts are findings returned as values, never errors.
 """
@@ -52,3 +55,7 @@ class UnknownSize(FirmsError, LookupError):
 
 class InvalidOption(FirmsError, ValueError):
     """An account option the plan does not declare, or a value outside its choices."""
+
+
+class InvalidCashFlow(FirmsError, ValueError):
+    """A cash flow that cannot be taken: it is refused and changes nothing."""

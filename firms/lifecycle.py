@@ -1,11 +1,12 @@
 """One account's life under its firm's rules: roll the day, observe a state, judge it.
 
 Every path that moves an account through time uses these steps: a broker's state push
-(:func:`push`), the scheduled resets and re-checks (:func:`roll_forward`, :func:`recheck`),
-sizing's lazy roll, and the simulation. Each step is pure: it takes the time as an argument
-and returns the new account and tracker with the rule events to record, in order, and the
-caller writes them. The firm's verdicts come from :mod:`firms.daily`, :mod:`firms.floors`
-and :mod:`firms.breaches`; ARIA's own debounced halts from :mod:`firms.debounce`.
+(:func:`push`), a deposit, payout or fee (:func:`cash_flow`), the scheduled resets and
+re-checks (:func:`roll_forward`, :func:`recheck`), sizing's lazy roll, and the simulation.
+Each step is pure: it takes the time as an argument and returns the new account and tracker
+with the rule events to record, in order, and the caller writes them. The firm's verdicts
+come from :mod:`firms.daily`, :mod:`firms.floors`, :mod:`firms.breaches` and
+:mod:`firms.cash_flows`; ARIA's own debounced halts from :mod:`firms.debounce`.
 """
 
 from __future__ import annotations
@@ -14,18 +15,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from accounts.cash import CashFlow
 from accounts.events import AccountEvent
 from accounts.model import Account, AccountState, TradingState, TradingStatus
 from accounts.tracker import Tracker
 from firms.breaches import Breach, apply, detect
-from firms.daily import roll_day
+from firms.cash_flows import take
+from firms.daily import day_floor, roll_day
 from firms.debounce import Debounce, own_reducing
-from firms.floors import Floors, daily_floor, floors
+from firms.floors import Floors, floors
 from firms.ruleset import RuleSet
 
 __all__ = [
     "BROKER",
     "SYSTEM",
+    "CashFlowed",
     "Debounce",
     "Halted",
     "Judgement",
@@ -33,6 +37,7 @@ __all__ = [
     "Rolled",
     "Verdict",
     "breach_json",
+    "cash_flow",
     "judge",
     "observe",
     "push",
@@ -77,7 +82,7 @@ def roll_forward(
     records: list[AccountEvent] = []
     roll = roll_day(rules, tracker.day, tracker.peaks, tracker.state, now)
     if roll.rolled:
-        floor = daily_floor(rules.daily_loss, rules.size, roll.day)
+        floor = day_floor(rules, roll.day, tracker.cash)
         detail: dict[str, Any] = {
             "trading_day": rules.daily_reset.trading_day(roll.day.starts_at).isoformat(),
             "reset_at": roll.day.starts_at.isoformat(),
@@ -92,7 +97,9 @@ def roll_forward(
         else:
             kind, reason = "daily_reset", f"daily reset at {rules.daily_reset.describe()}"
         records.append(AccountEvent(account.id, kind, SYSTEM, reason, at, detail))
-        tracker = Tracker(tracker.state, roll.peaks, roll.day, tracker.near_floor_streak)
+        tracker = Tracker(
+            tracker.state, roll.peaks, roll.day, tracker.near_floor_streak, tracker.cash
+        )
     lifted = account.trading.lifted(now)
     account_changed = lifted is not account.trading  # the same state when no halt ends
     if account_changed:
@@ -112,8 +119,47 @@ def observe(tracker: Tracker, state: AccountState) -> Tracker:
         raise ValueError("the trading day must be opened before a state is observed")
     # Built directly rather than by ``evolve``: the simulation observes every bar.
     return Tracker(
-        state, tracker.peaks.observe(state), tracker.day.observe(state), tracker.near_floor_streak
+        state,
+        tracker.peaks.observe(state),
+        tracker.day.observe(state),
+        tracker.near_floor_streak,
+        tracker.cash,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CashFlowed:
+    """What a cash flow changed: first the roll to its time, then the flow itself."""
+
+    rolled: Rolled  # written first, exactly as a scheduled roll would be
+    account: Account
+    tracker: Tracker
+    records: tuple[AccountEvent, ...]  # after the roll's
+    account_changed: bool  # by the flow (the roll says its own)
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """The kinds of every event of the flow, the roll's first."""
+        return self.rolled.events + tuple(record.kind for record in self.records)
+
+
+def cash_flow(
+    account: Account,
+    tracker: Tracker,
+    rules: RuleSet,
+    flow: CashFlow,
+    now: dt.datetime,
+    actor: str,
+) -> CashFlowed:
+    """Take a deposit, payout or fee that happened at ``flow.at``, recorded at ``now``.
+
+    The day rolls to the flow's time first, so a flow belongs to the day it happened in; the
+    firm's reaction is :func:`firms.cash_flows.take`'s. Raises
+    :class:`~firms.errors.InvalidCashFlow` (nothing changed) for a flow the rules refuse.
+    """
+    rolled = roll_forward(account, tracker, rules, flow.at, at=now)
+    taken = take(rolled.account, rolled.tracker, rules, flow, now, actor)
+    return CashFlowed(rolled, taken.account, taken.tracker, taken.records, taken.account_changed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +172,7 @@ class Judgement:
 
 def judge(rules: RuleSet, tracker: Tracker, state: AccountState) -> Judgement:
     """The firm's floors for ``state`` under the tracker's peaks and day, and its breaches."""
-    found = floors(rules, tracker.day, tracker.peaks, state)
+    found = floors(rules, tracker.day, tracker.peaks, state, tracker.cash)
     return Judgement(found, detect(rules, found, state))
 
 

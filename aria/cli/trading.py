@@ -21,6 +21,7 @@ from aria.service import sizing as sizing_service
 from aria.service.commands import (
     CreateAccount,
     PushState,
+    RecordCashFlow,
     SetTrading,
     Signal,
     SizeRequest,
@@ -30,7 +31,7 @@ from aria.service.errors import plain
 from aria.service.sizing import SizedDecision
 
 accounts_app = typer.Typer(
-    help="Accounts: list, show, open, disable and enable.", no_args_is_help=True
+    help="Accounts: list, show, open, disable and enable, cash flows.", no_args_is_help=True
 )
 state_app = typer.Typer(help="Account state pushes.", no_args_is_help=True)
 
@@ -279,6 +280,42 @@ def enable(
 ) -> None:
     """Re-enable an account (also after a failure)."""
     _set_trading(account_id, True, reason, actor)
+
+
+@accounts_app.command("cash-flow")
+def cash_flow(
+    account_id: Annotated[str, typer.Argument(metavar="ID")],
+    kind: Annotated[str, typer.Option(help="deposit, payout_requested, payout or fee")],
+    amount: Annotated[str, typer.Option(help="the amount, always positive")],
+    at: Annotated[
+        str | None, typer.Option("--at", help="ISO time with offset; default: now")
+    ] = None,
+    reference: Annotated[str | None, typer.Option(help="the firm's or broker's id")] = None,
+    note: Annotated[str | None, typer.Option(help="a note (recorded)")] = None,
+    actor: Annotated[str, typer.Option(help="who (recorded)")] = "cli",
+) -> None:
+    """Record a deposit, payout or fee: never a trading loss; the firm's rule moves the floors."""
+    body: dict[str, Any] = {"kind": kind, "amount": amount, "actor": actor}
+    for name, value in (("at", at), ("reference", reference), ("note", note)):
+        if value is not None:
+            body[name] = value
+    command = validated(RecordCashFlow, body)
+    app = app_from()
+    result = run_service(account_service.record_cash_flow, app.context, account_id, command)
+    floors = (
+        ", ".join(f"{name} {_money(level)}" for name, level in result.floors.named().items())
+        if result.floors
+        else "none yet (no state pushed)"
+    )
+    out.print(
+        f"{account_id}: {command.kind.value} of {_money(command.amount)} recorded; balance"
+        f" {_money(result.balance)}; net cash flow {_money(result.cash.net)}; floors {floors};"
+        f" {result.account.trading.status.value}",
+        highlight=False,
+    )
+    if result.account.trading.reason and result.account.trading.halt is not None:
+        out.print(f"[red]{result.account.trading.reason}[/]", highlight=False)
+    app.close()
 
 
 @state_app.command("push")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from accounts.cash import CashFlow, CashLedger
 from accounts.model import (
     Account,
     AccountState,
@@ -18,9 +20,11 @@ from accounts.model import (
 from accounts.personality import DEFAULT_BAND, Personality
 from accounts.tracker import Tracker
 from aria.service.commands import (
+    CashFlowIn,
     CreateAccount,
     PersonalityChoice,
     PushState,
+    RecordCashFlow,
     RecordTrades,
     SetTrading,
     UpdateAccount,
@@ -36,7 +40,7 @@ from aria.sizing.profiles import Profile
 from firms import lifecycle
 from firms.breaches import Breach
 from firms.daily import DailyStatus, daily_status, roll_day
-from firms.errors import FirmsError
+from firms.errors import FirmsError, InvalidCashFlow
 from firms.floors import Floors, floors
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
 from firms.lifecycle import SYSTEM, Debounce
@@ -102,7 +106,7 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
         if uow.accounts.get(account.id) is not None:
             raise Conflict(f"an account with id {account.id!r} already exists")
         _check_symbols(ctx, uow, account.instruments)
-        uow.accounts.add(account, Tracker.start(account.initial_balance), now)
+        uow.accounts.add(account, Tracker.start(rules.start), now)
         if command.profile_layer:
             uow.accounts.put_layer("account", account.id, command.profile_layer, now)
         uow.audit.append_event(
@@ -278,11 +282,18 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
                 f" {stored.as_of.isoformat()}; out-of-order or repeated pushes are refused"
             )
         rules = rules_of(ctx, account)
+        # The flows the state already holds come first, so its balance is judged net of them.
+        flow_events: list[str] = []
+        original = account
+        for flow in _flows(command.cash_flows, state.as_of):
+            flowed = _take_flow(uow, account, tracker, rules, flow, now, lifecycle.BROKER)
+            account, tracker = flowed.account, flowed.tracker
+            flow_events.extend(flowed.events)
         debounce = Debounce(ctx.options.near_floor_fraction, ctx.options.debounce_updates)
         pushed = lifecycle.push(account, tracker, rules, state, now, debounce)
         record(uow, [pushed.rolled], now)
         uow.audit.append_events(pushed.records)
-        if pushed.account_changed:
+        if pushed.account_changed or pushed.account != original:
             uow.accounts.save(pushed.account, now)
         matched = uow.sizing.match_reservations(
             account_id, [p.decision_id for p in state.positions if p.decision_id], now
@@ -296,7 +307,95 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
         uow.accounts.save_tracker(account_id, pushed.tracker, now)
         uow.accounts.append_state(account_id, state, found.daily, found.max_loss, now)
         uow.commit()
-    return StateResult(pushed.account, found, pushed.judgement.breaches, pushed.events, matched)
+    events = tuple(flow_events) + pushed.events
+    return StateResult(pushed.account, found, pushed.judgement.breaches, events, matched)
+
+
+def _flows(given: Sequence[CashFlowIn], as_of: dt.datetime) -> list[CashFlow]:
+    """The cash flows a state push reports, in time order; none may be newer than the state."""
+    flows = []
+    for index, flow in enumerate(given):
+        at = flow.at or as_of
+        if at > as_of:
+            raise InvalidInput(
+                f"cash_flows.{index}: a flow of {at.isoformat()} is newer than the state of"
+                f" {as_of.isoformat()} that should already hold it"
+            )
+        flows.append(
+            CashFlow(
+                kind=flow.kind, amount=flow.amount, at=at, reference=flow.reference, note=flow.note
+            )
+        )
+    return sorted(flows, key=lambda f: f.at)
+
+
+def _take_flow(
+    uow: UnitOfWork,
+    account: Account,
+    tracker: Tracker,
+    rules: RuleSet,
+    flow: CashFlow,
+    now: dt.datetime,
+    actor: str,
+) -> lifecycle.CashFlowed:
+    """Take one cash flow of a locked account and write its roll and its events (not the
+    account or the tracker: the caller saves them once it is done)."""
+    try:
+        flowed = lifecycle.cash_flow(account, tracker, rules, flow, now, actor)
+    except InvalidCashFlow as exc:
+        raise InvalidInput(str(exc)) from None
+    uow.audit.append_events(flowed.rolled.records)
+    uow.audit.append_events(flowed.records)
+    return flowed
+
+
+@dataclass(frozen=True)
+class CashFlowResult:
+    """What a cash flow changed."""
+
+    account: Account
+    cash: CashLedger
+    balance: Decimal | None
+    floors: Floors | None
+    events: tuple[str, ...]
+
+
+def record_cash_flow(ctx: Context, account_id: str, command: RecordCashFlow) -> CashFlowResult:
+    """Take a deposit, payout or fee: the firm's rule says what it does to the floors.
+
+    It is never a trading loss or profit. The latest state moves by the flow (the next state
+    the broker pushes shows it); a flow older than that state is refused, as is one the
+    firm's rules do not allow (a payout above the balance or into the payout buffer).
+    """
+    with ctx.unit() as uow:
+        now = uow.now()
+        skew = dt.timedelta(seconds=ctx.options.max_future_skew_seconds)
+        at = command.at or now
+        if at > now + skew:
+            raise InvalidInput(
+                f"at {at.isoformat()} is in the future (now {now.isoformat()},"
+                f" {skew.total_seconds():g} s of clock skew allowed)"
+            )
+        flow = CashFlow(
+            kind=command.kind,
+            amount=command.amount,
+            at=min(at, now),
+            reference=command.reference,
+            note=command.note,
+        )
+        account, tracker = _locked(uow, account_id)
+        rules = rules_of(ctx, account)
+        flowed = _take_flow(uow, account, tracker, rules, flow, now, command.actor)
+        if flowed.account != account:
+            uow.accounts.save(flowed.account, now)
+        moved = flowed.tracker
+        uow.accounts.save_tracker(account_id, moved, now)
+        found = None
+        if moved.state is not None:
+            found = floors(rules, moved.day, moved.peaks, moved.state, moved.cash)
+        uow.commit()
+    balance = moved.state.balance if moved.state is not None else None
+    return CashFlowResult(flowed.account, moved.cash, balance, found, flowed.events)
 
 
 def record_trades(ctx: Context, account_id: str, command: RecordTrades) -> int:
@@ -339,9 +438,10 @@ def account_risk(ctx: Context, account_id: str) -> RiskView:
     if state is None:
         return RiskView(account, None, None, None, None, rules)
     roll = roll_day(rules, tracker.day, tracker.peaks, state, max(now, state.as_of))
-    found = floors(rules, roll.day, roll.peaks, state)
+    found = floors(rules, roll.day, roll.peaks, state, tracker.cash)
     room = _headroom(profile, account, rules, state, found, reservations, rates, catalog, now)
-    return RiskView(account, state, found, room, daily_status(rules, roll.day, state), rules)
+    daily = daily_status(rules, roll.day, state, tracker.cash)
+    return RiskView(account, state, found, room, daily, rules)
 
 
 def _headroom(

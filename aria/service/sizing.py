@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
+from accounts.cash import NO_CASH
 from accounts.model import Account, AccountState
 from accounts.tracker import Tracker
 from aria.audit.record import DecisionRecord, record_of
@@ -360,6 +361,7 @@ def _gather(
                 state=state,
                 peaks=tracker.peaks,
                 day=tracker.day,
+                cash=tracker.cash if tracker.cash != NO_CASH else None,
                 trades=snapshot.trades.get(account.id, ()),
                 reservations=reservations.get(account.id, ()),
                 instrument=instrument,

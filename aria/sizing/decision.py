@@ -35,6 +35,7 @@ class RejectCode(StrEnum):
     COPY_FORBIDDEN = "copy_forbidden"
     STALE_DATA = "stale_data"
     HALTED = "halted"
+    ACCOUNT_CLOSED = "account_closed"
     REDUCING_ONLY = "reducing_only"
     MISSING_CONVERSION_RATE = "missing_conversion_rate"
     STOP_TOO_CLOSE = "stop_too_close"

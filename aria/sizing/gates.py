@@ -97,6 +97,13 @@ def instrument_gates(inputs: DecisionInputs) -> list[Gate]:
 def trading_gates(inputs: DecisionInputs) -> list[Gate]:
     """A halted account takes no trade; a reducing one only exits."""
     trading = inputs.account.trading.lifted(inputs.now)
+    if trading.halt is HaltKind.CLOSED:
+        return [
+            (
+                RejectCode.ACCOUNT_CLOSED,
+                f"account is closed by its firm: {trading.reason or 'no reason given'}",
+            )
+        ]
     if trading.status is TradingStatus.HALTED:
         kind = trading.halt.value if trading.halt else "halted"
         until = (
@@ -292,7 +299,11 @@ GATES: tuple[GateRule, ...] = (
         _refused_over,
         final=True,
     ),
-    GateRule("trading", (RejectCode.HALTED, RejectCode.REDUCING_ONLY), trading_gates),
+    GateRule(
+        "trading",
+        (RejectCode.ACCOUNT_CLOSED, RejectCode.HALTED, RejectCode.REDUCING_ONLY),
+        trading_gates,
+    ),
     GateRule("state_age", (RejectCode.STALE_DATA,), state_gates),
     GateRule("market_age", (RejectCode.STALE_DATA,), market_gates, _stale_over),
     GateRule("hedge", (RejectCode.CROSS_ACCOUNT_HEDGE,), hedge_gates, _hedge_over),

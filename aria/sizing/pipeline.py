@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from accounts.cash import NO_CASH
 from accounts.money import ZERO, floor_to_step
 from accounts.performance import performance
 from aria.sizing import gates as gate_table
@@ -36,7 +37,7 @@ NO_TRADES = performance(())  # only Kelly sizes from the trades; the adjuster re
 def headroom_of(inputs: DecisionInputs, held: list[Held]) -> Headroom:
     """The account's headroom given its valued open positions and live reservations."""
     rules, state = inputs.rules, inputs.state
-    found = floors(rules, inputs.day, inputs.peaks, state)
+    found = floors(rules, inputs.day, inputs.peaks, state, inputs.cash or NO_CASH)
     settings = inputs.profile.headroom
     buffer = rules.size * settings.buffer_pct + settings.buffer_amount
     return headroom(
