@@ -92,6 +92,13 @@ class RuleSet(BaseModel):
         return self.size
 
     @property
+    def capital_offset(self) -> Decimal:
+        """What to add to a balance or equity to express it as capital: the size less the
+        starting balance (0, unless the balance starts below the size, as a Topstep XFA's
+        does at 0: its balance is the P&L on a capital of its size)."""
+        return self.size - self.start
+
+    @property
     def daily_reset(self) -> WallClock:
         """The clock the daily-loss floor resets on."""
         return self.daily_loss.reset or self.reset

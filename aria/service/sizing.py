@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
-from accounts.cash import NO_CASH
 from accounts.model import Account, AccountState
 from accounts.tracker import Tracker
 from aria.audit.record import DecisionRecord, record_of
@@ -42,6 +41,7 @@ from aria.sizing.inputs import (
     OtherAccount,
     TradeRequest,
     canonical_json,
+    cash_input,
 )
 from aria.sizing.instruments import Instrument, InstrumentCatalog
 from aria.sizing.market import Correlation, VolatilitySnapshot
@@ -361,7 +361,7 @@ def _gather(
                 state=state,
                 peaks=tracker.peaks,
                 day=tracker.day,
-                cash=tracker.cash if tracker.cash != NO_CASH else None,
+                cash=cash_input(tracker.cash),
                 trades=snapshot.trades.get(account.id, ()),
                 reservations=reservations.get(account.id, ()),
                 instrument=instrument,

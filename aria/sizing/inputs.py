@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from accounts.cash import CashLedger
+from accounts.cash import NO_CASH, CashLedger
 from accounts.model import Account, AccountState, DayStart, Identifier, Side, Symbol, Trade
 from accounts.money import CurrencyCode, PositiveDecimal
 from accounts.peaks import Peaks
@@ -162,6 +162,12 @@ class Reservation(Frozen):
             if data.get(name) in (None, False):
                 data.pop(name, None)
         return data
+
+
+def cash_input(cash: CashLedger) -> CashLedger | None:
+    """An account's cash ledger as a decision's input: unset while no cash flow has touched
+    the account, so its inputs hash as they did before cash flows were recorded."""
+    return None if cash == NO_CASH else cash
 
 
 class DecisionInputs(Frozen):

@@ -118,7 +118,7 @@ class MaxContracts(Limit):
         if limits is None or instrument.kind != "future" or limits.max_contracts is None:
             return []
         cap = limits.max_contracts.resolve(rules.size)
-        allowance = rules.contract_allowance(view.day_balance - rules.start)
+        allowance = rules.contract_allowance(view.day_balance - rules.size)
         if allowance is not None:
             cap = min(cap, Decimal(allowance))
         ratio = Decimal(limits.micros_per_contract)

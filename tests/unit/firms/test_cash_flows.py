@@ -358,3 +358,15 @@ def test_a_balance_may_be_negative_but_never_nan_or_infinite() -> None:
     for bad in ("NaN", "Infinity", "-Infinity"):
         with pytest.raises(ValueError, match="must be a finite number"):
             state(utc(2026, 6, 2), bad, 0)
+
+
+def test_an_apex_payout_must_leave_the_safety_net(catalog: Catalog) -> None:
+    rules = catalog.rule_set("apex", "pa", "pa", 50_000, version="legacy")
+    account, tracker = account_for(rules), Tracker.start(rules.start)
+    account, tracker = pushed(rules, account, tracker, utc(2026, 6, 2, 15), 53_000)
+    request = paid(CashFlowKind.PAYOUT_REQUESTED, 401, utc(2026, 6, 2, 16))
+    with pytest.raises(InvalidCashFlow, match=r"below the 52,600\.00 .* at most 400\.00"):
+        cash_flow(account, tracker, rules, request, utc(2026, 6, 2, 16), BROKER)
+    allowed = paid(CashFlowKind.PAYOUT_REQUESTED, 400, utc(2026, 6, 2, 16))
+    taken = cash_flow(account, tracker, rules, allowed, utc(2026, 6, 2, 16), BROKER)
+    assert taken.tracker.cash.requests == 1
