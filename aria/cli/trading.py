@@ -115,6 +115,16 @@ def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
         f" max loss: {risk.rules.max_loss.describe()}",
         highlight=False,
     )
+    if risk.rules.cash_flows is not None:
+        out.print(f"cash flows: {risk.rules.cash_flows.describe()}", highlight=False)
+    if risk.cash.payouts or risk.cash.requests or risk.cash.net:
+        fixed = risk.cash.max_loss_floor
+        out.print(
+            f"net cash flow {_money(risk.cash.net)}; payouts {risk.cash.payouts} paid,"
+            f" {risk.cash.requests} requested"
+            + ("" if fixed is None else f"; max-loss floor set to {_money(fixed)}"),
+            highlight=False,
+        )
     if risk.state is None:
         out.print("no state pushed yet", highlight=False)
     else:

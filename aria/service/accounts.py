@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from accounts.cash import CashFlow, CashLedger
+from accounts.cash import NO_CASH, CashFlow, CashLedger
 from accounts.model import (
     Account,
     AccountState,
@@ -418,6 +418,7 @@ class RiskView:
     headroom: Headroom | None
     daily: DailyStatus | None
     rules: RuleSet
+    cash: CashLedger = NO_CASH  # what cash flows did so far
 
 
 def account_risk(ctx: Context, account_id: str) -> RiskView:
@@ -436,12 +437,12 @@ def account_risk(ctx: Context, account_id: str) -> RiskView:
     account = account.model_copy(update={"trading": account.trading.lifted(now)})
     state = tracker.state
     if state is None:
-        return RiskView(account, None, None, None, None, rules)
+        return RiskView(account, None, None, None, None, rules, tracker.cash)
     roll = roll_day(rules, tracker.day, tracker.peaks, state, max(now, state.as_of))
     found = floors(rules, roll.day, roll.peaks, state, tracker.cash)
     room = _headroom(profile, account, rules, state, found, reservations, rates, catalog, now)
     daily = daily_status(rules, roll.day, state, tracker.cash)
-    return RiskView(account, state, found, room, daily, rules)
+    return RiskView(account, state, found, room, daily, rules, tracker.cash)
 
 
 def _headroom(

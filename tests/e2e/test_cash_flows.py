@@ -178,6 +178,9 @@ def test_the_cli_records_a_payout_that_is_no_breach(tmp_path: Path) -> None:
     with freeze_time("2026-06-02 12:01:00"):
         out = _aria(env, "state", "push", "f1", "--balance", "102000", "--equity", "102000")
         assert "f1: active; floors daily_loss 97,000.00, max_loss 90,000.00" in out
+    shown = _aria(env, "accounts", "show", "f1")
+    assert "cash flows: daily re_anchor; max loss none" in shown
+    assert "net cash flow -8,000.00; payouts 1 paid, 0 requested" in shown
     events = _aria(env, "audit", "events", "--account", "f1")
     assert "cash_flow" in events
     assert "chains intact" in _aria(env, "audit", "verify")

@@ -173,3 +173,26 @@ def test_the_ledger_is_kept_with_the_tracker(ctx: Context) -> None:
     assert tracker.state is not None
     assert tracker.state.balance == 100_700
     assert audit_service.verify(ctx).ok
+
+
+def test_an_xfa_at_zero_is_sized_on_the_capital_of_its_size(
+    ctx: Context, clock: SettableClock
+) -> None:
+    clock.move_to("2026-06-02T14:00:00Z")
+    open_account(
+        ctx, "xfa", firm="topstep", plan="express-funded", phase="express-funded", size=50_000
+    )
+    push(ctx, "xfa", 0, 0, utc(2026, 6, 2, 13, 59))
+    (sized,) = ask(ctx, "es", ["xfa"], symbol="ES", entry="5000", stop="4990").decisions
+    decision = sized.decision
+    assert decision.approved
+    assert decision.lots == 1  # 1% of a 50,000 capital at 500 a contract to the stop
+    limits = {check.name: check.max_lots for check in decision.limits}
+    # Margin is on the 50,000 of capital, not on the balance of 0; the MLL 2,000 below
+    # leaves 4 contracts; the Scaling Plan allows 2 at no profit yet.
+    assert limits == {
+        "instrument_max_lot": 100,
+        "max_contracts": 2,
+        "margin": D("3.2"),
+        "max_loss_headroom": 4,
+    }
