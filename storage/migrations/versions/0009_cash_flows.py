@@ -6,7 +6,8 @@ requested, which payout rules count) and ``cash_max_loss_floor`` (a maximum-loss
 rule fixed). Every tracker stored before starts with no cash flow: zero, zero, zero, unset.
 The flows themselves are account events (kind ``cash_flow``) in the chained trail. The
 tracker's chained copy leaves these fields out while they are zero or unset, so the copies
-chained before this revision still match.
+chained before this revision still match. A downgrade drops the ledger: a tracker a cash flow
+touched then no longer matches its chained copy, and verification says so.
 
 Revision ID: 0009
 Revises: 0008
