@@ -26,11 +26,13 @@ class CashFlowKind(StrEnum):
     PAYOUT_REQUESTED = "payout_requested"  # a withdrawal asked for: the balance does not move yet
     PAYOUT = "payout"  # a withdrawal paid: the balance falls
     FEE = "fee"  # a charge taken from the balance
+    SCALING = "scaling"  # the firm grows the account: its size and its balance rise together
 
     @property
     def sign(self) -> int:
         """+1 when the balance rises, -1 when it falls, 0 when it does not move."""
-        return {"deposit": 1, "payout_requested": 0, "payout": -1, "fee": -1}[self.value]
+        signs = {"deposit": 1, "payout_requested": 0, "payout": -1, "fee": -1, "scaling": 1}
+        return signs[self.value]
 
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
@@ -63,10 +65,15 @@ class CashLedger(Frozen):
     )
 
     def after(self, flow: CashFlow) -> CashLedger:
-        """The ledger once ``flow`` is counted (the floor is the firm rule's to set)."""
+        """The ledger once ``flow`` is counted (the floor is the firm rule's to set).
+
+        A scaling is not counted in the net flow: it moves the starting balance with the
+        size, so the account's profit in trading terms stays what it was.
+        """
+        moved = ZERO if flow.kind is CashFlowKind.SCALING else flow.signed
         return self.model_copy(
             update={
-                "net": self.net + flow.signed,
+                "net": self.net + moved,
                 "payouts": self.payouts + (flow.kind is CashFlowKind.PAYOUT),
                 "requests": self.requests + (flow.kind is CashFlowKind.PAYOUT_REQUESTED),
             }

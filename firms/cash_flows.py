@@ -11,6 +11,9 @@ A deposit, payout or fee is never trading P&L. Taking one:
    (lock at the starting balance, or set to a value) once the rule's payout is reached;
 4. closes the account when the plan closes it on a payout that leaves no profit.
 
+A scaling grows the account: its size (and so its starting balance and every amount resolved
+by size) rises by the amount, with its balance, peaks and day anchor; its profit is kept.
+
 State pushes, the CLI and API, and the simulation reach it through
 :func:`firms.lifecycle.cash_flow`; floors read the ledger through :func:`firms.floors.floors`.
 """
@@ -96,6 +99,23 @@ class Flowed:
         return self.account.trading.halt is HaltKind.CLOSED
 
 
+def _scaled(rules: RuleSet, flow: CashFlow, scaled: RuleSet | None) -> RuleSet:
+    """The rule set a scaling moves the account to, checked against the flow."""
+    if scaled is None:
+        raise InvalidCashFlow("a scaling needs the rule set of the account's new size")
+    if rules.start != rules.size:
+        raise InvalidCashFlow(
+            f"the balance of a {rules.plan_name} account starts at {rules.start:,}, not at its"
+            " size: a scaling would move no balance"
+        )
+    if scaled.size != rules.size + flow.amount:
+        raise InvalidCashFlow(
+            f"a scaling of {flow.amount:,.2f} takes a size of {rules.size:,} to"
+            f" {rules.size + flow.amount:,}, not {scaled.size:,}"
+        )
+    return scaled
+
+
 def take(
     account: Account,
     tracker: Tracker,
@@ -103,14 +123,23 @@ def take(
     flow: CashFlow,
     now: dt.datetime,
     actor: str,
+    scaled: RuleSet | None = None,
 ) -> Flowed:
-    """Take ``flow`` on a tracker rolled to its time; ``now`` stamps the events."""
+    """Take ``flow`` on a tracker rolled to its time; ``now`` stamps the events.
+
+    A scaling needs ``scaled``, the rule set of the new size; the account comes back with it.
+    """
     check(rules, tracker, flow)
+    original = account
+    if flow.kind is CashFlowKind.SCALING:
+        rules = _scaled(rules, flow, scaled)
+        account = account.model_copy(update={"initial_balance": rules.size})
     daily, max_loss = reactions(rules)
     amount = flow.signed
     state = tracker.state.moved(amount) if tracker.state is not None else None
     day = tracker.day
-    if day is not None and daily is FloorReaction.RE_ANCHOR:
+    # A scaling moves the whole account, the day's anchor with it, whatever the reaction.
+    if day is not None and (daily is FloorReaction.RE_ANCHOR or flow.kind is CashFlowKind.SCALING):
         day = day.moved(amount)
     cash = tracker.cash.after(flow)
     cash = cash.model_copy(update={"max_loss_floor": _fixed_floor(rules, cash, flow)})
@@ -129,6 +158,7 @@ def take(
         "payouts": cash.payouts,
         "payout_requests": cash.requests,
         "reactions": {"daily": daily.value, "max_loss": max_loss.value},
+        "size": str(rules.size),
         "floors": None if found is None else {k: str(v) for k, v in found.named().items()},
     }
     reason = f"{flow.kind.value.replace('_', ' ')} of {flow.amount:,.2f}"
@@ -161,7 +191,6 @@ def take(
             records.append(
                 AccountEvent(account.id, "breach", actor, trading.reason or "", now, breaches)
             )
-    changed = trading != account.trading
-    if changed:
+    if trading != account.trading:
         account = account.model_copy(update={"trading": trading})
-    return Flowed(account, moved, tuple(records), changed)
+    return Flowed(account, moved, tuple(records), account != original)

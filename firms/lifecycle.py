@@ -150,15 +150,17 @@ def cash_flow(
     flow: CashFlow,
     now: dt.datetime,
     actor: str,
+    scaled: RuleSet | None = None,
 ) -> CashFlowed:
-    """Take a deposit, payout or fee that happened at ``flow.at``, recorded at ``now``.
+    """Take a deposit, payout, fee or scaling that happened at ``flow.at``, recorded at ``now``.
 
     The day rolls to the flow's time first, so a flow belongs to the day it happened in; the
-    firm's reaction is :func:`firms.cash_flows.take`'s. Raises
-    :class:`~firms.errors.InvalidCashFlow` (nothing changed) for a flow the rules refuse.
+    firm's reaction is :func:`firms.cash_flows.take`'s (a scaling needs ``scaled``, the rule
+    set of the new size). Raises :class:`~firms.errors.InvalidCashFlow` (nothing changed) for
+    a flow the rules refuse.
     """
     rolled = roll_forward(account, tracker, rules, flow.at, at=now)
-    taken = take(rolled.account, rolled.tracker, rules, flow, now, actor)
+    taken = take(rolled.account, rolled.tracker, rules, flow, now, actor, scaled)
     return CashFlowed(rolled, taken.account, taken.tracker, taken.records, taken.account_changed)
 
 

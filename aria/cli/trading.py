@@ -295,7 +295,7 @@ def enable(
 @accounts_app.command("cash-flow")
 def cash_flow(
     account_id: Annotated[str, typer.Argument(metavar="ID")],
-    kind: Annotated[str, typer.Option(help="deposit, payout_requested, payout or fee")],
+    kind: Annotated[str, typer.Option(help="deposit, payout_requested, payout, fee or scaling")],
     amount: Annotated[str, typer.Option(help="the amount, always positive")],
     at: Annotated[
         str | None, typer.Option("--at", help="ISO time with offset; default: now")
@@ -304,7 +304,8 @@ def cash_flow(
     note: Annotated[str | None, typer.Option(help="a note (recorded)")] = None,
     actor: Annotated[str, typer.Option(help="who (recorded)")] = "cli",
 ) -> None:
-    """Record a deposit, payout or fee: never a trading loss; the firm's rule moves the floors."""
+    """Record a deposit, payout, fee or scaling: never a trading loss or profit; the firm's
+    rule moves the floors."""
     body: dict[str, Any] = {"kind": kind, "amount": amount, "actor": actor}
     for name, value in (("at", at), ("reference", reference), ("note", note)):
         if value is not None:

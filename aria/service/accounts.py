@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from accounts.cash import NO_CASH, CashFlow, CashLedger
+from accounts.cash import NO_CASH, CashFlow, CashFlowKind, CashLedger
 from accounts.model import (
     Account,
     AccountState,
@@ -286,8 +286,9 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
         flow_events: list[str] = []
         original = account
         for flow in _flows(command.cash_flows, state.as_of):
-            flowed = _take_flow(uow, account, tracker, rules, flow, now, lifecycle.BROKER)
+            flowed = _take_flow(ctx, uow, account, tracker, rules, flow, now, lifecycle.BROKER)
             account, tracker = flowed.account, flowed.tracker
+            rules = rules_of(ctx, account)  # a scaling changes the account's size
             flow_events.extend(flowed.events)
         debounce = Debounce(ctx.options.near_floor_fraction, ctx.options.debounce_updates)
         pushed = lifecycle.push(account, tracker, rules, state, now, debounce)
@@ -330,6 +331,7 @@ def _flows(given: Sequence[CashFlowIn], as_of: dt.datetime) -> list[CashFlow]:
 
 
 def _take_flow(
+    ctx: Context,
     uow: UnitOfWork,
     account: Account,
     tracker: Tracker,
@@ -340,8 +342,15 @@ def _take_flow(
 ) -> lifecycle.CashFlowed:
     """Take one cash flow of a locked account and write its roll and its events (not the
     account or the tracker: the caller saves them once it is done)."""
+    scaled = None
+    if flow.kind is CashFlowKind.SCALING:
+        grown = account.model_copy(update={"initial_balance": rules.size + flow.amount})
+        try:
+            scaled = rules_of(ctx, grown)
+        except (FirmsError, InvalidInput) as exc:
+            raise InvalidInput(f"scaling to {grown.initial_balance:,}: {exc}") from None
     try:
-        flowed = lifecycle.cash_flow(account, tracker, rules, flow, now, actor)
+        flowed = lifecycle.cash_flow(account, tracker, rules, flow, now, actor, scaled)
     except InvalidCashFlow as exc:
         raise InvalidInput(str(exc)) from None
     uow.audit.append_events(flowed.rolled.records)
@@ -385,14 +394,15 @@ def record_cash_flow(ctx: Context, account_id: str, command: RecordCashFlow) -> 
         )
         account, tracker = _locked(uow, account_id)
         rules = rules_of(ctx, account)
-        flowed = _take_flow(uow, account, tracker, rules, flow, now, command.actor)
+        flowed = _take_flow(ctx, uow, account, tracker, rules, flow, now, command.actor)
         if flowed.account != account:
             uow.accounts.save(flowed.account, now)
         moved = flowed.tracker
         uow.accounts.save_tracker(account_id, moved, now)
         found = None
         if moved.state is not None:
-            found = floors(rules, moved.day, moved.peaks, moved.state, moved.cash)
+            now_rules = rules_of(ctx, flowed.account)  # a scaling changes the account's size
+            found = floors(now_rules, moved.day, moved.peaks, moved.state, moved.cash)
         uow.commit()
     balance = moved.state.balance if moved.state is not None else None
     return CashFlowResult(flowed.account, moved.cash, balance, found, flowed.events)

@@ -121,7 +121,7 @@ class UpdateAccount(Command):
 
 
 class CashFlowIn(Command):
-    """A deposit, a payout (requested or paid) or a fee: never trading profit or loss."""
+    """A deposit, a payout (requested or paid), a fee or a scaling: never trading P&L."""
 
     kind: CashFlowKind
     amount: PositiveDecimal = Field(description="always positive; the kind gives the sign")

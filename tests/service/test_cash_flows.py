@@ -196,3 +196,25 @@ def test_an_xfa_at_zero_is_sized_on_the_capital_of_its_size(
         "margin": D("3.2"),
         "max_loss_headroom": 4,
     }
+
+
+def test_a_scaling_is_stored_with_the_new_size(ctx: Context) -> None:
+    open_account(ctx, "a", phase="funded")
+    push(ctx, "a", 110_000, 110_000, utc(2026, 6, 2, 8, 59))
+    result = cash(ctx, "a", "scaling", 25_000, note="scaling plan: +25%")
+    assert result.account.initial_balance == 125_000
+    assert account_service.get_account(ctx, "a").initial_balance == 125_000
+    assert result.floors is not None
+    assert result.floors.max_loss == 112_500
+    assert account_service.account_risk(ctx, "a").rules.size == 125_000
+    assert audit_service.verify(ctx).ok
+
+
+def test_a_scaling_to_a_size_the_plan_has_no_amounts_for_is_refused(ctx: Context) -> None:
+    open_account(ctx, "t", firm="topstep", plan="trading-combine", phase="combine", size=50_000)
+    push(ctx, "t", 50_000, 50_000, utc(2026, 6, 2, 8, 59))
+    with pytest.raises(
+        InvalidInput, match=r"scaling to 60,000: .* no amount for an account of 60,000"
+    ):
+        cash(ctx, "t", "scaling", 10_000)
+    assert account_service.get_account(ctx, "t").initial_balance == 50_000

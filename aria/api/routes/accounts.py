@@ -125,8 +125,8 @@ def push_state(account_id: AccountId, body: PushState, ctx: Ctx, caller: Sizer) 
 def record_cash_flow(
     account_id: AccountId, body: CashFlowIn, ctx: Ctx, caller: Sizer
 ) -> CashFlowOut:
-    """A deposit, payout (requested or paid) or fee: never a trading loss or profit; the
-    firm's rule says what it does to the floors. Recorded with the key's name."""
+    """A deposit, payout (requested or paid), fee or scaling: never a trading loss or profit;
+    the firm's rule says what it does to the floors. Recorded with the key's name."""
     _owned(ctx, caller, account_id)
     command = RecordCashFlow(**body.model_dump(exclude_unset=True), actor=caller.name)
     result = service.record_cash_flow(ctx, account_id, command)

@@ -370,3 +370,42 @@ def test_an_apex_payout_must_leave_the_safety_net(catalog: Catalog) -> None:
     allowed = paid(CashFlowKind.PAYOUT_REQUESTED, 400, utc(2026, 6, 2, 16))
     taken = cash_flow(account, tracker, rules, allowed, utc(2026, 6, 2, 16), BROKER)
     assert taken.tracker.cash.requests == 1
+
+
+# Scaling: the firm grows the account ----------------------------------------------------
+
+
+def test_a_scaling_grows_the_size_and_keeps_the_profit(catalog: Catalog) -> None:
+    rules = catalog.rule_set("ftmo", "2-step", "funded", 100_000)
+    account, tracker = account_for(rules), Tracker.start(rules.start)
+    account, tracker = pushed(rules, account, tracker, utc(2026, 6, 1, 15), 112_000)
+    account, tracker = pushed(rules, account, tracker, utc(2026, 6, 2, 9), 112_000)
+    bigger = catalog.rule_set("ftmo", "2-step", "funded", 125_000)
+    flow = paid(CashFlowKind.SCALING, 25_000, utc(2026, 6, 2, 10))
+    flowed = cash_flow(account, tracker, rules, flow, utc(2026, 6, 2, 10), BROKER, bigger)
+    assert flowed.account.initial_balance == 125_000
+    assert flowed.account_changed
+    assert flowed.tracker.cash == CashLedger()  # not a deposit: the profit stays 12,000
+    assert flowed.tracker.state is not None
+    assert flowed.tracker.state.balance == 137_000
+    # 137,000 at the day's anchor less 5% of 125,000; 90% of 125,000.
+    assert flowed.records[0].detail["floors"] == {"daily_loss": "130750", "max_loss": "112500"}
+    assert flowed.records[0].detail["size"] == "125000"
+
+
+def test_a_scaling_must_match_its_new_rules_and_a_balance_from_zero(catalog: Catalog) -> None:
+    rules = catalog.rule_set("ftmo", "2-step", "funded", 100_000)
+    account, tracker = account_for(rules), Tracker.start(rules.start)
+    flow = paid(CashFlowKind.SCALING, 25_000, utc(2026, 6, 2, 10))
+    with pytest.raises(InvalidCashFlow, match="needs the rule set of the account's new size"):
+        cash_flow(account, tracker, rules, flow, utc(2026, 6, 2, 10), BROKER)
+    wrong = catalog.rule_set("ftmo", "2-step", "funded", 200_000)
+    with pytest.raises(InvalidCashFlow, match="to 125,000, not 200,000"):
+        cash_flow(account, tracker, rules, flow, utc(2026, 6, 2, 10), BROKER, wrong)
+    small = xfa(catalog)
+    big = catalog.rule_set("topstep", "express-funded", "express-funded", 100_000)
+    grow = paid(CashFlowKind.SCALING, 50_000, utc(2026, 6, 2, 10))
+    with pytest.raises(InvalidCashFlow, match="starts at 0, not at its size"):
+        cash_flow(
+            account_for(small), Tracker.start(0), small, grow, utc(2026, 6, 2, 10), BROKER, big
+        )
