@@ -19,6 +19,7 @@ from accounts.model import (
 )
 from accounts.personality import DEFAULT_BAND, Personality
 from accounts.tracker import Tracker
+from aria.audit.filters import EventFilter
 from aria.service.commands import (
     CashFlowIn,
     CreateAccount,
@@ -39,6 +40,7 @@ from aria.sizing.instruments import InstrumentCatalog
 from aria.sizing.profiles import Profile
 from firms import lifecycle
 from firms.breaches import Breach
+from firms.cash_flows import CASH_FLOW
 from firms.daily import DailyStatus, daily_status, roll_day
 from firms.errors import FirmsError, InvalidCashFlow
 from firms.floors import Floors, floors
@@ -342,6 +344,8 @@ def _take_flow(
 ) -> lifecycle.CashFlowed:
     """Take one cash flow of a locked account and write its roll and its events (not the
     account or the tracker: the caller saves them once it is done)."""
+    if flow.reference is not None:
+        _check_new_reference(uow, account.id, flow.reference)
     scaled = None
     if flow.kind is CashFlowKind.SCALING:
         grown = account.model_copy(update={"initial_balance": rules.size + flow.amount})
@@ -356,6 +360,25 @@ def _take_flow(
     uow.audit.append_events(flowed.rolled.records)
     uow.audit.append_events(flowed.records)
     return flowed
+
+
+def _check_new_reference(uow: UnitOfWork, account_id: str, reference: str) -> None:
+    """A flow whose reference the account already recorded is a retry: taking it again would
+    count the money twice."""
+    after = None
+    while True:
+        page = uow.audit.events(EventFilter(account=account_id, kind=CASH_FLOW), after, 500)
+        for event in page:
+            if event.detail.get("reference") == reference:
+                raise Conflict(
+                    f"a cash flow with reference {reference!r} is already recorded for"
+                    f" {account_id!r} ({event.detail.get('kind')} of {event.detail.get('amount')}"
+                    f" at {event.detail.get('occurred_at')}); it is not taken twice"
+                )
+        if len(page) < 500:
+            return
+        last = page[-1]
+        after = (last.at, last.seq, last.id)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,13 @@ def test_a_payout_through_the_api_moves_the_day_and_is_audited(api: Api) -> None
     assert (event["actor"], event["detail"]["reference"]) == ("copier", "PAY-7")
     verified = api.client.get("/v1/audit/verify", headers=api.admin).json()
     assert verified["ok"] is True
+    again = api.client.post(
+        "/v1/accounts/f1/cash-flows",
+        json={"kind": "payout", "amount": "8000", "reference": "PAY-7"},
+        headers=api.sizer,
+    )
+    assert again.status_code == 409
+    assert "already recorded" in again.json()["error"]["message"]
 
 
 def test_a_state_push_may_report_its_cash_flows(api: Api) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
@@ -14,6 +15,7 @@ from aria.audit.filters import EventFilter
 from aria.service import accounts as account_service
 from aria.service import audit
 from aria.service.context import Context
+from aria.service.errors import Conflict
 from storage.schema import current_revision, downgrade, upgrade
 from tests.builders import ask, cash, open_account, push, utc
 from tests.clocks import SettableClock
@@ -29,7 +31,7 @@ def test_an_ftmo_payout_is_stored_chained_and_no_breach(ctx: Context, clock: Set
     clock.move_to("2026-06-02T09:00:00Z")
     push(ctx, "ftmo", 110_000, 110_000, utc(2026, 6, 2, 9))
     clock.move_to("2026-06-02T12:00:00Z")
-    result = cash(ctx, "ftmo", "payout", "8000.00", note="monthly split")
+    result = cash(ctx, "ftmo", "payout", "8000.00", note="monthly split", reference="P-1")
     assert result.floors is not None
     assert result.floors.daily == 97_000
     clock.move_to("2026-06-02T12:01:00Z")
@@ -44,6 +46,8 @@ def test_an_ftmo_payout_is_stored_chained_and_no_breach(ctx: Context, clock: Set
     assert (event.detail["amount"], event.detail["balance"]) == ("8000.00", "102000.00")
     report = audit.verify(ctx, "ftmo")
     assert report.ok, report.problem
+    with pytest.raises(Conflict, match="already recorded"):
+        cash(ctx, "ftmo", "payout", "8000.00", reference=event.detail["reference"])
 
 
 def test_an_xfa_keeps_a_negative_balance_and_a_floor_a_payout_set(

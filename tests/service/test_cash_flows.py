@@ -14,7 +14,7 @@ from aria.service import accounts as account_service
 from aria.service import audit as audit_service
 from aria.service.commands import PushState
 from aria.service.context import Context
-from aria.service.errors import InvalidInput, NotFound
+from aria.service.errors import Conflict, InvalidInput, NotFound
 from tests.builders import ask, cash, open_account, push, utc
 from tests.clocks import SettableClock
 from tests.fakes import FakeStore
@@ -218,3 +218,16 @@ def test_a_scaling_to_a_size_the_plan_has_no_amounts_for_is_refused(ctx: Context
     ):
         cash(ctx, "t", "scaling", 10_000)
     assert account_service.get_account(ctx, "t").initial_balance == 50_000
+
+
+def test_a_flow_whose_reference_is_recorded_is_not_taken_twice(ctx: Context) -> None:
+    open_account(ctx, "a", phase="funded")
+    push(ctx, "a", 110_000, 110_000, utc(2026, 6, 2, 8, 59))
+    cash(ctx, "a", "payout", 8_000, reference="PAY-7")
+    with pytest.raises(Conflict, match="reference 'PAY-7' is already recorded for 'a'"):
+        cash(ctx, "a", "payout", 8_000, reference="PAY-7")
+    with ctx.unit() as uow:
+        assert uow.accounts.trackers(["a"])["a"].cash == CashLedger(net=D(-8_000), payouts=1)
+    open_account(ctx, "b", phase="funded")
+    push(ctx, "b", 110_000, 110_000, utc(2026, 6, 2, 8, 59))
+    assert cash(ctx, "b", "payout", 8_000, reference="PAY-7").cash.payouts == 1  # its own
