@@ -25,7 +25,6 @@ from pydantic import (
 from accounts.money import (
     CurrencyCode,
     FiniteDecimal,
-    NonNegativeDecimal,
     PositiveDecimal,
 )
 from accounts.personality import Personality
@@ -148,6 +147,7 @@ class HaltKind(StrEnum):
 
     DAILY = "daily"  # ends at the firm's next daily reset
     FAILED = "failed"  # a hard breach: ends only when an operator re-enables the account
+    CLOSED = "closed"  # closed by the firm's cash-flow rule (all profit withdrawn)
     OPERATOR = "operator"  # disabled by hand: ends when an operator re-enables it
     ARCHIVED = "archived"  # retired, history kept: ends only when an operator unarchives it
 
@@ -258,10 +258,20 @@ class Trade(Frozen):
 class AccountState(Frozen):
     """Balance, equity and open positions at one instant, as the broker reports them."""
 
-    balance: NonNegativeDecimal
+    balance: FiniteDecimal = Field(
+        description="may be negative where the plan says so (a Topstep XFA starts at 0)"
+    )
     equity: FiniteDecimal
     as_of: UtcTime
     positions: tuple[Position, ...] = ()
+
+    def moved(self, amount: Decimal) -> AccountState:
+        """The same state with ``amount`` of cash paid in (negative: taken out)."""
+        if not amount:
+            return self
+        return self.model_copy(
+            update={"balance": self.balance + amount, "equity": self.equity + amount}
+        )
 
     @property
     def floating_pnl(self) -> Decimal:
@@ -273,7 +283,7 @@ class DayStart(Frozen):
     """The account at the firm's last daily reset: the anchor of the daily-loss floor."""
 
     starts_at: UtcTime
-    balance: NonNegativeDecimal
+    balance: FiniteDecimal
     equity: FiniteDecimal
     equity_high: FiniteDecimal = Field(description="highest equity seen since the reset")
 
@@ -281,6 +291,16 @@ class DayStart(Frozen):
     def at(cls, starts_at: dt.datetime, balance: Decimal, equity: Decimal) -> DayStart:
         """Open a day at ``starts_at`` with the account's balance and equity at that instant."""
         return cls(starts_at=starts_at, balance=balance, equity=equity, equity_high=equity)
+
+    def moved(self, amount: Decimal) -> DayStart:
+        """The day re-anchored by a cash flow of ``amount``: its P&L so far is kept."""
+        return self.model_copy(
+            update={
+                "balance": self.balance + amount,
+                "equity": self.equity + amount,
+                "equity_high": self.equity_high + amount,
+            }
+        )
 
     def observe(self, state: AccountState) -> DayStart:
         """Fold a state seen during the day into the day's equity high."""

@@ -52,6 +52,16 @@ class Peaks(Frozen):
             }
         )
 
+    def moved(self, amount: Decimal) -> Peaks:
+        """The marks re-anchored by a cash flow of ``amount``: in trading terms they stay."""
+        return self.model_copy(
+            update={
+                "intraday_equity": self.intraday_equity + amount,
+                "end_of_day_balance": self.end_of_day_balance + amount,
+                "closed_balance": self.closed_balance + amount,
+            }
+        )
+
     def close_day(self, balance: Decimal, at: dt.datetime) -> Peaks:
         """Record the balance at a day's close (the firm's daily reset)."""
         if self.as_of is not None and at < self.as_of:

@@ -10,18 +10,21 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from accounts.cash import NO_CASH, CashLedger
 from accounts.model import AccountState, DayStart
 from accounts.peaks import Peaks
 
 
 @dataclass(frozen=True, slots=True)
 class Tracker:
-    """Latest state (``None`` before the first push), peaks, trading day, and debounce count."""
+    """Latest state (``None`` before the first push), peaks, trading day, debounce count, and
+    what cash flows did so far."""
 
     state: AccountState | None
     peaks: Peaks
     day: DayStart | None
     near_floor_streak: int = 0
+    cash: CashLedger = NO_CASH
 
     @classmethod
     def start(cls, initial_balance: Decimal, at: dt.datetime | None = None) -> Tracker:

@@ -96,9 +96,9 @@ def detect(rules: RuleSet, floors: Floors, state: AccountState) -> tuple[Breach,
 def apply(
     trading: TradingState, breaches: tuple[Breach, ...], rules: RuleSet, now: dt.datetime
 ) -> TradingState:
-    """The trading state after ``breaches``: a failed account stays failed, and an archived
-    one archived (it no longer trades; unarchiving it judges its state again)."""
-    if trading.halt in (HaltKind.FAILED, HaltKind.ARCHIVED) or not breaches:
+    """The trading state after ``breaches``: a failed or closed account stays so, and an
+    archived one archived (it no longer trades; unarchiving it judges its state again)."""
+    if trading.halt in (HaltKind.FAILED, HaltKind.CLOSED, HaltKind.ARCHIVED) or not breaches:
         return trading
     hard = [b for b in breaches if b.severity is BreachKind.HARD]
     if hard:

@@ -12,9 +12,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from accounts.cash import NO_CASH, CashLedger
 from accounts.model import AccountState, DayStart
+from accounts.money import ZERO
 from accounts.peaks import Peaks
-from firms.floors import daily_floor
+from firms.floors import daily_floor, reactions
+from firms.model import FloorReaction
 from firms.ruleset import RuleSet
 
 
@@ -42,8 +45,8 @@ def roll_day(
     reset = rules.daily_reset.last(now)
     if day is not None and day.starts_at >= reset:
         return DayRoll(day=day, peaks=peaks, rolled=False)
-    balance = last_state.balance if last_state else rules.size
-    equity = last_state.equity if last_state else rules.size
+    balance = last_state.balance if last_state else rules.start
+    equity = last_state.equity if last_state else rules.start
     if day is not None:
         peaks = peaks.close_day(balance, reset)
     return DayRoll(day=DayStart.at(reset, balance, equity), peaks=peaks, rolled=True)
@@ -60,13 +63,22 @@ class DailyStatus:
     pnl: Decimal  # equity against the balance at the reset (floating P&L included)
 
 
-def daily_status(rules: RuleSet, day: DayStart, state: AccountState) -> DailyStatus:
+def day_floor(rules: RuleSet, day: DayStart | None, cash: CashLedger = NO_CASH) -> Decimal | None:
+    """The daily floor of ``day`` under ``rules`` after ``cash`` flows (``None``: no limit)."""
+    daily, _ = reactions(rules)
+    shift = cash.net if daily is FloorReaction.RE_ANCHOR else ZERO
+    return daily_floor(rules.daily_loss, rules.start, day, rules.size, shift)
+
+
+def daily_status(
+    rules: RuleSet, day: DayStart, state: AccountState, cash: CashLedger = NO_CASH
+) -> DailyStatus:
     """The day's floor and P&L for ``state``."""
     clock = rules.daily_reset
     return DailyStatus(
         trading_day=clock.trading_day(day.starts_at),
         started_at=day.starts_at,
         ends_at=clock.next(day.starts_at),
-        floor=daily_floor(rules.daily_loss, rules.size, day),
+        floor=day_floor(rules, day, cash),
         pnl=state.equity - day.balance,
     )

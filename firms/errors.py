@@ -12,10 +12,13 @@ The tree, by what the caller should do::
     │                                its amounts is only known per size
     ├── InvalidOption (ValueError)   an account's option the plan does not declare, or a
     │                                value that is not one of its choices
-    └── RefusedChange (ValueError)   a lifecycle change the account's phase or trading state
-                                     does not allow: promoting past the plan's last phase,
-                                     re-enabling a failed account unforced, changing an
-                                     archived one
+    ├── RefusedChange (ValueError)   a lifecycle change the account's phase or trading state
+    │                                does not allow: promoting past the plan's last phase,
+    │                                re-enabling a failed account unforced, changing an
+    │                                archived one
+    └── InvalidCashFlow (ValueError) a cash flow the firm's rules do not allow (a payout
+                                     above the balance or into the payout buffer, a flow
+                                     older than the latest state): nothing was changed
 
 Rule breaches and cross-account conflicts are findings returned as values, never errors.
 """
@@ -60,3 +63,7 @@ class InvalidOption(FirmsError, ValueError):
 
 class RefusedChange(FirmsError, ValueError):
     """A lifecycle change the account's phase or trading state does not allow."""
+
+
+class InvalidCashFlow(FirmsError, ValueError):
+    """A cash flow that cannot be taken: it is refused and changes nothing."""

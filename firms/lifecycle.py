@@ -1,14 +1,15 @@
 """One account's life under its firm's rules: roll the day, observe a state, judge it.
 
 Every path that moves an account through time uses these steps: a broker's state push
-(:func:`push`), the scheduled resets and re-checks (:func:`roll_forward`, :func:`recheck`),
-sizing's lazy roll, the simulation, and an operator's changes: a promotion to the plan's next
-phase or the firm's reset of an evaluation (:func:`promote`, :func:`reset`, both restarting
-the tracker as for a new account), archiving (:func:`archive`, :func:`unarchive`) and
-enabling or disabling (:func:`set_trading`). Each step is pure: it takes the time as an argument
-and returns the new account and tracker with the rule events to record, in order, and the
-caller writes them. The firm's verdicts come from :mod:`firms.daily`, :mod:`firms.floors`
-and :mod:`firms.breaches`; ARIA's own debounced halts from :mod:`firms.debounce`.
+(:func:`push`), a deposit, payout or fee (:func:`cash_flow`), the scheduled resets and
+re-checks (:func:`roll_forward`, :func:`recheck`), sizing's lazy roll, the simulation, and an
+operator's changes: a promotion to the plan's next phase or the firm's reset of an evaluation
+(:func:`promote`, :func:`reset`, both restarting the tracker as for a new account), archiving
+(:func:`archive`, :func:`unarchive`) and enabling or disabling (:func:`set_trading`). Each
+step is pure: it takes the time as an argument and returns the new account and tracker with
+the rule events to record, in order, and the caller writes them. The firm's verdicts come
+from :mod:`firms.daily`, :mod:`firms.floors`, :mod:`firms.breaches` and
+:mod:`firms.cash_flows`; ARIA's own debounced halts from :mod:`firms.debounce`.
 """
 
 from __future__ import annotations
@@ -19,20 +20,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from accounts.cash import CashFlow
 from accounts.events import AccountEvent
 from accounts.model import Account, AccountState, HaltKind, TradingState, TradingStatus
 from accounts.tracker import Tracker
 from firms.breaches import Breach, apply, detect
-from firms.daily import roll_day
+from firms.cash_flows import take
+from firms.daily import day_floor, roll_day
 from firms.debounce import Debounce, own_reducing
 from firms.errors import RefusedChange
-from firms.floors import Floors, daily_floor, floors
+from firms.floors import Floors, floors
 from firms.model import Phase, PhaseKind, Plan
 from firms.ruleset import RuleSet
 
 __all__ = [
     "BROKER",
     "SYSTEM",
+    "CashFlowed",
     "Changed",
     "Debounce",
     "Halted",
@@ -42,6 +46,7 @@ __all__ = [
     "Verdict",
     "archive",
     "breach_json",
+    "cash_flow",
     "judge",
     "next_phase",
     "observe",
@@ -91,7 +96,7 @@ def roll_forward(
     records: list[AccountEvent] = []
     roll = roll_day(rules, tracker.day, tracker.peaks, tracker.state, now)
     if roll.rolled:
-        floor = daily_floor(rules.daily_loss, rules.size, roll.day)
+        floor = day_floor(rules, roll.day, tracker.cash)
         detail: dict[str, Any] = {
             "trading_day": rules.daily_reset.trading_day(roll.day.starts_at).isoformat(),
             "reset_at": roll.day.starts_at.isoformat(),
@@ -106,7 +111,9 @@ def roll_forward(
         else:
             kind, reason = "daily_reset", f"daily reset at {rules.daily_reset.describe()}"
         records.append(AccountEvent(account.id, kind, SYSTEM, reason, at, detail))
-        tracker = Tracker(tracker.state, roll.peaks, roll.day, tracker.near_floor_streak)
+        tracker = Tracker(
+            tracker.state, roll.peaks, roll.day, tracker.near_floor_streak, tracker.cash
+        )
     lifted = account.trading.lifted(now)
     account_changed = lifted is not account.trading  # the same state when no halt ends
     if account_changed:
@@ -126,8 +133,49 @@ def observe(tracker: Tracker, state: AccountState) -> Tracker:
         raise ValueError("the trading day must be opened before a state is observed")
     # Built directly rather than by ``evolve``: the simulation observes every bar.
     return Tracker(
-        state, tracker.peaks.observe(state), tracker.day.observe(state), tracker.near_floor_streak
+        state,
+        tracker.peaks.observe(state),
+        tracker.day.observe(state),
+        tracker.near_floor_streak,
+        tracker.cash,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CashFlowed:
+    """What a cash flow changed: first the roll to its time, then the flow itself."""
+
+    rolled: Rolled  # written first, exactly as a scheduled roll would be
+    account: Account
+    tracker: Tracker
+    records: tuple[AccountEvent, ...]  # after the roll's
+    account_changed: bool  # by the flow (the roll says its own)
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """The kinds of every event of the flow, the roll's first."""
+        return self.rolled.events + tuple(record.kind for record in self.records)
+
+
+def cash_flow(
+    account: Account,
+    tracker: Tracker,
+    rules: RuleSet,
+    flow: CashFlow,
+    now: dt.datetime,
+    actor: str,
+    scaled: RuleSet | None = None,
+) -> CashFlowed:
+    """Take a deposit, payout, fee or scaling that happened at ``flow.at``, recorded at ``now``.
+
+    The day rolls to the flow's time first, so a flow belongs to the day it happened in; the
+    firm's reaction is :func:`firms.cash_flows.take`'s (a scaling needs ``scaled``, the rule
+    set of the new size). Raises :class:`~firms.errors.InvalidCashFlow` (nothing changed) for
+    a flow the rules refuse.
+    """
+    rolled = roll_forward(account, tracker, rules, flow.at, at=now)
+    taken = take(rolled.account, rolled.tracker, rules, flow, now, actor, scaled)
+    return CashFlowed(rolled, taken.account, taken.tracker, taken.records, taken.account_changed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +188,7 @@ class Judgement:
 
 def judge(rules: RuleSet, tracker: Tracker, state: AccountState) -> Judgement:
     """The firm's floors for ``state`` under the tracker's peaks and day, and its breaches."""
-    found = floors(rules, tracker.day, tracker.peaks, state)
+    found = floors(rules, tracker.day, tracker.peaks, state, tracker.cash)
     return Judgement(found, detect(rules, found, state))
 
 
@@ -306,11 +354,12 @@ def next_phase(plan: Plan, phase_id: str) -> Phase:
     return plan.phases[index + 1]
 
 
-def _restarted(account: Account, now: dt.datetime) -> Tracker:
+def _restarted(rules: RuleSet, now: dt.datetime) -> Tracker:
     # What a new phase or a firm's reset does to the tracker, as for a new account: peaks at
-    # the initial balance, no trading day until the next state opens one, no state; stamped
-    # ``now`` so a delayed state of the previous phase cannot anchor the new one.
-    return Tracker.start(account.initial_balance, now)
+    # the phase's starting balance, no trading day until the next state opens one, no state,
+    # no cash flows; stamped ``now`` so a delayed state of the previous phase cannot anchor
+    # the new one.
+    return Tracker.start(rules.start, now)
 
 
 def promote(
@@ -356,7 +405,7 @@ def promote(
         "before": _trading_json(account.trading),
     }
     record = AccountEvent(account.id, "account_promoted", actor, reason, now, detail)
-    return Changed(promoted, _restarted(promoted, now), record)
+    return Changed(promoted, _restarted(rules, now), record)
 
 
 def reset(account: Account, rules: RuleSet, now: dt.datetime, actor: str, reason: str) -> Changed:
@@ -377,7 +426,7 @@ def reset(account: Account, rules: RuleSet, now: dt.datetime, actor: str, reason
         "before": _trading_json(account.trading),
     }
     record = AccountEvent(account.id, "account_reset", actor, reason, now, detail)
-    return Changed(restarted, _restarted(restarted, now), record)
+    return Changed(restarted, _restarted(rules, now), record)
 
 
 def archive(account: Account, now: dt.datetime, actor: str, reason: str) -> Changed:
@@ -430,17 +479,18 @@ def set_trading(
 ) -> Changed:
     """Disable ``account`` by hand, or re-enable it.
 
-    Re-enabling an account the firm failed overrides the firm's verdict: it is refused
+    Re-enabling an account the firm failed or closed overrides the firm's verdict: it is refused
     unless ``force`` is given, and then recorded as ``enabled_forced``. An archived account
     is neither enabled nor disabled: it is unarchived first.
     """
     before = account.trading
     _refuse_archived(account, "enable" if enabled else "disable")
     if enabled:
-        failed = before.halt is HaltKind.FAILED
+        failed = before.halt in (HaltKind.FAILED, HaltKind.CLOSED)
         if failed and not force:
+            verdict = "failed a hard rule of" if before.halt is HaltKind.FAILED else "was closed by"
             raise RefusedChange(
-                f"account {account.id} failed a hard rule of its firm ({before.reason});"
+                f"account {account.id} {verdict} its firm ({before.reason});"
                 " re-enabling it overrides the firm's verdict and needs force with a reason"
             )
         trading = TradingState(since=now, reason=f"re-enabled by {actor}: {reason}")

@@ -576,6 +576,80 @@ class PlanOption(Sourced):
         return self
 
 
+# --------------------------------------------------------------------------- cash flows
+
+
+class FloorReaction(StrEnum):
+    """How a floor moves when cash is paid in or out."""
+
+    NONE = "none"  # the floor stays where it is (a payout brings the balance nearer to it)
+    RE_ANCHOR = "re_anchor"  # it moves by the cash flow: the distance to the balance is kept
+
+
+class PayoutFloor(StrEnum):
+    """What a payout does to the maximum-loss floor once it triggers the rule."""
+
+    KEEP = "keep"  # nothing beyond the reaction
+    LOCK_AT_INITIAL = "lock_at_initial"  # the floor stops at the starting balance (FXIFY)
+    SET = "set"  # the floor is set to ``floor_value`` (Topstep XFA: 0)
+
+
+class CashFlowRules(Sourced):
+    """What deposits, payouts and fees do to an account's floors, and what a payout needs.
+
+    A cash flow is never trading P&L: peaks and the day anchor are re-anchored by it. The
+    daily floor hangs from the day anchor, so with ``daily = "re_anchor"`` it moves with the
+    flow; with ``"none"`` the anchor keeps its level until the next reset. The maximum-loss
+    floor is the trading floor moved by the net flow (``re_anchor``) or not (``none``); the
+    ``on_payout`` rule may then fix it, from the ``after_payouts``-th payout (or request).
+    """
+
+    daily: FloorReaction = FloorReaction.RE_ANCHOR
+    max_loss: FloorReaction = FloorReaction.NONE
+    on_payout: PayoutFloor = PayoutFloor.KEEP
+    trigger: Literal["payout_requested", "payout"] = "payout"
+    after_payouts: Annotated[int, Field(ge=1)] = 1
+    floor_value: Decimal | None = Field(
+        default=None, description="the level a 'set' payout rule gives the max-loss floor"
+    )
+    close_when_profit_withdrawn: bool = Field(
+        default=False, description="a payout that leaves no profit closes the account"
+    )
+    payout_buffer: Amount | None = Field(
+        default=None,
+        description="profit above the starting balance that must remain after a payout",
+    )
+    starting_balance: NonNegativeDecimal | None = Field(
+        default=None, description="the balance the account starts at, when not its size"
+    )
+
+    @model_validator(mode="after")
+    def _floor_value_for_set(self) -> Self:
+        if self.on_payout is PayoutFloor.SET and self.floor_value is None:
+            raise ValueError("on_payout = 'set' needs a 'floor_value'")
+        if self.on_payout is not PayoutFloor.SET and self.floor_value is not None:
+            raise ValueError("'floor_value' needs on_payout = 'set'")
+        if self.floor_value is not None and not self.floor_value.is_finite():
+            raise ValueError("'floor_value' must be a finite number")
+        return self
+
+    def describe(self) -> str:
+        """E.g. ``daily re_anchor; max loss none; set to 0 after payout 1``."""
+        parts = [f"daily {self.daily.value}", f"max loss {self.max_loss.value}"]
+        when = f"{self.trigger.replace('_', ' ')} {self.after_payouts}"
+        if self.on_payout is PayoutFloor.LOCK_AT_INITIAL:
+            parts.append(f"locked at initial on {when}")
+        elif self.on_payout is PayoutFloor.SET:
+            parts.append(f"set to {self.floor_value} after {when}")
+        if self.close_when_profit_withdrawn:
+            parts.append("closed when all profit is withdrawn")
+        if self.payout_buffer is not None:
+            parts.append(f"payout buffer {self.payout_buffer.describe()}")
+        if self.starting_balance is not None:
+            parts.append(f"balance starts at {self.starting_balance:,}")
+        return "; ".join(parts)
+
+
 # --------------------------------------------------------------------------- plans and firms
 
 
@@ -586,6 +660,7 @@ class PlanOverride(Spec):
     max_loss: MaxLossRule | None = None
     floating_loss: FloatingLossRule | None = None
     limits: Limits | None = None
+    cash_flows: CashFlowRules | None = None
 
 
 class Plan(Spec):
@@ -604,6 +679,9 @@ class Plan(Spec):
     max_loss: MaxLossRule
     floating_loss: FloatingLossRule | None = None
     limits: Limits | None = None
+    cash_flows: CashFlowRules | None = Field(
+        default=None, description="what cash flows do to the floors (default: re-anchor daily)"
+    )
     cross_account: CrossAccountRules | None = None
     objectives: Objectives | None = None
     consistency: list[ConsistencyRule] = Field(default_factory=list)

@@ -10,14 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from firms.clock import WallClock
 from firms.errors import InvalidOption, UnknownSize
 from firms.model import (
     Amount,
+    CashFlowRules,
     ConsistencyRule,
     CrossAccountRules,
     DailyLossRule,
@@ -63,9 +70,33 @@ class RuleSet(BaseModel):
     news: tuple[NewsRule, ...] = ()
     sessions: tuple[SessionRules, ...] = ()
     instruments: InstrumentRules | None = None
+    cash_flows: CashFlowRules | None = None
     options: dict[str, Decimal] = Field(
         default_factory=dict, description="the plan's checkout options as this account chose"
     )
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # ``cash_flows`` came after decisions were recorded with their rules: left out while
+        # unset, so those records keep their hash.
+        data: dict[str, Any] = handler(self)
+        if data.get("cash_flows", 0) is None:
+            data.pop("cash_flows")
+        return data
+
+    @property
+    def start(self) -> Decimal:
+        """The balance the account starts at: its size, unless the plan says otherwise."""
+        if self.cash_flows is not None and self.cash_flows.starting_balance is not None:
+            return self.cash_flows.starting_balance
+        return self.size
+
+    @property
+    def capital_offset(self) -> Decimal:
+        """What to add to a balance or equity to express it as capital: the size less the
+        starting balance (0, unless the balance starts below the size, as a Topstep XFA's
+        does at 0: its balance is the P&L on a capital of its size)."""
+        return self.size - self.start
 
     @property
     def daily_reset(self) -> WallClock:
@@ -115,6 +146,7 @@ class RuleSet(BaseModel):
             "limits": self.limits,
             "cross_account": self.cross_account,
             "instruments": self.instruments,
+            "cash_flows": self.cash_flows,
         }
         return {
             name: (block.source, block.read_on, block.confidence.value)
@@ -190,6 +222,7 @@ def resolve(
             max_loss = max_loss.model_copy(update={"amount": Amount(pct=value)})
     floating = (override and override.floating_loss) or plan.floating_loss
     limits = (override and override.limits) or plan.limits
+    cash_flows = (override and override.cash_flows) or plan.cash_flows
     objective = plan.objectives.phases.get(phase.id) if plan.objectives else None
 
     where = f"{firm.id}/{plan.id}"
@@ -201,6 +234,8 @@ def resolve(
             _check_amount(getattr(limits, name), size, f"{where} limits.{name}")
     if objective is not None:
         _check_amount(objective.target, size, f"{where} objectives.{phase.id}.target")
+    if cash_flows is not None:
+        _check_amount(cash_flows.payout_buffer, size, f"{where} cash_flows.payout_buffer")
 
     return RuleSet(
         firm=firm.id,
@@ -224,5 +259,6 @@ def resolve(
         news=tuple(r for r in plan.news if applies_to(r.phases, phase)),
         sessions=tuple(r for r in plan.sessions if applies_to(r.phases, phase)),
         instruments=plan.instruments or firm.instruments,
+        cash_flows=cash_flows,
         options=chosen,
     )

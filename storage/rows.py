@@ -102,6 +102,11 @@ class TrackerRow(Base):
     day_equity: Mapped[Decimal | None]
     day_equity_high: Mapped[Decimal | None]
     near_floor_streak: Mapped[int] = mapped_column(default=0)
+    # What cash flows did: the net flow, payouts paid and requested, a floor a payout fixed.
+    cash_net: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
+    cash_payouts: Mapped[int] = mapped_column(default=0, server_default="0")
+    cash_requests: Mapped[int] = mapped_column(default=0, server_default="0")
+    cash_max_loss_floor: Mapped[Decimal | None]
     chain_seq: Mapped[int] = mapped_column(default=0)
     chain_hash: Mapped[str] = mapped_column(sa.String(64), default="")
     updated_at: Mapped[dt.datetime]

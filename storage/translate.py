@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from accounts.cash import NO_CASH, CashLedger
 from accounts.model import (
     Account,
     AccountState,
@@ -24,6 +25,7 @@ from accounts.model import (
     TradingState,
     TradingStatus,
 )
+from accounts.money import ZERO
 from accounts.peaks import Peaks
 from accounts.personality import Personality
 from accounts.tracker import Tracker
@@ -156,6 +158,10 @@ def tracker_values(tracker: Tracker, at: dt.datetime) -> dict[str, Any]:
         "day_equity": day.equity if day else None,
         "day_equity_high": day.equity_high if day else None,
         "near_floor_streak": tracker.near_floor_streak,
+        "cash_net": tracker.cash.net,
+        "cash_payouts": tracker.cash.payouts,
+        "cash_requests": tracker.cash.requests,
+        "cash_max_loss_floor": tracker.cash.max_loss_floor,
         "updated_at": at,
     }
 
@@ -185,7 +191,20 @@ def tracker_from_row(row: Any) -> Tracker:
         closed_balance=row.peak_closed_balance,
         as_of=row.peaks_as_of,
     )
-    return Tracker(state=state, peaks=peaks, day=day, near_floor_streak=row.near_floor_streak)
+    cash = NO_CASH
+    net = getattr(row, "cash_net", None)
+    if net or getattr(row, "cash_payouts", 0) or getattr(row, "cash_requests", 0):
+        cash = CashLedger(
+            net=net or ZERO,
+            payouts=row.cash_payouts,
+            requests=row.cash_requests,
+            max_loss_floor=row.cash_max_loss_floor,
+        )
+    elif getattr(row, "cash_max_loss_floor", None) is not None:
+        cash = CashLedger(max_loss_floor=row.cash_max_loss_floor)
+    return Tracker(
+        state=state, peaks=peaks, day=day, near_floor_streak=row.near_floor_streak, cash=cash
+    )
 
 
 def trade_from_row(row: Any) -> Trade:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from aria.service import accounts as account_service
-from aria.service.commands import CreateAccount, PushState, SizeRequest
+from aria.service.commands import CreateAccount, PushState, RecordCashFlow, SizeRequest
 from aria.service.context import Context
 from aria.service.sizing import SizingResult, size
 from aria.sizing.decision import Decision
@@ -108,6 +108,21 @@ def push(
             {"balance": balance, "equity": equity, "as_of": at, "positions": positions or []}
         ),
     )
+
+
+def cash(
+    ctx: Context,
+    account_id: str,
+    kind: str,
+    amount: Any,
+    at: dt.datetime | None = None,
+    **more: Any,
+) -> account_service.CashFlowResult:
+    """Record a cash flow (at the clock's time unless ``at`` is given)."""
+    data: dict[str, Any] = {"kind": kind, "amount": amount, **more}
+    if at is not None:
+        data["at"] = at
+    return account_service.record_cash_flow(ctx, account_id, RecordCashFlow.model_validate(data))
 
 
 def ask(ctx: Context, request_id: str, accounts: Any, **overrides: Any) -> SizingResult:

@@ -227,3 +227,46 @@ def fine_fanouts(draw: st.DrawFn) -> list[DecisionInputs]:
         }
         loaded.append(inputs_of(document))
     return family(loaded, None)
+
+
+# -- cash flows -------------------------------------------------------------------------
+
+# Plans whose floors react to cash flows in each way the catalog has: a static max loss with
+# a re-anchored day (FTMO), an end-of-day trail from a balance of 0 set to 0 by the first
+# payout (Topstep XFA), a closed-balance trail that closes on a full withdrawal (E8 One), and
+# an end-of-day trail with no daily limit (Topstep TopstepX Combine).
+CASH_PLANS = [
+    ("ftmo", "2-step", "funded", 100_000),
+    ("topstep", "express-funded", "express-funded", 50_000),
+    ("e8", "one", "funded", 100_000),
+    ("topstep", "trading-combine-x", "combine", 50_000),
+]
+CASH_KINDS = ["deposit", "payout_requested", "payout", "fee"]
+
+
+@st.composite
+def cash_paths(draw: st.DrawFn) -> tuple[tuple[str, str, str, int], list[tuple[Any, ...]]]:
+    """A plan and a path of steps: ``("state", hours later, balance move, open P&L)`` in
+    trading terms (shares of the size in thousandths), and ``("flow", kind, thousandths)``
+    of a cash flow a minute after the step before it. The path starts with a state."""
+    plan = draw(st.sampled_from(CASH_PLANS))
+    steps: list[tuple[Any, ...]] = [("state", 1, 0, 0)]
+    for _ in range(draw(st.integers(min_value=1, max_value=14))):
+        if draw(st.booleans()):
+            steps.append(
+                (
+                    "state",
+                    draw(st.integers(min_value=1, max_value=30)),
+                    draw(st.integers(min_value=-25, max_value=25)),
+                    draw(st.integers(min_value=-10, max_value=10)),
+                )
+            )
+        else:
+            steps.append(
+                (
+                    "flow",
+                    draw(st.sampled_from(CASH_KINDS)),
+                    draw(st.integers(min_value=1, max_value=40)),
+                )
+            )
+    return plan, steps

@@ -287,6 +287,22 @@ class StateOut(Out):
     reservations_matched: int
 
 
+class CashFlowOut(Out):
+    """What a cash flow changed: the account's trading state, balance, ledger and floors."""
+
+    account_id: str
+    trading: TradingState
+    balance: Decimal | None = Field(description="the latest state's balance, moved by the flow")
+    net_cash_flow: Decimal
+    payouts: int
+    payout_requests: int
+    fixed_max_loss_floor: Decimal | None = Field(
+        description="a maximum-loss floor a payout rule fixed, if one has"
+    )
+    floors: FloorsOut | None
+    events: list[str]
+
+
 class CountOut(Out):
     """How many records a call stored."""
 

@@ -210,13 +210,26 @@ TRACKER_STATE = (
     "day_equity",
     "day_equity_high",
     "near_floor_streak",
+    "cash_net",
+    "cash_payouts",
+    "cash_requests",
+    "cash_max_loss_floor",
 )
 STATE_FIELDS = {"account": ACCOUNT_STATE, "tracker": TRACKER_STATE}
+# Tracker fields added after copies were chained: left out of the body while zero or unset,
+# so a tracker no cash flow has touched still matches the copies chained before them.
+_LATER_FIELDS = frozenset({"cash_net", "cash_payouts", "cash_requests", "cash_max_loss_floor"})
 
 
 def state_body(kind: str, values: Values) -> str:
     """The canonical text of an account's or a tracker's risk-critical fields."""
-    return canonical_json({field: values[field] for field in STATE_FIELDS[kind]})
+    return canonical_json(
+        {
+            field: values[field]
+            for field in STATE_FIELDS[kind]
+            if field not in _LATER_FIELDS or values.get(field)
+        }
+    )
 
 
 def released_body(status: str, decision_ids: list[str]) -> str:

@@ -65,6 +65,7 @@ def plan_blocks(plan: Plan) -> list[tuple[str, Sourced]]:
         ("max_loss", plan.max_loss),
         ("floating_loss", plan.floating_loss),
         ("limits", plan.limits),
+        ("cash_flows", plan.cash_flows),
         ("cross_account", plan.cross_account),
         ("objectives", plan.objectives),
     ]
@@ -72,7 +73,7 @@ def plan_blocks(plan: Plan) -> list[tuple[str, Sourced]]:
     blocks += [(f"news[{i}]", r) for i, r in enumerate(plan.news)]
     blocks += [(f"sessions[{i}]", r) for i, r in enumerate(plan.sessions)]
     for phase, override in plan.overrides.items():
-        for name in ("daily_loss", "max_loss", "floating_loss", "limits"):
+        for name in ("daily_loss", "max_loss", "floating_loss", "limits", "cash_flows"):
             block = getattr(override, name)
             blocks.append((f"overrides.{phase}.{name}", block))
     return [(name, block) for name, block in blocks if block is not None]

@@ -21,6 +21,7 @@ from aria.service import sizing as sizing_service
 from aria.service.commands import (
     CreateAccount,
     PushState,
+    RecordCashFlow,
     SetTrading,
     Signal,
     SizeRequest,
@@ -31,7 +32,8 @@ from aria.service.sizing import SizedDecision
 from firms.progress import Objectives
 
 accounts_app = typer.Typer(
-    help="Accounts: list, show, open, change, promote, reset, archive, disable and enable.",
+    help="Accounts: list, show, open, change, promote, reset, archive, disable and enable,"
+    " cash flows.",
     no_args_is_help=True,
 )
 state_app = typer.Typer(help="Account state pushes.", no_args_is_help=True)
@@ -116,6 +118,16 @@ def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
         f" max loss: {risk.rules.max_loss.describe()}",
         highlight=False,
     )
+    if risk.rules.cash_flows is not None:
+        out.print(f"cash flows: {risk.rules.cash_flows.describe()}", highlight=False)
+    if risk.cash.payouts or risk.cash.requests or risk.cash.net:
+        fixed = risk.cash.max_loss_floor
+        out.print(
+            f"net cash flow {_money(risk.cash.net)}; payouts {risk.cash.payouts} paid,"
+            f" {risk.cash.requests} requested"
+            + ("" if fixed is None else f"; max-loss floor set to {_money(fixed)}"),
+            highlight=False,
+        )
     if risk.state is None:
         out.print("no state pushed yet", highlight=False)
     else:
@@ -346,6 +358,43 @@ def enable(
 ) -> None:
     """Re-enable an account; one its firm failed needs --force with a reason."""
     _set_trading(account_id, True, reason, actor, force)
+
+
+@accounts_app.command("cash-flow")
+def cash_flow(
+    account_id: Annotated[str, typer.Argument(metavar="ID")],
+    kind: Annotated[str, typer.Option(help="deposit, payout_requested, payout, fee or scaling")],
+    amount: Annotated[str, typer.Option(help="the amount, always positive")],
+    at: Annotated[
+        str | None, typer.Option("--at", help="ISO time with offset; default: now")
+    ] = None,
+    reference: Annotated[str | None, typer.Option(help="the firm's or broker's id")] = None,
+    note: Annotated[str | None, typer.Option(help="a note (recorded)")] = None,
+    actor: Annotated[str, typer.Option(help="who (recorded)")] = "cli",
+) -> None:
+    """Record a deposit, payout, fee or scaling: never a trading loss or profit; the firm's
+    rule moves the floors."""
+    body: dict[str, Any] = {"kind": kind, "amount": amount, "actor": actor}
+    for name, value in (("at", at), ("reference", reference), ("note", note)):
+        if value is not None:
+            body[name] = value
+    command = validated(RecordCashFlow, body)
+    app = app_from()
+    result = run_service(account_service.record_cash_flow, app.context, account_id, command)
+    floors = (
+        ", ".join(f"{name} {_money(level)}" for name, level in result.floors.named().items())
+        if result.floors
+        else "none yet (no state pushed)"
+    )
+    out.print(
+        f"{account_id}: {command.kind.value} of {_money(command.amount)} recorded; balance"
+        f" {_money(result.balance)}; net cash flow {_money(result.cash.net)}; floors {floors};"
+        f" {result.account.trading.status.value}",
+        highlight=False,
+    )
+    if result.account.trading.reason and result.account.trading.halt is not None:
+        out.print(f"[red]{result.account.trading.reason}[/]", highlight=False)
+    app.close()
 
 
 @state_app.command("push")

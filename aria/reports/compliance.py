@@ -271,6 +271,7 @@ def _rules_section(rules: RuleSet) -> str:
         "floating_loss": rules.floating_loss,
         "limits": rules.limits,
         "cross_account": rules.cross_account,
+        "cash_flows": rules.cash_flows,
     }
     rows = []
     for name, (sources, read_on, confidence) in rules.provenance().items():

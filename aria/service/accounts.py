@@ -4,10 +4,12 @@ pushes, trades, risk now."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from accounts.cash import NO_CASH, CashFlow, CashFlowKind, CashLedger
 from accounts.model import (
     Account,
     AccountState,
@@ -18,11 +20,13 @@ from accounts.personality import DEFAULT_BAND, Personality
 from accounts.tracker import Tracker
 from aria.audit.filters import EventFilter
 from aria.service.commands import (
+    CashFlowIn,
     CreateAccount,
     Lifecycle,
     PersonalityChoice,
     Promote,
     PushState,
+    RecordCashFlow,
     RecordTrades,
     SetTrading,
     UpdateAccount,
@@ -37,8 +41,9 @@ from aria.sizing.instruments import InstrumentCatalog
 from aria.sizing.profiles import Profile
 from firms import lifecycle
 from firms.breaches import Breach
+from firms.cash_flows import CASH_FLOW
 from firms.daily import DailyStatus, daily_status, roll_day
-from firms.errors import FirmsError, RefusedChange
+from firms.errors import FirmsError, InvalidCashFlow, RefusedChange
 from firms.floors import Floors, floors
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
 from firms.lifecycle import SYSTEM, Changed, Debounce
@@ -105,7 +110,7 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
         if uow.accounts.get(account.id) is not None:
             raise Conflict(f"an account with id {account.id!r} already exists")
         _check_symbols(ctx, uow, account.instruments)
-        uow.accounts.add(account, Tracker.start(account.initial_balance), now)
+        uow.accounts.add(account, Tracker.start(rules.start), now)
         if command.profile_layer:
             uow.accounts.put_layer("account", account.id, command.profile_layer, now)
         uow.audit.append_event(
@@ -408,11 +413,19 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
                 " previous phase"
             )
         rules = rules_of(ctx, account)
+        # The flows the state already holds come first, so its balance is judged net of them.
+        flow_events: list[str] = []
+        original = account
+        for flow in _flows(command.cash_flows, state.as_of):
+            flowed = _take_flow(ctx, uow, account, tracker, rules, flow, now, lifecycle.BROKER)
+            account, tracker = flowed.account, flowed.tracker
+            rules = rules_of(ctx, account)  # a scaling changes the account's size
+            flow_events.extend(flowed.events)
         debounce = Debounce(ctx.options.near_floor_fraction, ctx.options.debounce_updates)
         pushed = lifecycle.push(account, tracker, rules, state, now, debounce)
         record(uow, [pushed.rolled], now)
         uow.audit.append_events(pushed.records)
-        if pushed.account_changed:
+        if pushed.account_changed or pushed.account != original:
             uow.accounts.save(pushed.account, now)
         matched = uow.sizing.match_reservations(
             account_id, [p.decision_id for p in state.positions if p.decision_id], now
@@ -426,7 +439,125 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
         uow.accounts.save_tracker(account_id, pushed.tracker, now)
         uow.accounts.append_state(account_id, state, found.daily, found.max_loss, now)
         uow.commit()
-    return StateResult(pushed.account, found, pushed.judgement.breaches, pushed.events, matched)
+    events = tuple(flow_events) + pushed.events
+    return StateResult(pushed.account, found, pushed.judgement.breaches, events, matched)
+
+
+def _flows(given: Sequence[CashFlowIn], as_of: dt.datetime) -> list[CashFlow]:
+    """The cash flows a state push reports, in time order; none may be newer than the state."""
+    flows = []
+    for index, flow in enumerate(given):
+        at = flow.at or as_of
+        if at > as_of:
+            raise InvalidInput(
+                f"cash_flows.{index}: a flow of {at.isoformat()} is newer than the state of"
+                f" {as_of.isoformat()} that should already hold it"
+            )
+        flows.append(
+            CashFlow(
+                kind=flow.kind, amount=flow.amount, at=at, reference=flow.reference, note=flow.note
+            )
+        )
+    return sorted(flows, key=lambda f: f.at)
+
+
+def _take_flow(
+    ctx: Context,
+    uow: UnitOfWork,
+    account: Account,
+    tracker: Tracker,
+    rules: RuleSet,
+    flow: CashFlow,
+    now: dt.datetime,
+    actor: str,
+) -> lifecycle.CashFlowed:
+    """Take one cash flow of a locked account and write its roll and its events (not the
+    account or the tracker: the caller saves them once it is done)."""
+    if flow.reference is not None:
+        _check_new_reference(uow, account.id, flow.reference)
+    scaled = None
+    if flow.kind is CashFlowKind.SCALING:
+        grown = account.model_copy(update={"initial_balance": rules.size + flow.amount})
+        try:
+            scaled = rules_of(ctx, grown)
+        except (FirmsError, InvalidInput) as exc:
+            raise InvalidInput(f"scaling to {grown.initial_balance:,}: {exc}") from None
+    try:
+        flowed = lifecycle.cash_flow(account, tracker, rules, flow, now, actor, scaled)
+    except InvalidCashFlow as exc:
+        raise InvalidInput(str(exc)) from None
+    uow.audit.append_events(flowed.rolled.records)
+    uow.audit.append_events(flowed.records)
+    return flowed
+
+
+def _check_new_reference(uow: UnitOfWork, account_id: str, reference: str) -> None:
+    """A flow whose reference the account already recorded is a retry: taking it again would
+    count the money twice."""
+    after = None
+    while True:
+        page = uow.audit.events(EventFilter(account=account_id, kind=CASH_FLOW), after, 500)
+        for event in page:
+            if event.detail.get("reference") == reference:
+                raise Conflict(
+                    f"a cash flow with reference {reference!r} is already recorded for"
+                    f" {account_id!r} ({event.detail.get('kind')} of {event.detail.get('amount')}"
+                    f" at {event.detail.get('occurred_at')}); it is not taken twice"
+                )
+        if len(page) < 500:
+            return
+        last = page[-1]
+        after = (last.at, last.seq, last.id)
+
+
+@dataclass(frozen=True)
+class CashFlowResult:
+    """What a cash flow changed."""
+
+    account: Account
+    cash: CashLedger
+    balance: Decimal | None
+    floors: Floors | None
+    events: tuple[str, ...]
+
+
+def record_cash_flow(ctx: Context, account_id: str, command: RecordCashFlow) -> CashFlowResult:
+    """Take a deposit, payout or fee: the firm's rule says what it does to the floors.
+
+    It is never a trading loss or profit. The latest state moves by the flow (the next state
+    the broker pushes shows it); a flow older than that state is refused, as is one the
+    firm's rules do not allow (a payout above the balance or into the payout buffer).
+    """
+    with ctx.unit() as uow:
+        now = uow.now()
+        skew = dt.timedelta(seconds=ctx.options.max_future_skew_seconds)
+        at = command.at or now
+        if at > now + skew:
+            raise InvalidInput(
+                f"at {at.isoformat()} is in the future (now {now.isoformat()},"
+                f" {skew.total_seconds():g} s of clock skew allowed)"
+            )
+        flow = CashFlow(
+            kind=command.kind,
+            amount=command.amount,
+            at=min(at, now),
+            reference=command.reference,
+            note=command.note,
+        )
+        account, tracker = _locked(uow, account_id)
+        rules = rules_of(ctx, account)
+        flowed = _take_flow(ctx, uow, account, tracker, rules, flow, now, command.actor)
+        if flowed.account != account:
+            uow.accounts.save(flowed.account, now)
+        moved = flowed.tracker
+        uow.accounts.save_tracker(account_id, moved, now)
+        found = None
+        if moved.state is not None:
+            now_rules = rules_of(ctx, flowed.account)  # a scaling changes the account's size
+            found = floors(now_rules, moved.day, moved.peaks, moved.state, moved.cash)
+        uow.commit()
+    balance = moved.state.balance if moved.state is not None else None
+    return CashFlowResult(flowed.account, moved.cash, balance, found, flowed.events)
 
 
 def record_trades(ctx: Context, account_id: str, command: RecordTrades) -> int:
@@ -449,6 +580,7 @@ class RiskView:
     headroom: Headroom | None
     daily: DailyStatus | None
     rules: RuleSet
+    cash: CashLedger = NO_CASH  # what cash flows did so far
 
 
 def account_risk(ctx: Context, account_id: str) -> RiskView:
@@ -467,11 +599,12 @@ def account_risk(ctx: Context, account_id: str) -> RiskView:
     account = account.model_copy(update={"trading": account.trading.lifted(now)})
     state = tracker.state
     if state is None:
-        return RiskView(account, None, None, None, None, rules)
+        return RiskView(account, None, None, None, None, rules, tracker.cash)
     roll = roll_day(rules, tracker.day, tracker.peaks, state, max(now, state.as_of))
-    found = floors(rules, roll.day, roll.peaks, state)
+    found = floors(rules, roll.day, roll.peaks, state, tracker.cash)
     room = _headroom(profile, account, rules, state, found, reservations, rates, catalog, now)
-    return RiskView(account, state, found, room, daily_status(rules, roll.day, state), rules)
+    daily = daily_status(rules, roll.day, state, tracker.cash)
+    return RiskView(account, state, found, room, daily, rules, tracker.cash)
 
 
 def _headroom(
@@ -511,7 +644,7 @@ def account_objectives(ctx: Context, account_id: str) -> Objectives:
         account = uow.accounts.get(account_id)
         if account is None:
             raise NotFound(f"unknown account {account_id!r}")
-        state = uow.accounts.trackers([account_id])[account_id].state
+        tracker = uow.accounts.trackers([account_id])[account_id]
         starts = [
             found[0].at
             for kind in PHASE_STARTS
@@ -521,7 +654,10 @@ def account_objectives(ctx: Context, account_id: str) -> Objectives:
     started = max(starts) if starts else None
     phase_trades = [t for t in trades if started is None or t.closed_at >= started]
     rules = rules_of(ctx, account)
-    return objectives(rules, account.initial_balance, state, phase_trades, started, now)
+    # The tracker restarts with each phase, so its ledger holds the phase's cash flows only.
+    return objectives(
+        rules, rules.start, tracker.state, phase_trades, started, now, tracker.cash.net
+    )
 
 
 def state_history(

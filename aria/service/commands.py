@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from accounts.cash import CashFlowKind, Note, Reference
 from accounts.model import (
     Identifier,
     InstrumentFilter,
@@ -131,13 +132,39 @@ class UpdateAccount(Command):
     reason: Text | None = None
 
 
+class CashFlowIn(Command):
+    """A deposit, a payout (requested or paid), a fee or a scaling: never trading P&L."""
+
+    kind: CashFlowKind
+    amount: PositiveDecimal = Field(description="always positive; the kind gives the sign")
+    at: UtcTime | None = Field(
+        default=None, description="when it happened (default: now, or the state's as_of)"
+    )
+    reference: Reference | None = Field(default=None, description="the firm's or broker's id")
+    note: Note | None = None
+
+
+class RecordCashFlow(CashFlowIn):
+    """A cash flow recorded by hand or by a firm's payout feed, with who recorded it."""
+
+    actor: Text = "operator"
+
+
 class PushState(Command):
     """Balance, equity and open positions as the broker reports them."""
 
-    balance: NonNegativeDecimal
+    balance: FiniteDecimal = Field(
+        description="may be negative where the plan allows it (a Topstep XFA starts at 0)"
+    )
     equity: FiniteDecimal
     as_of: UtcTime
     positions: tuple[Position, ...] = ()
+    cash_flows: tuple[CashFlowIn, ...] = Field(
+        default=(),
+        max_length=100,
+        description="cash flows since the last state that this state's balance already holds;"
+        " taken before the state is judged, so a payout is never read as a loss",
+    )
 
 
 class RecordTrades(Command):

@@ -41,6 +41,7 @@ from aria.sizing.inputs import (
     OtherAccount,
     TradeRequest,
     canonical_json,
+    cash_input,
 )
 from aria.sizing.instruments import Instrument, InstrumentCatalog
 from aria.sizing.market import Correlation, VolatilitySnapshot
@@ -360,6 +361,7 @@ def _gather(
                 state=state,
                 peaks=tracker.peaks,
                 day=tracker.day,
+                cash=cash_input(tracker.cash),
                 trades=snapshot.trades.get(account.id, ()),
                 reservations=reservations.get(account.id, ()),
                 instrument=instrument,

@@ -28,6 +28,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import numpy as np
 
+from accounts.cash import CashFlow, CashFlowKind
 from accounts.model import Account, AccountState, HaltKind, Position, Side, Trade
 from accounts.money import ZERO, floor_to_step
 from accounts.tracker import Tracker
@@ -36,13 +37,14 @@ from aria.simulation.result import PlanOutcome, SimulationResult
 from aria.simulation.setup import BASELINE, PlanSpec, SimConfig
 from aria.sizing.decision import RejectCode
 from aria.sizing.errors import InvalidRequest, SizingError
-from aria.sizing.inputs import DecisionInputs, MarketSnapshot, TradeRequest
+from aria.sizing.inputs import DecisionInputs, MarketSnapshot, TradeRequest, cash_input
 from aria.sizing.instruments import Instrument, InstrumentCatalog, point_value
 from aria.sizing.pipeline import decide
 from aria.sizing.profiles import Profile, resolve_profile
 from firms.breaches import Breach, BreachType
 from firms.catalog import Catalog
-from firms.lifecycle import judge, observe, roll_forward, verdict
+from firms.errors import InvalidCashFlow
+from firms.lifecycle import SYSTEM, cash_flow, judge, observe, roll_forward, verdict
 from firms.ruleset import RuleSet
 
 UTC = dt.UTC
@@ -88,10 +90,11 @@ class _Account:
     breached_daily: bool = False
     breached_max: bool = False
     gap_breach: bool = False
+    days: int = 0  # trading days simulated
 
     @property
     def failed(self) -> bool:
-        return self.account.trading.halt is HaltKind.FAILED
+        return self.account.trading.halt in (HaltKind.FAILED, HaltKind.CLOSED)
 
     @property
     def done(self) -> bool:
@@ -185,7 +188,7 @@ class _Replay:
             rulebook_version=rules.rulebook_version,
             initial_balance=plan.size,
         )
-        state = _Account(account, rules, plan.size, Tracker.start(plan.size))
+        state = _Account(account, rules, rules.start, Tracker.start(rules.start))
         outcome.accounts += 1
         for day in days:
             if state.done:
@@ -264,6 +267,27 @@ class _Replay:
         if self._judge(acct, final, at["close"], rates):
             return
         self._check_target(acct, final)
+        acct.days += 1
+        self._pay_out(acct, at["close"] + dt.timedelta(minutes=1), outcome)
+
+    def _pay_out(self, acct: _Account, at: dt.datetime, outcome: PlanOutcome) -> None:
+        """Every ``payout_every`` days, pay a flat account a share of its profit."""
+        every = self.config.payout_every
+        profit = acct.balance - self.rules.start
+        if every is None or acct.days % every or acct.positions or profit <= 0:
+            return
+        amount = (profit * self.config.payout_share).quantize(Decimal("0.01"), ROUND_FLOOR)
+        if amount <= 0:
+            return
+        flow = CashFlow(kind=CashFlowKind.PAYOUT, amount=amount, at=at)
+        try:
+            paid = cash_flow(acct.account, acct.tracker, self.rules, flow, at, SYSTEM)
+        except InvalidCashFlow:
+            return  # the firm's rule refuses it (its payout buffer): no payout this time
+        acct.account, acct.tracker = paid.account, paid.tracker
+        acct.balance -= amount
+        outcome.payouts += 1
+        outcome.paid_out += amount
 
     # Sizing --------------------------------------------------------------------------------
 
@@ -350,6 +374,7 @@ class _Replay:
             state=state,
             peaks=acct.tracker.peaks,
             day=acct.tracker.day,
+            cash=cash_input(acct.tracker.cash),
             trades=tuple(acct.trades[-200:]),
             instrument=instrument,
             instruments={s: self.instruments[s] for s in sorted(held)},
@@ -441,9 +466,9 @@ class _Replay:
             return
         on = self.rules.target_on or "balance"
         reached = (
-            state.equity - self.plan.size >= target
+            state.equity - self.rules.start >= target
             if on == "equity"
-            else state.balance - self.plan.size >= target
+            else state.balance - self.rules.start >= target
             and (on != "closed_balance_flat" or not acct.positions)
         )
         if reached:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 
@@ -25,9 +26,12 @@ class PlanOutcome:
     trades: int = 0
     rejects: Counter[str] = field(default_factory=Counter)
     final_balances: list[float] = field(default_factory=list)
+    payouts: int = 0
+    paid_out: Decimal = Decimal(0)  # never counted in the final balances' profit
 
     def as_dict(self) -> dict[str, Any]:
-        """The outcome as JSON."""
+        """The outcome as JSON (the payouts only when a run paid any)."""
+        paid = {"payouts": self.payouts, "paid_out": str(self.paid_out)} if self.payouts else {}
         return {
             "accounts": self.accounts,
             "breached": self.breached,
@@ -37,7 +41,7 @@ class PlanOutcome:
             "passed": self.passed,
             "trades": self.trades,
             "rejects": dict(sorted(self.rejects.items())),
-        }
+        } | paid
 
 
 @dataclass

@@ -52,7 +52,9 @@ class SimConfig:
     Each account gets a signal on a day with probability ``signal_rate``: a random symbol of
     its plan and a random side, entered at the day's open with the stop ``atr_stop`` ATRs
     away and the target ``reward`` times the stop distance beyond the entry. Every policy
-    sees the same signals and the same prices.
+    sees the same signals and the same prices. With ``payout_every``, a flat account in
+    profit is paid ``payout_share`` of its profit every that many trading days, through the
+    firm's cash-flow rule (a payout it refuses is skipped).
     """
 
     plans: tuple[PlanSpec, ...] = DEFAULT_PLANS
@@ -64,6 +66,8 @@ class SimConfig:
     atr_stop: Decimal = Decimal(2)
     reward: Decimal = Decimal(2)
     baseline_risk: Decimal = Decimal("0.01")
+    payout_every: int | None = None  # trading days between payouts (None: no payouts)
+    payout_share: Decimal = Decimal("0.5")  # of the profit above the starting balance
 
     def __post_init__(self) -> None:
         if self.accounts < 1:
@@ -72,5 +76,9 @@ class SimConfig:
             raise ValueError("the signal rate is a probability per day, above 0 and at most 1")
         if self.atr_stop <= 0 or self.reward <= 0 or self.baseline_risk <= 0:
             raise ValueError("stop distance, reward and baseline risk must be positive")
+        if self.payout_every is not None and self.payout_every < 1:
+            raise ValueError("payouts come every one or more trading days")
+        if not 0 < self.payout_share <= 1:
+            raise ValueError("the payout share is of the profit, above 0 and at most 1")
         if not self.plans or not self.policies:
             raise ValueError("name at least one plan and one policy")

@@ -233,7 +233,8 @@ class Drawdown(Adjuster):
         return drawdown_factor(ctx.profile, ctx.equity, ctx.initial, ctx.peak_equity)
 
     def of_account(self, inputs: DecisionInputs) -> Decimal:
-        equity, peak = inputs.state.equity, inputs.peaks.intraday_equity
+        offset = inputs.rules.capital_offset  # in capital terms, as the pipeline's context
+        equity, peak = inputs.state.equity + offset, inputs.peaks.intraday_equity + offset
         return drawdown_factor(inputs.profile, equity, inputs.rules.size, peak).value
 
 

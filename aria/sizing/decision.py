@@ -36,6 +36,7 @@ class RejectCode(StrEnum):
     STALE_DATA = "stale_data"
     HALTED = "halted"
     ACCOUNT_ARCHIVED = "account_archived"
+    ACCOUNT_CLOSED = "account_closed"
     REDUCING_ONLY = "reducing_only"
     MISSING_CONVERSION_RATE = "missing_conversion_rate"
     STOP_TOO_CLOSE = "stop_too_close"

@@ -95,13 +95,16 @@ def instrument_gates(inputs: DecisionInputs) -> list[Gate]:
 
 
 def trading_gates(inputs: DecisionInputs) -> list[Gate]:
-    """A halted account takes no trade; a reducing one only exits; an archived one is retired."""
+    """A halted account takes no trade, nor a closed or archived one; a reducing one only exits."""
     trading = inputs.account.trading.lifted(inputs.now)
     if trading.halt is HaltKind.ARCHIVED:
+        reason = f"account is archived: {trading.reason or 'no reason given'}"
+        return [(RejectCode.ACCOUNT_ARCHIVED, reason)]
+    if trading.halt is HaltKind.CLOSED:
         return [
             (
-                RejectCode.ACCOUNT_ARCHIVED,
-                f"account is archived: {trading.reason or 'no reason given'}",
+                RejectCode.ACCOUNT_CLOSED,
+                f"account is closed by its firm: {trading.reason or 'no reason given'}",
             )
         ]
     if trading.status is TradingStatus.HALTED:
@@ -301,7 +304,12 @@ GATES: tuple[GateRule, ...] = (
     ),
     GateRule(
         "trading",
-        (RejectCode.HALTED, RejectCode.ACCOUNT_ARCHIVED, RejectCode.REDUCING_ONLY),
+        (
+            RejectCode.ACCOUNT_CLOSED,
+            RejectCode.HALTED,
+            RejectCode.ACCOUNT_ARCHIVED,
+            RejectCode.REDUCING_ONLY,
+        ),
         trading_gates,
     ),
     GateRule("state_age", (RejectCode.STALE_DATA,), state_gates),

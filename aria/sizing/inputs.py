@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from accounts.cash import NO_CASH, CashLedger
 from accounts.model import Account, AccountState, DayStart, Identifier, Side, Symbol, Trade
 from accounts.money import CurrencyCode, PositiveDecimal
 from accounts.peaks import Peaks
@@ -163,6 +164,12 @@ class Reservation(Frozen):
         return data
 
 
+def cash_input(cash: CashLedger) -> CashLedger | None:
+    """An account's cash ledger as a decision's input: unset while no cash flow has touched
+    the account, so its inputs hash as they did before cash flows were recorded."""
+    return None if cash == NO_CASH else cash
+
+
 class DecisionInputs(Frozen):
     """The complete input of one decision."""
 
@@ -173,6 +180,9 @@ class DecisionInputs(Frozen):
     state: AccountState
     peaks: Peaks
     day: DayStart | None = None
+    cash: CashLedger | None = Field(
+        default=None, description="what cash flows did to the floors (unset: none yet)"
+    )
     trades: tuple[Trade, ...] = ()
     reservations: tuple[Reservation, ...] = ()
     instrument: Instrument
@@ -197,6 +207,15 @@ class DecisionInputs(Frozen):
     def input_hash(self) -> str:
         """The fingerprint of these inputs (see :func:`input_hash`)."""
         return input_hash(self)
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # ``cash`` came after records were written: left out while unset, so those records
+        # keep the input hash they were answered with.
+        data: dict[str, Any] = handler(self)
+        if data.get("cash", 0) is None:
+            data.pop("cash")
+        return data
 
 
 # The parts one request shares across its accounts: a fan-out's profile, rules, instrument,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from accounts.cash import NO_CASH
 from accounts.money import ZERO, floor_to_step
 from accounts.performance import performance
 from aria.sizing import gates as gate_table
@@ -36,7 +37,7 @@ NO_TRADES = performance(())  # only Kelly sizes from the trades; the adjuster re
 def headroom_of(inputs: DecisionInputs, held: list[Held]) -> Headroom:
     """The account's headroom given its valued open positions and live reservations."""
     rules, state = inputs.rules, inputs.state
-    found = floors(rules, inputs.day, inputs.peaks, state)
+    found = floors(rules, inputs.day, inputs.peaks, state, inputs.cash or NO_CASH)
     settings = inputs.profile.headroom
     buffer = rules.size * settings.buffer_pct + settings.buffer_amount
     return headroom(
@@ -54,12 +55,16 @@ def headroom_of(inputs: DecisionInputs, held: list[Held]) -> Headroom:
 def account_view(inputs: DecisionInputs, held: list[Held], room: Headroom) -> AccountView:
     """What the limits look at of the account, whatever the signal."""
     state = inputs.state
+    # Margin, leverage, exposure and risk shares are of capital: a balance that starts at 0
+    # (a Topstep XFA) is the P&L on a capital of the account's size.
+    offset = inputs.rules.capital_offset
+    day_balance = inputs.day.balance if inputs.day is not None else state.balance
     return AccountView(
         rules=inputs.rules,
         profile=inputs.profile,
-        equity=state.equity,
-        balance=state.balance,
-        day_balance=inputs.day.balance if inputs.day is not None else state.balance,
+        equity=state.equity + offset,
+        balance=state.balance + offset,
+        day_balance=day_balance + offset,
         held=held,
         headroom=room,
         day=inputs.day,
@@ -246,7 +251,9 @@ def decide(inputs: DecisionInputs) -> Decision:
     build.room = room = headroom_of(inputs, held)
 
     stats = performance(inputs.trades) if profile.method is Method.KELLY else NO_TRADES
-    base = base_size(profile, g, state.equity, stats, request.confidence, inputs.market.atr)
+    offset = inputs.rules.capital_offset
+    capital = state.equity + offset
+    base = base_size(profile, g, capital, stats, request.confidence, inputs.market.atr)
     build.base = base.lots
     build.reasons.append(f"base ({profile.method.value}): {base.reason}")
     if base.reject is not None:
@@ -257,10 +264,10 @@ def decide(inputs: DecisionInputs) -> Decision:
         market=inputs.market,
         symbol=request.symbol,
         side=request.side,
-        equity=state.equity,
-        balance=state.balance,
+        equity=capital,
+        balance=state.balance + offset,
         initial=inputs.rules.size,
-        peak_equity=inputs.peaks.intraday_equity,
+        peak_equity=inputs.peaks.intraday_equity + offset,
         trades=inputs.trades,
         positions=state.positions,
         pending=len(live(inputs.reservations, inputs.now)),

@@ -19,6 +19,7 @@ ENDPOINTS = [
     ("get", "/v1/accounts/x"),
     ("put", "/v1/accounts/x/state"),
     ("post", "/v1/accounts/x/trades"),
+    ("post", "/v1/accounts/x/cash-flows"),
     ("get", "/v1/accounts/x/headroom"),
     ("post", "/v1/accounts/x/disable"),
     ("post", "/v1/accounts/x/enable"),

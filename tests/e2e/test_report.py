@@ -278,3 +278,12 @@ def test_a_forced_re_enable_of_a_failed_account_stands_out(ctx: Context) -> None
 def test_an_unknown_account_is_not_found(ctx: Context) -> None:
     with pytest.raises(NotFound):
         compliance_report(ctx, "nobody")
+
+
+def test_the_rules_section_names_the_cash_flow_rule_and_its_sources(ctx: Context) -> None:
+    open_account(ctx, "xfa", firm="topstep", plan="express-funded", phase="express-funded")
+    text = compliance_report(ctx, "xfa")
+    row = text.split('data-rule="cash_flows"', 1)[1].split("</tr>", 1)[0]
+    assert "set to 0 after payout 1" in row
+    assert "balance starts at 0" in row
+    assert "fundedtraderfieldguide.pages.dev/rules/topstep-mll-after-first-payout" in row

@@ -1,5 +1,5 @@
-"""Accounts: list, open, read, change, state and trade pushes, headroom, promote, reset,
-archive, unarchive, enable and disable."""
+"""Accounts: list, open, read, change, state, cash-flow and trade pushes, headroom, promote,
+reset, archive, unarchive, enable and disable."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from accounts.money import PositiveDecimal
 from aria.api.deps import AccountId, Ctx, check_account_owner, check_owner
 from aria.api.schemas import (
     ERRORS,
+    CashFlowOut,
     ConsistencyOut,
     CountOut,
     DayOut,
@@ -25,11 +26,13 @@ from aria.api.schemas import (
 from aria.api.security import Admin, Reader, Sizer
 from aria.service import accounts as service
 from aria.service.commands import (
+    CashFlowIn,
     Command,
     CreateAccount,
     Lifecycle,
     Promote,
     PushState,
+    RecordCashFlow,
     RecordTrades,
     SetTrading,
     UpdateAccount,
@@ -154,6 +157,28 @@ def push_state(account_id: AccountId, body: PushState, ctx: Ctx, caller: Sizer) 
         breaches=breaches,
         events=list(result.events),
         reservations_matched=result.reservations_matched,
+    )
+
+
+@router.post("/{account_id}/cash-flows", response_model=CashFlowOut, status_code=201)
+def record_cash_flow(
+    account_id: AccountId, body: CashFlowIn, ctx: Ctx, caller: Sizer
+) -> CashFlowOut:
+    """A deposit, payout (requested or paid), fee or scaling: never a trading loss or profit;
+    the firm's rule says what it does to the floors. Recorded with the key's name."""
+    _owned(ctx, caller, account_id)
+    command = RecordCashFlow(**body.model_dump(exclude_unset=True), actor=caller.name)
+    result = service.record_cash_flow(ctx, account_id, command)
+    return CashFlowOut(
+        account_id=account_id,
+        trading=result.account.trading,
+        balance=result.balance,
+        net_cash_flow=result.cash.net,
+        payouts=result.cash.payouts,
+        payout_requests=result.cash.requests,
+        fixed_max_loss_floor=result.cash.max_loss_floor,
+        floors=_floors(result.floors) if result.floors else None,
+        events=list(result.events),
     )
 
 

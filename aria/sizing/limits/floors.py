@@ -139,7 +139,7 @@ def carried(
     found: list[Carried] = []
     held_over = not rules.flat_before_reset
     trail = rules.max_loss
-    lock = lock_level(trail, rules.size)
+    lock = lock_level(trail, rules.start)
     if (
         trail.trail is TrailBasis.CLOSED_BALANCE
         or (trail.trail is TrailBasis.END_OF_DAY_BALANCE and held_over)
@@ -160,7 +160,7 @@ def carried(
     daily = rules.daily_loss
     anchored = daily.anchor in (DailyAnchor.RESET_BALANCE, DailyAnchor.RESET_BALANCE_OR_EQUITY)
     if anchored and held_over:
-        anchor = daily_anchor(daily, rules.size, day)
+        anchor = daily_anchor(daily, rules.start, day)
         assert anchor is not None
         assert daily.amount is not None
         base = anchor if daily.pct_of is PctOf.ANCHOR else rules.size
@@ -219,13 +219,13 @@ def swing_budgets(
     budgets: list[tuple[str, Decimal]] = []
     daily = rules.daily_loss
     if daily.anchor in (DailyAnchor.RESET_BALANCE_OR_EQUITY, DailyAnchor.DAY_EQUITY_HIGH):
-        anchor = daily_anchor(daily, rules.size, day)
+        anchor = daily_anchor(daily, rules.start, day)
         assert anchor is not None
         assert daily.amount is not None
         base = anchor if daily.pct_of is PctOf.ANCHOR else rules.size
         budgets.append(("daily_loss", daily.amount.resolve(rules.size, base)))
     trailing = rules.max_loss
-    lock = lock_level(trailing, rules.size)
+    lock = lock_level(trailing, rules.start)
     locked = lock is not None and room.floors.max_loss >= lock
     if trailing.trail is TrailBasis.INTRADAY_EQUITY and not locked:
         budgets.append(("max_loss", trailing.amount.resolve(rules.size)))

@@ -13,7 +13,14 @@ from aria.cli.simulate import _sample
 from aria.simulation.bars import Bar, Series
 from aria.simulation.engine import Signal, _Replay, simulate
 from aria.simulation.result import PlanOutcome
-from aria.simulation.setup import ARIA, BASELINE, PlanSpec, SimConfig, default_policies
+from aria.simulation.setup import (
+    ARIA,
+    BASELINE,
+    FUTURES,
+    PlanSpec,
+    SimConfig,
+    default_policies,
+)
 from aria.sizing.instruments import load_instruments
 from firms.catalog import load_catalog
 
@@ -111,3 +118,21 @@ def test_a_gap_through_the_stop_fills_at_the_open_unless_gaps_are_off() -> None:
 def test_a_target_touched_without_the_stop_fills_the_target() -> None:
     _, balance = _replay(_bars([("100", "104.5", "99", "104")]), gaps=True)
     assert balance == D(102_000)  # 5 lots × 100 ounces × 4.00
+
+
+def test_funded_accounts_paid_out_through_the_firm_rules_never_breach_without_gaps() -> None:
+    # The XFA's first payout sets its floor to 0, right under a balance of a few hundred: the
+    # sizing must see that floor, or its next trade ends below it.
+    plans = (PlanSpec("topstep", "express-funded", "express-funded", D(50_000), FUTURES),)
+    result = run(plans=plans, policies=(ARIA,), accounts=2, gaps=False, payout_every=10)
+    xfa = result[ARIA]["topstep/express-funded"]
+    assert breached(result, ARIA) == 0
+    assert (xfa["payouts"], xfa["paid_out"]) == (21, "864.31")
+    assert xfa["trades"] == 33
+
+
+def test_payouts_are_configured_sensibly() -> None:
+    with pytest.raises(ValueError, match="every one or more trading days"):
+        SimConfig(payout_every=0)
+    with pytest.raises(ValueError, match="above 0 and at most 1"):
+        SimConfig(payout_share=D("1.5"))

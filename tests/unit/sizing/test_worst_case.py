@@ -224,7 +224,7 @@ def _daily_floor(rules: RuleSet, anchor: Decimal) -> Decimal | None:
     if daily.anchor is DailyAnchor.NONE or daily.amount is None:
         return None
     if daily.anchor is DailyAnchor.INITIAL:
-        anchor = rules.size
+        anchor = rules.start
     base = anchor if daily.pct_of is PctOf.ANCHOR else rules.size
     return anchor - daily.amount.resolve(rules.size, base)
 
@@ -232,11 +232,12 @@ def _daily_floor(rules: RuleSet, anchor: Decimal) -> Decimal | None:
 def _max_floor(rules: RuleSet, peaks: dict[TrailBasis, Decimal]) -> Decimal:
     rule = rules.max_loss
     distance = rule.amount.resolve(rules.size)
+    # The balance the plan starts at (0 for a Topstep XFA) anchors; the size sets the distance.
     if rule.trail is TrailBasis.NONE:
-        return rules.size - distance
-    floor = max(peaks[rule.trail], rules.size) - distance
+        return rules.start - distance
+    floor = max(peaks[rule.trail], rules.start) - distance
     if rule.lock is LockAt.INITIAL:
-        floor = min(floor, rules.size + rule.lock_offset)
+        floor = min(floor, rules.start + rule.lock_offset)
     return floor
 
 
@@ -257,7 +258,7 @@ def _walk(
     }
     kind = rules.daily_loss.anchor
     if day is None:
-        anchor = rules.size
+        anchor = rules.start
         high = state.equity
     elif kind is DailyAnchor.RESET_BALANCE:
         anchor, high = day.balance, day.equity_high
