@@ -375,3 +375,41 @@ def test_limits_that_leave_no_room_at_all_are_decided_by_the_batch_itself() -> N
     batch, _ = _decided_by_the_batch(document)
     assert not batch.by_scalar[0]
     assert batch.summary(0) == ("rejected", D(0), ("max_open_positions",), None)
+
+
+@pytest.mark.parametrize(
+    ("account", "threshold"),
+    [
+        # Half a unit of balance: a heat of 1 % of it, far within 50 %.
+        ({"balance": "0.5"}, "0.5"),
+        # No balance, equity in open profit: heat counts as 100 %, exactly at a threshold of 1.
+        (
+            {
+                "balance": 0,
+                "equity": 100,
+                "size": 10_000,
+                "positions": [
+                    {
+                        "symbol": "FINE",
+                        "side": "long",
+                        "lots": "0.1",
+                        "entry": 100,
+                        "stop": 200,
+                        "price": 200,
+                    }
+                ],
+            },
+            "1",
+        ),
+    ],
+)
+def test_heat_on_a_balance_of_a_unit_or_less_is_measured_as_the_pipeline_does(
+    account: dict[str, object], threshold: str
+) -> None:
+    document = scenario(
+        profile={"preset": "aria", "account": {"adjusters": {"heat": {"threshold": threshold}}}},
+        request={"symbol": "FINE", "side": "long", "entry": 100, "stop": 97},
+        account={"as_of": "2026-06-01T12:00:00Z", **account},
+    )
+    _, inputs = _decided_by_the_batch(document)
+    assert decide(inputs[0]).factors["heat"].value == 1

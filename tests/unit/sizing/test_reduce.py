@@ -57,6 +57,11 @@ def test_earlier_reduce_only_reservations_are_subtracted() -> None:
     assert decision.lots == D("1.5")
     assert decision.reject_codes == []
     assert decision.binding == "reduce_only"
+    assert decision.reasons == [
+        "0.5 of the 2 lots of short FINE are held by earlier reduce-only decisions",
+        "reduces 1.5 lots of short FINE: exits are never blocked",
+    ]
+    assert _close([]).reasons == ["reduces 2 lots of short FINE: exits are never blocked"]
 
 
 def test_nothing_left_to_close_is_a_reject_that_names_the_earlier_closes() -> None:
@@ -117,3 +122,14 @@ def test_a_reservation_written_before_closes_were_held_hashes_as_it_did() -> Non
 def test_a_reduce_only_reservation_names_what_it_closes() -> None:
     with pytest.raises(ValidationError, match="names its symbol, side and lots"):
         Reservation(decision_id="d", amount=D(0), reduce_only=True)
+
+
+def test_only_the_requested_symbol_on_the_closing_side_is_closed() -> None:
+    others = [
+        SHORT,
+        {**SHORT, "symbol": "OTHER", "lots": 5},  # another symbol on the closing side
+        {**SHORT, "side": "long", "lots": 7, "stop": 95},  # the request's own side
+    ]
+    decision = _close([], positions=others)
+    assert decision.approved
+    assert decision.lots == D(2)
