@@ -3,6 +3,8 @@
 - The daily floor hangs from the day's anchor (section 15.A of the rules research):
   ``anchor − amount``, where the amount is a percentage of initial, a percentage of the
   anchor, or a currency amount. Before the first reset the initial balance is the anchor.
+  A rule with profit steps takes the amount of the last step whose threshold the balance
+  at the reset has reached (none: no daily floor that day).
 - The maximum-loss floor is ``initial − distance`` when static, otherwise
   ``max(peak, initial) − distance``, capped at the lock when the rule has one. The distance
   is fixed (a percentage of initial, or an amount per size), never a share of the peak.
@@ -15,8 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.model import AccountState, DayStart
+from accounts.money import ZERO
 from accounts.peaks import Peaks
 from firms.model import (
+    Amount,
     DailyAnchor,
     DailyLossRule,
     FloatingLossRule,
@@ -42,14 +46,33 @@ def daily_anchor(rule: DailyLossRule, initial: Decimal, day: DayStart | None) ->
     return day.equity_high
 
 
+def daily_step(rule: DailyLossRule, initial: Decimal, day: DayStart | None) -> Amount | None:
+    """The day's daily amount after the profit steps (``None``: no daily limit today)."""
+    profit = ZERO if day is None else day.balance - initial
+    amount = rule.amount
+    for step in rule.steps:
+        if profit >= step.from_profit.resolve(initial):
+            amount = step.amount
+    return amount
+
+
+def daily_amount(rule: DailyLossRule, initial: Decimal, day: DayStart | None) -> Decimal | None:
+    """How far below its anchor the day's floor is, in money (``None``: no daily limit)."""
+    anchor = daily_anchor(rule, initial, day)
+    amount = daily_step(rule, initial, day)
+    if anchor is None or amount is None:
+        return None
+    base = anchor if rule.pct_of is PctOf.ANCHOR else initial
+    return amount.resolve(initial, base)
+
+
 def daily_floor(rule: DailyLossRule, initial: Decimal, day: DayStart | None) -> Decimal | None:
     """The daily-loss floor for the day that started with ``day`` (``None``: no daily limit)."""
     anchor = daily_anchor(rule, initial, day)
-    if anchor is None:
+    amount = daily_amount(rule, initial, day)
+    if anchor is None or amount is None:
         return None
-    assert rule.amount is not None
-    base = anchor if rule.pct_of is PctOf.ANCHOR else initial
-    return anchor - rule.amount.resolve(initial, base)
+    return anchor - amount
 
 
 def trailing_peak(rule: MaxLossRule, initial: Decimal, peaks: Peaks) -> Decimal:
