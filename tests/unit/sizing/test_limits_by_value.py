@@ -438,6 +438,23 @@ def test_a_foreign_swing_is_counted_with_the_conversion_margin() -> None:
     assert decision.lots == D("79.36")
 
 
+def test_a_foreign_loss_from_entry_is_counted_with_the_conversion_margin() -> None:
+    # The EUR account above, its floor trailing closed balance by 1,000 EUR, equity 10,500:
+    # headroom 1,500 EUR (357.14 lots), but the carried floor lets a trade lose only 1,000
+    # from entry, at 4 EUR a lot ×1.05: 1,000 / 4.2 = 238.095238… lots, on both engines.
+    document = _in_euros()
+    document["rules"]["max_loss"] = {"trail": "closed_balance", "amount": {"fixed": 1000}}
+    document["account"]["equity"] = 10500
+    decision = run(document)
+    assert room(decision, "max_loss_headroom") == D("357.14285714")
+    assert room(decision, "max_loss_after_profits") == D("238.09523809")
+    assert decision.lots == D("238.09")
+    fan, batch = fan_out(document)
+    assert column(fan, "max_loss_after_profits") == 1000.0
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("238.09"), (), "max_loss_after_profits")
+
+
 def test_headroom_of_a_trade_in_the_account_currency_is_not_stressed() -> None:
     # The same floor on a USD account: 1,000 / 5 a lot = 200 lots, exactly.
     document = spot()
