@@ -14,10 +14,8 @@ from decimal import Decimal
 
 from accounts.cash import NO_CASH, CashLedger
 from accounts.model import AccountState, DayStart
-from accounts.money import ZERO
 from accounts.peaks import Peaks
-from firms.floors import daily_floor, reactions
-from firms.model import FloorReaction
+from firms.floors import day_floor
 from firms.ruleset import RuleSet
 
 
@@ -61,13 +59,6 @@ class DailyStatus:
     ends_at: dt.datetime
     floor: Decimal | None
     pnl: Decimal  # equity against the balance at the reset (floating P&L included)
-
-
-def day_floor(rules: RuleSet, day: DayStart | None, cash: CashLedger = NO_CASH) -> Decimal | None:
-    """The daily floor of ``day`` under ``rules`` after ``cash`` flows (``None``: no limit)."""
-    daily, _ = reactions(rules)
-    shift = cash.net if daily is FloorReaction.RE_ANCHOR else ZERO
-    return daily_floor(rules.daily_loss, rules.start, day, rules.size, shift)
 
 
 def daily_status(

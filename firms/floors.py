@@ -3,6 +3,8 @@
 - The daily floor hangs from the day's anchor (section 15.A of the rules research):
   ``anchor − amount``, where the amount is a percentage of initial, a percentage of the
   anchor, or a currency amount. Before the first reset the initial balance is the anchor.
+  A rule with profit steps takes the amount of the last step whose threshold the balance
+  at the reset has reached (none: no daily floor that day).
 - The maximum-loss floor is ``initial − distance`` when static, otherwise
   ``max(peak, initial) − distance``, capped at the lock when the rule has one. The distance
   is fixed (a percentage of initial, or an amount per size), never a share of the peak.
@@ -23,6 +25,7 @@ from accounts.model import AccountState, DayStart
 from accounts.money import ZERO
 from accounts.peaks import Peaks
 from firms.model import (
+    Amount,
     DailyAnchor,
     DailyLossRule,
     FloatingLossRule,
@@ -49,27 +52,80 @@ def daily_anchor(rule: DailyLossRule, initial: Decimal, day: DayStart | None) ->
     return day.equity_high
 
 
+def _day_anchor(
+    rule: DailyLossRule, initial: Decimal, day: DayStart | None, shift: Decimal
+) -> Decimal | None:
+    # An anchor on the initial balance is moved by the cash that re-anchored it; a day's own
+    # anchor already was, in the day itself.
+    anchor = daily_anchor(rule, initial, day)
+    if anchor is not None and (rule.anchor is DailyAnchor.INITIAL or day is None):
+        anchor += shift
+    return anchor
+
+
+def daily_step(
+    rule: DailyLossRule,
+    initial: Decimal,
+    day: DayStart | None,
+    size: Decimal | None = None,
+    net: Decimal = ZERO,
+) -> Amount | None:
+    """The day's daily amount after the profit steps (``None``: no daily limit today).
+
+    The profit is the trading profit at the reset: the day's balance less the starting
+    balance and the ``net`` cash flows in it; a threshold in percent is of ``size``
+    (default: ``initial``).
+    """
+    size = initial if size is None else size
+    profit = ZERO if day is None else day.balance - initial - net
+    amount = rule.amount
+    for step in rule.steps:
+        if profit >= step.from_profit.resolve(size):
+            amount = step.amount
+    return amount
+
+
+def daily_amount(
+    rule: DailyLossRule,
+    initial: Decimal,
+    day: DayStart | None,
+    size: Decimal | None = None,
+    shift: Decimal = ZERO,
+    net: Decimal = ZERO,
+) -> Decimal | None:
+    """How far below its anchor the day's floor is, in money (``None``: no daily limit).
+
+    ``size`` resolves the amount (default: ``initial``); ``shift`` and ``net`` as in
+    :func:`daily_floor`.
+    """
+    anchor = _day_anchor(rule, initial, day, shift)
+    amount = daily_step(rule, initial, day, size, net)
+    if anchor is None or amount is None:
+        return None
+    size = initial if size is None else size
+    base = anchor if rule.pct_of is PctOf.ANCHOR else size
+    return amount.resolve(size, base)
+
+
 def daily_floor(
     rule: DailyLossRule,
     initial: Decimal,
     day: DayStart | None,
     size: Decimal | None = None,
     shift: Decimal = ZERO,
+    net: Decimal = ZERO,
 ) -> Decimal | None:
     """The daily-loss floor for the day that started with ``day`` (``None``: no daily limit).
 
     ``size`` resolves the amount (default: ``initial``); ``shift`` is the cash that moved an
-    anchor on the initial balance (a day anchor is re-anchored in the day itself).
+    anchor on the initial balance (a day anchor is re-anchored in the day itself); ``net`` is
+    the net cash flow, left out of the profit a limit's steps are measured on.
     """
-    anchor = daily_anchor(rule, initial, day)
-    if anchor is None:
+    anchor = _day_anchor(rule, initial, day, shift)
+    amount = daily_amount(rule, initial, day, size, shift, net)
+    if anchor is None or amount is None:
         return None
-    if rule.anchor is DailyAnchor.INITIAL or day is None:
-        anchor += shift
-    assert rule.amount is not None
-    size = initial if size is None else size
-    base = anchor if rule.pct_of is PctOf.ANCHOR else size
-    return anchor - rule.amount.resolve(size, base)
+    return anchor - amount
 
 
 def trailing_peak(
@@ -130,6 +186,13 @@ def reactions(rules: RuleSet) -> tuple[FloorReaction, FloorReaction]:
     return flows.daily, flows.max_loss
 
 
+def day_floor(rules: RuleSet, day: DayStart | None, cash: CashLedger = NO_CASH) -> Decimal | None:
+    """The daily floor of ``day`` under ``rules`` after ``cash`` flows (``None``: no limit)."""
+    daily, _ = reactions(rules)
+    shift = cash.net if daily is FloorReaction.RE_ANCHOR else ZERO
+    return daily_floor(rules.daily_loss, rules.start, day, rules.size, shift, cash.net)
+
+
 def floating_floor(
     rule: FloatingLossRule | None, initial: Decimal, balance: Decimal
 ) -> Decimal | None:
@@ -171,10 +234,9 @@ def floors(
 ) -> Floors:
     """All floors of an account with rule set ``rules`` in ``state``, after ``cash`` flows."""
     start, size = rules.start, rules.size
-    daily, max_loss = reactions(rules)
-    shift = cash.net if daily is FloorReaction.RE_ANCHOR else ZERO
+    _, max_loss = reactions(rules)
     return Floors(
-        daily=daily_floor(rules.daily_loss, start, day, size, shift),
+        daily=day_floor(rules, day, cash),
         max_loss=max_loss_floor(rules.max_loss, start, peaks, size, cash, max_loss),
         floating=floating_floor(rules.floating_loss, size, state.balance),
     )

@@ -26,10 +26,10 @@ from accounts.model import Account, AccountState, HaltKind, TradingState, Tradin
 from accounts.tracker import Tracker
 from firms.breaches import Breach, apply, detect
 from firms.cash_flows import take
-from firms.daily import day_floor, roll_day
+from firms.daily import roll_day
 from firms.debounce import Debounce, own_reducing
 from firms.errors import RefusedChange
-from firms.floors import Floors, floors
+from firms.floors import Floors, day_floor, floors
 from firms.model import Phase, PhaseKind, Plan
 from firms.ruleset import RuleSet
 

@@ -21,8 +21,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -53,6 +55,15 @@ class Spec(BaseModel):
     """Base of every rule-file model: immutable and strict about unknown fields."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+def _without_empty(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    # Fields added after decisions recorded their rules stay out of the dump while empty, so
+    # those records keep the input hash they were answered with.
+    for name in names:
+        if not data.get(name):
+            data.pop(name, None)
+    return data
 
 
 class Confidence(StrEnum):
@@ -174,8 +185,23 @@ class PctOf(StrEnum):
     ANCHOR = "anchor"
 
 
+class DailyStep(Spec):
+    """From this much profit on, the daily limit is ``amount``; no ``amount``: no limit.
+
+    The profit is the balance at the day's reset minus the initial balance, so a limit that
+    grows with profit grows at the next reset, never in the middle of a day.
+    """
+
+    from_profit: Amount
+    amount: Amount | None = None
+
+
 class DailyLossRule(Sourced):
-    """The daily-loss floor: an anchor minus an amount, checked against equity."""
+    """The daily-loss floor: an anchor minus an amount, checked against equity.
+
+    ``steps`` change the amount with profit (Tradeify raises it to the drawdown at 6 %,
+    Bulenox drops it): the last step whose threshold the profit has reached applies.
+    """
 
     anchor: DailyAnchor
     amount: Amount | None = None
@@ -183,6 +209,13 @@ class DailyLossRule(Sourced):
     checked_on: Literal["equity", "balance"] = "equity"
     breach: BreachKind = BreachKind.HARD
     reset: Clock | None = Field(default=None, description="defaults to the plan's or firm's")
+    steps: list[DailyStep] = Field(
+        default_factory=list, description="the amount from a profit at the reset on"
+    )
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_empty(handler(self), ("steps",))
 
     @model_validator(mode="after")
     def _amount_matches_anchor(self) -> Self:
@@ -190,6 +223,16 @@ class DailyLossRule(Sourced):
             raise ValueError("a daily rule with anchor 'none' takes no amount")
         if self.anchor is not DailyAnchor.NONE and self.amount is None:
             raise ValueError(f"a daily rule anchored on {self.anchor.value!r} needs an amount")
+        if self.steps and self.anchor is DailyAnchor.NONE:
+            raise ValueError("a daily rule with anchor 'none' takes no steps")
+        kinds = {_amount_kind(step.from_profit) for step in self.steps}
+        if len(kinds) > 1:
+            raise ValueError("the steps' 'from_profit' must all be 'pct' or all be 'fixed'")
+        if kinds == {"by_size"}:
+            raise ValueError("a step's 'from_profit' is a 'pct' of initial or a 'fixed' amount")
+        thresholds = [_threshold(step.from_profit) for step in self.steps]
+        if thresholds != sorted(set(thresholds)):
+            raise ValueError("the steps' 'from_profit' must rise strictly")
         return self
 
     @property
@@ -219,7 +262,21 @@ class DailyLossRule(Sourced):
         assert self.amount is not None
         of = "initial" if self.pct_of is PctOf.INITIAL else "anchor"
         anchor = self.anchor.value.replace("_", " ")
-        return f"{self.code} {self.amount.describe(of)} below {anchor}, {self.breach.value}"
+        steps = "".join(
+            f"; from {step.from_profit.describe()} profit "
+            + (step.amount.describe(of) if step.amount is not None else "none")
+            for step in self.steps
+        )
+        return f"{self.code} {self.amount.describe(of)} below {anchor}, {self.breach.value}{steps}"
+
+
+def _amount_kind(amount: Amount) -> str:
+    return "pct" if amount.pct is not None else "fixed" if amount.fixed is not None else "by_size"
+
+
+def _threshold(amount: Amount) -> Decimal:
+    value = amount.pct if amount.pct is not None else amount.fixed
+    return ZERO if value is None else value
 
 
 class FloatingLossRule(Sourced):
@@ -254,7 +311,13 @@ class LockAt(StrEnum):
 
 
 class MaxLossRule(Sourced):
-    """The maximum-loss floor: a peak minus a fixed distance, optionally locked."""
+    """The maximum-loss floor: a peak minus a fixed distance, optionally locked.
+
+    A lock also expresses a drawdown that stops trailing (turns static) once the peak
+    reaches a level: ``min(peak, level) − distance`` is ``min(peak − distance, lock)`` with
+    the lock at ``level − distance``, i.e. ``lock_offset = level − initial − distance``.
+    A drawdown that is static once funded is a phase override with ``trail = "none"``.
+    """
 
     trail: TrailBasis
     amount: Amount
@@ -320,6 +383,15 @@ class Limits(Sourced):
         default=1,
         description="micro contracts that count as one contract (1: a micro is a full one)",
     )
+    contract_weights: dict[Symbol, PositiveDecimal] = Field(
+        default_factory=dict,
+        description="contracts one lot of a product counts as, where the micro ratio is wrong",
+    )
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_empty(handler(self), ("contract_weights",))
+
     contract_scaling: dict[int, list[ScalingStep]] = Field(
         default_factory=dict,
         description="per account size: contract allowance by end-of-day profit",
@@ -340,6 +412,13 @@ class Limits(Sourced):
         default="balance",
         description="what a percentage of max_risk_per_trade and max_open_risk is of",
     )
+
+    def contract_weight(self, symbol: str, is_micro: bool) -> Decimal:
+        """Contracts one lot of ``symbol`` counts as against ``max_contracts``."""
+        weight = self.contract_weights.get(symbol)
+        if weight is not None:
+            return weight
+        return Decimal(1) / self.micros_per_contract if is_micro else Decimal(1)
 
     def risk_base(self, size: Decimal, balance: Decimal) -> Decimal:
         """The amount the risk percentages are of: the balance now, or the account size."""

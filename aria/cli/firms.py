@@ -72,6 +72,7 @@ def plan_blocks(plan: Plan) -> list[tuple[str, Sourced]]:
     blocks += [(f"consistency[{i}]", r) for i, r in enumerate(plan.consistency)]
     blocks += [(f"news[{i}]", r) for i, r in enumerate(plan.news)]
     blocks += [(f"sessions[{i}]", r) for i, r in enumerate(plan.sessions)]
+    blocks += [(f"options.{name}", option) for name, option in plan.options.items()]
     for phase, override in plan.overrides.items():
         for name in ("daily_loss", "max_loss", "floating_loss", "limits", "cash_flows"):
             block = getattr(override, name)

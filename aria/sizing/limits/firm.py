@@ -105,7 +105,7 @@ class MaxTotalLots(Limit):
 
 
 class MaxContracts(Limit):
-    """Open contracts of futures, micros counted by the firm's ratio; scalar-only."""
+    """Open contracts of futures, each product by its weight (micros by the firm's ratio)."""
 
     names = ("max_contracts",)
     codes = (RejectCode.MAX_CONTRACTS,)
@@ -121,20 +121,18 @@ class MaxContracts(Limit):
         allowance = rules.contract_allowance(view.day_balance - rules.size)
         if allowance is not None:
             cap = min(cap, Decimal(allowance))
-        ratio = Decimal(limits.micros_per_contract)
         used = sum(
             (
-                (
-                    h.position.lots / ratio
-                    if h.instrument is not None and h.instrument.is_micro
-                    else h.position.lots
+                h.position.lots
+                * limits.contract_weight(
+                    h.position.symbol, h.instrument is not None and h.instrument.is_micro
                 )
                 for h in view.held
                 if h.instrument is None or h.instrument.kind == "future"
             ),
             ZERO,
         )
-        per_lot = 1 / ratio if instrument.is_micro else Decimal(1)
+        per_lot = limits.contract_weight(instrument.symbol, instrument.is_micro)
         return [clip(self.names[0], Room(cap, used), per_lot, "contracts", self.codes[0])]
 
     def prepare(self, view: AccountView, row: Row) -> None:

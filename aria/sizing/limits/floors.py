@@ -32,9 +32,9 @@ from aria.sizing.limits.base import (
     Table,
     open_room,
 )
-from firms.floors import daily_anchor, lock_level
+from firms.floors import daily_amount, lock_level
 from firms.headroom import Headroom
-from firms.model import DailyAnchor, PctOf, TrailBasis
+from firms.model import DailyAnchor, TrailBasis
 from firms.ruleset import RuleSet
 
 HEADROOM_CODES = {
@@ -160,17 +160,15 @@ def carried(
     daily = rules.daily_loss
     anchored = daily.anchor in (DailyAnchor.RESET_BALANCE, DailyAnchor.RESET_BALANCE_OR_EQUITY)
     if anchored and held_over:
-        anchor = daily_anchor(daily, rules.start, day)
-        assert anchor is not None
-        assert daily.amount is not None
-        base = anchor if daily.pct_of is PctOf.ANCHOR else rules.size
-        found.append(
-            budget(
-                "daily_loss_next_day",
-                daily.amount.resolve(rules.size, base),
-                "held past the reset, the daily floor re-anchors on the balance",
+        amount = daily_amount(daily, rules.start, day, rules.size)
+        if amount is not None:
+            found.append(
+                budget(
+                    "daily_loss_next_day",
+                    amount,
+                    "held past the reset, the daily floor re-anchors on the balance",
+                )
             )
-        )
     if rules.floating_loss is not None:
         found.append(
             budget(
@@ -219,11 +217,9 @@ def swing_budgets(
     budgets: list[tuple[str, Decimal]] = []
     daily = rules.daily_loss
     if daily.anchor in (DailyAnchor.RESET_BALANCE_OR_EQUITY, DailyAnchor.DAY_EQUITY_HIGH):
-        anchor = daily_anchor(daily, rules.start, day)
-        assert anchor is not None
-        assert daily.amount is not None
-        base = anchor if daily.pct_of is PctOf.ANCHOR else rules.size
-        budgets.append(("daily_loss", daily.amount.resolve(rules.size, base)))
+        amount = daily_amount(daily, rules.start, day, rules.size)
+        if amount is not None:
+            budgets.append(("daily_loss", amount))
     trailing = rules.max_loss
     lock = lock_level(trailing, rules.start)
     locked = lock is not None and room.floors.max_loss >= lock

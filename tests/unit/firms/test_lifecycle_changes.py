@@ -152,7 +152,6 @@ def test_re_enabling_a_failed_account_needs_force() -> None:
     assert lifecycle.set_trading(operator, True, NOW, "desk", "ok").record.kind == "enabled"
 
 
-
 def test_re_enabling_an_account_its_firm_closed_needs_force() -> None:
     # E8 One closes an account whose profit was all withdrawn: as final as a failure.
     closed = TradingState(
@@ -164,6 +163,7 @@ def test_re_enabling_an_account_its_firm_closed_needs_force() -> None:
     forced = lifecycle.set_trading(account, True, NOW, "desk", "firm reopened it", force=True)
     assert forced.record.kind == "enabled_forced"
     assert forced.record.detail["before"]["halt"] == "closed"
+
 
 def test_an_archived_account_is_only_unarchived_and_comes_back_as_it_was() -> None:
     archived = lifecycle.archive(ftmo(trading=FAILED), NOW, "desk", "done with it")

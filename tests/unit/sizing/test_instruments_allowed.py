@@ -39,6 +39,17 @@ def _firm_scenario(
     }
 
 
+FUTURES_FIRMS = (
+    "topstep",
+    "apex",
+    "takeprofittrader",
+    "myfundedfutures",
+    "tradeify",
+    "lucid",
+    "alpha-futures",
+    "fundednext-futures",
+    "bulenox",
+)
 FTMO_MES = _firm_scenario("ftmo", "2-step", "challenge", 100_000, MES)
 TOPSTEP_EURUSD = _firm_scenario("topstep", "trading-combine", "combine", 50_000, EURUSD)
 TOPSTEP_MES = _firm_scenario("topstep", "trading-combine", "combine", 50_000, MES)
@@ -47,7 +58,7 @@ FTMO_EURUSD = _firm_scenario("ftmo", "2-step", "challenge", 100_000, EURUSD)
 
 @pytest.mark.parametrize(
     ("firm", "plan"),
-    [(f.id, p.id) for f, p in CATALOG.plans() if f.id not in ("topstep", "apex")],
+    [(f.id, p.id) for f, p in CATALOG.plans() if f.id not in FUTURES_FIRMS],
 )
 def test_cfd_firms_refuse_cme_futures(firm: str, plan: str) -> None:
     rules = CATALOG.rule_set(
@@ -59,7 +70,7 @@ def test_cfd_firms_refuse_cme_futures(firm: str, plan: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("firm", "plan"), [(f.id, p.id) for f, p in CATALOG.plans() if f.id in ("topstep", "apex")]
+    ("firm", "plan"), [(f.id, p.id) for f, p in CATALOG.plans() if f.id in FUTURES_FIRMS]
 )
 def test_futures_firms_refuse_fx_and_cfds(firm: str, plan: str) -> None:
     rules = CATALOG.rule_set(

@@ -14,6 +14,7 @@ COARSE, so no adjuster shrinks the target below the limit under test.
 from __future__ import annotations
 
 import copy
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -228,6 +229,38 @@ def test_a_micro_uses_a_tenth_of_a_contract() -> None:
     assert batch.lots(0) == D(25)
 
 
+def test_a_product_weight_replaces_the_micro_ratio() -> None:
+    # Cap 4; MES weighs 0.2 and NQ 2 (the product weights), so held 5 × 0.2 + 1 × 2 = 3
+    # contracts: 1 left, which one MES uses a fifth of: 5 MES, on both engines.
+    weights = {"MES": "0.2", "NQ": 2}
+    document = _contracts(
+        100000, MICROS, max_contracts={"fixed": 4}, micros_per_contract=10, contract_weights=weights
+    )
+    document["instrument"] = "MES"
+    document["request"] = {"symbol": "MES", "side": "long", "entry": 5000, "stop": 4990}
+    decision = run(document)
+    assert room(decision, "max_contracts") == D(5)
+    assert decision.lots == D(5)
+    _, batch = fan_out(document)
+    assert batch.summary(0) == ("approved", D(5), (), "max_contracts")
+
+
+def test_a_product_weight_of_a_full_contract_counts_per_lot() -> None:
+    # ES weighs 2: held 5/10 + 1 (NQ, unweighted) = 1.5, 2.5 left, 2 per ES lot: 1.25 → 1.
+    document = _contracts(
+        100000,
+        MICROS,
+        max_contracts={"fixed": 4},
+        micros_per_contract=10,
+        contract_weights={"ES": 2},
+    )
+    decision = run(document)
+    assert room(decision, "max_contracts") == D("1.25")
+    assert decision.lots == D(1)
+    _, batch = fan_out(document)
+    assert batch.lots(0) == D(1)
+
+
 def test_a_full_contract_cap_rejects() -> None:
     # 10 contracts and 10 NQ held: no room, rejected with the cap's code.
     decision = run(_contracts(100000, [held("NQ", "10", "20000", "19999")]))
@@ -403,6 +436,23 @@ def test_a_foreign_swing_is_counted_with_the_conversion_margin() -> None:
     assert room(decision, "max_loss_swing") == D("79.36507936")
     assert decision.binding == "max_loss_swing"
     assert decision.lots == D("79.36")
+
+
+def test_a_foreign_loss_from_entry_is_counted_with_the_conversion_margin() -> None:
+    # The EUR account above, its floor trailing closed balance by 1,000 EUR, equity 10,500:
+    # headroom 1,500 EUR (357.14 lots), but the carried floor lets a trade lose only 1,000
+    # from entry, at 4 EUR a lot ×1.05: 1,000 / 4.2 = 238.095238… lots, on both engines.
+    document = _in_euros()
+    document["rules"]["max_loss"] = {"trail": "closed_balance", "amount": {"fixed": 1000}}
+    document["account"]["equity"] = 10500
+    decision = run(document)
+    assert room(decision, "max_loss_headroom") == D("357.14285714")
+    assert room(decision, "max_loss_after_profits") == D("238.09523809")
+    assert decision.lots == D("238.09")
+    fan, batch = fan_out(document)
+    assert column(fan, "max_loss_after_profits") == 1000.0
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("238.09"), (), "max_loss_after_profits")
 
 
 def test_headroom_of_a_trade_in_the_account_currency_is_not_stressed() -> None:
@@ -673,3 +723,64 @@ def test_a_daily_floor_of_its_equity_anchor_bounds_the_swings() -> None:
     assert decision.lots == D("69.33")
     _, batch = fan_out(document)
     assert batch.lots(0) == D("69.33")
+
+
+# A daily limit that grows from 1,000 of profit at the reset, and one that disappears there.
+GROWS = [{"from_profit": {"fixed": 1000}, "amount": {"pct": 12}}]
+DROPS = [{"from_profit": {"fixed": 1000}}]
+
+
+def test_a_daily_limit_grown_with_profit_carries_its_grown_amount() -> None:
+    # The day started at 11,000, 1,000 in profit: the step's 12 % of 11,000 = 1,320 applies
+    # (floor 9,680). Held over: 1,320 − 10 − 35.02 = 1,274.98; / 5 = 254.996 lots: 254.99.
+    document = _closed_balance("11000", "11100")
+    del document["rules"]["max_loss"]
+    document["rules"]["daily_loss"] = {"anchor": "reset_balance", **OF_ANCHOR, "steps": GROWS}
+    document["account"]["day_start"] = {"balance": 11000}
+    decision = run(document)
+    assert room(decision, "daily_loss_next_day") == D("254.996")
+    assert decision.lots == D("254.99")
+    fan, batch = fan_out(document)
+    assert column(fan, "daily_loss_next_day") == 1274.98
+    assert batch.summary(0) == ("approved", D("254.99"), (), "daily_loss_next_day")
+
+
+def test_a_daily_limit_one_short_of_its_step_keeps_the_base_amount() -> None:
+    # 10,999 at the reset is 999 in profit: 10 % of 10,999 = 1,099.90; held over:
+    # 1,099.90 − 10 − 35.02 = 1,054.88; / 5 = 210.976 lots.
+    document = _closed_balance("10999", "11100")
+    del document["rules"]["max_loss"]
+    document["rules"]["daily_loss"] = {"anchor": "reset_balance", **OF_ANCHOR, "steps": GROWS}
+    document["account"]["day_start"] = {"balance": 10999}
+    assert room(run(document), "daily_loss_next_day") == D("210.976")
+
+
+def test_a_daily_limit_that_disappears_carries_nothing() -> None:
+    document = _closed_balance("11000", "11100")
+    del document["rules"]["max_loss"]
+    document["rules"]["daily_loss"] = {"anchor": "reset_balance", **OF_ANCHOR, "steps": DROPS}
+    document["account"]["day_start"] = {"balance": 11000}
+    decision = run(document)
+    assert "daily_loss_next_day" not in names(decision)
+    assert "daily_loss_headroom" not in names(decision)
+    fan, _ = fan_out(document)
+    assert math.isnan(column(fan, "daily_loss_next_day"))
+
+
+def test_a_daily_limit_that_disappears_has_no_swing_budget() -> None:
+    position = {**held("OTHER", "2"), "take_profit": "110"}
+    document = spot({}, [position], BUFFERED, size=10000, balance=11000)
+    document["rules"]["daily_loss"] = {
+        "anchor": "reset_balance_or_equity",
+        **OF_ANCHOR,
+        "steps": DROPS,
+    }
+    document["account"]["day_start"] = {"balance": 11000, "equity": 11000}
+    document["request"]["take_profit"] = 110
+    decision = run(document)
+    assert "daily_loss_swing" not in names(decision)
+    grown = copy.deepcopy(document)
+    grown["rules"]["daily_loss"]["steps"] = GROWS
+    # 12 % of 11,000 = 1,320 less the buffer 10 and the open swing 30: 1,280 / 15 a lot,
+    # to 8 places.
+    assert room(run(grown), "daily_loss_swing") == D("85.33333333")
