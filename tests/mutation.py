@@ -263,11 +263,27 @@ def mutants(module: str) -> list[Mutant]:
     """Every mutant of ``module`` (a path relative to the repository), in source order."""
     source = (ROOT / module).read_text()
     tree = ast.parse(source)
-    found = []
-    for index, (node, description, _) in enumerate(_candidates(tree, source)):
+    named: list[tuple[int, str, tuple[int, int]]] = []
+    for node, description, _ in _candidates(tree, source):
         where = node if not isinstance(node, ast.comprehension) else node.ifs[0]
         line = getattr(where, "lineno", 0)
-        found.append(Mutant(module, index, line, f"{description}: {_short(node)}"))
+        column = getattr(where, "col_offset", 0)
+        named.append((line, f"{description}: {_short(node)}", (line, column)))
+    # Two mutants alike on one line (the two 1s of ``np.partition(v, 1, axis=1)``) are told
+    # apart by their place on it, left to right, so each has a name of its own.
+    counts: dict[tuple[int, str], int] = {}
+    for line, text, _ in named:
+        counts[line, text] = counts.get((line, text), 0) + 1
+    places = {
+        key: sorted(place for line, text, place in named if (line, text) == key)
+        for key, count in counts.items()
+        if count > 1
+    }
+    found = []
+    for index, (line, text, place) in enumerate(named):
+        if (line, text) in places:
+            text += f" (#{places[line, text].index(place) + 1} on the line)"
+        found.append(Mutant(module, index, line, text))
     return found
 
 

@@ -318,7 +318,8 @@ class Heat(Adjuster):
         balance = fan.balance[members]
         positive = balance > 0
         risk = fan.open_used[members] + lots * signal.loss_per_lot
-        heat = np.where(positive, risk / np.where(positive, balance, 1.0), 1.0)
+        divisor = np.where(positive, balance, 1.0)  # any non-zero: its quotient is dropped
+        heat = np.where(positive, risk / divisor, 1.0)
         threshold = np.full(len(members), float(rule.threshold))
         return np.where(heat > threshold, float(rule.factor), 1.0), near(heat, threshold)
 

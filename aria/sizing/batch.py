@@ -213,7 +213,8 @@ class _Run:
         rows = np.arange(len(m))
         tight = values[rows, order]
         if values.shape[1] > 1:
-            second = np.partition(values, 1, axis=1)[:, 1]
+            smallest_two = np.partition(values, 1, axis=1)
+            second = smallest_two[:, 1]
             uncertain |= near(tight, second) & ~((tight == 0) & (second == 0))
         binds = tight < target
         uncertain |= near(tight, target) & ~((tight == 0) & (target == 0))
