@@ -93,11 +93,6 @@ class Flowed:
     records: tuple[AccountEvent, ...]
     account_changed: bool
 
-    @property
-    def closed(self) -> bool:
-        """True when the flow closed the account."""
-        return self.account.trading.halt is HaltKind.CLOSED
-
 
 def _scaled(rules: RuleSet, flow: CashFlow, scaled: RuleSet | None) -> RuleSet:
     """The rule set a scaling moves the account to, checked against the flow."""

@@ -409,3 +409,95 @@ def test_a_scaling_must_match_its_new_rules_and_a_balance_from_zero(catalog: Cat
         cash_flow(
             account_for(small), Tracker.start(0), small, grow, utc(2026, 6, 2, 10), BROKER, big
         )
+
+
+# Edges, by value --------------------------------------------------------------------------
+
+
+def test_the_reason_names_the_flow_and_its_note(catalog: Catalog) -> None:
+    rules, account, tracker = ftmo_day_at_110k(catalog)
+    when = utc(2026, 6, 2, 12)
+    plain = cash_flow(account, tracker, rules, paid(CashFlowKind.FEE, 120, when), when, BROKER)
+    assert plain.records[0].reason == "fee of 120.00"
+    noted = CashFlow(kind=CashFlowKind.PAYOUT, amount=8_000, at=when, note="May profit split")
+    flowed = cash_flow(account, tracker, rules, noted, when, BROKER)
+    assert flowed.records[0].reason == "payout of 8,000.00: May profit split"
+
+
+def test_before_any_state_the_balance_is_the_start_moved_by_earlier_flows(
+    catalog: Catalog,
+) -> None:
+    rules = catalog.rule_set("ftmo", "2-step", "funded", 100_000)
+    account, tracker = account_for(rules), Tracker.start(rules.start)
+    when = utc(2026, 6, 2, 12)
+    deposit = cash_flow(
+        account, tracker, rules, paid(CashFlowKind.DEPOSIT, 500, when), when, BROKER
+    )
+    # The whole balance, 100,000 + 500, may be paid out; a cent more may not.
+    everything = paid(CashFlowKind.PAYOUT, 100_500, when)
+    taken = cash_flow(deposit.account, deposit.tracker, rules, everything, when, BROKER)
+    assert taken.records[0].detail["balance"] == "0"
+    too_much = paid(CashFlowKind.PAYOUT, D("100500.01"), when)
+    with pytest.raises(InvalidCashFlow, match=r"more than the balance of 100,500\.00"):
+        cash_flow(deposit.account, deposit.tracker, rules, too_much, when, BROKER)
+
+
+def test_a_flow_stamped_at_the_latest_state_is_taken(catalog: Catalog) -> None:
+    rules, account, tracker = ftmo_day_at_110k(catalog)
+    assert tracker.state is not None
+    when = tracker.state.as_of
+    flowed = cash_flow(account, tracker, rules, paid(CashFlowKind.FEE, 10, when), when, BROKER)
+    assert flowed.tracker.cash.net == -10
+
+
+def test_a_floor_fixed_after_the_second_payout_is_not_fixed_by_the_first(
+    catalog: Catalog,
+) -> None:
+    base = catalog.rule_set("topstep", "trading-combine-x", "combine", 50_000)
+    rules = with_flows(base, on_payout=PayoutFloor.SET, floor_value=D(50_000), after_payouts=2)
+    account, tracker = account_for(rules), Tracker.start(rules.start)
+    account, tracker = pushed(rules, account, tracker, utc(2026, 6, 2, 15), 53_000)
+    first = cash_flow(
+        account,
+        tracker,
+        rules,
+        paid(CashFlowKind.PAYOUT, 500, utc(2026, 6, 2, 16)),
+        utc(2026, 6, 2, 16),
+        BROKER,
+    )
+    assert first.tracker.cash.max_loss_floor is None
+    second = cash_flow(
+        first.account,
+        first.tracker,
+        rules,
+        paid(CashFlowKind.PAYOUT, 500, utc(2026, 6, 2, 17)),
+        utc(2026, 6, 2, 17),
+        BROKER,
+    )
+    assert second.tracker.cash.max_loss_floor == 50_000
+
+
+def test_a_payout_that_leaves_the_balance_under_a_floor_is_judged_a_breach(
+    catalog: Catalog,
+) -> None:
+    # FTMO funded 100k whose day starts at 95,500, under a rule whose payout leaves the static
+    # max-loss floor of 90,000 where it is: paying out 5,600 leaves 89,900, under it.
+    base = catalog.rule_set("ftmo", "2-step", "funded", 100_000)
+    rules = with_flows(base, max_loss=FloorReaction.NONE)
+    account, tracker = account_for(rules), Tracker.start(rules.start)
+    account, tracker = pushed(rules, account, tracker, utc(2026, 6, 1, 15), 95_500)
+    account, tracker = pushed(rules, account, tracker, utc(2026, 6, 2, 9), 95_500)
+    assert account.trading.status is TradingStatus.ACTIVE
+    when = utc(2026, 6, 2, 12)
+    payout = paid(CashFlowKind.PAYOUT, 5_600, when)
+    flowed = cash_flow(account, tracker, rules, payout, when, BROKER)
+    assert [record.kind for record in flowed.records] == [CASH_FLOW, "breach"]
+    assert flowed.account.trading.halt is HaltKind.FAILED
+    assert flowed.records[1].reason == flowed.account.trading.reason
+    assert flowed.records[1].reason.startswith("hard max-loss breach")
+    # Already failed: a later fee is recorded, and no second breach with it.
+    later = utc(2026, 6, 2, 13)
+    fee = cash_flow(
+        flowed.account, flowed.tracker, rules, paid(CashFlowKind.FEE, 10, later), later, BROKER
+    )
+    assert [record.kind for record in fee.records] == [CASH_FLOW]
