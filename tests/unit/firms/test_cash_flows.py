@@ -7,15 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.cash import CashFlow, CashFlowKind, CashLedger
-from accounts.model import Account, AccountState, HaltKind, TradingStatus
+from accounts.cash import NO_CASH, CashFlow, CashFlowKind, CashLedger
+from accounts.model import Account, AccountState, DayStart, HaltKind, TradingStatus
 from accounts.tracker import Tracker
 from firms.cash_flows import CASH_FLOW, CLOSED
 from firms.catalog import Catalog
 from firms.errors import InvalidCashFlow
+from firms.floors import day_floor
 from firms.headroom import headroom
 from firms.lifecycle import BROKER, Debounce, cash_flow, judge, push
-from firms.model import CashFlowRules, Confidence, FloorReaction, PayoutFloor
+from firms.model import CashFlowRules, Confidence, DailyAnchor, FloorReaction, PayoutFloor
 from firms.ruleset import RuleSet
 from tests.builders import utc
 
@@ -501,3 +502,21 @@ def test_a_payout_that_leaves_the_balance_under_a_floor_is_judged_a_breach(
         flowed.account, flowed.tracker, rules, paid(CashFlowKind.FEE, 10, later), later, BROKER
     )
     assert [record.kind for record in fee.records] == [CASH_FLOW]
+
+
+def test_a_daily_anchor_on_the_initial_balance_moves_with_a_re_anchoring_flow(
+    catalog: Catalog,
+) -> None:
+    # Before the first reset the FTMO day hangs from the initial 100,000: a deposit of 500
+    # re-anchors it to 100,500 (floor 95,500) unless the plan's daily reaction is 'none'.
+    rules = catalog.rule_set("ftmo", "2-step", "funded", 100_000)
+    deposit = CashLedger(net=D(500))
+    assert day_floor(rules, None, deposit) == D(95_500)
+    assert day_floor(with_flows(rules, daily=FloorReaction.NONE), None, deposit) == D(95_000)
+    # A plan whose day always hangs from the initial balance moves it on every day.
+    initial = rules.model_copy(
+        update={"daily_loss": rules.daily_loss.model_copy(update={"anchor": DailyAnchor.INITIAL})}
+    )
+    day = DayStart.at(utc(2026, 6, 1, 22), D(101_000), D(101_000))
+    assert day_floor(initial, day, deposit) == D(95_500)
+    assert day_floor(initial, day, NO_CASH) == D(95_000)

@@ -182,6 +182,10 @@ def test_an_archived_account_is_only_unarchived_and_comes_back_as_it_was() -> No
     ):
         with pytest.raises(RefusedChange, match="archived"):
             refused()
+    with pytest.raises(RefusedChange, match="unarchive it before you enable it"):
+        lifecycle.set_trading(account, True, NOW, "desk", "x")
+    with pytest.raises(RefusedChange, match="unarchive it before you disable it"):
+        lifecycle.set_trading(account, False, NOW, "desk", "x")
     before = TradingState.model_validate(archived.record.detail["before"])
     back = lifecycle.unarchive(account, before, NOW, "desk", "needed again")
     assert back.account.trading == FAILED  # a failure is not lifted by archiving

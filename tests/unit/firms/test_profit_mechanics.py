@@ -217,3 +217,10 @@ def test_empty_new_fields_stay_out_of_the_dump_so_old_records_keep_their_hash() 
     assert limits(contract_weights={"MES": "0.2"}).model_dump()["contract_weights"] == {
         "MES": D("0.2")
     }
+
+
+def test_the_step_is_measured_on_trading_profit_not_on_cash_paid_in() -> None:
+    # A reset balance of 53,500 holds a deposit of 1,000: 2,500 of trading profit, under 6 %.
+    assert daily_amount(GROWS, D(50_000), day(53_500), net=D(1_000)) == D(1250)
+    # 500 withdrawn leaves a reset balance of 52,500 on 3,000 of trading profit: the step holds.
+    assert daily_amount(GROWS, D(50_000), day(52_500), net=D(-500)) == D(2000)
