@@ -8,6 +8,17 @@
   total past the cap are flagged. Accounts in different currencies are counted as a share
   of the cap in their own currency, using the firm's listed equivalents.
 - **Account-count cap** and the **copy-trading matrix**.
+- **Capital caps on one trade taken by several accounts**: the identical-trading cap (The5ers:
+  no identical trades across accounts above 500,000) and the copy-capital cap (FundedNext:
+  copying may cover at most 300,000). The accounts taking the trade are counted in the order
+  given (signal order), the first one (the trade itself, or the copy source) included; those
+  that push the total past the cap are flagged. A single account is never flagged: alone it
+  is not trading identically, nor copying. Accounts in another currency count by the firm's
+  listed equivalents; one without a listed equivalent cannot be counted and is flagged.
+  Where the firms do not say, the stricter reading: accounts of every phase count, at their
+  account size; the copy source counts towards the copy cap ("the total" of the copied
+  Challenges); an account another gate refuses (halted, stale) still counts for those after
+  it. A total exactly at the cap is allowed ("above", "does not exceed").
 
 An ``unknown`` permission is enforced as forbidden: when a firm does not say, ARIA does not
 assume it may.
@@ -16,7 +27,7 @@ assume it may.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,6 +39,7 @@ HEDGE = "cross_account_hedge"
 ALLOCATION = "allocation_cap"
 ACCOUNT_COUNT = "account_cap"
 COPY = "copy_forbidden"
+IDENTICAL = "identical_trading_cap"
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,3 +224,81 @@ def copy_findings(source: AccountRef, targets: Sequence[AccountRef]) -> tuple[Fi
                 Finding(COPY, target.account_id, target.firm, (source.account_id,), detail)
             )
     return tuple(found)
+
+
+def _capital_findings(
+    accounts: Sequence[AccountRef],
+    cap_of: Callable[[CrossAccountRules], Decimal | None],
+    code: str,
+    describe: Callable[[tuple[str, ...], AccountRef, str, str], str],
+) -> tuple[Finding, ...]:
+    """Accounts that push the capital of one owner's accounts at a firm, counted in order,
+    past the cap ``cap_of`` reads from their rules. ``describe(before, account, counted, cap)``
+    words a finding: ``before`` are the accounts counted first, ``counted`` the capital counted
+    (or why it cannot be), ``cap`` the cap with its currency."""
+    groups: dict[tuple[str, str], list[AccountRef]] = defaultdict(list)
+    for account in accounts:
+        if account.rules is not None and cap_of(account.rules) is not None:
+            groups[(account.firm, account.owner)].append(account)
+    flagged: dict[str, Finding] = {}
+    for (firm, _), members in groups.items():
+        total = ZERO
+        uncounted: AccountRef | None = None
+        for position, account in enumerate(members):
+            rules = account.rules
+            assert rules is not None
+            cap = cap_of(rules)
+            assert cap is not None
+            capital = rules.capital(account.size, account.currency)
+            if capital is None:
+                uncounted = uncounted or account
+            else:
+                total += capital
+            # An account that cannot be counted leaves the total unknown, and an unknown
+            # total is never taken to be within the cap.
+            if position == 0 or (uncounted is None and total <= cap):
+                continue
+            counted = (
+                f"{total:,.2f} {rules.cap_currency}"
+                if uncounted is None
+                else f"capital that cannot be counted ({firm} lists no equivalent of its"
+                f" {rules.cap_currency} caps in {uncounted.currency}, the currency of"
+                f" {uncounted.account_id})"
+            )
+            before = tuple(m.account_id for m in members[:position])
+            detail = describe(before, account, counted, f"{cap:,} {rules.cap_currency}")
+            flagged[account.account_id] = Finding(code, account.account_id, firm, before, detail)
+    return tuple(flagged[a.account_id] for a in accounts if a.account_id in flagged)
+
+
+def identical_findings(accounts: Sequence[AccountRef]) -> tuple[Finding, ...]:
+    """Accounts taking one identical trade, in order, that push the capital of one owner's
+    accounts taking it at a firm past the firm's identical-trading cap."""
+
+    def describe(before: tuple[str, ...], account: AccountRef, counted: str, cap: str) -> str:
+        return (
+            f"{account.owner}'s accounts at {account.firm} taking this same trade would count"
+            f" {counted} with {account.account_id} (after {', '.join(before)}), above"
+            f" {account.firm}'s identical-trading cap of {cap}"
+        )
+
+    return _capital_findings(accounts, lambda r: r.identical_trading_cap, IDENTICAL, describe)
+
+
+def copy_cap(rules: CrossAccountRules) -> Decimal | None:
+    """The most capital copied trades may cover at the firm, if it caps it."""
+    return rules.copy_trading.cap if rules.copy_trading is not None else None
+
+
+def copy_cap_findings(accounts: Sequence[AccountRef]) -> tuple[Finding, ...]:
+    """Accounts a trade is copied to, in order after its source (the first account of the
+    owner at the firm), that push the capital copying covers past the firm's copy cap."""
+
+    def describe(before: tuple[str, ...], account: AccountRef, counted: str, cap: str) -> str:
+        return (
+            f"copying {before[0]} to {account.account_id} would have copied trades cover"
+            f" {counted} of {account.owner}'s accounts at {account.firm} (with"
+            f" {', '.join(before)}), above {account.firm}'s copy-capital cap of {cap}"
+        )
+
+    return _capital_findings(accounts, copy_cap, COPY, describe)

@@ -513,6 +513,22 @@ class CrossAccountRules(Sourced):
     )
     copy_trading: CopyPolicy | None = None
 
+    @property
+    def cap_currency(self) -> str:
+        """The currency of the capital caps given as a bare amount (identical trading, copy
+        capital): the allocation cap's, or USD when the firm lists none."""
+        return self.allocation_cap.currency if self.allocation_cap is not None else "USD"
+
+    def capital(self, size: Decimal, currency: str) -> Decimal | None:
+        """An account of ``size`` in ``currency`` counted in :attr:`cap_currency`, by the firm's
+        listed equivalents of its allocation cap; ``None`` when the firm lists none for it."""
+        if currency == self.cap_currency:
+            return size
+        cap = self.allocation_cap
+        listed = cap.equivalents.get(currency) if cap is not None else None
+        # The firm's own ratio (e.g. FTMO 400,000 USD = 320,000 EUR), not a market rate.
+        return None if cap is None or listed is None else size * cap.amount / listed
+
 
 # --------------------------------------------------------------------------- informational
 

@@ -33,6 +33,7 @@ class RejectCode(StrEnum):
     ALLOCATION_CAP = "allocation_cap"
     ACCOUNT_CAP = "account_cap"
     COPY_FORBIDDEN = "copy_forbidden"
+    IDENTICAL_TRADING_CAP = "identical_trading_cap"
     STALE_DATA = "stale_data"
     HALTED = "halted"
     ACCOUNT_ARCHIVED = "account_archived"

@@ -3,10 +3,11 @@
 In order: an instrument the account may not trade (its firm's or plan's list, or its own
 narrowing), the account's trading state, stale account state, stale market data, a hedge
 against another account of the same owner, a hedge inside the account, and the fan-out's
-cross-account rules (allocation caps and copy policies, in signal order). ``GATES`` is the
-one table of them, in that order: each gate's check is a function of the inputs, and beside
-it is its form over a fan-out (decided per signal over the columns, or once when the
-fan-out is prepared, for a gate that does not look at what the signal says).
+cross-account rules (allocation caps, identical-trading caps, copy policies and copy-capital
+caps, in signal order). ``GATES`` is the one table of them, in that order: each gate's check
+is a function of the inputs, and beside it is its form over a fan-out (decided per signal
+over the columns, or once when the fan-out is prepared, for a gate that does not look at
+what the signal says).
 """
 
 from __future__ import annotations
@@ -206,12 +207,14 @@ def within_gates(inputs: DecisionInputs) -> list[Gate]:
 
 
 def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
-    """Allocation caps and copy policies over the accounts that receive the same signal."""
+    """Allocation caps, identical-trading caps, copy policies and copy-capital caps over the
+    accounts that receive the same signal."""
     rules = inputs.rules.cross_account
     cap = rules.allocation_cap if rules is not None else None
     capped = cap is not None and inputs.rules.phase.kind in cap.phases
-    if not capped and (rules is None or rules.copy_trading is None):
-        return []  # only this account's own cap and copy policy can flag it
+    identical = rules is not None and rules.identical_trading_cap is not None
+    if not capped and not identical and (rules is None or rules.copy_trading is None):
+        return []  # only this account's own caps and copy policy can flag it
     me = account_ref(inputs)
     refs = {other.id: other_ref(inputs, other) for other in inputs.others}
     # Fan-out siblings count in signal order; one without an order counts before this account.
@@ -223,12 +226,24 @@ def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
         for finding in cross_account.allocation_findings([*before, me, *after])
         if finding.account_id == me.account_id
     ]
+    # One signal on several accounts is one identical trade, and a copy of the first of them
+    # at the firm; the accounts after this one do not change what it is counted after.
+    found += [
+        (RejectCode.IDENTICAL_TRADING_CAP, finding.detail)
+        for finding in cross_account.identical_findings([*before, me])
+        if finding.account_id == me.account_id
+    ]
     for source in before:
         if source.firm == me.firm:
             found += [
                 (RejectCode.COPY_FORBIDDEN, f.detail)
                 for f in cross_account.copy_findings(source, [me])
             ]
+    found += [
+        (RejectCode.COPY_FORBIDDEN, finding.detail)
+        for finding in cross_account.copy_cap_findings([*before, me])
+        if finding.account_id == me.account_id
+    ]
     return found
 
 
@@ -316,5 +331,13 @@ GATES: tuple[GateRule, ...] = (
     GateRule("market_age", (RejectCode.STALE_DATA,), market_gates, _stale_over),
     GateRule("hedge", (RejectCode.CROSS_ACCOUNT_HEDGE,), hedge_gates, _hedge_over),
     GateRule("within", (RejectCode.HEDGING_WITHIN_ACCOUNT,), within_gates, _within_over),
-    GateRule("fanout", (RejectCode.ALLOCATION_CAP, RejectCode.COPY_FORBIDDEN), fanout_gates),
+    GateRule(
+        "fanout",
+        (
+            RejectCode.ALLOCATION_CAP,
+            RejectCode.IDENTICAL_TRADING_CAP,
+            RejectCode.COPY_FORBIDDEN,
+        ),
+        fanout_gates,
+    ),
 )

@@ -279,3 +279,37 @@ def test_a_replay_is_refused_once_the_key_may_no_longer_act_on_the_account(
 
 
 SIGNAL_OF_ASK = {"symbol": "GBPUSD", "side": "long", "entry": "1.2700", "stop": "1.2600"}
+
+
+def test_one_signal_to_six_the5ers_accounts_refuses_the_one_past_the_identical_cap(
+    ctx: Context,
+) -> None:
+    ids = [f"5ers-{index}" for index in range(6)]
+    for account_id in ids:
+        open_account(ctx, account_id, firm="the5ers", plan="high-stakes", phase="phase-1")
+        push(ctx, account_id, 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    open_account(ctx, "bob-5ers", owner="bob", firm="the5ers", plan="high-stakes", phase="phase-1")
+    push(ctx, "bob-5ers", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    # Five accounts are 500,000: at The5ers' cap on identical trades, not above it.
+    result = ask(ctx, "identical-5", ids[:5])
+    assert all(d.decision.approved for d in result.decisions)
+    result = ask(ctx, "identical-6", [*ids, "bob-5ers"])
+    by_account = {d.decision.account_id: d.decision for d in result.decisions}
+    assert all(by_account[account_id].approved for account_id in ids[:5])
+    assert by_account["bob-5ers"].approved  # another trader's account is not counted
+    refused = by_account["5ers-5"]
+    assert refused.reject_codes == ["identical_trading_cap"]
+    assert "600,000.00 USD" in refused.reasons[0]
+    assert "identical-trading cap of 500,000 USD" in refused.reasons[0]
+
+
+def test_copying_fundednext_challenges_past_300k_is_copy_forbidden(ctx: Context) -> None:
+    ids = [f"fn-{index}" for index in range(4)]
+    for account_id in ids:
+        open_account(ctx, account_id, firm="fundednext", plan="stellar-2-step", phase="phase-1")
+        push(ctx, account_id, 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    result = ask(ctx, "copy-4", ids)
+    by_account = {d.decision.account_id: d.decision for d in result.decisions}
+    assert [by_account[a].approved for a in ids] == [True, True, True, False]
+    assert by_account["fn-3"].reject_codes == ["copy_forbidden"]
+    assert "copy-capital cap of 300,000 USD" in by_account["fn-3"].reasons[0]

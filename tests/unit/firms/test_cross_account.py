@@ -7,18 +7,29 @@ from firms.catalog import Catalog
 from firms.cross_account import (
     ACCOUNT_COUNT,
     ALLOCATION,
+    COPY,
     HEDGE,
+    IDENTICAL,
     AccountRef,
     Exposure,
     account_count_findings,
     allocation_findings,
+    copy_cap_findings,
     copy_findings,
     copy_permission,
     hedge_conflicts,
+    identical_findings,
     same_instrument,
     scan_hedges,
 )
-from firms.model import AccountCountCap, CopyPolicy, CrossAccountRules, Permission, PhaseKind
+from firms.model import (
+    AccountCountCap,
+    AllocationCap,
+    CopyPolicy,
+    CrossAccountRules,
+    Permission,
+    PhaseKind,
+)
 
 D = Decimal
 
@@ -172,3 +183,118 @@ def test_copy_permission_matrix() -> None:
         is Permission.FORBIDDEN
     )
     assert [f.account_id for f in copy_findings(eval_a, [eval_b, funded])] == ["eb", "f"]
+
+
+# -- the identical-trading cap (The5ers: 500,000) and the copy-capital cap (FundedNext: 300,000)
+
+
+def test_the5ers_identical_trades_up_to_exactly_the_cap_are_allowed(catalog: Catalog) -> None:
+    accounts = [ref(catalog, f"t{i}", firm="the5ers", size=125_000) for i in range(4)]
+    assert identical_findings(accounts) == ()  # 4 × 125,000 = 500,000: at the cap, not above
+
+
+def test_one_unit_above_the_identical_trading_cap_is_refused(catalog: Catalog) -> None:
+    accounts = [ref(catalog, f"t{i}", firm="the5ers", size=125_000) for i in range(3)]
+    accounts.append(ref(catalog, "t3", firm="the5ers", size=125_001))
+    (finding,) = identical_findings(accounts)
+    assert finding.code == IDENTICAL == "identical_trading_cap"
+    assert (finding.account_id, finding.firm) == ("t3", "the5ers")
+    assert finding.others == ("t0", "t1", "t2")
+    assert finding.detail == (
+        "alice's accounts at the5ers taking this same trade would count 500,001.00 USD with t3"
+        " (after t0, t1, t2), above the5ers's identical-trading cap of 500,000 USD"
+    )
+
+
+def test_signal_order_decides_who_is_refused_the_identical_trade(catalog: Catalog) -> None:
+    big = ref(catalog, "big", firm="the5ers", size=400_000)
+    small = [ref(catalog, f"s{i}", firm="the5ers", size=100_000) for i in range(2)]
+    # Every account past the cap is refused, and each counts for those after it.
+    assert [f.account_id for f in identical_findings([big, *small])] == ["s1"]
+    assert [f.account_id for f in identical_findings([*small, big])] == ["big"]
+    # One account alone is no identical trade, however large.
+    assert identical_findings([ref(catalog, "one", firm="the5ers", size=900_000)]) == ()
+    late = [ref(catalog, "one", firm="the5ers", size=900_000), small[0], small[1]]
+    assert [f.account_id for f in identical_findings(late)] == ["s0", "s1"]
+
+
+def test_other_owners_and_other_firms_do_not_count_towards_the_identical_cap(
+    catalog: Catalog,
+) -> None:
+    accounts = [
+        ref(catalog, "a1", firm="the5ers", size=300_000),
+        ref(catalog, "bob", owner="bob", firm="the5ers", size=300_000),
+        ref(catalog, "ftmo", firm="ftmo", size=200_000),
+        ref(catalog, "fn", firm="fundednext", kind=PhaseKind.EVALUATION, size=200_000),
+        ref(catalog, "a2", firm="the5ers", size=200_000),
+    ]
+    assert identical_findings(accounts) == ()
+    accounts.append(ref(catalog, "a3", firm="the5ers", size=1))
+    (finding,) = identical_findings(accounts)
+    assert (finding.account_id, finding.others) == ("a3", ("a1", "a2"))
+
+
+def _rules(**caps: object) -> CrossAccountRules:
+    return CrossAccountRules.model_validate(
+        {
+            "hedging_across_accounts": "forbidden",
+            "source": "https://example.com",
+            "read_on": "2026-11-21",
+            "confidence": "official",
+            **caps,
+        }
+    )
+
+
+def test_the_identical_cap_counts_other_currencies_by_the_firms_equivalents() -> None:
+    listed = AllocationCap(amount=D(400_000), equivalents={"EUR": D(320_000)})
+    rules = _rules(identical_trading_cap=500_000, allocation_cap=listed)
+
+    def account(account_id: str, size: int, currency: str) -> AccountRef:
+        return AccountRef(account_id, "alice", "x", PhaseKind.FUNDED, D(size), currency, rules)
+
+    # 240,000 EUR is 300,000 USD at the firm's 400,000 = 320,000: 200,000 + 300,000 = the cap.
+    assert identical_findings([account("u", 200_000, "USD"), account("e", 240_000, "EUR")]) == ()
+    (over,) = identical_findings([account("u", 200_001, "USD"), account("e", 240_000, "EUR")])
+    assert "500,001.00 USD" in over.detail
+    # No listed equivalent: the account cannot be counted, so it is not taken to fit.
+    (unknown,) = identical_findings([account("u", 1, "USD"), account("k", 1, "SEK")])
+    assert unknown.account_id == "k"
+    assert "no equivalent of its USD caps in SEK" in unknown.detail
+    (after,) = identical_findings([account("k", 1, "SEK"), account("u", 1, "USD")])
+    assert after.account_id == "u"
+
+
+def test_fundednext_copying_covers_at_most_300k_source_included(catalog: Catalog) -> None:
+    def challenge(account_id: str, size: int, owner: str = "alice") -> AccountRef:
+        return ref(
+            catalog,
+            account_id,
+            owner=owner,
+            firm="fundednext",
+            kind=PhaseKind.EVALUATION,
+            size=size,
+        )
+
+    at_cap = [challenge("src", 100_000), challenge("c1", 100_000), challenge("c2", 100_000)]
+    assert copy_cap_findings(at_cap) == ()
+    (finding,) = copy_cap_findings([*at_cap[:2], challenge("c2", 100_001)])
+    assert finding.code == COPY == "copy_forbidden"
+    assert (finding.account_id, finding.others) == ("c2", ("src", "c1"))
+    assert finding.detail == (
+        "copying src to c2 would have copied trades cover 300,001.00 USD of alice's accounts"
+        " at fundednext (with src, c1), above fundednext's copy-capital cap of 300,000 USD"
+    )
+    # Another owner's account and another firm's are not counted; order decides who is refused.
+    mixed = [
+        challenge("src", 200_000),
+        challenge("bob", 200_000, owner="bob"),
+        ref(catalog, "ftmo", size=200_000),
+        challenge("c1", 100_000),
+        challenge("c2", 50_000),
+    ]
+    assert [f.account_id for f in copy_cap_findings(mixed)] == ["c2"]
+    assert copy_cap_findings([challenge("alone", 200_000)]) == ()
+    # A firm without a copy cap (The5ers) caps nothing here.
+    the5ers = [ref(catalog, f"t{i}", firm="the5ers", size=200_000) for i in range(3)]
+    assert copy_cap_findings(the5ers) == ()
