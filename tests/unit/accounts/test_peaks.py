@@ -79,3 +79,19 @@ def test_drawdown_from_a_zero_or_negative_peak_has_no_fraction() -> None:
     drawdown = Drawdown.of(Decimal(0), Decimal(-50))
     assert (drawdown.amount, drawdown.fraction) == (50, 0)
     assert Drawdown.of(Decimal(200), Decimal(150)).fraction == Decimal("0.25")
+
+
+def test_a_cash_flow_moves_every_peak_by_its_amount_and_keeps_the_time() -> None:
+    peaks = Peaks(
+        intraday_equity=Decimal(10_400),
+        end_of_day_balance=Decimal(10_200),
+        closed_balance=Decimal(10_300),
+        as_of=utc(2026, 6, 2, 12),
+    )
+    moved = peaks.moved(Decimal(-500))
+    assert (moved.intraday_equity, moved.end_of_day_balance, moved.closed_balance) == (
+        Decimal(9_900),
+        Decimal(9_700),
+        Decimal(9_800),
+    )
+    assert moved.as_of == peaks.as_of

@@ -10,7 +10,7 @@ import pytest
 from accounts.cash import NO_CASH, CashFlow, CashFlowKind, CashLedger
 from accounts.model import Account, AccountState, DayStart, HaltKind, TradingStatus
 from accounts.tracker import Tracker
-from firms.cash_flows import CASH_FLOW, CLOSED
+from firms.cash_flows import CASH_FLOW, CLOSED, take
 from firms.catalog import Catalog
 from firms.errors import InvalidCashFlow
 from firms.floors import day_floor
@@ -520,3 +520,32 @@ def test_a_daily_anchor_on_the_initial_balance_moves_with_a_re_anchoring_flow(
     day = DayStart.at(utc(2026, 6, 1, 22), D(101_000), D(101_000))
     assert day_floor(initial, day, deposit) == D(95_500)
     assert day_floor(initial, day, NO_CASH) == D(95_000)
+
+
+def test_a_flow_taken_before_any_day_opened_leaves_no_day(catalog: Catalog) -> None:
+    rules = catalog.rule_set("ftmo", "2-step", "funded", 100_000)
+    account, tracker = account_for(rules), Tracker.start(rules.start)
+    when = utc(2026, 6, 2, 12)
+    taken = take(account, tracker, rules, paid(CashFlowKind.DEPOSIT, 500, when), when, BROKER)
+    assert taken.tracker.day is None
+    assert taken.tracker.cash.net == 500
+    assert taken.tracker.peaks.intraday_equity == 100_500
+
+
+def test_a_scaling_moves_the_day_anchor_even_where_flows_leave_the_day_alone(
+    catalog: Catalog,
+) -> None:
+    # The plan's daily reaction is 'none', but a scaling moves the whole account.
+    rules = with_flows(
+        catalog.rule_set("ftmo", "2-step", "funded", 100_000), daily=FloorReaction.NONE
+    )
+    account, tracker = account_for(rules), Tracker.start(rules.start)
+    account, tracker = pushed(rules, account, tracker, utc(2026, 6, 1, 15), 112_000)
+    account, tracker = pushed(rules, account, tracker, utc(2026, 6, 2, 9), 112_000)
+    bigger = with_flows(
+        catalog.rule_set("ftmo", "2-step", "funded", 125_000), daily=FloorReaction.NONE
+    )
+    flow = paid(CashFlowKind.SCALING, 25_000, utc(2026, 6, 2, 10))
+    flowed = cash_flow(account, tracker, rules, flow, utc(2026, 6, 2, 10), BROKER, bigger)
+    assert flowed.tracker.day is not None
+    assert flowed.tracker.day.balance == 137_000
