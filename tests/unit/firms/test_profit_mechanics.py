@@ -217,3 +217,26 @@ def test_empty_new_fields_stay_out_of_the_dump_so_old_records_keep_their_hash() 
     assert limits(contract_weights={"MES": "0.2"}).model_dump()["contract_weights"] == {
         "MES": D("0.2")
     }
+
+
+def test_entries_grouped_into_one_trade_need_a_per_trade_cap() -> None:
+    grouped = limits(max_risk_per_trade={"pct": 3}, one_trade_within_seconds=300)
+    assert grouped.one_trade_within_seconds == 300
+    with pytest.raises(ValidationError, match="max_risk_per_trade"):
+        limits(one_trade_within_seconds=300)
+
+
+@pytest.mark.parametrize("seconds", [0, -1])
+def test_a_grouping_window_must_be_positive(seconds: int) -> None:
+    with pytest.raises(ValidationError):
+        limits(max_risk_per_trade={"pct": 3}, one_trade_within_seconds=seconds)
+
+
+def test_an_unset_grouping_window_stays_out_of_the_dump() -> None:
+    # Rule sets recorded before the window existed keep the input hash they were answered with.
+    plain = limits(max_risk_per_trade={"pct": 3})
+    assert "one_trade_within_seconds" not in plain.model_dump()
+    assert "one_trade_within_seconds" not in plain.model_dump_json()
+    grouped = limits(max_risk_per_trade={"pct": 3}, one_trade_within_seconds=300)
+    assert grouped.model_dump()["one_trade_within_seconds"] == 300
+    assert Limits.model_validate_json(grouped.model_dump_json()) == grouped
