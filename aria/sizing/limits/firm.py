@@ -286,7 +286,8 @@ def _group(
     the request's time; its risk is its loss from the entry to the stop, the loss the firm
     books if the combined trade is stopped out. A live reservation is an approved entry not
     yet shown by the broker, so it is as recent as can be: it joins when it is on the same
-    symbol and side, or when it was recorded without them.
+    symbol and side, or when it was recorded without them (or with only one of them: what
+    it holds is then not known well enough to leave it out).
     """
     risk: Decimal | None = ZERO
     names: list[str] = []

@@ -18,6 +18,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from aria.sizing.batch import decide_batch
 from aria.sizing.columns import prepare
 from aria.sizing.decision import Decision
@@ -185,9 +187,12 @@ def test_a_pending_approval_on_the_symbol_and_side_is_part_of_the_trade() -> Non
     assert "d3" not in reason
 
 
-def test_a_pending_approval_recorded_without_its_symbol_is_part_of_every_trade() -> None:
+@pytest.mark.parametrize("known", [{}, {"symbol": "GBPUSD"}, {"side": "short"}])
+def test_a_pending_approval_recorded_without_its_symbol_and_side_is_part_of_every_trade(
+    known: dict[str, str],
+) -> None:
     doc = document()
-    doc["account"]["reservations"] = [{"decision_id": "d1", "amount": "800"}]
+    doc["account"]["reservations"] = [{"decision_id": "d1", "amount": "800", **known}]
     # It may be on this symbol and side: (3,000 − 800) / 1,000 = 2.2 lots.
     lots, reason = per_trade(both(doc))
     assert lots == D("2.2")
