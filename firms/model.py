@@ -390,7 +390,7 @@ class Limits(Sourced):
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return _without_empty(handler(self), ("contract_weights",))
+        return _without_empty(handler(self), ("contract_weights", "one_trade_within_seconds"))
 
     contract_scaling: dict[int, list[ScalingStep]] = Field(
         default_factory=dict,
@@ -412,6 +412,19 @@ class Limits(Sourced):
         default="balance",
         description="what a percentage of max_risk_per_trade and max_open_risk is of",
     )
+    one_trade_within_seconds: Annotated[int, Field(gt=0)] | None = Field(
+        default=None,
+        description=(
+            "positions on one symbol and side opened within this many seconds of each other"
+            " count as one trade against max_risk_per_trade"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _grouping_needs_a_cap(self) -> Self:
+        if self.one_trade_within_seconds is not None and self.max_risk_per_trade is None:
+            raise ValueError("'one_trade_within_seconds' groups trades for 'max_risk_per_trade'")
+        return self
 
     def contract_weight(self, symbol: str, is_micro: bool) -> Decimal:
         """Contracts one lot of ``symbol`` counts as against ``max_contracts``."""

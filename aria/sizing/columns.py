@@ -107,6 +107,7 @@ class _Rows:
         self.floats: dict[str, list[float]] = {}
         self.flags: dict[str, list[bool]] = {}
         self.by_class: dict[str, dict[str, list[float]]] = {}
+        self.keyed: dict[str, dict[str, list[float]]] = {}
         self.exposures: dict[str, tuple[list[int], list[int], list[int], list[int]]] = {
             name: ([], [], [], []) for name in ("held", "within", "hedged")
         }
@@ -123,6 +124,12 @@ class _Rows:
         table = self.by_class.setdefault(key, {})
         for asset_class, value in values.items():
             column = table.setdefault(asset_class, [_NONE] * self.count)
+            column[self.index] = float(value)
+
+    def put_keyed(self, key: str, values: Mapping[str, Decimal]) -> None:
+        table = self.keyed.setdefault(key, {})
+        for name, value in values.items():
+            column = table.setdefault(name, [_NONE] * self.count)
             column[self.index] = float(value)
 
     def expose(
@@ -148,6 +155,10 @@ class _Rows:
             by_class={
                 key: {k: np.array(v, dtype=np.float64) for k, v in table.items()}
                 for key, table in self.by_class.items()
+            },
+            keyed={
+                key: {k: np.array(v, dtype=np.float64) for k, v in table.items()}
+                for key, table in self.keyed.items()
             },
         )
 

@@ -69,6 +69,7 @@ def account_view(inputs: DecisionInputs, held: list[Held], room: Headroom) -> Ac
         headroom=room,
         day=inputs.day,
         reservations=live(inputs.reservations, inputs.now),
+        now=inputs.now,
     )
 
 

@@ -10,6 +10,7 @@ the accounts it applies to, and the fan-out hands them to the scalar pipeline.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
@@ -62,6 +63,7 @@ class AccountView:
     day_balance: Decimal
     held: Sequence[Held]
     headroom: Headroom
+    now: dt.datetime  # the request's time (``inputs.now``): limits that look back count from it
     day: DayStart | None = None
     reservations: Sequence[Reservation] = ()  # the live ones
 
@@ -128,6 +130,9 @@ class Row(Protocol):
     def put_class(self, key: str, values: Mapping[AssetClass, Decimal]) -> None:
         """A number per asset class."""
 
+    def put_keyed(self, key: str, values: Mapping[str, Decimal]) -> None:
+        """A number per key of the limit's choosing (absent: the account has none there)."""
+
 
 @dataclass(frozen=True)
 class Table:
@@ -136,6 +141,7 @@ class Table:
     floats: dict[str, Floats]
     flags: dict[str, Mask]
     by_class: dict[str, dict[str, Floats]]
+    keyed: dict[str, dict[str, Floats]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

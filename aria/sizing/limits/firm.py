@@ -7,12 +7,16 @@ entry in ``FIRM``.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 
+from accounts.model import Side
 from accounts.money import ZERO
 from aria.sizing.decision import RejectCode
+from aria.sizing.exposure import Held
 from aria.sizing.instruments import Instrument
 from aria.sizing.limits.base import (
     AccountView,
@@ -231,23 +235,148 @@ def _risk_cap(view: AccountView) -> Decimal | None:
     return limits.max_risk_per_trade.resolve(size, base=limits.risk_base(size, view.balance))
 
 
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """What a new trade is one trade with: the risk to the stops of those, and their names."""
+
+    risk: Decimal | None  # None: one of them has no bounded loss to its stop
+    names: tuple[str, ...]
+
+    def left(self, cap: Decimal) -> Decimal:
+        """What the per-trade cap leaves the new entry, never negative."""
+        return ZERO if self.risk is None else max(cap - self.risk, ZERO)
+
+
+def _window(view: AccountView) -> dt.timedelta | None:
+    """How close in time entries must be to count as one trade (``None``: never)."""
+    limits = view.rules.limits
+    if limits is None or limits.one_trade_within_seconds is None:
+        return None
+    return dt.timedelta(seconds=limits.one_trade_within_seconds)
+
+
+def _within(opened_at: dt.datetime | None, now: dt.datetime, window: dt.timedelta) -> bool:
+    """True when a position opened at ``opened_at`` is one trade with an entry at ``now``.
+
+    The window is inclusive: a position opened exactly its length before still counts. A
+    position whose opening time is not known may be part of the same idea, and one opened
+    after ``now`` (the broker's clock ahead of the request's) is nearer than the window, so
+    both count: the cap then errs on the side of the firm's rule.
+    """
+    if opened_at is None:
+        return True
+    return now - opened_at <= window
+
+
+def _describe(held: Held) -> str:
+    """How a decision's reason names a grouped position: its id, or what it holds."""
+    position = held.position
+    name = position.id or f"{position.side.value} {position.lots} {position.symbol}"
+    if position.opened_at is None:
+        return f"{name} (opened at an unknown time)"
+    return f"{name} (opened {position.opened_at:%Y-%m-%d %H:%M:%S})"
+
+
+def _group(
+    view: AccountView, symbol: str | None, side: Side | None, window: dt.timedelta
+) -> _Group:
+    """The open positions and live reservations a new ``side`` entry on ``symbol`` joins.
+
+    A position joins when it is on the same symbol and side and opened within the window of
+    the request's time; its risk is its loss from the entry to the stop, the loss the firm
+    books if the combined trade is stopped out. A live reservation is an approved entry not
+    yet shown by the broker, so it is as recent as can be: it joins when it is on the same
+    symbol and side, or when it was recorded without them (or with only one of them: what
+    it holds is then not known well enough to leave it out).
+    """
+    risk: Decimal | None = ZERO
+    names: list[str] = []
+    for held in view.held:
+        position = held.position
+        if position.symbol != symbol or position.side is not side:
+            continue
+        if not _within(position.opened_at, view.now, window):
+            continue
+        names.append(_describe(held))
+        loss = held.entry_loss
+        risk = None if risk is None or loss is None else risk + loss
+    for reservation in view.reservations:
+        if reservation.reduce_only:
+            continue  # it closes lots: no risk
+        known = reservation.symbol is not None and reservation.side is not None
+        if known and (reservation.symbol != symbol or reservation.side is not side):
+            continue
+        names.append(f"reservation {reservation.decision_id}")
+        risk = None if risk is None else risk + reservation.amount
+    return _Group(risk, tuple(names))
+
+
+def _key(symbol: str, side: Side) -> str:
+    """The fan-out column of the room an entry on ``symbol`` and ``side`` has left."""
+    return f"{symbol} {side.value}"
+
+
 class MaxRiskPerTrade(Limit):
-    """The loss one trade may risk: it clips, never rejects."""
+    """The loss one trade may risk: it clips, never rejects.
+
+    Where the firm counts entries on one symbol and side opened within a window as one
+    trade (``Limits.one_trade_within_seconds``), the positions and reservations the new
+    entry joins use the cap first. The fan-out holds the room left per symbol and side the
+    account already has such entries on, and the room of any other entry.
+    """
 
     names = ("max_risk_per_trade",)
 
     def bounds(self, ctx: LimitContext) -> list[Bound]:
-        cap = _risk_cap(ctx.account)
+        view = ctx.account
+        cap = _risk_cap(view)
         if cap is None:
             return []
-        reason = f"{ctx.account.rules.firm} allows {cap:,.2f} of risk per trade"
-        return [Bound(self.names[0], cap / ctx.geometry.loss_per_lot, reason)]
+        reason = f"{view.rules.firm} allows {cap:,.2f} of risk per trade"
+        alone = [Bound(self.names[0], cap / ctx.geometry.loss_per_lot, reason)]
+        window = _window(view)
+        if window is None:
+            return alone
+        group = _group(view, ctx.request.symbol, ctx.request.side, window)
+        if not group.names:
+            return alone
+        used = "an unbounded loss" if group.risk is None else f"{group.risk:,.2f}"
+        reason += (
+            f"; {used} of it is risked by {', '.join(group.names)}, one trade with this entry"
+            f" (same symbol and side within {int(window.total_seconds())} s)"
+        )
+        return [Bound(self.names[0], group.left(cap) / ctx.geometry.loss_per_lot, reason)]
 
     def prepare(self, view: AccountView, row: Row) -> None:
-        row.put(self.names[0], _risk_cap(view))
+        cap = _risk_cap(view)
+        window = _window(view)
+        if cap is None or window is None:
+            row.put(self.names[0], cap)
+            return
+        # Reservations recorded without a symbol join every entry: they lower the room of all.
+        row.put(self.names[0], _group(view, None, None, window).left(cap))
+        pairs = {(h.position.symbol, h.position.side) for h in view.held} | {
+            (r.symbol, r.side)
+            for r in view.reservations
+            if r.symbol is not None and r.side is not None and not r.reduce_only
+        }
+        row.put_keyed(
+            self.names[0],
+            {
+                _key(symbol, side): _group(view, symbol, side, window).left(cap)
+                for symbol, side in pairs
+            },
+        )
 
     def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
-        values = open_room(table.floats[self.names[0]][members], signal.loss_per_lot)
+        room = table.floats[self.names[0]][members]
+        joined = table.keyed.get(self.names[0], {}).get(
+            _key(signal.request.symbol, signal.request.side)
+        )
+        if joined is not None:
+            # NaN: the account has no entry on this symbol and side to join.
+            room = np.where(np.isnan(joined[members]), room, joined[members])
+        values = open_room(room, signal.loss_per_lot)
         return [Column(values, self.names, (None,))]
 
 

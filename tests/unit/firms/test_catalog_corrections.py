@@ -127,3 +127,21 @@ def test_an_options_default_must_be_the_plans_own_value() -> None:
     }
     with pytest.raises(RuleFileError, match="not its default 4"):
         parse_firm({"id": "x", "name": "X", "reset": "00:00 UTC", "plans": [plan]}, "t.toml")
+
+
+@pytest.mark.parametrize("plan", ["2-step", "1-step", "2-step-pro", "zero"])
+def test_fundingpips_master_entries_within_5_minutes_are_one_trade(plan: str) -> None:
+    rules = CATALOG.rule_set("fundingpips", plan, "funded", 100_000)
+    assert rules.limits is not None
+    assert rules.limits.one_trade_within_seconds == 300
+    # The re-entry window comes from a secondary source: it is marked uncertain.
+    assert "one_trade_within_seconds" in rules.limits.uncertain
+    assert rules.limits.read_on == READ
+
+
+@pytest.mark.parametrize("plan", ["2-step", "1-step", "2-step-pro"])
+def test_fundingpips_evaluations_have_no_per_trade_grouping(plan: str) -> None:
+    firm = CATALOG.firm("fundingpips")
+    first = next(p for p in firm.plans if p.id == plan).phases[0].id
+    limits = CATALOG.rule_set("fundingpips", plan, first, 100_000).limits
+    assert limits is None or limits.one_trade_within_seconds is None

@@ -224,3 +224,26 @@ def test_the_step_is_measured_on_trading_profit_not_on_cash_paid_in() -> None:
     assert daily_amount(GROWS, D(50_000), day(53_500), net=D(1_000)) == D(1250)
     # 500 withdrawn leaves a reset balance of 52,500 on 3,000 of trading profit: the step holds.
     assert daily_amount(GROWS, D(50_000), day(52_500), net=D(-500)) == D(2000)
+
+
+def test_entries_grouped_into_one_trade_need_a_per_trade_cap() -> None:
+    grouped = limits(max_risk_per_trade={"pct": 3}, one_trade_within_seconds=300)
+    assert grouped.one_trade_within_seconds == 300
+    with pytest.raises(ValidationError, match="max_risk_per_trade"):
+        limits(one_trade_within_seconds=300)
+
+
+@pytest.mark.parametrize("seconds", [0, -1])
+def test_a_grouping_window_must_be_positive(seconds: int) -> None:
+    with pytest.raises(ValidationError):
+        limits(max_risk_per_trade={"pct": 3}, one_trade_within_seconds=seconds)
+
+
+def test_an_unset_grouping_window_stays_out_of_the_dump() -> None:
+    # Rule sets recorded before the window existed keep the input hash they were answered with.
+    plain = limits(max_risk_per_trade={"pct": 3})
+    assert "one_trade_within_seconds" not in plain.model_dump()
+    assert "one_trade_within_seconds" not in plain.model_dump_json()
+    grouped = limits(max_risk_per_trade={"pct": 3}, one_trade_within_seconds=300)
+    assert grouped.model_dump()["one_trade_within_seconds"] == 300
+    assert Limits.model_validate_json(grouped.model_dump_json()) == grouped

@@ -413,3 +413,61 @@ def test_heat_on_a_balance_of_a_unit_or_less_is_measured_as_the_pipeline_does(
     )
     _, inputs = _decided_by_the_batch(document)
     assert decide(inputs[0]).factors["heat"].value == 1
+
+
+def _grouped_account(index: int, **account: object) -> DecisionInputs:
+    # Cap 30.0005 of risk per trade, entries within 300 s one trade; FINE long at 100, stop 97:
+    # 3 a lot. Each account differs only in what it holds.
+    limits: dict[str, object] = {"max_risk_per_trade": {"fixed": "30.0005"}}
+    if account.pop("grouped", True):
+        limits["one_trade_within_seconds"] = 300
+    document = scenario(
+        profile={"preset": "aria", "account": {"risk_per_trade": "0.5"}},
+        rules={"name": "One trade", "limits": limits},
+        instrument=COARSE,
+        request={"symbol": "FINE", "side": "long", "entry": 100, "stop": 97},
+        account={"id": f"acct-{index}", "balance": 10_000, "as_of": "2026-06-01T12:00:00Z"}
+        | account,
+    )
+    return inputs_of(document)
+
+
+def _fine_held(
+    side: str = "long", opened: str | None = "2026-06-01T11:57:00Z"
+) -> dict[str, object]:
+    # 1.505 lots from 100 to a stop 5 away: 7.525 at risk.
+    stop = 95 if side == "long" else 105
+    position: dict[str, object] = {
+        "symbol": "FINE",
+        "side": side,
+        "lots": "1.505",
+        "entry": 100,
+        "stop": stop,
+    }
+    return position | ({"opened_at": opened} if opened else {})
+
+
+def test_entries_counted_as_one_trade_are_sized_alike_in_both_engines() -> None:
+    accounts = [
+        # 3 minutes before: (30.0005 − 7.525) / 3 = 7.4918…: 7.49.
+        _grouped_account(0, positions=[_fine_held()]),
+        # 6 minutes before: a trade of its own, 30.0005 / 3 = 10.0001…: 10.00.
+        _grouped_account(1, positions=[_fine_held(opened="2026-06-01T11:54:00Z")]),
+        # The other side: 10.00.
+        _grouped_account(2, positions=[_fine_held("short")]),
+        # Opened at an unknown time: counted, 7.49.
+        _grouped_account(3, positions=[_fine_held(opened=None)]),
+        # No grouping rule: 10.00.
+        _grouped_account(4, positions=[_fine_held()], grouped=False),
+        # A pending approval of 4 on the symbol and side: (30.0005 − 4) / 3 = 8.6668…: 8.66.
+        _grouped_account(
+            5, reservations=[{"decision_id": "d", "amount": 4, "symbol": "FINE", "side": "long"}]
+        ),
+    ]
+    inputs = family(accounts, None)
+    batch = _batch(inputs)
+    expected = ["7.49", "10.00", "10.00", "7.49", "10.00", "8.66"]
+    for index, item in enumerate(inputs):
+        assert not batch.by_scalar[index], f"account {index}"
+        assert batch.summary(index) == _scalar(item), f"account {index}"
+        assert batch.summary(index) == ("approved", D(expected[index]), (), "max_risk_per_trade")

@@ -14,6 +14,7 @@ COARSE, so no adjuster shrinks the target below the limit under test.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import math
 from decimal import Decimal
 from typing import Any
@@ -499,6 +500,51 @@ def test_risk_per_trade_of_the_initial_balance() -> None:
     decision = run(spot(limits, size=10000, balance=12000))
     assert room(decision, "max_risk_per_trade") == D("40.002")
     assert decision.lots == D("40.00")
+
+
+# -- one trade: entries on one symbol and side within a window share the per-trade cap ----
+
+
+def _one_trade(seconds_before: int) -> dict[str, Any]:
+    # Cap 20.0005 of risk per trade; 300 s make one trade. Held: COARSE long 1.505 lots at 100,
+    # stop 95, risking 5 × 1.505 = 7.525, opened ``seconds_before`` the request (NOW).
+    opened = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC) - dt.timedelta(seconds=seconds_before)
+    position = {**held("COARSE", "1.505"), "id": "c1", "opened_at": opened.isoformat()}
+    limits = {"max_risk_per_trade": {"fixed": "20.0005"}, "one_trade_within_seconds": 300}
+    return spot(limits, [position])
+
+
+def test_a_position_opened_exactly_the_window_before_is_one_trade_with_the_entry() -> None:
+    # The window is inclusive: at 300 s the position counts. (20.0005 − 7.525) / 5 a lot =
+    # 2.4951 lots: 2.49.
+    document = _one_trade(300)
+    decision = run(document)
+    assert room(decision, "max_risk_per_trade") == D("2.4951")
+    assert decision.binding == "max_risk_per_trade"
+    assert decision.lots == D("2.49")
+    fan, batch = fan_out(document)
+    assert column(fan, "max_risk_per_trade") == 20.0005  # an entry on another symbol or side
+    assert float(fan.table.keyed["max_risk_per_trade"]["COARSE long"][0]) == 12.4755
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("2.49"), (), "max_risk_per_trade")
+
+
+def test_a_position_opened_a_second_past_the_window_is_a_trade_of_its_own() -> None:
+    # At 301 s the position is another trade: 20.0005 / 5 a lot = 4.0001 lots: 4.00.
+    document = _one_trade(301)
+    decision = run(document)
+    assert room(decision, "max_risk_per_trade") == D("4.0001")
+    assert decision.lots == D("4.00")
+    fan, batch = fan_out(document)
+    assert float(fan.table.keyed["max_risk_per_trade"]["COARSE long"][0]) == 20.0005
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("4.00"), (), "max_risk_per_trade")
+
+
+def test_without_a_window_an_earlier_entry_is_a_trade_of_its_own() -> None:
+    document = _one_trade(0)
+    document["rules"]["limits"].pop("one_trade_within_seconds")
+    assert room(run(document), "max_risk_per_trade") == D("4.0001")
 
 
 def _profile(**limits: Any) -> dict[str, Any]:
