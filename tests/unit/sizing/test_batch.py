@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +18,7 @@ from tests.builders import FINE, inputs_of, scenario
 from tests.strategies import family, fanouts, fine_fanouts
 
 D = Decimal
+EXAMPLES = Path(__file__).parents[3] / "examples"
 
 
 def _scalar(inputs: DecisionInputs) -> tuple[str, Decimal, tuple[str, ...], str | None]:
@@ -471,3 +474,97 @@ def test_entries_counted_as_one_trade_are_sized_alike_in_both_engines() -> None:
         assert not batch.by_scalar[index], f"account {index}"
         assert batch.summary(index) == _scalar(item), f"account {index}"
         assert batch.summary(index) == ("approved", D(expected[index]), (), "max_risk_per_trade")
+
+
+def test_a_balance_that_starts_at_zero_is_in_drawdown_on_its_capital_in_both_engines() -> None:
+    # A 50,000 account whose balance starts at 0 (as a Topstep XFA): at 1,000 after a peak of
+    # 2,000 it is 1,000 below 52,000 of capital, 1.92 %: the drawdown step of 0.9. 1 % of
+    # 51,000 over 2.30 a lot, times 0.9, is 199.56 lots.
+    document = scenario(
+        rules={
+            "name": "Zero start",
+            "cash_flows": {
+                "source": "test",
+                "read_on": "2026-11-30",
+                "confidence": "official",
+                "starting_balance": 0,
+            },
+        },
+        instrument=COARSE,
+        request={"symbol": "FINE", "side": "long", "entry": 100, "stop": "97.7"},
+        account={
+            "balance": 1_000,
+            "size": 50_000,
+            "as_of": "2026-06-01T12:00:00Z",
+            "peaks": {
+                "intraday_equity": 2_000,
+                "end_of_day_balance": 1_000,
+                "closed_balance": 1_000,
+            },
+        },
+    )
+    batch, inputs = _decided_by_the_batch(document)
+    assert not batch.by_scalar[0]
+    assert batch.summary(0) == ("approved", D("199.56"), (), None)
+    assert decide(inputs[0]).factors["drawdown"].value == D("0.9")
+
+
+def test_an_opposite_position_on_a_sibling_account_is_a_hedge_in_both_engines() -> None:
+    # FTMO forbids opposite positions across one trader's accounts: the account with none
+    # does not count, the one holding the other side does.
+    document = json.loads((EXAMPLES / "firm-ftmo.json").read_text())
+    opposite = "long" if document["request"]["side"] == "short" else "short"
+    document["account"]["others"] = [
+        {"id": "empty", "firm": "ftmo", "phase_kind": "funded", "size": 100_000},
+        {
+            "id": "holds-the-other-side",
+            "firm": "ftmo",
+            "phase_kind": "funded",
+            "size": 100_000,
+            "positions": [{"symbol": document["request"]["symbol"], "side": opposite}],
+        },
+    ]
+    inputs = [inputs_of(document)]
+    batch = _batch(inputs)
+    assert not batch.by_scalar[0]
+    assert batch.summary(0) == _scalar(inputs[0])
+    assert batch.summary(0) == ("rejected", D(0), ("cross_account_hedge",), None)
+
+
+@pytest.mark.parametrize(("combine", "lots"), [("product", "7.02"), ("most_restrictive", "7.80")])
+def test_factors_combine_as_the_profile_says_in_both_engines(combine: str, lots: str) -> None:
+    # 4 % below initial: the drawdown step of 0.5 (prepared with the fan-out); ATR percentile
+    # 65: the volatility step of 0.9 (taken per signal). 1 % of 9,600 over 6.15 a lot is 15.609
+    # lots: times 0.45, or times the smaller 0.5.
+    document = scenario(
+        profile={
+            "preset": "aria",
+            "account": {"adjusters": {"combine": combine, "drawdown": {"measure": "initial"}}},
+        },
+        instrument=COARSE,
+        market={"atr_percentile": 65},
+        request={"symbol": "FINE", "side": "long", "entry": 100, "stop": "93.85"},
+        account={"balance": 10_000, "equity": 9_600, "as_of": "2026-06-01T12:00:00Z"},
+    )
+    batch, _ = _decided_by_the_batch(document)
+    assert not batch.by_scalar[0]
+    assert batch.summary(0) == ("approved", D(lots), (), None)
+
+
+def test_a_symbol_no_account_holds_has_no_positions_to_count() -> None:
+    # One position on each of two other symbols, a cap of one position per symbol: a third
+    # symbol is still open to a first position.
+    held = [
+        {"symbol": name, "side": "long", "lots": "0.1", "entry": 100, "stop": 95}
+        for name in ("AAA", "BBB")
+    ]
+    document = scenario(
+        rules={"name": "One per symbol", "limits": {"max_positions_per_symbol": 1}},
+        instrument=COARSE,
+        instruments=[{**COARSE, "symbol": "AAA"}, {**COARSE, "symbol": "BBB"}],
+        request={"symbol": "FINE", "side": "long", "entry": 100, "stop": 97},
+        account={"balance": 10_000, "as_of": "2026-06-01T12:00:00Z", "positions": held},
+    )
+    batch, _ = _decided_by_the_batch(document)
+    assert not batch.by_scalar[0]
+    assert batch.summary(0)[0] == "approved"
