@@ -4,7 +4,7 @@ pushes, trades, risk now."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -258,27 +258,37 @@ def _store_change(uow: UnitOfWork, changed: Changed, now: dt.datetime) -> None:
     uow.commit()
 
 
-def _refused(exc: RefusedChange) -> Conflict:
-    return Conflict(str(exc))
+def _change(
+    ctx: Context,
+    account_id: str,
+    change: Callable[[UnitOfWork, Account, dt.datetime], Changed],
+) -> Account:
+    """Apply an operator's change to the locked account and store it with its event; a change
+    the account's phase or trading state does not allow is :class:`Conflict`."""
+    now = ctx.clock.now()
+    with ctx.unit() as uow:
+        account, _ = _locked(uow, account_id)
+        try:
+            changed = change(uow, account, now)
+        except RefusedChange as exc:
+            raise Conflict(str(exc)) from None
+        _store_change(uow, changed, now)
+    return changed.account
 
 
 def set_trading(ctx: Context, account_id: str, command: SetTrading) -> Account:
     """Disable an account, or re-enable it, with the actor and reason.
 
-    An account its firm failed is re-enabled only with ``force`` (:class:`Conflict`
+    An account its firm failed or closed is re-enabled only with ``force`` (:class:`Conflict`
     otherwise); an archived one is unarchived first.
     """
-    now = ctx.clock.now()
-    with ctx.unit() as uow:
-        account, _ = _locked(uow, account_id)
-        try:
-            changed = lifecycle.set_trading(
-                account, command.enabled, now, command.actor, command.reason, force=command.force
-            )
-        except RefusedChange as exc:
-            raise _refused(exc) from None
-        _store_change(uow, changed, now)
-    return changed.account
+    return _change(
+        ctx,
+        account_id,
+        lambda _, account, now: lifecycle.set_trading(
+            account, command.enabled, now, command.actor, command.reason, force=command.force
+        ),
+    )
 
 
 def promote(ctx: Context, account_id: str, command: Promote) -> Account:
@@ -289,12 +299,11 @@ def promote(ctx: Context, account_id: str, command: Promote) -> Account:
     the last phase, or to a phase that is not the next, or an archived account, is
     :class:`Conflict`.
     """
-    now = ctx.clock.now()
-    with ctx.unit() as uow:
-        account, _ = _locked(uow, account_id)
+
+    def change(_: UnitOfWork, account: Account, now: dt.datetime) -> Changed:
         try:
             plan = ctx.catalog.plan(account.firm, account.plan, account.rulebook_version)
-            changed = lifecycle.promote(
+            return lifecycle.promote(
                 account,
                 plan,
                 lambda promoted: rules_of(ctx, promoted),
@@ -304,48 +313,39 @@ def promote(ctx: Context, account_id: str, command: Promote) -> Account:
                 to_phase=command.to_phase,
                 size=command.size,
             )
-        except RefusedChange as exc:
-            raise _refused(exc) from None
+        except RefusedChange:
+            raise
         except FirmsError as exc:
             raise InvalidInput(str(exc)) from None
-        _store_change(uow, changed, now)
-    return changed.account
+
+    return _change(ctx, account_id, change)
 
 
 def reset_evaluation(ctx: Context, account_id: str, command: Lifecycle) -> Account:
     """The firm restarts the account's evaluation phase: fresh anchors, trading active again
     (also after a failure); a funded or archived account is :class:`Conflict`."""
-    now = ctx.clock.now()
-    with ctx.unit() as uow:
-        account, _ = _locked(uow, account_id)
-        try:
-            changed = lifecycle.reset(
-                account, rules_of(ctx, account), now, command.actor, command.reason
-            )
-        except RefusedChange as exc:
-            raise _refused(exc) from None
-        _store_change(uow, changed, now)
-    return changed.account
+    return _change(
+        ctx,
+        account_id,
+        lambda _, account, now: lifecycle.reset(
+            account, rules_of(ctx, account), now, command.actor, command.reason
+        ),
+    )
 
 
 def archive(ctx: Context, account_id: str, command: Lifecycle) -> Account:
     """Archive an account: its history stays, sizing refuses it (``account_archived``)."""
-    now = ctx.clock.now()
-    with ctx.unit() as uow:
-        account, _ = _locked(uow, account_id)
-        try:
-            changed = lifecycle.archive(account, now, command.actor, command.reason)
-        except RefusedChange as exc:
-            raise _refused(exc) from None
-        _store_change(uow, changed, now)
-    return changed.account
+    return _change(
+        ctx,
+        account_id,
+        lambda _, account, now: lifecycle.archive(account, now, command.actor, command.reason),
+    )
 
 
 def unarchive(ctx: Context, account_id: str, command: Lifecycle) -> Account:
     """Bring an archived account back with the trading state it had when it was archived."""
-    now = ctx.clock.now()
-    with ctx.unit() as uow:
-        account, _ = _locked(uow, account_id)
+
+    def change(uow: UnitOfWork, account: Account, now: dt.datetime) -> Changed:
         archived = uow.audit.events(
             EventFilter(account=account_id, kind="account_archived"), None, 1
         )
@@ -354,12 +354,9 @@ def unarchive(ctx: Context, account_id: str, command: Lifecycle) -> Account:
             if archived and "before" in archived[0].detail
             else None
         )
-        try:
-            changed = lifecycle.unarchive(account, before, now, command.actor, command.reason)
-        except RefusedChange as exc:
-            raise _refused(exc) from None
-        _store_change(uow, changed, now)
-    return changed.account
+        return lifecycle.unarchive(account, before, now, command.actor, command.reason)
+
+    return _change(ctx, account_id, change)
 
 
 @dataclass(frozen=True)
