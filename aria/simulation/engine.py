@@ -45,6 +45,7 @@ from firms.breaches import Breach, BreachType
 from firms.catalog import Catalog
 from firms.errors import InvalidCashFlow
 from firms.lifecycle import SYSTEM, cash_flow, judge, observe, roll_forward, verdict
+from firms.progress import objectives
 from firms.ruleset import RuleSet
 
 UTC = dt.UTC
@@ -91,6 +92,7 @@ class _Account:
     breached_max: bool = False
     gap_breach: bool = False
     days: int = 0  # trading days simulated
+    started: dt.datetime | None = None  # the open of its first day: the phase's start
 
     @property
     def failed(self) -> bool:
@@ -210,6 +212,7 @@ class _Replay:
         rates = self._rates(day)
         rolled = roll_forward(acct.account, acct.tracker, self.rules, at["open"])
         acct.account, acct.tracker = rolled.account, rolled.tracker
+        acct.started = acct.started or at["open"]
 
         # The open: gaps through stops fill at the open (or at the stop without gaps).
         opens = {s: bar.open for s, bar in self._today(day).items()}
@@ -461,17 +464,20 @@ class _Replay:
                 acct.gap_breach = True
 
     def _check_target(self, acct: _Account, state: AccountState) -> None:
-        target = self.rules.target_amount()
-        if target is None:
+        """An account passes when every objective of its phase is met, as the firm counts them
+        (:func:`firms.progress.objectives`): the target, trading days, consistency, in time."""
+        if self.rules.target_amount() is None:
             return
-        on = self.rules.target_on or "balance"
-        reached = (
-            state.equity - self.rules.start >= target
-            if on == "equity"
-            else state.balance - self.rules.start >= target
-            and (on != "closed_balance_flat" or not acct.positions)
+        progress = objectives(
+            self.rules,
+            self.rules.start,
+            state,
+            acct.trades,
+            acct.started,
+            state.as_of,
+            acct.tracker.cash.net,
         )
-        if reached:
+        if progress.passed:
             acct.passed = True
 
     # Money ---------------------------------------------------------------------------------

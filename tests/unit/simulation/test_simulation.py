@@ -8,10 +8,11 @@ from functools import cache
 
 import pytest
 
-from accounts.model import Side
+from accounts.model import Account, AccountState, Side, Trade
+from accounts.tracker import Tracker
 from aria.cli.simulate import _sample
 from aria.simulation.bars import Bar, Series
-from aria.simulation.engine import Signal, _Replay, simulate
+from aria.simulation.engine import Signal, _Account, _Replay, simulate
 from aria.simulation.result import PlanOutcome
 from aria.simulation.setup import (
     ARIA,
@@ -136,3 +137,43 @@ def test_payouts_are_configured_sensibly() -> None:
         SimConfig(payout_every=0)
     with pytest.raises(ValueError, match="above 0 and at most 1"):
         SimConfig(payout_share=D("1.5"))
+
+
+def _won(days: int) -> bool:
+    """Whether an FTMO 2-Step challenge at 111,000 passes, with winning trades on ``days`` days."""
+    plan = PlanSpec("ftmo", "2-step", "challenge", D(100_000), ("XAUUSD",))
+    config = SimConfig(plans=(plan,), policies=(BASELINE,), accounts=1)
+    replay = _Replay(config, plan, None, CATALOG, INSTRUMENTS, {"XAUUSD": _bars([])})
+    rules = replay.rules
+    account = Account(
+        id="sim",
+        owner="sim",
+        firm="ftmo",
+        plan="2-step",
+        phase="challenge",
+        initial_balance=D(100_000),
+    )
+    start = dt.datetime(2024, 1, 15, 8, tzinfo=dt.UTC)
+    acct = _Account(account, rules, D(111_000), Tracker.start(rules.start), started=start)
+    acct.trades = [
+        Trade(
+            symbol="XAUUSD",
+            side=Side.LONG,
+            lots=D(1),
+            entry=D(100),
+            exit=D(101),
+            pnl=D(11_000) / days,
+            opened_at=start + dt.timedelta(days=d, hours=1),
+            closed_at=start + dt.timedelta(days=d, hours=2),
+        )
+        for d in range(days)
+    ]
+    when = start + dt.timedelta(days=days, hours=9)
+    replay._check_target(acct, AccountState(balance=111_000, equity=111_000, as_of=when))
+    return acct.passed
+
+
+def test_a_simulated_account_passes_only_when_every_objective_is_met() -> None:
+    # 11,000 of profit is past FTMO's 10 % target, but the challenge needs 4 trading days.
+    assert not _won(1)
+    assert _won(4)
