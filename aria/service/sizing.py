@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
-from accounts.model import Account, AccountState
+from accounts.model import Account, AccountState, HaltKind
 from accounts.tracker import Tracker
 from aria.audit.record import DecisionRecord, record_of
 from aria.service.accounts import rules_of
@@ -131,7 +131,14 @@ def _select(
     )
     if not chosen:
         raise NotFound(f"no account matches {selector.model_dump(exclude_none=True)}")
-    return [account.id for account in chosen]
+    # An archived account is retired: a fan-out by selector passes it by (named by id it is
+    # still asked, and refused with its reason).
+    active = [account.id for account in chosen if account.trading.halt is not HaltKind.ARCHIVED]
+    if not active:
+        raise NotFound(
+            f"every account matching {selector.model_dump(exclude_none=True)} is archived"
+        )
+    return active
 
 
 def trade_request(command: Signal) -> TradeRequest:

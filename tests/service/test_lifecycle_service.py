@@ -14,7 +14,7 @@ from aria.service import accounts as account_service
 from aria.service import audit
 from aria.service.commands import Lifecycle, Promote, RecordTrades, SetTrading, UpdateAccount
 from aria.service.context import Context
-from aria.service.errors import Conflict, InvalidInput
+from aria.service.errors import Conflict, InvalidInput, NotFound
 from aria.service.ports import StoredEvent
 from tests.builders import ask, open_account, push, utc
 from tests.clocks import SettableClock
@@ -254,17 +254,17 @@ def test_objectives_are_live_and_start_again_with_the_phase(
     assert (promoted.trading_days, promoted.days_needed) == (0, 4)
 
 
-def test_a_fan_out_refuses_only_its_archived_account(ctx: Context) -> None:
+def test_a_fan_out_by_strategy_passes_its_archived_account_by(ctx: Context) -> None:
     for account_id in ("kept", "gone"):
         open_account(ctx, account_id, strategy="trend")
         push(ctx, account_id, 100_000, 100_000, utc(2026, 6, 2, 8, 59))
     account_service.archive(ctx, "gone", Lifecycle(**DESK))
     by_strategy = ask(ctx, "fan", {"strategy": "trend"}).decisions
-    assert [(d.decision.account_id, d.decision.reject_codes) for d in by_strategy] == [
-        ("gone", ["account_archived"]),
-        ("kept", []),
-    ]
-    assert by_strategy[1].decision.approved
-    assert by_strategy[0].decision.reasons[0] == (
+    assert [(d.decision.account_id, d.decision.approved) for d in by_strategy] == [("kept", True)]
+    (named,) = ask(ctx, "named", ["gone"]).decisions
+    assert named.decision.reasons[0] == (
         "account is archived: archived by desk: per the firm's email"
     )
+    account_service.archive(ctx, "kept", Lifecycle(**DESK))
+    with pytest.raises(NotFound, match=r"every account matching \{'strategy': 'trend'\} is arch"):
+        ask(ctx, "none", {"strategy": "trend"})
