@@ -31,6 +31,7 @@ from aria.service.ports import StoredDecision, StoredEvent
 from aria.sizing.market import Correlation
 from firms.headroom import Headroom
 from firms.model import FloatingLossRule, Sourced
+from firms.progress import Objectives
 from firms.ruleset import RuleSet
 
 T = TypeVar("T")
@@ -53,6 +54,7 @@ class _Review:
     """Everything the report shows, gathered once through the service layer."""
 
     risk: RiskView
+    progress: Objectives
     states: list[StatePoint]  # oldest first
     decisions: list[StoredDecision]  # oldest first
     events: list[StoredEvent]  # oldest first
@@ -75,6 +77,7 @@ def compliance_report(
         _account_section(review.risk.account, review.risk.rules),
         _rules_section(review.risk.rules),
         _now_section(review.risk),
+        _objectives_section(review.progress),
         _equity_section(review),
         _decisions_chart_section(review),
         _factors_section(review),
@@ -116,6 +119,7 @@ def _gather(
     correlation = market_service.correlations_of(ctx, traded) if traded else None
     return _Review(
         risk=risk,
+        progress=account_service.account_objectives(ctx, account_id),
         states=account_service.state_history(ctx, account_id, start, end),
         decisions=decisions,
         events=events,
@@ -333,6 +337,51 @@ def _now_section(risk: RiskView) -> str:
             _row("day P&L", _field("daily-pnl", daily.pnl, _money(daily.pnl))),
         ]
     return _section("Headroom now", _key_values(rows))
+
+
+def _objectives_section(found: Objectives) -> str:
+    """The phase's objectives now, as the firm counts them (the same figures the API gives)."""
+    rows = [
+        _row("phase", _text_cell(found.phase)),
+        _row("phase began", _text_cell(_when(found.started))),
+        _row(
+            "profit target (raised where consistency raises it)",
+            _field("objective-target", found.target, _money(found.target)),
+        ),
+        _row("counted on", _text_cell((found.target_on or "balance").replace("_", " "))),
+        _row("trading profit", _field("trading-profit", found.profit, _money(found.profit))),
+        _row("still to make", _field("to-target", found.to_target, _money(found.to_target))),
+        _row(
+            "trading days",
+            _field(
+                "trading-days",
+                found.trading_days,
+                f"{found.trading_days} of {found.min_trading_days}"
+                if found.min_trading_days
+                else str(found.trading_days),
+            ),
+        ),
+        _row(
+            "time limit",
+            _text_cell(
+                f"ends {_when(found.ends_at)}{' (expired)' if found.expired else ''}"
+                if found.ends_at is not None
+                else "none"
+            ),
+        ),
+    ]
+    for i, rule in enumerate(found.consistency):
+        share = _NONE if rule.share_pct is None else f"{rule.share_pct:.2f} %"
+        state = "met" if rule.satisfied else f"{_money(rule.profit_needed)} more profit needed"
+        rows.append(
+            _row(
+                f"best day (limit {rule.limit_pct} %)",
+                _field(f"best-day-share-{i}", rule.share_pct, f"{share}: {state}"),
+            )
+        )
+    verdict = "every objective of the phase is met" if found.passed else "not yet met"
+    rows.append(_row("objectives", _field("objectives-met", found.passed, verdict, numeric=False)))
+    return _section("Objectives", _key_values(rows))
 
 
 def _headroom_rows(room: Headroom) -> list[str]:

@@ -287,3 +287,19 @@ def test_the_rules_section_names_the_cash_flow_rule_and_its_sources(ctx: Context
     assert "set to 0 after payout 1" in row
     assert "balance starts at 0" in row
     assert "fundedtraderfieldguide.pages.dev/rules/topstep-mll-after-first-payout" in row
+
+
+def test_the_objectives_section_gives_the_figures_the_api_gives(ctx: Context) -> None:
+    """FTMO 2-Step challenge 100k, target 10 %: trading profit 4,000 → 6,000 still to make,
+    no trading day yet (no trades), not passed."""
+    open_account(ctx, "goal")
+    push(ctx, "goal", 104_000, 104_000, utc(2026, 6, 2, 8, 59))
+    page = Page(compliance_report(ctx, "goal"))
+    found = account_service.account_objectives(ctx, "goal")
+    assert (found.target, found.profit, found.to_target) == (D(10_000), D(4_000), D(6_000))
+    assert page.fields["objective-target"] == "10000"
+    assert page.fields["trading-profit"] == "4000"
+    assert page.fields["to-target"] == "6000"
+    assert page.fields["trading-days"] == "0"
+    assert page.fields["objectives-met"] == "False"
+    assert "0 of 4" in page.text
