@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accounts.cash import NO_CASH, CashFlow, CashFlowKind, CashLedger
 from accounts.model import AccountState, DayStart
@@ -133,3 +135,35 @@ def test_both_engines_size_with_the_floors_amount_after_a_flow(
     assert check.max_lots == D(amount) / 5
     fan = prepare([inputs])
     assert float(fan.table.floats["daily_loss_next_day"][0]) == amount
+
+
+@settings(max_examples=200)
+@given(
+    reset_balance=st.integers(min_value=45_000, max_value=60_000),
+    kind=st.sampled_from([CashFlowKind.PAYOUT, CashFlowKind.DEPOSIT, CashFlowKind.FEE]),
+    amount=st.integers(min_value=1, max_value=5_000),
+)
+def test_every_budget_is_the_floors_distance_whatever_the_flow(
+    reset_balance: int, kind: CashFlowKind, amount: int
+) -> None:
+    # Invariant: the daily budgets the sizing reads are the distance from the re-anchored day
+    # to the floor's own level, so no flow can move one without the other.
+    flow = CashFlow(kind=kind, amount=D(amount), at=NOON)
+    day = DayStart.at(RESET, D(reset_balance), D(reset_balance)).moved(flow.signed)
+    cash = NO_CASH.after(flow)
+    held_over = _tradeify()
+    floor = day_floor(held_over, day, cash)
+    assert floor is not None
+    distance = day.balance - floor
+    assert distance in (D(1250), D(2000))
+    (budget,) = [
+        c
+        for c in carried(held_over, day, _room(held_over, day, cash), [], cash)
+        if c.floor == "daily_loss"
+    ]
+    assert budget.allowance == distance
+    on_equity = _on_equity(held_over)
+    level = day_floor(on_equity, day, cash)
+    assert level is not None
+    budgets = dict(swing_budgets(on_equity, day, _room(on_equity, day, cash), cash))
+    assert budgets["daily_loss"] == day.balance - level
