@@ -19,10 +19,10 @@ from accounts.cash import NO_CASH, CashFlow, CashFlowKind, CashLedger
 from accounts.model import Account, AccountState
 from accounts.tracker import Tracker
 from firms.cash_flows import check, payout_cap, payout_number
-from firms.errors import InvalidCashFlow
+from firms.errors import InvalidCashFlow, UnknownSize
 from firms.lifecycle import BROKER, Debounce, cash_flow, push
 from firms.model import Amount, CashFlowRules, Confidence
-from firms.ruleset import RuleSet
+from firms.ruleset import RuleSet, resolve
 from tests.builders import CATALOG, utc
 
 D = Decimal
@@ -166,3 +166,20 @@ def test_a_payout_is_taken_exactly_when_it_is_within_its_cap(cap: Decimal, amoun
     else:
         with pytest.raises(InvalidCashFlow, match="on payout 1;"):
             check(rules, tracker, flow(amount))
+
+
+def test_a_cap_without_an_amount_for_the_accounts_size_is_refused_when_resolved() -> None:
+    # A rule file whose second cap knows 100K only cannot resolve a 50K account: the error
+    # names the block and the payout, before any payout meets it.
+    firm = CATALOG.firm("topstep")
+    plan = firm.plans[0]
+    flows = CashFlowRules(
+        source=["test"],
+        read_on=dt.date(2026, 11, 30),
+        confidence=Confidence.SECONDARY,
+        payout_caps=[{"fixed": 1500}, {"by_size": {100000: 3000}}],
+    )
+    with_caps = plan.model_copy(update={"cash_flows": flows})
+    with pytest.raises(UnknownSize, match=r"cash_flows\.payout_caps \(payout 2\): no amount"):
+        resolve(firm, with_caps, plan.phases[0].id, D(50_000))
+    assert resolve(firm, with_caps, plan.phases[0].id, D(100_000)).cash_flows == flows
