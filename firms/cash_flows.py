@@ -2,9 +2,9 @@
 
 A deposit, payout or fee is never trading P&L. Taking one:
 
-1. checks it (:func:`check`): a payout may not exceed the balance, nor dig into the plan's
-   payout buffer; a flow older than the latest state is refused (push it with the state
-   that first shows it);
+1. checks it (:func:`check`): a payout may not exceed the balance, dig into the plan's
+   payout buffer, nor exceed the plan's cap on its payout number (:func:`payout_cap`); a
+   flow older than the latest state is refused (push it with the state that first shows it);
 2. moves the latest state's balance and equity by the flow, and re-anchors the peaks (always:
    in trading terms they stay) and the day anchor (when the daily floor re-anchors);
 3. counts it in the ledger, and applies the plan's payout rule to the maximum-loss floor
@@ -71,6 +71,26 @@ def check(rules: RuleSet, tracker: Tracker, flow: CashFlow) -> None:
                 f" buffer of {buffer.describe()} keeps; at most"
                 f" {max(balance - keep, Decimal(0)):,.2f} may be paid out"
             )
+    number = payout_number(tracker.cash, flow.kind)
+    cap = payout_cap(rules, number)
+    if cap is not None and flow.amount > cap:
+        asked = "a payout request" if flow.kind is CashFlowKind.PAYOUT_REQUESTED else "a payout"
+        raise InvalidCashFlow(
+            f"{asked} of {flow.amount:,.2f} is above the firm's cap of {cap:,.2f} on payout"
+            f" {number}; at most {cap:,.2f} may be paid out"
+        )
+
+
+def payout_number(cash: CashLedger, kind: CashFlowKind) -> int:
+    """The number (from 1) the next flow of ``kind`` takes among the account's payouts, or
+    among its payout requests: each is capped by its own count."""
+    return (cash.requests if kind is CashFlowKind.PAYOUT_REQUESTED else cash.payouts) + 1
+
+
+def payout_cap(rules: RuleSet, number: int) -> Decimal | None:
+    """The most payout ``number`` (from 1) may be under ``rules`` (``None``: not capped)."""
+    flows = rules.cash_flows
+    return flows.payout_cap(number, rules.size) if flows is not None else None
 
 
 def _fixed_floor(rules: RuleSet, cash: CashLedger, flow: CashFlow) -> Decimal | None:

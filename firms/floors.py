@@ -186,10 +186,23 @@ def reactions(rules: RuleSet) -> tuple[FloorReaction, FloorReaction]:
     return flows.daily, flows.max_loss
 
 
+def _day_shift(rules: RuleSet, cash: CashLedger) -> Decimal:
+    # The cash that moved an anchor on the initial balance: all of it when the daily floor
+    # re-anchors on a flow, none when it keeps its level.
+    daily, _ = reactions(rules)
+    return cash.net if daily is FloorReaction.RE_ANCHOR else ZERO
+
+
+def day_amount(rules: RuleSet, day: DayStart | None, cash: CashLedger = NO_CASH) -> Decimal | None:
+    """How far below its anchor the daily floor of ``day`` is under ``rules`` after ``cash``
+    flows (``None``: no limit): the one amount the floor and the sizing budgets both use."""
+    shift = _day_shift(rules, cash)
+    return daily_amount(rules.daily_loss, rules.start, day, rules.size, shift, cash.net)
+
+
 def day_floor(rules: RuleSet, day: DayStart | None, cash: CashLedger = NO_CASH) -> Decimal | None:
     """The daily floor of ``day`` under ``rules`` after ``cash`` flows (``None``: no limit)."""
-    daily, _ = reactions(rules)
-    shift = cash.net if daily is FloorReaction.RE_ANCHOR else ZERO
+    shift = _day_shift(rules, cash)
     return daily_floor(rules.daily_loss, rules.start, day, rules.size, shift, cash.net)
 
 

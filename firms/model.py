@@ -730,6 +730,26 @@ class CashFlowRules(Sourced):
     starting_balance: NonNegativeDecimal | None = Field(
         default=None, description="the balance the account starts at, when not its size"
     )
+    payout_caps: list[Amount] = Field(
+        default_factory=list,
+        description=(
+            "the most each payout may be, by its number: the first entry caps the first"
+            " payout; payouts past the list are not capped"
+        ),
+    )
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_empty(handler(self), ("payout_caps",))
+
+    def payout_cap(self, number: int, size: Decimal) -> Decimal | None:
+        """The most payout ``number`` (from 1) of an account of ``size`` may be (``None``: no cap).
+
+        A percentage is of the account's size.
+        """
+        if number < 1 or number > len(self.payout_caps):
+            return None
+        return self.payout_caps[number - 1].resolve(size)
 
     @model_validator(mode="after")
     def _floor_value_for_set(self) -> Self:
@@ -755,6 +775,11 @@ class CashFlowRules(Sourced):
             parts.append(f"payout buffer {self.payout_buffer.describe()}")
         if self.starting_balance is not None:
             parts.append(f"balance starts at {self.starting_balance:,}")
+        if self.payout_caps:
+            caps = ", ".join(
+                f"#{n} {cap.describe(of='size')}" for n, cap in enumerate(self.payout_caps, 1)
+            )
+            parts.append(f"payout caps {caps}")
         return "; ".join(parts)
 
 

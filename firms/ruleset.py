@@ -236,6 +236,8 @@ def resolve(
         _check_amount(objective.target, size, f"{where} objectives.{phase.id}.target")
     if cash_flows is not None:
         _check_amount(cash_flows.payout_buffer, size, f"{where} cash_flows.payout_buffer")
+        for number, cap in enumerate(cash_flows.payout_caps, 1):
+            _check_amount(cap, size, f"{where} cash_flows.payout_caps (payout {number})")
 
     return RuleSet(
         firm=firm.id,

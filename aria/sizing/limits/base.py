@@ -20,6 +20,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from accounts.cash import NO_CASH, CashLedger
 from accounts.model import AssetClass, DayStart
 from accounts.money import ZERO
 from aria.sizing.decision import LimitCheck, RejectCode
@@ -66,6 +67,7 @@ class AccountView:
     now: dt.datetime  # the request's time (``inputs.now``): limits that look back count from it
     day: DayStart | None = None
     reservations: Sequence[Reservation] = ()  # the live ones
+    cash: CashLedger = NO_CASH  # what cash flows did: stepped daily amounts are net of them
 
     @cached_property
     def open_used(self) -> Decimal:

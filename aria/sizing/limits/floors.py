@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from accounts.cash import NO_CASH, CashLedger
 from accounts.model import DayStart
 from accounts.money import ZERO
 from aria.sizing.decision import RejectCode
@@ -32,7 +33,7 @@ from aria.sizing.limits.base import (
     Table,
     open_room,
 )
-from firms.floors import daily_amount, lock_level
+from firms.floors import day_amount, lock_level
 from firms.headroom import Headroom
 from firms.model import DailyAnchor, TrailBasis
 from firms.ruleset import RuleSet
@@ -102,7 +103,11 @@ class Carried:
 
 
 def carried(
-    rules: RuleSet, day: DayStart | None, room: Headroom, held: Sequence[Held]
+    rules: RuleSet,
+    day: DayStart | None,
+    room: Headroom,
+    held: Sequence[Held],
+    cash: CashLedger = NO_CASH,
 ) -> list[Carried]:
     """Floors that open positions can see rise before they stop out, and what is left of each.
 
@@ -117,7 +122,8 @@ def carried(
     - A floating-loss cap bounds the open loss of the positions still open: a winner closed
       first takes its open profit with it, so the losers' losses from entry must fit the cap.
     Each allowance is what the new trade's loss (costs and conversion margin included) may
-    take; an open position without a bounded loss leaves none.
+    take; an open position without a bounded loss leaves none. A daily amount that steps with
+    profit is the floor's own (:func:`firms.floors.day_amount`, net of ``cash`` flows).
     """
     unbounded = room.unbounded or any(h.entry_loss is None for h in held)
     losses = sum((h.entry_loss for h in held if h.entry_loss is not None), ZERO)
@@ -160,7 +166,7 @@ def carried(
     daily = rules.daily_loss
     anchored = daily.anchor in (DailyAnchor.RESET_BALANCE, DailyAnchor.RESET_BALANCE_OR_EQUITY)
     if anchored and held_over:
-        amount = daily_amount(daily, rules.start, day, rules.size)
+        amount = day_amount(rules, day, cash)
         if amount is not None:
             found.append(
                 budget(
@@ -191,11 +197,11 @@ class CarriedFloors(Limit):
         per_lot = ctx.geometry.loss_per_lot * ctx.stress
         return [
             Bound(c.name, c.allowance / per_lot, c.reason, HEADROOM_CODES[c.floor])
-            for c in carried(view.rules, view.day, view.headroom, view.held)
+            for c in carried(view.rules, view.day, view.headroom, view.held, view.cash)
         ]
 
     def prepare(self, view: AccountView, row: Row) -> None:
-        found = carried(view.rules, view.day, view.headroom, view.held)
+        found = carried(view.rules, view.day, view.headroom, view.held, view.cash)
         allowances = {c.name: c.allowance for c in found}
         for name in CARRIED:
             row.put(name, allowances.get(name))
@@ -211,13 +217,14 @@ class CarriedFloors(Limit):
 
 
 def swing_budgets(
-    rules: RuleSet, day: DayStart | None, room: Headroom
+    rules: RuleSet, day: DayStart | None, room: Headroom, cash: CashLedger = NO_CASH
 ) -> list[tuple[str, Decimal]]:
-    """The floors that follow equity (by name) and the amount each lets a swing take."""
+    """The floors that follow equity (by name) and the amount each lets a swing take; a daily
+    amount is the floor's own, net of ``cash`` flows (:func:`firms.floors.day_amount`)."""
     budgets: list[tuple[str, Decimal]] = []
     daily = rules.daily_loss
     if daily.anchor in (DailyAnchor.RESET_BALANCE_OR_EQUITY, DailyAnchor.DAY_EQUITY_HIGH):
-        amount = daily_amount(daily, rules.start, day, rules.size)
+        amount = day_amount(rules, day, cash)
         if amount is not None:
             budgets.append(("daily_loss", amount))
     trailing = rules.max_loss
@@ -247,7 +254,7 @@ class Swings(Limit):
     def bounds(self, ctx: LimitContext) -> list[Bound]:
         view = ctx.account
         room = view.headroom
-        budgets = swing_budgets(view.rules, view.day, room)
+        budgets = swing_budgets(view.rules, view.day, room, view.cash)
         if not budgets:
             return []
         open_ended = [h.position.symbol for h in view.held if h.swing is None]
@@ -291,7 +298,7 @@ class Swings(Limit):
         return found
 
     def prepare(self, view: AccountView, row: Row) -> None:
-        row.flag(self.key, bool(swing_budgets(view.rules, view.day, view.headroom)))
+        row.flag(self.key, bool(swing_budgets(view.rules, view.day, view.headroom, view.cash)))
 
     def fallback(self, table: Table, instrument: Instrument) -> Mask | None:
         return table.flags[self.key]

@@ -273,6 +273,31 @@ def test_apex_legacy_evaluation_is_flat_by_4_59_pm_new_york(catalog: Catalog) ->
     assert not session.uncertain
 
 
+# -- Topstep: micros on TopstepX ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("plan", "phase"), [("trading-combine-x", "combine"), ("express-funded", "express-funded")]
+)
+def test_topstep_x_counts_ten_micros_as_a_contract(catalog: Catalog, plan: str, phase: str) -> None:
+    # "10:1 contract ratio … In a 50K account, you can trade up to 50 micros": 5 / 0.1 = 50.
+    rules = catalog.rule_set("topstep", plan, phase, 50_000)
+    assert rules.limits is not None
+    assert rules.limits.contract_weight("MES", is_micro=True) == D("0.1")
+    assert rules.limits.contract_weight("ES", is_micro=False) == D(1)
+    # Micro Silver, Micro Bitcoin and Micro Ether "are weighted differently", by weights the
+    # research does not give: each is kept at a full contract, and says so.
+    for symbol in ("SIL", "MBT", "MET"):
+        assert rules.limits.contract_weight(symbol, is_micro=True) == D(1)
+    assert "contract_weights" in rules.limits.uncertain
+
+
+def test_topstep_on_other_platforms_counts_a_micro_as_a_contract(catalog: Catalog) -> None:
+    rules = catalog.rule_set("topstep", "trading-combine", "combine", 50_000)
+    assert rules.limits is not None
+    assert rules.limits.contract_weight("MES", is_micro=True) == D(1)
+
+
 # -- added plans of covered firms --------------------------------------------------------
 
 

@@ -128,8 +128,9 @@ def test_funded_accounts_paid_out_through_the_firm_rules_never_breach_without_ga
     result = run(plans=plans, policies=(ARIA,), accounts=2, gaps=False, payout_every=10)
     xfa = result[ARIA]["topstep/express-funded"]
     assert breached(result, ARIA) == 0
-    assert (xfa["payouts"], xfa["paid_out"]) == (21, "864.31")
-    assert xfa["trades"] == 33
+    # Pinned from the run: ten micros to a contract on TopstepX let micros size finer.
+    assert (xfa["payouts"], xfa["paid_out"]) == (31, "840.48")
+    assert xfa["trades"] == 45
 
 
 def test_payouts_are_configured_sensibly() -> None:

@@ -830,3 +830,56 @@ def test_a_daily_limit_that_disappears_has_no_swing_budget() -> None:
     # 12 % of 11,000 = 1,320 less the buffer 10 and the open swing 30: 1,280 / 15 a lot,
     # to 8 places.
     assert room(run(grown), "daily_loss_swing") == D("85.33333333")
+
+
+# -- TopstepX: ten micros to a contract --------------------------------------------------
+
+
+def _topstep_x(positions: list[dict[str, Any]]) -> dict[str, Any]:
+    """A Topstep 50K Combine on TopstepX (5 contracts) buying MES at 2,000, stop 1,999 (a low
+    price, so that margin, 5 % of 2,000 × 5 = 500 a lot, never binds before the cap)."""
+    return {
+        "profile": BOLD,
+        "firm": "topstep",
+        "plan": "trading-combine-x",
+        "account": {
+            "size": 50000,
+            "balance": 50000,
+            "as_of": "2026-06-02T14:00:00Z",
+            "positions": positions,
+        },
+        "instrument": "MES",
+        "market": {},
+        "request": {"symbol": "MES", "side": "long", "entry": 2000, "stop": 1999},
+    }
+
+
+def test_a_topstep_x_50k_combine_may_hold_50_micros() -> None:
+    # "10:1 contract ratio … In a 50K account, you can trade up to 50 micros": 5 contracts at
+    # a tenth of a contract per MES is 5 / 0.1 = 50 MES, on both engines. (The loss of 50 MES
+    # to the stop, 50 × 1 point × 5 = 250, is far inside the 2,000 MLL.)
+    document = _topstep_x([])
+    decision = run(document)
+    assert room(decision, "max_contracts") == D(50)
+    assert (decision.lots, decision.binding) == (D(50), "max_contracts")
+    _, batch = fan_out(document)
+    assert batch.summary(0) == ("approved", D(50), (), "max_contracts")
+
+
+def test_a_topstep_x_50k_combine_holding_50_micros_takes_no_51st() -> None:
+    # 49 MES held use 4.9 contracts: one more MES fits (0.1 left); 50 held use all 5: the 51st
+    # is refused with the cap's code.
+    decision = run(_topstep_x([held("MES", "49", "2000", "1999")]))
+    assert room(decision, "max_contracts") == D(1)
+    assert decision.lots == D(1)
+    decision = run(_topstep_x([held("MES", "50", "2000", "1999")]))
+    assert room(decision, "max_contracts") == 0
+    assert decision.reject_codes == ["max_contracts"]
+
+
+def test_topstep_outside_topstep_x_still_counts_a_micro_as_a_contract() -> None:
+    # The Combine on other platforms: a micro is a full contract, 5 MES at most.
+    document = _topstep_x([])
+    document["plan"] = "trading-combine"
+    decision = run(document)
+    assert room(decision, "max_contracts") == D(5)

@@ -116,10 +116,10 @@ def test_heat_counts_the_open_positions_and_the_live_reservations_together() -> 
     assert heat.reason == "portfolio heat 2.80%, within 10%"
 
 
-@pytest.mark.parametrize(("balance", "cap"), [(1_000, "2"), (1_600, "3"), (2_100, "5")])
+@pytest.mark.parametrize(("balance", "cap"), [(1_000, "20"), (1_600, "30"), (2_100, "50")])
 def test_a_balance_from_zero_climbs_the_scaling_plan_by_its_profit(balance: int, cap: str) -> None:
     # Topstep XFA 50K: the balance starts at 0, so a reset balance of 1,600 is 1,600 of profit:
-    # 2 contracts, 3 above 1,500, 5 above 2,000.
+    # 2 contracts, 3 above 1,500, 5 above 2,000; on TopstepX ten MES make a contract: 20, 30, 50.
     document = scenario(
         instrument="MES",
         request={"symbol": "MES", "side": "long", "entry": 5000, "stop": 4990},
