@@ -122,7 +122,10 @@ class MaxContracts(Limit):
         if limits is None or instrument.kind != "future" or limits.max_contracts is None:
             return []
         cap = limits.max_contracts.resolve(rules.size)
-        allowance = rules.contract_allowance(view.day_balance - rules.size)
+        # The firm's plan counts the balance (a payout lowers the tier); a deposit is not
+        # profit either: the lower of the two readings.
+        profit = view.day_balance - rules.size
+        allowance = rules.contract_allowance(min(profit, profit - view.cash.net))
         if allowance is not None:
             cap = min(cap, Decimal(allowance))
         used = sum(

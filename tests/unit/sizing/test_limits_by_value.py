@@ -19,9 +19,13 @@ import math
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
+from accounts.cash import NO_CASH, CashFlow, CashFlowKind
 from aria.sizing.batch import BatchDecisions, decide_batch
 from aria.sizing.columns import FanOut, prepare
 from aria.sizing.decision import Decision
+from aria.sizing.pipeline import decide
 from tests.builders import FINE, NOW, inputs_of, run, scenario
 
 D = Decimal
@@ -193,6 +197,27 @@ def test_a_higher_profit_step_of_the_scaling_plan_allows_more() -> None:
     decision = run(_contracts(101500, [NQ], contract_scaling=SCALING))
     assert room(decision, "max_contracts") == D(5)
     assert decision.lots == D(5)
+
+
+@pytest.mark.parametrize(
+    ("balance", "kind"),
+    [
+        # A 1,000 deposit on a day at 101,500: the balance says 1,500 of profit, trading made
+        # 500 → the first step, 3 contracts (the balance alone would give 6).
+        (101500, CashFlowKind.DEPOSIT),
+        # A 1,000 payout on a day at 100,500: the firm's plan counts the balance, 500 → the
+        # first step (netting the payout out would read 1,500 and give 6).
+        (100500, CashFlowKind.PAYOUT),
+    ],
+)
+def test_the_scaling_plan_reads_the_lower_of_balance_and_trading_profit(
+    balance: int, kind: CashFlowKind
+) -> None:
+    flow = CashFlow(kind=kind, amount=D(1000), at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    inputs = inputs_of(_contracts(balance, [NQ], contract_scaling=SCALING))
+    decision = decide(inputs.model_copy(update={"cash": NO_CASH.after(flow)}))
+    assert room(decision, "max_contracts") == D(2)  # 3 − the 1 NQ held
+    assert decision.lots == D(2)
 
 
 def test_without_a_scaling_plan_the_firm_cap_binds() -> None:
