@@ -315,6 +315,10 @@ class Account(Frozen):
     id: Identifier
     label: str = ""
     owner: Identifier
+    household: Identifier | None = Field(
+        default=None,
+        description="the household the firm counts the owner in (unset: the owner's own)",
+    )
     firm: Identifier
     plan: Identifier
     phase: Identifier

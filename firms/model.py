@@ -519,12 +519,28 @@ class CrossAccountRules(Sourced):
     equivalent_symbols: list[list[str]] = Field(
         default_factory=list, description="groups that count as one instrument, e.g. ES and MES"
     )
+    correlated_groups: list[list[str]] = Field(
+        default_factory=list,
+        description="different products whose opposite positions the firm also counts as a"
+        " hedge, e.g. ES and NQ (Apex: 'the same or correlated markets')",
+    )
+    mini_and_micro_together: Permission = Field(
+        default=Permission.ALLOWED,
+        description="holding a product's full-size and micro future at once in one account",
+    )
     allocation_cap: AllocationCap | None = None
     account_cap: AccountCountCap | None = None
     identical_trading_cap: PositiveDecimal | None = Field(
         default=None, description="capital above which identical trades across accounts are banned"
     )
     copy_trading: CopyPolicy | None = None
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = _without_empty(handler(self), ("correlated_groups",))
+        if data.get("mini_and_micro_together") in (Permission.ALLOWED, Permission.ALLOWED.value):
+            data.pop("mini_and_micro_together")
+        return data
 
     @property
     def cap_currency(self) -> str:

@@ -56,6 +56,7 @@ class AccountRow(Base):
     id: Mapped[str] = mapped_column(Id, primary_key=True)
     label: Mapped[str] = mapped_column(sa.String(200), default="")
     owner: Mapped[str] = mapped_column(Id, index=True)
+    household: Mapped[str | None] = mapped_column(Id, nullable=True)
     firm: Mapped[str] = mapped_column(Id, index=True)
     plan: Mapped[str] = mapped_column(Id)
     phase: Mapped[str] = mapped_column(Id)

@@ -190,6 +190,9 @@ def create(
     phase: Annotated[str | None, typer.Option(help="default: the plan's first phase")] = None,
     profile: Annotated[str, typer.Option(help="sizing preset")] = "aria",
     strategy: Annotated[str | None, typer.Option(help="the strategy it trades")] = None,
+    household: Annotated[
+        str | None, typer.Option(help="the household the firm counts the owner in")
+    ] = None,
     personality: Annotated[
         str | None, typer.Option(help="a multiplier such as 0.9, or 'seeded'")
     ] = None,
@@ -204,7 +207,8 @@ def create(
         list[str] | None, typer.Option(help="a checkout option NAME=VALUE (repeatable)")
     ] = None,
 ) -> None:
-    """Open an account under a firm's plan."""
+    """Open an account under a firm's plan; warns when it puts its owner or household past
+    the firm's cap on accounts."""
     choice = _personality(personality)
     command = validated(
         CreateAccount,
@@ -217,6 +221,7 @@ def create(
             "phase": phase,
             "profile": profile,
             "strategy": strategy,
+            "household": household,
             "personality": choice,
             "label": label,
             "instruments": _instruments(symbols, asset_classes),
@@ -231,6 +236,9 @@ def create(
         f" personality {account.personality.multiplier}",
         highlight=False,
     )
+    # Not refused: the account exists at the firm already; the trader is told what it breaks.
+    for warning in run_service(account_service.account_cap_warnings, app.context, account.id):
+        out.print(f"warning: {warning}", highlight=False)
     app.close()
 
 
@@ -265,6 +273,10 @@ def update(
     no_strategy: Annotated[
         bool, typer.Option("--no-strategy", help="clear the account's strategy")
     ] = False,
+    household: Annotated[str | None, typer.Option(help="a new household")] = None,
+    no_household: Annotated[
+        bool, typer.Option("--no-household", help="count the account by its owner alone")
+    ] = False,
     personality: Annotated[
         str | None, typer.Option(help="a new multiplier such as 0.9, or 'seeded'")
     ] = None,
@@ -284,8 +296,8 @@ def update(
     reason: Annotated[str | None, typer.Option(help="why (recorded)")] = None,
     actor: Annotated[str, typer.Option(help="who (recorded)")] = "cli",
 ) -> None:
-    """Change an account's label, profile, strategy, personality, what it may trade, or its
-    checkout options; each change is recorded with who and why."""
+    """Change an account's label, profile, strategy, household, personality, what it may
+    trade, or its checkout options; each change is recorded with who and why."""
     body: dict[str, Any] = {"actor": actor, "reason": reason}
     if label is not None:
         body["label"] = label
@@ -295,6 +307,10 @@ def update(
         body["strategy"] = None
     elif strategy is not None:
         body["strategy"] = strategy
+    if no_household:
+        body["household"] = None
+    elif household is not None:
+        body["household"] = household
     if personality is not None:
         body["personality"] = _personality(personality)
     if all_instruments:
@@ -311,7 +327,8 @@ def update(
     out.print(
         f"{account.id} ({account.label or 'no label'}): profile {account.profile};"
         f" strategy {account.strategy or '—'}; personality {account.personality.multiplier};"
-        f" trades {narrowed}; options {chosen}",
+        f" trades {narrowed}; options {chosen}"
+        + (f"; household {account.household}" if account.household else ""),
         highlight=False,
     )
     app.close()

@@ -39,7 +39,7 @@ from aria.service.tracking import record
 from aria.sizing.exposure import value_book
 from aria.sizing.instruments import InstrumentCatalog
 from aria.sizing.profiles import Profile
-from firms import lifecycle
+from firms import cross_account, lifecycle
 from firms.breaches import Breach
 from firms.cash_flows import CASH_FLOW
 from firms.daily import DailyStatus, daily_status, roll_day
@@ -60,6 +60,41 @@ def rules_of(ctx: Context, account: Account) -> RuleSet:
         account.initial_balance,
         account.rulebook_version,
         account.options,
+    )
+
+
+def cross_account_ref(ctx: Context, account: Account) -> cross_account.AccountRef:
+    """An account as the cross-account rules see it (its phase, size and firm's rules)."""
+    rules = rules_of(ctx, account)
+    return cross_account.AccountRef(
+        account.id,
+        account.owner,
+        account.firm,
+        rules.phase.kind,
+        account.initial_balance,
+        account.currency,
+        rules.cross_account,
+        account.strategy,
+        account.household,
+    )
+
+
+def account_cap_warnings(ctx: Context, account_id: str) -> tuple[str, ...]:
+    """Why the account puts its owner, or its household, past the firm's cap on how many
+    accounts they may hold, counted after the other accounts at the firm (none: within)."""
+    with ctx.unit() as uow:
+        account = uow.accounts.get(account_id)
+        if account is None:
+            raise NotFound(f"unknown account {account_id!r}")
+        peers = [
+            a
+            for a in uow.accounts.select(firm=account.firm)
+            if a.id != account.id
+            and (a.owner == account.owner or (a.household and a.household == account.household))
+        ]
+    refs = [cross_account_ref(ctx, a) for a in [*peers, account]]
+    return tuple(
+        f.detail for f in cross_account.account_count_findings(refs) if f.account_id == account.id
     )
 
 
@@ -99,6 +134,7 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
         initial_balance=command.size,
         profile=command.profile,
         strategy=command.strategy,
+        household=command.household,
         personality=_personality(command.personality, command.id),
         instruments=command.instruments,
         options=command.options,
@@ -153,6 +189,7 @@ _FIELD_EVENTS = (
     ("label", "label_changed"),
     ("profile", "profile_changed"),
     ("strategy", "strategy_changed"),
+    ("household", "household_changed"),
     ("personality", "personality_changed"),
 )
 
@@ -179,6 +216,8 @@ def update_account(ctx: Context, account_id: str, command: UpdateAccount) -> Acc
             changes["profile"] = command.profile
         if "strategy" in given:
             changes["strategy"] = command.strategy
+        if "household" in given:
+            changes["household"] = command.household
         if command.personality is not None:
             changes["personality"] = _personality(command.personality, account.id)
         if "instruments" in given:

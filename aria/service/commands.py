@@ -98,6 +98,9 @@ class CreateAccount(Command):
         default_factory=dict, description="this account's own profile changes"
     )
     strategy: Identifier | None = None
+    household: Identifier | None = Field(
+        default=None, description="the household the firm counts the owner in (Apex, Tradeify)"
+    )
     personality: PersonalityChoice | None = None
     instruments: InstrumentFilter | None = Field(
         default=None, description="narrows what the firm allows (symbols and/or asset classes)"
@@ -118,6 +121,9 @@ class UpdateAccount(Command):
     profile: Identifier | None = Field(default=None, description="a new sizing preset")
     strategy: Identifier | None = Field(
         default=None, description="a new strategy; give null to clear it"
+    )
+    household: Identifier | None = Field(
+        default=None, description="a new household; give null to clear it"
     )
     personality: PersonalityChoice | None = Field(
         default=None, description="a new declared multiplier, or a seeded draw"

@@ -16,11 +16,12 @@ from typing import Any
 
 from accounts.model import Account, TradingStatus
 from aria.service import checkpoints
-from aria.service.accounts import rules_of
+from aria.service.accounts import cross_account_ref, rules_of
 from aria.service.context import Context
 from aria.service.profile_layers import prefetch, profile_for
 from aria.service.tracking import record
 from aria.sizing import market as analytics
+from aria.sizing.gates import contract_of
 from firms import cross_account
 from firms.lifecycle import SYSTEM, recheck, roll_forward
 
@@ -184,34 +185,25 @@ def expire_reservations(ctx: Context) -> JobReport:
 
 
 def _refs(ctx: Context, accounts: list[Account]) -> dict[str, cross_account.AccountRef]:
-    refs = {}
-    for account in accounts:
-        rules = rules_of(ctx, account)
-        refs[account.id] = cross_account.AccountRef(
-            account.id,
-            account.owner,
-            account.firm,
-            rules.phase.kind,
-            account.initial_balance,
-            account.currency,
-            rules.cross_account,
-            account.strategy,
-        )
-    return refs
+    return {account.id: cross_account_ref(ctx, account) for account in accounts}
 
 
 def compliance_scan(ctx: Context) -> JobReport:
-    """Record, once a day each, accounts holding forbidden cross-account patterns."""
+    """Record, once a day each, accounts holding forbidden cross-account patterns: hedges,
+    allocation and account-count caps (per owner, and per household where the firm counts so),
+    open positions that make one trade past an identical-trading or copy-capital cap, and a
+    product's mini and micro held together where the firm forbids it."""
     report = JobReport("compliance_scan")
     now = ctx.clock.now()
     day = now.date().isoformat()
     with ctx.unit() as uow:
         accounts = uow.accounts.select()
         states = uow.accounts.trackers([a.id for a in accounts])
+        instruments = ctx.instrument_catalog(uow.market.instruments()).instruments
     refs = _refs(ctx, accounts)
     held = {a.id: state.positions for a in accounts if (state := states[a.id].state) is not None}
     exposures = [
-        cross_account.Exposure(refs[account_id], p.symbol, p.side)
+        cross_account.Exposure(refs[account_id], p.symbol, p.side, p.opened_at)
         for account_id, positions in held.items()
         for p in positions
     ]
@@ -221,7 +213,12 @@ def compliance_scan(ctx: Context) -> JobReport:
     findings = list(cross_account.scan_hedges(exposures))
     for group in by_owner.values():
         findings += cross_account.allocation_findings(group)
-        findings += cross_account.account_count_findings(group)
+    # Over every account at once: a household's accounts may belong to several owners.
+    findings += cross_account.account_count_findings([refs[a.id] for a in accounts])
+    findings += cross_account.scan_identical(exposures)
+    for account_id, positions in held.items():
+        contracts = [contract_of(p.symbol, instruments) for p in positions]
+        findings += cross_account.mini_micro_findings(refs[account_id], contracts)
     if not findings:
         return report
     with ctx.unit() as uow:

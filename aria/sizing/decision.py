@@ -30,6 +30,7 @@ class RejectCode(StrEnum):
     BELOW_MIN_NOTIONAL = "below_min_notional"
     CROSS_ACCOUNT_HEDGE = "cross_account_hedge"
     HEDGING_WITHIN_ACCOUNT = "hedging_within_account"
+    MINI_MICRO_MIX = "mini_micro_mix"
     ALLOCATION_CAP = "allocation_cap"
     ACCOUNT_CAP = "account_cap"
     COPY_FORBIDDEN = "copy_forbidden"

@@ -2,7 +2,8 @@
 
 In order: an instrument the account may not trade (its firm's or plan's list, or its own
 narrowing), the account's trading state, stale account state, stale market data, a hedge
-against another account of the same owner, a hedge inside the account, and the fan-out's
+against another account of the same owner, a hedge inside the account, a product's mini and
+micro held together in the account where the firm forbids it, and the fan-out's
 cross-account rules (allocation caps, identical-trading caps, copy policies and copy-capital
 caps, in signal order). ``GATES`` is the one table of them, in that order: each gate's check
 is a function of the inputs, and beside it is its form over a fan-out (decided per signal
@@ -13,7 +14,7 @@ what the signal says).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -193,7 +194,7 @@ def within_gates(inputs: DecisionInputs) -> list[Gate]:
         p
         for p in inputs.state.positions
         if p.side is request.side.opposite
-        and cross_account.same_instrument(p.symbol, request.symbol, rules)
+        and cross_account.correlated(p.symbol, request.symbol, rules)
     ]
     if not opposite:
         return []
@@ -204,6 +205,38 @@ def within_gates(inputs: DecisionInputs) -> list[Gate]:
             f" {opposite[0].symbol} is held {opposite[0].side.value}",
         )
     ]
+
+
+def contract_of(symbol: str, instruments: Mapping[str, Instrument]) -> cross_account.Contract:
+    """A symbol as the mini-and-micro rule sees it: the product its specification says it is
+    a micro of, or itself (a symbol without a specification is taken as its own product)."""
+    spec = instruments.get(symbol)
+    return cross_account.Contract(symbol, spec.micro_of if spec and spec.micro_of else symbol)
+
+
+def mini_micro_refusal(inputs: DecisionInputs, instrument: Instrument) -> str | None:
+    """Why trading ``instrument`` would hold a product's mini and micro at once in an account
+    whose firm forbids it, or ``None``."""
+    rules = inputs.rules.cross_account
+    if not cross_account.forbids_mini_and_micro(rules) or not inputs.state.positions:
+        return None
+    candidate = cross_account.Contract(instrument.symbol, instrument.micro_of or instrument.symbol)
+    held = cross_account.mini_micro_conflict(
+        candidate, (contract_of(p.symbol, inputs.instruments) for p in inputs.state.positions)
+    )
+    if held is None:
+        return None
+    return (
+        f"{inputs.account.firm} forbids holding a product's mini and micro together in one"
+        f" account; {held.symbol} ({held.product}) is held and {candidate.symbol} is"
+        f" {'its micro' if candidate.is_micro else 'its full-size contract'}"
+    )
+
+
+def mini_micro_gates(inputs: DecisionInputs) -> list[Gate]:
+    """The trade would hold a product's mini and micro at once where the firm forbids it."""
+    reason = mini_micro_refusal(inputs, inputs.instrument)
+    return [] if reason is None else [(RejectCode.MINI_MICRO_MIX, reason)]
 
 
 def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
@@ -249,13 +282,13 @@ def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
 
 def opposed(exposures: Exposures, count: int, symbol: str, side: int) -> Mask:
     """Accounts of a fan-out with an exposure on the other side of ``symbol`` (by their
-    firm's groups of symbols that are one instrument)."""
+    firm's groups of symbols that are one instrument, or correlated)."""
     found = np.zeros(count, dtype=np.bool_)
     if not len(exposures.account):
         return found
     same = np.array(
         [
-            [cross_account.same_instrument(held, symbol, rules) for held in exposures.symbols]
+            [cross_account.correlated(held, symbol, rules) for held in exposures.symbols]
             for rules in exposures.rules
         ],
         dtype=np.bool_,
@@ -291,6 +324,15 @@ def _within_over(
     fan: FanOut, request: TradeRequest, instrument: Instrument, market: MarketSnapshot
 ) -> Mask:
     return opposed(fan.within, fan.size, request.symbol, request.side.sign)
+
+
+def _mini_micro_over(
+    fan: FanOut, request: TradeRequest, instrument: Instrument, market: MarketSnapshot
+) -> Mask:
+    # Few accounts forbid the mix and hold a position: each is decided by the scalar check
+    # itself, with the signal's instrument, so both engines give one answer.
+    refusals = [mini_micro_refusal(item, instrument) for item in fan.inputs]
+    return np.array([reason is not None for reason in refusals], dtype=np.bool_)
 
 
 @dataclass(frozen=True)
@@ -331,6 +373,7 @@ GATES: tuple[GateRule, ...] = (
     GateRule("market_age", (RejectCode.STALE_DATA,), market_gates, _stale_over),
     GateRule("hedge", (RejectCode.CROSS_ACCOUNT_HEDGE,), hedge_gates, _hedge_over),
     GateRule("within", (RejectCode.HEDGING_WITHIN_ACCOUNT,), within_gates, _within_over),
+    GateRule("mini_micro", (RejectCode.MINI_MICRO_MIX,), mini_micro_gates, _mini_micro_over),
     GateRule(
         "fanout",
         (

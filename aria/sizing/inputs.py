@@ -215,6 +215,10 @@ class DecisionInputs(Frozen):
         data: dict[str, Any] = handler(self)
         if data.get("cash", 0) is None:
             data.pop("cash")
+        # So is the account's household.
+        account = data.get("account")
+        if isinstance(account, dict) and account.get("household", 0) is None:
+            account.pop("household")
         return data
 
 

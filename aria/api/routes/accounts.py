@@ -123,8 +123,8 @@ def _owned(ctx: Ctx, caller: Principal, account_id: str) -> Account:
 
 @router.patch("/{account_id}", response_model=Account)
 def update_account(account_id: AccountId, body: UpdateAccount, ctx: Ctx, caller: Admin) -> Account:
-    """Change the account's label, profile, strategy, personality, what it may trade
-    (``instruments``) or its checkout ``options``; each change is an audit event."""
+    """Change the account's label, profile, strategy, household, personality, what it may
+    trade (``instruments``) or its checkout ``options``; each change is an audit event."""
     _owned(ctx, caller, account_id)
     return service.update_account(ctx, account_id, body)
 

@@ -61,7 +61,7 @@ def test_risk_limits_default_to_the_balance_where_the_firm_says_so() -> None:
 def test_apex_hedging_group_is_every_us_index_future_and_its_micro() -> None:
     apex = CATALOG.firm("apex")
     assert apex.cross_account is not None
-    assert apex.cross_account.equivalent_symbols == [
+    assert apex.cross_account.correlated_groups == [
         ["ES", "NQ", "YM", "RTY", "EMD", "MES", "MNQ", "MYM", "M2K"]
     ]
     assert apex.cross_account.read_on == READ
