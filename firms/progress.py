@@ -22,7 +22,7 @@ from decimal import Decimal
 from accounts.model import AccountState, Trade
 from accounts.money import HUNDRED, ZERO
 from firms.clock import WallClock
-from firms.model import ConsistencyRule, TradingDayRule
+from firms.model import ConsistencyRule, PhaseKind, TradingDayRule
 from firms.ruleset import RuleSet
 
 _HELD = dt.timedelta(minutes=1)  # Take Profit Trader: a day counts if a position was held a minute
@@ -51,12 +51,15 @@ class ConsistencyProgress:
             self.denominator, "total profit"
         )
         share = "—" if self.share_pct is None else f"{self.share_pct:.2f} %"
-        head = f"best day {self.best_day_profit:,.2f}: {share} of {basis} (limit {self.limit_pct} %)"
+        head = (
+            f"best day {self.best_day_profit:,.2f}: {share} of {basis} (limit {self.limit_pct} %)"
+        )
         if self.satisfied:
             return f"{head}, met"
         if self.denominator == "profit_target":
             return f"{head}, over the cap by {self.over_cap:,.2f}; more profit does not help"
-        return f"{head}, over the cap by {self.over_cap:,.2f}; {self.profit_needed:,.2f} more profit needed"
+        needed = f"{self.profit_needed:,.2f} more profit needed"
+        return f"{head}, over the cap by {self.over_cap:,.2f}; {needed}"
 
 
 def daily_pnl(trades: Iterable[Trade], clock: WallClock) -> dict[dt.date, Decimal]:
@@ -324,3 +327,11 @@ def day_room(
     if rule.gate == "pass" and target is not None:
         room = max(room, c * target - d0)
     return max(room, ZERO)
+
+
+def gate_applies(rule: ConsistencyRule, kind: PhaseKind) -> bool:
+    """True when ``rule`` is judged in a phase of ``kind``: a pass gate in an evaluation, a
+    payout gate in a funded or live account."""
+    if rule.gate == "pass":
+        return kind is PhaseKind.EVALUATION
+    return kind is not PhaseKind.EVALUATION

@@ -70,6 +70,7 @@ def account_view(inputs: DecisionInputs, held: list[Held], room: Headroom) -> Ac
         day=inputs.day,
         reservations=live(inputs.reservations, inputs.now),
         now=inputs.now,
+        best_day_windows=inputs.best_day_windows,
     )
 
 

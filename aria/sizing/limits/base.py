@@ -24,7 +24,7 @@ from accounts.model import AssetClass, DayStart
 from accounts.money import ZERO
 from aria.sizing.decision import LimitCheck, RejectCode
 from aria.sizing.exposure import Held
-from aria.sizing.inputs import MarketSnapshot, Reservation, TradeRequest
+from aria.sizing.inputs import BestDayWindow, MarketSnapshot, Reservation, TradeRequest
 from aria.sizing.instruments import Instrument
 from aria.sizing.profiles import Profile
 from aria.sizing.stops import Geometry
@@ -66,6 +66,7 @@ class AccountView:
     now: dt.datetime  # the request's time (``inputs.now``): limits that look back count from it
     day: DayStart | None = None
     reservations: Sequence[Reservation] = ()  # the live ones
+    best_day_windows: Sequence[BestDayWindow] = ()  # one per best-day rule, when the cap is on
 
     @cached_property
     def open_used(self) -> Decimal:

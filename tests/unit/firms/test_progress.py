@@ -223,7 +223,8 @@ def test_a_day_filled_to_its_room_stays_within_the_share(
     checked = rule(max_best_day_pct=pct, gate="payout", denominator=basis)
     window = WindowProfit(prior_net=prior, prior_positive=max(prior, D(0)), today=today)
     room = day_room(checked, window, None)
-    assert room is not None and room >= 0
+    assert room is not None
+    assert room >= 0
     if room > 0:
         day = today + room
         base = window.prior_positive if positive_days else prior
