@@ -25,6 +25,7 @@ from firms.clock import WallClock
 from firms.model import ConsistencyRule, PhaseKind, TradingDayRule
 from firms.ruleset import RuleSet
 
+_CENT = Decimal("0.01")  # what a strict best-day rule's room keeps back
 _HELD = dt.timedelta(minutes=1)  # Take Profit Trader: a day counts if a position was held a minute
 
 
@@ -313,19 +314,24 @@ def day_room(
     ``P0`` (net, or over positive days), a win ``r`` keeps ``d0 + r ≤ c·(P0 + d0 + r)``,
     so ``r ≤ (c·(P0 + d0) − d0) ÷ (1 − c)``; of the target ``T``: ``r ≤ c·T − d0``. A pass
     is only judged at the target, so a pass-gated share of profit allows at least the
-    target's room (the profit, and the positive days, are then at least ``T``).
+    target's room (the profit, and the positive days, are then at least ``T``). A strict
+    rule (the share must stay below) leaves a cent less, so a win of all the room is below.
     """
     c = rule.limit_after(payouts) / HUNDRED
     d0 = window.today
     if rule.denominator == "profit_target":
-        # No target, nothing to measure against: no room (the stricter reading).
-        return max(c * target - d0, ZERO) if target is not None else ZERO
-    if c >= 1:
+        if target is None:
+            return ZERO  # no target, nothing to measure against: no room (the stricter reading)
+        room = c * target - d0
+    elif c >= 1:
         return None
-    prior = window.prior_positive if rule.denominator == "positive_days" else window.prior_net
-    room = (c * (prior + d0) - d0) / (1 - c)
-    if rule.gate == "pass" and target is not None:
-        room = max(room, c * target - d0)
+    else:
+        prior = window.prior_positive if rule.denominator == "positive_days" else window.prior_net
+        room = (c * (prior + d0) - d0) / (1 - c)
+        if rule.gate == "pass" and target is not None:
+            room = max(room, c * target - d0)
+    if rule.strict:
+        room -= _CENT
     return max(room, ZERO)
 
 

@@ -172,8 +172,10 @@ def objective_lines(found: Objectives) -> list[str]:
     )
     lines = [f"objectives ({found.phase}): {target}; {days}; {limit}"]
     for rule in found.consistency:
-        since = f" since the payout of {rule.window_start.isoformat()}" if rule.window_start else ""
-        lines.append(f"{rule.summary}{since}")
+        since = (
+            f"since the payout of {rule.window_start.isoformat()}: " if rule.window_start else ""
+        )
+        lines.append(f"{since}{rule.summary}")
     if found.passed:
         lines.append("every objective of the phase is met: ready to promote")
     return lines

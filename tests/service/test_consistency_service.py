@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from aria.cli.trading import objective_lines
 from aria.service import accounts as account_service
 from aria.service.commands import RecordTrades
 from aria.service.context import Context
@@ -65,9 +66,14 @@ def test_an_apex_pa_best_day_counts_from_the_latest_payout(
         _trade("a5", 700, 8),
         _trade("a6", 600, 9),
     )
-    (best,) = account_service.account_objectives(ctx, "pa").consistency
+    found = account_service.account_objectives(ctx, "pa")
+    (best,) = found.consistency
     assert (best.best_day_profit, best.profit, best.satisfied) == (D(800), D(2_700), True)
     assert best.window_start == utc(2026, 6, 3, 12)
+    assert objective_lines(found)[1] == (
+        "since the payout of 2026-06-03T12:00:00+00:00:"
+        " best day 800.00: 29.63 % of total profit (limit 30 %), met"
+    )
 
 
 def test_a_topstep_combine_with_the_cap_on_is_sized_within_the_best_day(

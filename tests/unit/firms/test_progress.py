@@ -203,6 +203,10 @@ def test_day_room_by_denominator() -> None:
     assert day_room(rule(**forty, denominator="profit_target"), window, D(400)) == D(0)
     assert day_room(rule(**forty, denominator="profit_target"), window, None) == D(0)
     assert day_room(rule(max_best_day_pct=100), window, None) is None
+    # A strict rule keeps a cent back: 999.99 of the target's room, 466.66… of the profit's.
+    strict = rule(**forty, denominator="profit_target", strict=True)
+    assert day_room(strict, window, D(3_000)) == D("999.99")
+    assert day_room(rule(**forty, strict=True), window, None) == total - D("0.01")
     # After two payouts a 20/25/30 ladder allows 30 %: (0.3 × 1,200 − 200) ÷ 0.7 = 228.57.
     ladder = rule(max_best_day_pct=20, after_payouts=[25, 30], gate="payout")
     assert day_room(ladder, window, None, payouts=2) == D(160) / D("0.7")
@@ -213,14 +217,15 @@ def test_day_room_by_denominator() -> None:
     today=st.decimals(min_value=-5_000, max_value=5_000, places=2),
     pct=st.integers(min_value=5, max_value=95),
     positive_days=st.booleans(),
+    strict=st.booleans(),
 )
 def test_a_day_filled_to_its_room_stays_within_the_share(
-    prior: Decimal, today: Decimal, pct: int, positive_days: bool
+    prior: Decimal, today: Decimal, pct: int, positive_days: bool, strict: bool
 ) -> None:
     """Whatever the window so far, today's profit plus its room is at most the share of the
-    profit it then makes (to rounding in the last place)."""
+    profit it then makes (to rounding in the last place); below it for a strict rule."""
     basis = "positive_days" if positive_days else "total_profit"
-    checked = rule(max_best_day_pct=pct, gate="payout", denominator=basis)
+    checked = rule(max_best_day_pct=pct, gate="payout", denominator=basis, strict=strict)
     window = WindowProfit(prior_net=prior, prior_positive=max(prior, D(0)), today=today)
     room = day_room(checked, window, None)
     assert room is not None
@@ -228,4 +233,7 @@ def test_a_day_filled_to_its_room_stays_within_the_share(
     if room > 0:
         day = today + room
         base = window.prior_positive if positive_days else prior
-        assert day * 100 <= pct * (base + day) + D("1e-18")
+        if strict:
+            assert day * 100 < pct * (base + day)
+        else:
+            assert day * 100 <= pct * (base + day) + D("1e-18")
