@@ -109,7 +109,10 @@ class ConsistencyCap(Limit):
         out = []
         for rule, window, payouts in found:
             limit = rule.limit_after(payouts)
-            what = f"best day at most {limit} % of {_BASIS[rule.denominator]}"
+            what = (
+                f"{view.rules.firm}'s {rule.gate} rule: best day at most {limit} % of"
+                f" {_BASIS[rule.denominator]}"
+            )
             if per_lot is None:
                 reason = f"{what}: no take-profit bounds this trade's win, so it is not capped"
                 out.append(Bound(name, ctx.instrument.max_lot, reason))

@@ -102,8 +102,8 @@ def test_topstep_caps_the_win_at_what_today_may_still_earn_of_the_target() -> No
     )
     assert cap(decision).max_lots == D("3.75")
     assert cap(decision).reason == (
-        "best day at most 50 % of the profit target: today's profit 1,200.00 may grow by"
-        " 300.00; this trade wins 80.00 a lot at its take-profit"
+        "topstep's pass rule: best day at most 50 % of the profit target: today's profit"
+        " 1,200.00 may grow by 300.00; this trade wins 80.00 a lot at its take-profit"
     )
 
 
@@ -122,7 +122,11 @@ def test_the_day_at_its_share_is_refused_with_the_rule_named() -> None:
     (decision,) = both(inputs(document(balance=51_500), today))
     assert decision.status == "rejected"
     assert decision.reject_codes == [RejectCode.CONSISTENCY_CAP]
-    assert "consistency_cap: best day at most 50 % of the profit target" in decision.reasons[-1]
+    assert (
+        "consistency_cap: topstep's pass rule: best day at most 50 % of the profit target:"
+        " today's profit 1,500.00 may grow by 0.00; this trade wins 80.00 a lot at its"
+        " take-profit"
+    ) in decision.reasons
 
 
 def test_the_larger_of_the_trades_and_the_balance_is_today() -> None:
@@ -172,7 +176,7 @@ def test_tradeify_lightning_share_rises_with_each_payout() -> None:
         inputs(doc, window), inputs(doc, window.model_copy(update={"payouts": 1}))
     )
     assert (first.lots, cap(first).max_lots) == (D(2), D("2.75"))
-    assert "best day at most 20 % of total profit" in cap(first).reason
+    assert "tradeify's payout rule: best day at most 20 % of total profit" in cap(first).reason
     assert (after_one.lots, cap(after_one).max_lots) == (D(4), D(4))
 
 
