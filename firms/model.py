@@ -591,15 +591,43 @@ class Objectives(Sourced):
 
 
 class ConsistencyRule(Sourced):
-    """Best day ÷ total profit must stay at or below a share."""
+    """Best day ÷ profit must stay at or below a share.
 
-    max_best_day_pct: Percent
-    denominator: Literal["total_profit", "positive_days"] = "total_profit"
+    The profit is the total net profit, the sum of the positive days, or the phase's profit
+    target (``denominator``); counted since the phase began or since its latest payout
+    (``window``). ``after_payouts`` raises or lowers the share with each payout made.
+    """
+
+    max_best_day_pct: Percent = Field(description="the share before the first payout")
+    denominator: Literal["total_profit", "positive_days", "profit_target"] = "total_profit"
     window: Literal["since_start", "since_last_payout"] = "since_start"
     gate: Literal["pass", "payout"]
     effect: Literal["blocks", "raises_target", "excludes_excess"] = "blocks"
     strict: bool = Field(default=False, description="true: the share must be strictly below")
     phases: list[PhaseKind | Slug] = Field(default_factory=list, description="empty: every phase")
+    after_payouts: list[Percent] = Field(
+        default_factory=list,
+        description="the share after the 1st, 2nd, … payout (the last repeats);"
+        " empty: max_best_day_pct throughout",
+    )
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_empty(handler(self), ("after_payouts",))
+
+    @model_validator(mode="after")
+    def _ladder_follows_payouts(self) -> Self:
+        # A share by payout number only moves when payouts are made: on a pass gate it
+        # would never leave its first rung.
+        if self.after_payouts and self.gate != "payout":
+            raise ValueError("'after_payouts' needs gate = \"payout\"")
+        return self
+
+    def limit_after(self, payouts: int) -> Decimal:
+        """The share that applies once ``payouts`` payouts were made in the phase."""
+        if payouts <= 0 or not self.after_payouts:
+            return self.max_best_day_pct
+        return self.after_payouts[min(payouts, len(self.after_payouts)) - 1]
 
 
 class NewsRule(Sourced):

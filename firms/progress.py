@@ -1,10 +1,14 @@
 """Progress towards a phase's objectives: profit target, trading days, time limit, and
 consistency (best day share), gathered by :func:`objectives` for one account.
 
-Consistency is ``best day ÷ profit ≤ limit`` where profit is the total net profit or the
-sum of positive days, as the rule says. When it fails, :attr:`ConsistencyProgress.profit_needed`
+Consistency is ``best day ÷ profit ≤ limit`` where profit is the total net profit, the sum of
+positive days, or the phase's profit target, as the rule says; a rule whose window restarts at
+each payout counts only the trades closed after the latest one, and a progressive rule takes
+its limit by the number of payouts made. When it fails, :attr:`ConsistencyProgress.profit_needed`
 says how much more profit (with the best day unchanged) brings the share back within the
-limit, and for firms that raise the target instead (E8 Futures) the raised target.
+limit — none can when the share is of the target — :attr:`ConsistencyProgress.over_cap` by how
+much the best day exceeds the cap, and for firms that raise the target instead (E8 Futures) the
+raised target.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from decimal import Decimal
 from accounts.model import AccountState, Trade
 from accounts.money import HUNDRED, ZERO
 from firms.clock import WallClock
-from firms.model import ConsistencyRule, TradingDayRule
+from firms.model import ConsistencyRule, PhaseKind, TradingDayRule
 from firms.ruleset import RuleSet
 
+_CENT = Decimal("0.01")  # what a strict best-day rule's room keeps back
 _HELD = dt.timedelta(minutes=1)  # Take Profit Trader: a day counts if a position was held a minute
 
 
@@ -30,12 +35,32 @@ class ConsistencyProgress:
 
     best_day: dt.date | None
     best_day_profit: Decimal
-    profit: Decimal  # the rule's denominator
+    profit: Decimal  # the rule's denominator (the profit target for ``profit_target``)
     share_pct: Decimal | None  # None when there is no profit to measure against
-    limit_pct: Decimal
+    limit_pct: Decimal  # the limit in force (by payout number for a progressive rule)
     satisfied: bool
     profit_needed: Decimal  # more profit needed, best day unchanged (0 when satisfied)
     raised_target: Decimal | None  # for rules whose effect raises the target
+    denominator: str = "total_profit"
+    over_cap: Decimal = ZERO  # how much the best day exceeds limit × denominator (0 within)
+    window_start: dt.datetime | None = None  # the payout the window restarted at, if any
+
+    @property
+    def summary(self) -> str:
+        """One sentence for a trader: the share against the limit, and what is still needed."""
+        basis = {"profit_target": "the profit target", "positive_days": "positive days"}.get(
+            self.denominator, "total profit"
+        )
+        share = "—" if self.share_pct is None else f"{self.share_pct:.2f} %"
+        head = (
+            f"best day {self.best_day_profit:,.2f}: {share} of {basis} (limit {self.limit_pct} %)"
+        )
+        if self.satisfied:
+            return f"{head}, met"
+        if self.denominator == "profit_target":
+            return f"{head}, over the cap by {self.over_cap:,.2f}; more profit does not help"
+        needed = f"{self.profit_needed:,.2f} more profit needed"
+        return f"{head}, over the cap by {self.over_cap:,.2f}; {needed}"
 
 
 def daily_pnl(trades: Iterable[Trade], clock: WallClock) -> dict[dt.date, Decimal]:
@@ -46,30 +71,54 @@ def daily_pnl(trades: Iterable[Trade], clock: WallClock) -> dict[dt.date, Decima
     return dict(days)
 
 
+def in_window(
+    rule: ConsistencyRule, trades: Iterable[Trade], last_payout: dt.datetime | None
+) -> list[Trade]:
+    """The trades ``rule`` counts: all of them, or those closed after the latest payout when
+    its window restarts at each payout."""
+    if rule.window != "since_last_payout" or last_payout is None:
+        return list(trades)
+    return [t for t in trades if t.closed_at > last_payout]
+
+
 def consistency(
-    rule: ConsistencyRule, pnl_by_day: Mapping[dt.date, Decimal], target: Decimal | None = None
+    rule: ConsistencyRule,
+    pnl_by_day: Mapping[dt.date, Decimal],
+    target: Decimal | None = None,
+    payouts: int = 0,
+    window_start: dt.datetime | None = None,
 ) -> ConsistencyProgress:
-    """Evaluate ``rule`` over closed P&L per trading day."""
+    """Evaluate ``rule`` over closed P&L per trading day of its window, ``payouts`` made in
+    the phase so far (a progressive rule's limit rises with them)."""
     positive = {day: pnl for day, pnl in pnl_by_day.items() if pnl > ZERO}
     best_day = max(positive, key=lambda d: (positive[d], d)) if positive else None
     best = positive[best_day] if best_day is not None else ZERO
     if rule.denominator == "positive_days":
         profit = sum(positive.values(), ZERO)
+    elif rule.denominator == "profit_target":
+        profit = target if target is not None else ZERO
     else:
         profit = sum(pnl_by_day.values(), ZERO)
-    limit = rule.max_best_day_pct
+    limit = rule.limit_after(payouts)
     share = best * HUNDRED / profit if profit > ZERO else None
     if best == ZERO:
         satisfied = True
     elif share is None:
-        satisfied = False
+        satisfied = False  # no target or no profit to measure a best day against
     else:
         satisfied = share < limit if rule.strict else share <= limit
     needed_total = best * HUNDRED / limit
-    needed = ZERO if satisfied else max(needed_total - profit, ZERO)
     raised = None
     if rule.effect == "raises_target" and target is not None:
         raised = max(target, needed_total)
+    if rule.denominator == "profit_target":
+        # The cap is a fixed amount: more profit never brings the share back.
+        needed = ZERO
+        if raised is not None:
+            satisfied = True  # the firm raises the target instead; reaching it is the test
+    else:
+        needed = ZERO if satisfied else max(needed_total - profit, ZERO)
+    over = ZERO if satisfied else max(best - limit * max(profit, ZERO) / HUNDRED, ZERO)
     return ConsistencyProgress(
         best_day=best_day,
         best_day_profit=best,
@@ -79,6 +128,9 @@ def consistency(
         satisfied=satisfied,
         profit_needed=needed,
         raised_target=raised,
+        denominator=rule.denominator,
+        over_cap=over,
+        window_start=window_start if rule.window == "since_last_payout" else None,
     )
 
 
@@ -153,16 +205,28 @@ def objectives(
     started: dt.datetime | None,
     now: dt.datetime,
     net_cash_flow: Decimal = ZERO,
+    *,
+    payouts: int = 0,
+    last_payout: dt.datetime | None = None,
 ) -> Objectives:
     """The account's progress under ``rules`` at ``now``: ``trades`` are the phase's closed
     trades (since ``started``), ``state`` its latest broker state, ``net_cash_flow`` the
-    deposits less withdrawals since the phase began."""
+    deposits less withdrawals since the phase began, ``payouts`` the payouts made in the phase
+    and ``last_payout`` when the latest was paid (where a best-day window restarts)."""
     trades = list(trades)
     clock = rules.daily_reset
     objective = rules.objective
     target = rules.target_amount()
-    by_day = daily_pnl(trades, clock)
-    checks = tuple(consistency(rule, by_day, target) for rule in rules.consistency)
+    checks = tuple(
+        consistency(
+            rule,
+            daily_pnl(in_window(rule, trades, last_payout), clock),
+            target,
+            payouts,
+            last_payout,
+        )
+        for rule in rules.consistency
+    )
     raised = [c.raised_target for c in checks if c.raised_target is not None]
     if target is not None and raised:
         target = max([target, *raised])
@@ -207,3 +271,73 @@ def objectives(
         expired=ends_at is not None and now >= ends_at,
         consistency=checks,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WindowProfit:
+    """A best-day rule's window split at the current trading day: closed profit before today
+    (net, and summed over positive days), and today's closed profit so far."""
+
+    prior_net: Decimal
+    prior_positive: Decimal
+    today: Decimal
+
+
+def window_profit(
+    rule: ConsistencyRule,
+    trades: Iterable[Trade],
+    clock: WallClock,
+    now: dt.datetime,
+    last_payout: dt.datetime | None = None,
+) -> WindowProfit:
+    """``rule``'s window of the phase's closed ``trades`` split at the trading day of ``now``."""
+    today = clock.trading_day(now)
+    by_day = daily_pnl(in_window(rule, trades, last_payout), clock)
+    prior = [pnl for day, pnl in by_day.items() if day != today]
+    return WindowProfit(
+        prior_net=sum(prior, ZERO),
+        prior_positive=sum((p for p in prior if p > ZERO), ZERO),
+        today=by_day.get(today, ZERO),
+    )
+
+
+def day_room(
+    rule: ConsistencyRule,
+    window: WindowProfit,
+    target: Decimal | None,
+    payouts: int = 0,
+) -> Decimal | None:
+    """The most profit today may still add so that, made, today's share stays within
+    ``rule`` (never negative; ``None``: any amount fits, the limit being 100 %).
+
+    With share ``c``, today's profit so far ``d0`` and the window's profit before today
+    ``P0`` (net, or over positive days), a win ``r`` keeps ``d0 + r ≤ c·(P0 + d0 + r)``,
+    so ``r ≤ (c·(P0 + d0) − d0) ÷ (1 − c)``; of the target ``T``: ``r ≤ c·T − d0``. A pass
+    is only judged at the target, so a pass-gated share of profit allows at least the
+    target's room (the profit, and the positive days, are then at least ``T``). A strict
+    rule (the share must stay below) leaves a cent less, so a win of all the room is below.
+    """
+    c = rule.limit_after(payouts) / HUNDRED
+    d0 = window.today
+    if rule.denominator == "profit_target":
+        if target is None:
+            return ZERO  # no target, nothing to measure against: no room (the stricter reading)
+        room = c * target - d0
+    elif c >= 1:
+        return None
+    else:
+        prior = window.prior_positive if rule.denominator == "positive_days" else window.prior_net
+        room = (c * (prior + d0) - d0) / (1 - c)
+        if rule.gate == "pass" and target is not None:
+            room = max(room, c * target - d0)
+    if rule.strict:
+        room -= _CENT
+    return max(room, ZERO)
+
+
+def gate_applies(rule: ConsistencyRule, kind: PhaseKind) -> bool:
+    """True when ``rule`` is judged in a phase of ``kind``: a pass gate in an evaluation, a
+    payout gate in a funded or live account."""
+    if rule.gate == "pass":
+        return kind is PhaseKind.EVALUATION
+    return kind is not PhaseKind.EVALUATION

@@ -235,10 +235,18 @@ class ConsistencyOut(Out):
     limit_pct: Decimal
     best_day: dt.date | None
     best_day_profit: Decimal
-    profit: Decimal = Field(description="the rule's denominator: total profit or positive days")
+    profit: Decimal = Field(
+        description="the rule's denominator: total profit, positive days or the profit target"
+    )
     share_pct: Decimal | None
     satisfied: bool
     profit_needed: Decimal = Field(description="more profit that brings the share within the limit")
+    denominator: str = Field(description="total_profit, positive_days or profit_target")
+    over_cap: Decimal = Field(description="how much the best day exceeds limit × denominator")
+    window_start: dt.datetime | None = Field(
+        description="the payout the rule's window restarted at, if it restarts at payouts"
+    )
+    summary: str = Field(description="the share against the limit, and what is still needed")
 
 
 class ObjectivesOut(Out):

@@ -172,9 +172,10 @@ def objective_lines(found: Objectives) -> list[str]:
     )
     lines = [f"objectives ({found.phase}): {target}; {days}; {limit}"]
     for rule in found.consistency:
-        share = "—" if rule.share_pct is None else f"{rule.share_pct:.2f} %"
-        state = "met" if rule.satisfied else f"{_money(rule.profit_needed)} more profit needed"
-        lines.append(f"best day: {share} of profit (limit {rule.limit_pct} %), {state}")
+        since = (
+            f"since the payout of {rule.window_start.isoformat()}: " if rule.window_start else ""
+        )
+        lines.append(f"{since}{rule.summary}")
     if found.passed:
         lines.append("every objective of the phase is met: ready to promote")
     return lines

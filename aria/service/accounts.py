@@ -37,7 +37,9 @@ from aria.service.ports import UnitOfWork
 from aria.service.profile_layers import prefetch, profile_for
 from aria.service.tracking import record
 from aria.sizing.exposure import value_book
+from aria.sizing.inputs import BestDayWindow
 from aria.sizing.instruments import InstrumentCatalog
+from aria.sizing.limits.consistency import windows_of
 from aria.sizing.profiles import Profile
 from firms import cross_account, lifecycle
 from firms.breaches import Breach
@@ -681,19 +683,66 @@ def account_objectives(ctx: Context, account_id: str) -> Objectives:
         if account is None:
             raise NotFound(f"unknown account {account_id!r}")
         tracker = uow.accounts.trackers([account_id])[account_id]
-        starts = [
-            found[0].at
-            for kind in PHASE_STARTS
-            if (found := uow.audit.events(EventFilter(account=account_id, kind=kind), None, 1))
-        ]
         trades = uow.accounts.recent_trades([account_id], PHASE_TRADES)[account_id]
-    started = max(starts) if starts else None
+        started = phase_start(uow, account_id)
+        paid = last_payout(uow, account_id, started)
     phase_trades = [t for t in trades if started is None or t.closed_at >= started]
     rules = rules_of(ctx, account)
     # The tracker restarts with each phase, so its ledger holds the phase's cash flows only.
     return objectives(
-        rules, rules.start, tracker.state, phase_trades, started, now, tracker.cash.net
+        rules,
+        rules.start,
+        tracker.state,
+        phase_trades,
+        started,
+        now,
+        tracker.cash.net,
+        payouts=tracker.cash.payouts,
+        last_payout=paid,
     )
+
+
+def best_day_windows(
+    uow: UnitOfWork, account_id: str, rules: RuleSet, tracker: Tracker, now: dt.datetime
+) -> tuple[BestDayWindow, ...]:
+    """Each best-day rule's window of the phase's closed trades, split at today, for the
+    consistency cap (one per rule of ``rules``, in their order)."""
+    if not rules.consistency:
+        return ()
+    started = phase_start(uow, account_id)
+    paid = last_payout(uow, account_id, started)
+    trades = uow.accounts.recent_trades([account_id], PHASE_TRADES)[account_id]
+    phase_trades = [t for t in trades if started is None or t.closed_at >= started]
+    return windows_of(rules, phase_trades, now, paid, tracker.cash.payouts)
+
+
+def phase_start(uow: UnitOfWork, account_id: str) -> dt.datetime | None:
+    """When the account's current phase began: its latest opening, promotion or reset."""
+    starts = [
+        found[0].at
+        for kind in PHASE_STARTS
+        if (found := uow.audit.events(EventFilter(account=account_id, kind=kind), None, 1))
+    ]
+    return max(starts) if starts else None
+
+
+def last_payout(
+    uow: UnitOfWork, account_id: str, started: dt.datetime | None
+) -> dt.datetime | None:
+    """When the latest payout of the current phase was paid (a requested one does not count:
+    firms restart a best-day window at the approved payout)."""
+    after = None
+    while True:
+        page = uow.audit.events(EventFilter(account=account_id, kind=CASH_FLOW), after, 500)
+        for event in page:  # newest first
+            if started is not None and event.at < started:
+                return None
+            if event.detail.get("kind") == CashFlowKind.PAYOUT.value:
+                return dt.datetime.fromisoformat(str(event.detail["occurred_at"]))
+        if len(page) < 500:
+            return None
+        last = page[-1]
+        after = (last.at, last.seq, last.id)
 
 
 def state_history(

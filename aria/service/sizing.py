@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from accounts.model import Account, AccountState, HaltKind
 from accounts.tracker import Tracker
 from aria.audit.record import DecisionRecord, record_of
-from aria.service.accounts import rules_of
+from aria.service.accounts import best_day_windows, rules_of
 from aria.service.commands import Selector, Signal, SizeRequest
 from aria.service.context import Context
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -386,6 +386,11 @@ def _gather(
                     if other_id != account.id
                 ),
                 signal_order=order[account.id],
+                best_day_windows=(
+                    best_day_windows(uow, account.id, rules_of(ctx, account), tracker, now)
+                    if profile.limits.consistency_cap
+                    else ()
+                ),
             )
         )
     return _Gathered(inputs, rolled)

@@ -39,6 +39,7 @@ from aria.sizing.decision import RejectCode
 from aria.sizing.errors import InvalidRequest, SizingError
 from aria.sizing.inputs import DecisionInputs, MarketSnapshot, TradeRequest, cash_input
 from aria.sizing.instruments import Instrument, InstrumentCatalog, point_value
+from aria.sizing.limits.consistency import windows_of
 from aria.sizing.pipeline import decide
 from aria.sizing.profiles import Profile, resolve_profile
 from firms.breaches import Breach, BreachType
@@ -93,6 +94,7 @@ class _Account:
     gap_breach: bool = False
     days: int = 0  # trading days simulated
     started: dt.datetime | None = None  # the open of its first day: the phase's start
+    last_payout: dt.datetime | None = None  # where a best-day window restarts
 
     @property
     def failed(self) -> bool:
@@ -289,6 +291,7 @@ class _Replay:
             return  # the firm's rule refuses it (its payout buffer): no payout this time
         acct.account, acct.tracker = paid.account, paid.tracker
         acct.balance -= amount
+        acct.last_payout = at
         outcome.payouts += 1
         outcome.paid_out += amount
 
@@ -389,6 +392,11 @@ class _Replay:
                 rates=rates,
             ),
             request=request,
+            best_day_windows=(
+                windows_of(acct.rules, acct.trades, at, acct.last_payout, acct.tracker.cash.payouts)
+                if self.profile.limits.consistency_cap
+                else ()
+            ),
         )
         try:
             decision = decide(inputs)
@@ -476,6 +484,8 @@ class _Replay:
             acct.started,
             state.as_of,
             acct.tracker.cash.net,
+            payouts=acct.tracker.cash.payouts,
+            last_payout=acct.last_payout,
         )
         if progress.passed:
             acct.passed = True

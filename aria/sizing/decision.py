@@ -45,6 +45,7 @@ class RejectCode(StrEnum):
     NO_EDGE = "no_edge"
     NOTHING_TO_REDUCE = "nothing_to_reduce"
     INSTRUMENT_NOT_ALLOWED = "instrument_not_allowed"
+    CONSISTENCY_CAP = "consistency_cap"
 
 
 class Factor(BaseModel):

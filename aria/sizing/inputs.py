@@ -170,6 +170,16 @@ def cash_input(cash: CashLedger) -> CashLedger | None:
     return None if cash == NO_CASH else cash
 
 
+class BestDayWindow(Frozen):
+    """One best-day rule's window as the consistency cap reads it: closed trading profit
+    before today (net, and over positive days), today's so far, and the phase's payouts."""
+
+    prior_net: Decimal
+    prior_positive: Annotated[Decimal, Field(ge=0)]
+    today: Decimal
+    payouts: Annotated[int, Field(ge=0)] = 0
+
+
 class DecisionInputs(Frozen):
     """The complete input of one decision."""
 
@@ -193,6 +203,11 @@ class DecisionInputs(Frozen):
     request: TradeRequest
     others: tuple[OtherAccount, ...] = ()
     signal_order: int = Field(default=0, description="this account's place in a fan-out")
+    best_day_windows: tuple[BestDayWindow, ...] = Field(
+        default=(),
+        description="one per best-day rule of the rules, in their order, for a profile whose"
+        " consistency cap is on (unset: the cap does not apply)",
+    )
 
     @model_validator(mode="after")
     def _one_instrument(self) -> Self:
@@ -219,6 +234,8 @@ class DecisionInputs(Frozen):
         account = data.get("account")
         if isinstance(account, dict) and account.get("household", 0) is None:
             account.pop("household")
+        if data.get("best_day_windows", 0) in ((), []):
+            data.pop("best_day_windows")  # likewise: came later, left out while empty
         return data
 
 

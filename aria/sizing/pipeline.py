@@ -71,6 +71,7 @@ def account_view(inputs: DecisionInputs, held: list[Held], room: Headroom) -> Ac
         reservations=live(inputs.reservations, inputs.now),
         now=inputs.now,
         cash=inputs.cash or NO_CASH,
+        best_day_windows=inputs.best_day_windows,
     )
 
 

@@ -20,7 +20,15 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 from accounts.money import NonNegativeDecimal, PositiveDecimal
 from aria.sizing.errors import ProfileError, UnknownPreset
@@ -244,6 +252,20 @@ class ProfileLimits(Spec):
     margin_buffer: Fraction = Field(
         default=Decimal("0.8"), description="share of free margin usable"
     )
+    consistency_cap: bool = Field(
+        default=False,
+        description="cap a trade's reward at its take-profit so that one winning day keeps"
+        " within the firm's best-day share",
+    )
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Came after decisions recorded their profiles: left out while off, so those
+        # records keep the input hash they were answered with.
+        data: dict[str, Any] = handler(self)
+        if not data.get("consistency_cap"):
+            data.pop("consistency_cap", None)
+        return data
 
 
 class Costs(Spec):

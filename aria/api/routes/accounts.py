@@ -85,6 +85,10 @@ def _objectives(found: Objectives) -> ObjectivesOut:
                 share_pct=c.share_pct,
                 satisfied=c.satisfied,
                 profit_needed=c.profit_needed,
+                denominator=c.denominator,
+                over_cap=c.over_cap,
+                window_start=c.window_start,
+                summary=c.summary,
             )
             for c in found.consistency
         ],

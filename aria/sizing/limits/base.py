@@ -25,7 +25,7 @@ from accounts.model import AssetClass, DayStart
 from accounts.money import ZERO
 from aria.sizing.decision import LimitCheck, RejectCode
 from aria.sizing.exposure import Held
-from aria.sizing.inputs import MarketSnapshot, Reservation, TradeRequest
+from aria.sizing.inputs import BestDayWindow, MarketSnapshot, Reservation, TradeRequest
 from aria.sizing.instruments import Instrument
 from aria.sizing.profiles import Profile
 from aria.sizing.stops import Geometry
@@ -68,6 +68,7 @@ class AccountView:
     day: DayStart | None = None
     reservations: Sequence[Reservation] = ()  # the live ones
     cash: CashLedger = NO_CASH  # what cash flows did: stepped daily amounts are net of them
+    best_day_windows: Sequence[BestDayWindow] = ()  # one per best-day rule, when the cap is on
 
     @cached_property
     def open_used(self) -> Decimal:

@@ -112,3 +112,114 @@ def test_the5ers_counts_only_days_with_half_a_percent_of_profit(catalog: Catalog
     found = objectives(rules, D(100_000), state(101_699), trades, START, utc(2026, 6, 5))
     assert (found.trading_days, found.min_trading_days, found.days_needed) == (2, 3, 1)
     assert found.profit == D(1_699)
+
+
+def test_topstep_combine_path_best_day_is_measured_against_the_profit_target(
+    catalog: Catalog,
+) -> None:
+    """A 50K Trading Combine (TopstepX), the day turning at 5 PM Chicago (22:00 UTC in June).
+
+    Closed trades, by Topstep's trading day:
+      1 June  +900 (14:00 UTC) +700 (20:00 UTC)           = 1,600
+      2 June  −400, closed 23:30 UTC on 1 June (6:30 PM CT) =  −400
+      3 June  +1,200                                       = 1,200
+      4 June  +1,000                                       = 1,000
+    Profit 1,600 − 400 + 1,200 + 1,000 = 3,400 ≥ the 3,000 target: reached, 0 to go.
+    Trading days (a trade on the day): 1, 2, 3 and 4 June = 4; no minimum.
+    Best day 1,600 ÷ the 3,000 target = 53.33 %, over the 50 % cap of 1,500 by 100; more profit
+    does not help (of total profit it would be 1,600 ÷ 3,400 = 47.06 %, within 50 %).
+    """
+    rules = catalog.rule_set("topstep", "trading-combine-x", "combine", 50_000)
+    trades = [
+        trade(1, 900, 14),
+        trade(1, 700, 20),
+        trade(1, -400, 23),
+        trade(3, 1_200),
+        trade(4, 1_000),
+    ]
+    found = objectives(rules, D(50_000), state(53_400), trades, START, utc(2026, 6, 5, 12))
+    assert (found.target, found.profit, found.to_target, found.target_reached) == (
+        D(3_000),
+        D(3_400),
+        D(0),
+        True,
+    )
+    assert (found.trading_days, found.min_trading_days, found.days_needed) == (4, None, 0)
+    (best,) = found.consistency
+    assert (best.best_day, best.best_day_profit, best.profit) == (
+        dt.date(2026, 6, 1),
+        D(1_600),
+        D(3_000),
+    )
+    assert best.share_pct == D(160) / D(3)  # 53.33 %
+    assert (best.satisfied, best.over_cap, best.profit_needed) == (False, D(100), D(0))
+    assert "over the cap by 100.00; more profit does not help" in best.summary
+    assert not found.passed
+    # A first day of 1,500 (the +700 made +600) is exactly half the target: met, and passed.
+    within = [trade(1, 900, 14), trade(1, 600, 20), *trades[2:]]
+    found = objectives(rules, D(50_000), state(53_300), within, START, utc(2026, 6, 5, 12))
+    (best,) = found.consistency
+    assert (best.share_pct, best.satisfied, best.over_cap) == (D(50), True, D(0))
+    assert found.passed
+
+
+def test_apex_evaluation_path_target_days_and_the_thirty_day_limit(catalog: Catalog) -> None:
+    """A 50K Apex 4.0 EOD evaluation, the day turning at 6 PM New York (22:00 UTC in June).
+
+    Closed trades, by Apex's trading day:
+      1 June  +1,200 (14:00 UTC)
+      2 June  +800, opened 23:00 UTC on 1 June (7 PM ET)
+      3 June  +1,000
+    Profit 3,000 = the 3,000 target: reached. Trading days 3; no minimum; no best-day rule in
+    the evaluation. The 30 calendar days run from the start, 1 June 07:00 UTC, to 1 July 07:00.
+    """
+    rules = catalog.rule_set("apex", "eod-trail", "evaluation", 50_000)
+    trades = [trade(1, 1_200, 14), trade(1, 800, 23), trade(3, 1_000)]
+    found = objectives(rules, D(50_000), state(53_000), trades, START, utc(2026, 6, 5, 12))
+    assert (found.target, found.profit, found.to_target, found.target_reached) == (
+        D(3_000),
+        D(3_000),
+        D(0),
+        True,
+    )
+    assert (found.trading_days, found.min_trading_days, found.days_needed) == (3, 0, 0)
+    assert (found.ends_at, found.expired, found.consistency) == (utc(2026, 7, 1, 7), False, ())
+    assert found.passed
+    # One dollar short: 1 to go.
+    short = objectives(rules, D(50_000), state(52_999), trades, START, utc(2026, 6, 5, 12))
+    assert (short.to_target, short.target_reached, short.passed) == (D(1), False, False)
+    # Apex allows a pass in a single day: 3,000 on 1 June alone.
+    one = objectives(rules, D(50_000), state(53_000), [trade(1, 3_000)], START, utc(2026, 6, 1, 12))
+    assert (one.trading_days, one.passed) == (1, True)
+    # The same path read at the end of the 30 days has run out of time.
+    late = objectives(rules, D(50_000), state(53_000), trades, START, utc(2026, 7, 1, 7))
+    assert (late.expired, late.passed) == (True, False)
+
+
+def test_apex_pa_window_restarts_at_the_latest_payout(catalog: Catalog) -> None:
+    """Apex PA (legacy): best day ≤ 30 % of the profit since the last approved payout.
+
+    Before the payout of 3 June 12:00 UTC: +2,000 on 1 June, +500 on 2 June. After it:
+    +600 on 4 June, +800 on 5 June, +700 on 8 June, +600 on 9 June. Over the whole phase
+    the best day is 2,000 of 5,200 = 38.46 %, over 30 %; since the payout it is 800 of
+    2,700 = 29.63 %, within.
+    """
+    rules = catalog.rule_set("apex", "pa", "pa", 50_000)
+    before = [trade(1, 2_000), trade(2, 500)]
+    after = [trade(4, 600), trade(5, 800), trade(8, 700), trade(9, 600)]
+    now = utc(2026, 6, 10, 12)
+    whole = objectives(rules, D(50_000), None, [*before, *after], START, now)
+    assert whole.consistency[0].best_day_profit == D(2_000)
+    assert not whole.consistency[0].satisfied
+    paid = utc(2026, 6, 3, 12)
+    found = objectives(
+        rules, D(50_000), None, [*before, *after], START, now, payouts=1, last_payout=paid
+    )
+    (best,) = found.consistency
+    assert (best.best_day, best.best_day_profit, best.profit) == (
+        dt.date(2026, 6, 5),
+        D(800),
+        D(2_700),
+    )
+    assert best.share_pct == D(800) * 100 / D(2_700)  # 29.63 %
+    assert (best.satisfied, best.window_start) == (True, paid)
