@@ -117,7 +117,8 @@ def test_a_topstep_combine_with_the_cap_on_is_sized_within_the_best_day(
     }
     capped, plain = ask(ctx, "r1", ["capped", "plain"], **trade).decisions
     assert (capped.decision.lots, capped.decision.binding) == (D(3), "consistency_cap")
-    assert (plain.decision.lots, plain.decision.binding) == (D(5), "max_contracts")
+    # Uncapped: sized by risk alone (TopstepX counts ten MES as one contract: 50 allowed).
+    assert (plain.decision.lots, plain.decision.binding) == (D(8), None)
     clock.move_to("2026-06-02T15:05:00Z")
     _record(ctx, "capped", _trade("capped-3", 300, 2, 13))
     (refused,) = ask(ctx, "r2", ["capped"], **trade).decisions

@@ -138,20 +138,21 @@ def test_the_larger_of_the_trades_and_the_balance_is_today() -> None:
 
 
 def test_without_a_take_profit_the_cap_does_not_bind_and_says_so() -> None:
-    """No take-profit and no ratio to place one: 8.53 lots by risk, the 5 contracts bind."""
+    """No take-profit and no ratio to place one: 8.53 lots by risk → 8 (TopstepX counts ten MES
+    as one contract: its 5 contracts allow 50 MES, far above)."""
     profile = {
         "preset": "aria",
         "account": {"limits": {"consistency_cap": True}, "stops": {"min_rr": None}},
     }
     (decision,) = both(inputs(document(take_profit=None, profile=profile), TOPSTEP))
-    assert (decision.lots, decision.binding) == (D(5), "max_contracts")
+    assert (decision.lots, decision.binding) == (D(8), None)
     assert "no take-profit bounds this trade's win, so it is not capped" in cap(decision).reason
 
 
 def test_the_cap_is_off_unless_the_profile_asks() -> None:
     plain = {"preset": "aria"}
     (decision,) = both(inputs(document(profile=plain), TOPSTEP))
-    assert (decision.lots, decision.binding) == (D(5), "max_contracts")
+    assert (decision.lots, decision.binding) == (D(8), None)  # by risk, as without a target
     assert all(c.name != "consistency_cap" for c in decision.limits)
     assert "consistency_cap" not in ProfileLimits().model_dump()  # records keep their hash
 
@@ -185,7 +186,7 @@ def test_a_capped_and_an_uncapped_account_in_one_fan_out() -> None:
     plain = inputs(document(profile={"preset": "aria"}), TOPSTEP)
     plain = plain.model_copy(update={"account": plain.account.model_copy(update={"id": "ts-2"})})
     decisions = both(capped, plain)
-    assert [d.lots for d in decisions] == [D(3), D(5)]
+    assert [d.lots for d in decisions] == [D(3), D(8)]
 
 
 def test_an_unset_window_is_left_out_of_the_recorded_inputs() -> None:
