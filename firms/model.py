@@ -368,6 +368,56 @@ class ScalingStep(Spec):
     max_contracts: Annotated[int, Field(gt=0)]
 
 
+class TradeLossCap(Spec):
+    """The most one trade may be down while open, as a share of a base.
+
+    The base is the account size (``of = "initial"``: Blue Guardian's 1 % "Guardian Shield")
+    or the profit at the start of the day (Apex's MAE rule: 30 %), never less than
+    ``at_least`` (Apex: the drawdown while the profit is below it); ``raised_pct`` replaces
+    ``pct`` once the day starts with more profit than ``raised_above``.
+    """
+
+    pct: Percent
+    of: Literal["initial", "day_profit"] = "initial"
+    at_least: Amount | None = Field(
+        default=None, description="the base while the start-of-day profit is below it"
+    )
+    raised_pct: Percent | None = None
+    raised_above: Amount | None = Field(
+        default=None, description="the start-of-day profit above which raised_pct applies"
+    )
+
+    @model_validator(mode="after")
+    def _raise_is_whole(self) -> Self:
+        if (self.raised_pct is None) != (self.raised_above is None):
+            raise ValueError("give 'raised_pct' and 'raised_above' together")
+        if self.of == "initial" and (self.at_least is not None or self.raised_pct is not None):
+            raise ValueError("'at_least' and 'raised_pct' apply to a base of 'day_profit'")
+        return self
+
+    def resolve(self, size: Decimal, day_profit: Decimal) -> Decimal:
+        """The cap for an account of ``size`` whose day started ``day_profit`` in profit."""
+        if self.of == "initial":
+            return size * self.pct / HUNDRED
+        base = max(day_profit, self.at_least.resolve(size) if self.at_least else ZERO)
+        pct = self.pct
+        if self.raised_above is not None and day_profit > self.raised_above.resolve(size):
+            assert self.raised_pct is not None  # given together (the validator)
+            pct = self.raised_pct
+        return base * pct / HUNDRED
+
+    def describe(self) -> str:
+        """Human form, e.g. ``30% of start-of-day profit (at least of 2,500)``."""
+        if self.of == "initial":
+            return f"{self.pct}% of the account size"
+        text = f"{self.pct}% of the start-of-day profit"
+        if self.at_least is not None:
+            text += f" (of at least {self.at_least.describe()})"
+        if self.raised_above is not None:
+            text += f", {self.raised_pct}% above a profit of {self.raised_above.describe()}"
+        return text
+
+
 class Limits(Sourced):
     """Per-order and per-account size limits; a missing value means no such limit."""
 
@@ -390,7 +440,16 @@ class Limits(Sourced):
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return _without_empty(handler(self), ("contract_weights", "one_trade_within_seconds"))
+        return _without_empty(
+            handler(self),
+            (
+                "contract_weights",
+                "one_trade_within_seconds",
+                "one_trade_across_symbols",
+                "max_trade_loss",
+                "max_risk_to_reward",
+            ),
+        )
 
     contract_scaling: dict[int, list[ScalingStep]] = Field(
         default_factory=dict,
@@ -420,10 +479,32 @@ class Limits(Sourced):
         ),
     )
 
+    one_trade_across_symbols: bool = Field(
+        default=False,
+        description=(
+            "every open position and pending entry, whatever its symbol, side or opening time,"
+            " counts as one trade with a new entry against max_risk_per_trade (they can be"
+            " stopped out together); losses closed within one_trade_within_seconds count too"
+        ),
+    )
+    max_trade_loss: TradeLossCap | None = Field(
+        default=None,
+        description="the most one trade may be down while open: its loss to the stop",
+    )
+    max_risk_to_reward: PositiveDecimal | None = Field(
+        default=None,
+        description=(
+            "the stop may be at most this many times as far from the entry as the take-profit"
+            " (5: a 5:1 risk-reward cap); a trade without a take-profit is refused"
+        ),
+    )
+
     @model_validator(mode="after")
     def _grouping_needs_a_cap(self) -> Self:
         if self.one_trade_within_seconds is not None and self.max_risk_per_trade is None:
             raise ValueError("'one_trade_within_seconds' groups trades for 'max_risk_per_trade'")
+        if self.one_trade_across_symbols and self.max_risk_per_trade is None:
+            raise ValueError("'one_trade_across_symbols' groups trades for 'max_risk_per_trade'")
         return self
 
     def contract_weight(self, symbol: str, is_micro: bool) -> Decimal:

@@ -193,6 +193,13 @@ class DecisionInputs(Frozen):
     request: TradeRequest
     others: tuple[OtherAccount, ...] = ()
     signal_order: int = Field(default=0, description="this account's place in a fan-out")
+    recent_closed_trades: tuple[Trade, ...] = Field(
+        default=(),
+        description=(
+            "trades closed within the firm's one-trade window (filled only where the plan"
+            " counts a re-entry after a loss as the same trade)"
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_instrument(self) -> Self:
@@ -210,11 +217,13 @@ class DecisionInputs(Frozen):
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # ``cash`` came after records were written: left out while unset, so those records
-        # keep the input hash they were answered with.
+        # ``cash`` and ``recent_closed_trades`` came after records were written: left out
+        # while unset, so those records keep the input hash they were answered with.
         data: dict[str, Any] = handler(self)
         if data.get("cash", 0) is None:
             data.pop("cash")
+        if not data.get("recent_closed_trades", True):
+            data.pop("recent_closed_trades")
         return data
 
 

@@ -70,6 +70,7 @@ def account_view(inputs: DecisionInputs, held: list[Held], room: Headroom) -> Ac
         day=inputs.day,
         reservations=live(inputs.reservations, inputs.now),
         now=inputs.now,
+        recent_closed_trades=inputs.recent_closed_trades,
     )
 
 

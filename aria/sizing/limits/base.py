@@ -20,7 +20,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from accounts.model import AssetClass, DayStart
+from accounts.model import AssetClass, DayStart, Trade
 from accounts.money import ZERO
 from aria.sizing.decision import LimitCheck, RejectCode
 from aria.sizing.exposure import Held
@@ -66,6 +66,9 @@ class AccountView:
     now: dt.datetime  # the request's time (``inputs.now``): limits that look back count from it
     day: DayStart | None = None
     reservations: Sequence[Reservation] = ()  # the live ones
+    # Trades closed within the firm's one-trade window: a loss among them is part of a new
+    # entry's trade (``inputs.recent_closed_trades``).
+    recent_closed_trades: Sequence[Trade] = ()
 
     @cached_property
     def open_used(self) -> Decimal:
