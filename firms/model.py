@@ -418,6 +418,16 @@ class TradeLossCap(Spec):
         return text
 
 
+class RiskEscalation(Spec):
+    """A firm that holds an account to a lower open-risk cap after repeated violations
+    (FundedNext: a second violation of its 3 % reclassifies the account to 1 %)."""
+
+    after: Annotated[int, Field(ge=1)] = Field(
+        description="the violation of max_open_risk from which the lower cap applies"
+    )
+    max_open_risk: Amount = Field(description="the cap from then on, as max_open_risk is given")
+
+
 class Limits(Sourced):
     """Per-order and per-account size limits; a missing value means no such limit."""
 
@@ -448,6 +458,7 @@ class Limits(Sourced):
                 "one_trade_across_symbols",
                 "max_trade_loss",
                 "max_risk_to_reward",
+                "risk_escalation",
             ),
         )
 
@@ -499,8 +510,15 @@ class Limits(Sourced):
         ),
     )
 
+    risk_escalation: RiskEscalation | None = Field(
+        default=None,
+        description="a lower max_open_risk once the account has violated it often enough",
+    )
+
     @model_validator(mode="after")
     def _grouping_needs_a_cap(self) -> Self:
+        if self.risk_escalation is not None and self.max_open_risk is None:
+            raise ValueError("'risk_escalation' lowers 'max_open_risk', which is not given")
         if self.one_trade_within_seconds is not None and self.max_risk_per_trade is None:
             raise ValueError("'one_trade_within_seconds' groups trades for 'max_risk_per_trade'")
         if self.one_trade_across_symbols and self.max_risk_per_trade is None:
@@ -513,6 +531,19 @@ class Limits(Sourced):
         if weight is not None:
             return weight
         return Decimal(1) / self.micros_per_contract if is_micro else Decimal(1)
+
+    def in_force(self, violations: int) -> Limits:
+        """The limits that hold after ``violations`` of the open-risk cap (escalated once the
+        firm's count is reached)."""
+        escalation = self.risk_escalation
+        if escalation is None or violations < escalation.after:
+            return self
+        return self.model_copy(update={"max_open_risk": escalation.max_open_risk})
+
+    def open_risk_cap(self, size: Decimal, balance: Decimal, violations: int) -> Decimal | None:
+        """The open-risk cap in money after ``violations`` (``None``: the plan has none)."""
+        cap = self.in_force(violations).max_open_risk
+        return None if cap is None else cap.resolve(size, base=self.risk_base(size, balance))
 
     def risk_base(self, size: Decimal, balance: Decimal) -> Decimal:
         """The amount the risk percentages are of: the balance now, or the account size."""

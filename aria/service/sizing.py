@@ -344,7 +344,7 @@ def _gather(
         )
         for account_id in ids
     ]
-    closed = _closed_losses(uow, [r.account for r in rolled], ctx, now)
+    closed = closed_losses(uow, [r.account for r in rolled], ctx, now)
     inputs = []
     for current in rolled:
         account, tracker = current.account, current.tracker
@@ -381,6 +381,7 @@ def _gather(
                 ),
                 signal_order=order[account.id],
                 recent_closed_trades=closed.get(account.id, ()),
+                risk_violations=tracker.risk_violations,
             )
         )
     return _Gathered(inputs, rolled)
@@ -391,7 +392,7 @@ def _gather(
 GROUPED_TRADES = 500
 
 
-def _closed_losses(
+def closed_losses(
     uow: UnitOfWork, accounts: Sequence[Account], ctx: Context, now: dt.datetime
 ) -> dict[str, tuple[Trade, ...]]:
     """The losing trades each account closed within its firm's one-trade window of ``now``:

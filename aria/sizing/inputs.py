@@ -200,6 +200,10 @@ class DecisionInputs(Frozen):
             " counts a re-entry after a loss as the same trade)"
         ),
     )
+    risk_violations: Annotated[int, Field(ge=0)] = Field(
+        default=0,
+        description="the account's violations of its firm's open-risk cap (the tracker's count)",
+    )
 
     @model_validator(mode="after")
     def _one_instrument(self) -> Self:
@@ -217,13 +221,15 @@ class DecisionInputs(Frozen):
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # ``cash`` and ``recent_closed_trades`` came after records were written: left out
-        # while unset, so those records keep the input hash they were answered with.
+        # ``cash``, ``recent_closed_trades`` and ``risk_violations`` came after records were
+        # written: left out while unset, so those records keep the input hash they were
+        # answered with.
         data: dict[str, Any] = handler(self)
         if data.get("cash", 0) is None:
             data.pop("cash")
-        if not data.get("recent_closed_trades", True):
-            data.pop("recent_closed_trades")
+        for name in ("recent_closed_trades", "risk_violations"):
+            if name in data and not data[name]:
+                data.pop(name)
         return data
 
 

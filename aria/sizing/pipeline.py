@@ -71,6 +71,7 @@ def account_view(inputs: DecisionInputs, held: list[Held], room: Headroom) -> Ac
         reservations=live(inputs.reservations, inputs.now),
         now=inputs.now,
         recent_closed_trades=inputs.recent_closed_trades,
+        risk_violations=inputs.risk_violations,
     )
 
 

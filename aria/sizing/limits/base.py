@@ -69,6 +69,7 @@ class AccountView:
     # Trades closed within the firm's one-trade window: a loss among them is part of a new
     # entry's trade (``inputs.recent_closed_trades``).
     recent_closed_trades: Sequence[Trade] = ()
+    risk_violations: int = 0  # of the firm's open-risk cap: an escalating firm lowers it
 
     @cached_property
     def open_used(self) -> Decimal:

@@ -367,10 +367,7 @@ def _key(symbol: str, side: Side) -> str:
 
 
 def _pairs(view: AccountView, grouping: _Grouping) -> set[tuple[str, Side]]:
-    """The symbols and sides a new entry may join something on (none: across symbols, one
-    room holds for every entry)."""
-    if grouping.across:
-        return set()
+    """The symbols and sides a new entry may join something on."""
     return (
         {(h.position.symbol, h.position.side) for h in view.held}
         | {
@@ -535,17 +532,19 @@ class RewardToRisk(Limit):
 
 
 class MaxOpenRisk(OpenRiskLimit):
-    """The loss all open trades and live reservations may risk together."""
+    """The loss all open trades and live reservations may risk together (after repeated
+    violations, the lower cap an escalating firm holds the account to)."""
 
     key = "firm_open_room"
     unit = "open risk"
 
     def room(self, view: AccountView) -> Room | None:
-        limits, size = view.rules.limits, view.rules.size
-        if limits is None or limits.max_open_risk is None:
+        limits = view.rules.limits
+        if limits is None:
             return None
-        cap = limits.max_open_risk.resolve(size, base=limits.risk_base(size, view.balance))
-        return Room(cap, view.open_used)
+        # The cap in force: an escalating firm's lower one once the account has violated it.
+        cap = limits.open_risk_cap(view.rules.size, view.balance, view.risk_violations)
+        return None if cap is None else Room(cap, view.open_used)
 
 
 FIRM: tuple[Limit, ...] = (

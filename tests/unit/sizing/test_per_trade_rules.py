@@ -18,6 +18,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,11 +42,15 @@ def _at(seconds_before: int) -> str:
     return (NOW - dt.timedelta(seconds=seconds_before)).isoformat()
 
 
-def both(inputs: DecisionInputs) -> Decision:
-    """The pipeline's decision, after checking the fan-out decides the account alike."""
+def both(inputs: DecisionInputs, *, over_columns: bool = False) -> Decision:
+    """The pipeline's decision, after checking the fan-out decides the account alike
+    (``over_columns``: and that it did so over its columns, not by handing the account to the
+    pipeline, as it does for a size on a lot-step boundary)."""
     fan = family([inputs], None)
     decision = decide(fan[0])
     batch = decide_batch(prepare(fan), fan[0].request, fan[0].instrument, fan[0].market)
+    if over_columns:
+        assert not batch.by_scalar[0]
     assert batch.summary(0) == (
         decision.status,
         decision.lots,
@@ -434,3 +439,162 @@ def test_no_approved_size_lets_a_re_entry_lose_more_than_the_cap(
     per_lot = D(stop_pips) * 10  # 1 pip of a 100,000 lot is 10
     if decision.approved:
         assert booked + decision.lots * per_lot <= D(3000)
+
+
+# ------------------------------------------------------------- FundedNext: escalation
+
+
+def _fundednext(violations: int) -> DecisionInputs:
+    """A new EURUSD long (1,000 a lot to its stop) on a FundedNext Stellar 2-Step funded
+    account of 100,000 that has violated its open-risk cap ``violations`` times."""
+    doc = fundingpips()
+    doc["firm"], doc["plan"] = "fundednext", "stellar-2-step"
+    return inputs_of(doc).model_copy(update={"risk_violations": violations})
+
+
+@pytest.mark.parametrize(("violations", "lots"), [(0, D(3)), (1, D(3)), (2, D(1)), (5, D(1))])
+def test_fundednext_sizes_by_the_escalated_cap_after_a_second_violation(
+    violations: int, lots: Decimal
+) -> None:
+    # 3 % × 100,000 = 3,000 → 3 lots at 1,000 a lot; from the second violation
+    # 1 % × 100,000 = 1,000 → 1 lot.
+    decision = both(_fundednext(violations))
+    assert limit(decision, "max_open_risk")[0] == lots
+    assert decision.lots == lots
+    assert decision.binding == "max_open_risk"
+
+
+def test_no_violations_leave_the_input_hash_alone() -> None:
+    inputs = _fundednext(0)
+    assert "risk_violations" not in inputs.model_dump(mode="json")
+    assert _fundednext(2).input_hash() != inputs.input_hash()
+
+
+def test_apex_mae_counts_a_pending_entry_recorded_without_its_symbol() -> None:
+    doc = apex(54000)
+    doc["account"]["reservations"] = [{"decision_id": "d1", "amount": "300"}]
+    # It may be on ES long: (1,200 − 300) / 500 = 1.8 contracts.
+    decision = both(inputs_of(doc))
+    lots, reason = limit(decision, "max_trade_loss")
+    assert lots == D("1.8")
+    assert "reservation d1" in reason
+
+
+def test_apex_mae_is_the_open_loss_a_closed_loss_is_not_part_of_it() -> None:
+    es_loss = closed("-400", 60, symbol="ES").model_copy(update={"entry": D(5000), "exit": D(4992)})
+    decision = both(with_closed(apex(54000), es_loss))
+    # Still 30 % × 4,000 = 1,200 / 500 = 2.4 contracts.
+    assert limit(decision, "max_trade_loss")[0] == D("2.4")
+
+
+def _shielded(doc: dict[str, Any]) -> DecisionInputs:
+    """``doc``'s inputs under a 1 % per-trade open-loss cap of the account size (Blue
+    Guardian's "Guardian Shield"; the firm is not in the catalog, so it is put on the
+    FundingPips plan here). A CFD account: the fan-out sizes it over its columns."""
+    inputs = inputs_of(doc)
+    limits = inputs.rules.limits
+    assert limits is not None
+    shield = limits.model_copy(update={"max_trade_loss": TradeLossCap(pct=D(1))})
+    return inputs.model_copy(update={"rules": inputs.rules.model_copy(update={"limits": shield})})
+
+
+def test_guardian_shield_holds_a_trade_to_1_percent_in_both_engines() -> None:
+    # 1 % × 100,000 = 1,000; 1,000 a lot: 1 lot (the 3,000 per-trade cap allows 3).
+    decision = both(_shielded(fundingpips()))
+    assert limit(decision, "max_trade_loss")[0] == D(1)
+    assert decision.lots == D(1)
+    assert decision.binding == "max_trade_loss"
+
+
+def test_guardian_shield_counts_what_the_entry_adds_to_and_pending_entries() -> None:
+    doc = fundingpips(
+        {
+            "id": "p1",
+            "symbol": "EURUSD",
+            "side": "long",
+            "lots": "0.2",
+            "entry": "1.1000",
+            "stop": "1.0950",  # 0.0050 × 100,000 × 0.2 = 100
+            "take_profit": "1.1010",
+            "opened_at": _at(3600),  # an hour ago: outside FundingPips' window, still this trade
+        }
+    )
+    doc["account"]["reservations"] = [{"decision_id": "d1", "amount": "300"}]
+    # (1,000 − 100 − 300) / 1,000 = 0.6 lots.
+    decision = both(_shielded(doc))
+    lots, reason = limit(decision, "max_trade_loss")
+    assert lots == D("0.6")
+    assert "p1" in reason
+    assert "reservation d1" in reason
+
+
+def test_guardian_shield_used_up_rejects_in_both_engines() -> None:
+    doc = fundingpips()
+    doc["account"]["reservations"] = [
+        {"decision_id": "d1", "amount": "1000", "symbol": "EURUSD", "side": "long"}
+    ]
+    # 1,000 − 1,000 leaves nothing (the pending entry's swing also uses the daily headroom).
+    decision = both(_shielded(doc))
+    assert RejectCode.MAX_TRADE_LOSS in decision.reject_codes
+
+
+# Off the lot grid, so the fan-out decides over its columns (sizes on a lot-step boundary are
+# handed to the pipeline, which would hide a fault of the column form). On an Alpha Pro 8
+# account: a FundingPips funded account is always handed to the pipeline (its floor's swing
+# budget is scalar-only), so the rules under test are put on Alpha's plan.
+
+
+def _on_alpha(doc: dict[str, Any], **limits: Any) -> DecisionInputs:
+    """``doc`` on an Alpha Pro 8 funded account (2 % of 100,000 = 2,000 per trade) whose
+    limits are changed by ``limits``."""
+    doc["firm"], doc["plan"] = "alpha", "pro-8"
+    inputs = inputs_of(doc)
+    found = inputs.rules.limits
+    assert found is not None
+    changed = found.model_copy(update=limits)
+    return inputs.model_copy(update={"rules": inputs.rules.model_copy(update={"limits": changed})})
+
+
+def test_a_re_entry_off_the_lot_grid_is_sized_alike_over_the_columns() -> None:
+    inputs = _on_alpha(
+        fundingpips(), one_trade_across_symbols=False, one_trade_within_seconds=300
+    ).model_copy(
+        update={
+            "recent_closed_trades": (closed("-500.50", 120), closed("-90", 60, "short", id="t2"))
+        }
+    )
+    # Only the long loss is this trade's: (2,000 − 500.50) / 1,000 = 1.4995 lots → 1.49.
+    decision = both(inputs, over_columns=True)
+    assert decision.lots == D("1.49")
+
+
+def test_alpha_off_the_lot_grid_is_sized_alike_over_the_columns() -> None:
+    doc = alpha()
+    doc["account"]["reservations"] = [
+        {"decision_id": "d1", "amount": "700.50", "symbol": "XAUUSD", "side": "short"}
+    ]
+    # (2,000 − 700.50) / 1,000 = 1.2995 lots → 1.29.
+    assert both(inputs_of(doc), over_columns=True).lots == D("1.29")
+
+
+def test_guardian_shield_off_the_lot_grid_is_sized_alike_over_the_columns() -> None:
+    doc = fundingpips()
+    doc["account"]["reservations"] = [
+        {"decision_id": "d1", "amount": "300.50"},
+        {"decision_id": "d2", "amount": "100", "symbol": "EURUSD", "side": "long"},
+        {"decision_id": "d3", "amount": "50", "symbol": "EURUSD", "side": "short"},
+    ]
+    # Alpha's 2 % per trade counts all three (2,000 − 450.50 = 1,549.50 → 1.5495 lots); the
+    # shield counts d1 (no symbol) and d2 (this symbol and side), not d3:
+    # (1,000 − 300.50 − 100) / 1,000 = 0.5995 lots → 0.59.
+    decision = both(_on_alpha(doc, max_trade_loss=TradeLossCap(pct=D(1))), over_columns=True)
+    assert decision.lots == D("0.59")
+    assert decision.binding == "max_trade_loss"
+
+
+def test_guardian_shield_with_only_a_pending_entry_of_unknown_symbol_over_the_columns() -> None:
+    doc = fundingpips()
+    doc["account"]["reservations"] = [{"decision_id": "d1", "amount": "300.50"}]
+    # It may be on EURUSD long: (1,000 − 300.50) / 1,000 = 0.6995 lots → 0.69.
+    decision = both(_on_alpha(doc, max_trade_loss=TradeLossCap(pct=D(1))), over_columns=True)
+    assert decision.lots == D("0.69")
