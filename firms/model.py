@@ -486,7 +486,8 @@ class Limits(Sourced):
         default=None,
         description=(
             "positions on one symbol and side opened within this many seconds of each other"
-            " count as one trade against max_risk_per_trade"
+            " count as one trade against max_risk_per_trade, as does a loss closed on them"
+            " within it before a re-entry"
         ),
     )
 
