@@ -17,14 +17,17 @@ from accounts.peaks import Peaks
 
 @dataclass(frozen=True, slots=True)
 class Tracker:
-    """Latest state (``None`` before the first push), peaks, trading day, debounce count, and
-    what cash flows did so far."""
+    """Latest state (``None`` before the first push), peaks, trading day, debounce count,
+    what cash flows did so far, and the firm's open-risk violations (how many, and whether
+    the latest state is still over the cap: one episode counts once)."""
 
     state: AccountState | None
     peaks: Peaks
     day: DayStart | None
     near_floor_streak: int = 0
     cash: CashLedger = NO_CASH
+    risk_violations: int = 0
+    over_risk_cap: bool = False
 
     @classmethod
     def start(cls, initial_balance: Decimal, at: dt.datetime | None = None) -> Tracker:

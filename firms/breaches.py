@@ -4,7 +4,9 @@ Touching counts: equity *at* a floor is already a breach, as the firms word it (
 drop to"). A hard breach fails the account for good (only an operator can re-enable it);
 a soft breach halts it until the daily reset, and the halt then clears by itself.
 These are the firm's verdicts on the broker's numbers; ARIA's own, debounced halts are in
-:mod:`firms.debounce`, and :mod:`firms.lifecycle` applies both on every state.
+:mod:`firms.debounce`, and :mod:`firms.lifecycle` applies both on every state. A firm that
+escalates (FundedNext) also counts violations of its open-risk cap (:func:`risk_check`): the
+account keeps trading, and after enough of them the firm holds it to a lower cap.
 """
 
 from __future__ import annotations
@@ -120,3 +122,56 @@ def apply(
         since=now,
         until=until,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RiskViolation:
+    """A state whose open risk to the stops went over the firm's open-risk cap."""
+
+    cap: Decimal
+    risk: Decimal
+    count: int  # the account's violations, this one included
+    escalated_to: Decimal | None  # the lower cap this violation moves the account to
+
+    def describe(self) -> str:
+        """A sentence a trader understands."""
+        text = (
+            f"open risk to the stops {self.risk:,.2f} is over the firm's cap {self.cap:,.2f}"
+            f" (violation {self.count})"
+        )
+        if self.escalated_to is not None:
+            text += f": the firm now holds the account to {self.escalated_to:,.2f}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class RiskCheck:
+    """The account's open-risk violations after a state, and the new one if it made one."""
+
+    violations: int
+    over: bool
+    violation: RiskViolation | None = None
+
+
+def risk_check(
+    rules: RuleSet, violations: int, over: bool, open_risk: Decimal, balance: Decimal
+) -> RiskCheck:
+    """Judge a state's open risk to the stops against the open-risk cap in force.
+
+    Only plans whose firm escalates count violations. One that began in an earlier state and
+    has not ended is the same violation: it counts when the risk goes over the cap, and ends
+    when a state is back within it. Over is strictly above: risk equal to the cap keeps to it.
+    """
+    limits = rules.limits
+    if limits is None or limits.risk_escalation is None:
+        return RiskCheck(violations, over)
+    cap = limits.open_risk_cap(rules.size, balance, violations)
+    assert cap is not None  # an escalation needs a max_open_risk (the model's validator)
+    if open_risk <= cap:
+        return RiskCheck(violations, False)
+    if over:
+        return RiskCheck(violations, True)
+    count = violations + 1
+    after = limits.open_risk_cap(rules.size, balance, count)
+    escalated = after if after is not None and after < cap else None
+    return RiskCheck(count, True, RiskViolation(cap, open_risk, count, escalated))

@@ -24,7 +24,7 @@ from accounts.cash import CashFlow
 from accounts.events import AccountEvent
 from accounts.model import Account, AccountState, HaltKind, TradingState, TradingStatus
 from accounts.tracker import Tracker
-from firms.breaches import Breach, apply, detect
+from firms.breaches import Breach, RiskViolation, apply, detect, risk_check
 from firms.cash_flows import take
 from firms.daily import roll_day
 from firms.debounce import Debounce, own_reducing
@@ -111,9 +111,7 @@ def roll_forward(
         else:
             kind, reason = "daily_reset", f"daily reset at {rules.daily_reset.describe()}"
         records.append(AccountEvent(account.id, kind, SYSTEM, reason, at, detail))
-        tracker = Tracker(
-            tracker.state, roll.peaks, roll.day, tracker.near_floor_streak, tracker.cash
-        )
+        tracker = tracker.evolve(peaks=roll.peaks, day=roll.day)
     lifted = account.trading.lifted(now)
     account_changed = lifted is not account.trading  # the same state when no halt ends
     if account_changed:
@@ -138,6 +136,8 @@ def observe(tracker: Tracker, state: AccountState) -> Tracker:
         tracker.day.observe(state),
         tracker.near_floor_streak,
         tracker.cash,
+        tracker.risk_violations,
+        tracker.over_risk_cap,
     )
 
 
@@ -239,11 +239,14 @@ def push(
     state: AccountState,
     now: dt.datetime,
     debounce: Debounce,
+    open_risk: Decimal | None = None,
 ) -> Pushed:
     """Take a broker ``state`` received at ``now``: roll, observe, judge, debounce ARIA's halts.
 
     A breach the broker's numbers show is the firm's verdict and applies at once; ARIA's own
     'reducing' switch only follows the debounce, and never while the account is halted.
+    ``open_risk`` is the state's loss from the entries to the stops (``None``: not known): a
+    firm that escalates counts a violation of its open-risk cap as a ``risk_violation`` event.
     """
     rolled = roll_forward(account, tracker, rules, state.as_of, at=now)
     account = rolled.account
@@ -275,7 +278,26 @@ def push(
             )
         account = account.model_copy(update={"trading": trading})
     tracker = observed.evolve(near_floor_streak=streak)
+    if open_risk is not None:
+        balance = state.balance + rules.capital_offset  # in capital terms, as sizing's
+        check = risk_check(
+            rules, tracker.risk_violations, tracker.over_risk_cap, open_risk, balance
+        )
+        tracker = tracker.evolve(risk_violations=check.violations, over_risk_cap=check.over)
+        if check.violation is not None:
+            records.append(_violation_event(account, check.violation, now))
     return Pushed(rolled, account, tracker, judgement, tuple(records), changed)
+
+
+def _violation_event(account: Account, violation: RiskViolation, now: dt.datetime) -> AccountEvent:
+    """The rule event of an open-risk violation (the account keeps trading)."""
+    detail: dict[str, Any] = {
+        "risk": str(violation.risk),
+        "cap": str(violation.cap),
+        "violations": violation.count,
+        "escalated_to": None if violation.escalated_to is None else str(violation.escalated_to),
+    }
+    return AccountEvent(account.id, "risk_violation", BROKER, violation.describe(), now, detail)
 
 
 @dataclass(frozen=True, slots=True)

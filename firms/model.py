@@ -368,6 +368,66 @@ class ScalingStep(Spec):
     max_contracts: Annotated[int, Field(gt=0)]
 
 
+class TradeLossCap(Spec):
+    """The most one trade may be down while open, as a share of a base.
+
+    The base is the account size (``of = "initial"``: Blue Guardian's 1 % "Guardian Shield")
+    or the profit at the start of the day (Apex's MAE rule: 30 %), never less than
+    ``at_least`` (Apex: the drawdown while the profit is below it); ``raised_pct`` replaces
+    ``pct`` once the day starts with more profit than ``raised_above``.
+    """
+
+    pct: Percent
+    of: Literal["initial", "day_profit"] = "initial"
+    at_least: Amount | None = Field(
+        default=None, description="the base while the start-of-day profit is below it"
+    )
+    raised_pct: Percent | None = None
+    raised_above: Amount | None = Field(
+        default=None, description="the start-of-day profit above which raised_pct applies"
+    )
+
+    @model_validator(mode="after")
+    def _raise_is_whole(self) -> Self:
+        if (self.raised_pct is None) != (self.raised_above is None):
+            raise ValueError("give 'raised_pct' and 'raised_above' together")
+        if self.of == "initial" and (self.at_least is not None or self.raised_pct is not None):
+            raise ValueError("'at_least' and 'raised_pct' apply to a base of 'day_profit'")
+        return self
+
+    def resolve(self, size: Decimal, day_profit: Decimal) -> Decimal:
+        """The cap for an account of ``size`` whose day started ``day_profit`` in profit."""
+        if self.of == "initial":
+            return size * self.pct / HUNDRED
+        base = max(day_profit, self.at_least.resolve(size) if self.at_least else ZERO)
+        pct = self.pct
+        if self.raised_above is not None and day_profit > self.raised_above.resolve(size):
+            assert self.raised_pct is not None  # given together (the validator)
+            pct = self.raised_pct
+        return base * pct / HUNDRED
+
+    def describe(self) -> str:
+        """Human form, e.g. ``30% of start-of-day profit (at least of 2,500)``."""
+        if self.of == "initial":
+            return f"{self.pct}% of the account size"
+        text = f"{self.pct}% of the start-of-day profit"
+        if self.at_least is not None:
+            text += f" (of at least {self.at_least.describe()})"
+        if self.raised_above is not None:
+            text += f", {self.raised_pct}% above a profit of {self.raised_above.describe()}"
+        return text
+
+
+class RiskEscalation(Spec):
+    """A firm that holds an account to a lower open-risk cap after repeated violations
+    (FundedNext: a second violation of its 3 % reclassifies the account to 1 %)."""
+
+    after: Annotated[int, Field(ge=1)] = Field(
+        description="the violation of max_open_risk from which the lower cap applies"
+    )
+    max_open_risk: Amount = Field(description="the cap from then on, as max_open_risk is given")
+
+
 class Limits(Sourced):
     """Per-order and per-account size limits; a missing value means no such limit."""
 
@@ -390,7 +450,17 @@ class Limits(Sourced):
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return _without_empty(handler(self), ("contract_weights", "one_trade_within_seconds"))
+        return _without_empty(
+            handler(self),
+            (
+                "contract_weights",
+                "one_trade_within_seconds",
+                "one_trade_across_symbols",
+                "max_trade_loss",
+                "max_risk_to_reward",
+                "risk_escalation",
+            ),
+        )
 
     contract_scaling: dict[int, list[ScalingStep]] = Field(
         default_factory=dict,
@@ -416,14 +486,44 @@ class Limits(Sourced):
         default=None,
         description=(
             "positions on one symbol and side opened within this many seconds of each other"
-            " count as one trade against max_risk_per_trade"
+            " count as one trade against max_risk_per_trade, as does a loss closed on them"
+            " within it before a re-entry"
         ),
+    )
+
+    one_trade_across_symbols: bool = Field(
+        default=False,
+        description=(
+            "every open position and pending entry, whatever its symbol, side or opening time,"
+            " counts as one trade with a new entry against max_risk_per_trade (they can be"
+            " stopped out together); losses closed within one_trade_within_seconds count too"
+        ),
+    )
+    max_trade_loss: TradeLossCap | None = Field(
+        default=None,
+        description="the most one trade may be down while open: its loss to the stop",
+    )
+    max_risk_to_reward: PositiveDecimal | None = Field(
+        default=None,
+        description=(
+            "the stop may be at most this many times as far from the entry as the take-profit"
+            " (5: a 5:1 risk-reward cap); a trade without a take-profit is refused"
+        ),
+    )
+
+    risk_escalation: RiskEscalation | None = Field(
+        default=None,
+        description="a lower max_open_risk once the account has violated it often enough",
     )
 
     @model_validator(mode="after")
     def _grouping_needs_a_cap(self) -> Self:
+        if self.risk_escalation is not None and self.max_open_risk is None:
+            raise ValueError("'risk_escalation' lowers 'max_open_risk', which is not given")
         if self.one_trade_within_seconds is not None and self.max_risk_per_trade is None:
             raise ValueError("'one_trade_within_seconds' groups trades for 'max_risk_per_trade'")
+        if self.one_trade_across_symbols and self.max_risk_per_trade is None:
+            raise ValueError("'one_trade_across_symbols' groups trades for 'max_risk_per_trade'")
         return self
 
     def contract_weight(self, symbol: str, is_micro: bool) -> Decimal:
@@ -432,6 +532,19 @@ class Limits(Sourced):
         if weight is not None:
             return weight
         return Decimal(1) / self.micros_per_contract if is_micro else Decimal(1)
+
+    def in_force(self, violations: int) -> Limits:
+        """The limits that hold after ``violations`` of the open-risk cap (escalated once the
+        firm's count is reached)."""
+        escalation = self.risk_escalation
+        if escalation is None or violations < escalation.after:
+            return self
+        return self.model_copy(update={"max_open_risk": escalation.max_open_risk})
+
+    def open_risk_cap(self, size: Decimal, balance: Decimal, violations: int) -> Decimal | None:
+        """The open-risk cap in money after ``violations`` (``None``: the plan has none)."""
+        cap = self.in_force(violations).max_open_risk
+        return None if cap is None else cap.resolve(size, base=self.risk_base(size, balance))
 
     def risk_base(self, size: Decimal, balance: Decimal) -> Decimal:
         """The amount the risk percentages are of: the balance now, or the account size."""

@@ -108,6 +108,9 @@ class TrackerRow(Base):
     cash_payouts: Mapped[int] = mapped_column(default=0, server_default="0")
     cash_requests: Mapped[int] = mapped_column(default=0, server_default="0")
     cash_max_loss_floor: Mapped[Decimal | None]
+    # The firm's open-risk violations so far, and whether the latest state is still over.
+    risk_violations: Mapped[int] = mapped_column(default=0, server_default="0")
+    over_risk_cap: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     chain_seq: Mapped[int] = mapped_column(default=0)
     chain_hash: Mapped[str] = mapped_column(sa.String(64), default="")
     updated_at: Mapped[dt.datetime]

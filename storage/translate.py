@@ -164,6 +164,8 @@ def tracker_values(tracker: Tracker, at: dt.datetime) -> dict[str, Any]:
         "cash_payouts": tracker.cash.payouts,
         "cash_requests": tracker.cash.requests,
         "cash_max_loss_floor": tracker.cash.max_loss_floor,
+        "risk_violations": tracker.risk_violations,
+        "over_risk_cap": tracker.over_risk_cap,
         "updated_at": at,
     }
 
@@ -205,7 +207,14 @@ def tracker_from_row(row: Any) -> Tracker:
     elif getattr(row, "cash_max_loss_floor", None) is not None:
         cash = CashLedger(max_loss_floor=row.cash_max_loss_floor)
     return Tracker(
-        state=state, peaks=peaks, day=day, near_floor_streak=row.near_floor_streak, cash=cash
+        state=state,
+        peaks=peaks,
+        day=day,
+        near_floor_streak=row.near_floor_streak,
+        cash=cash,
+        # Rows stored before violations were counted have none.
+        risk_violations=getattr(row, "risk_violations", 0) or 0,
+        over_risk_cap=bool(getattr(row, "over_risk_cap", False)),
     )
 
 

@@ -282,6 +282,13 @@ class RiskOut(Out):
     headroom: HeadroomOut | None
     day: DayOut | None
     objectives: ObjectivesOut
+    open_risk_cap: Decimal | None = Field(
+        default=None,
+        description="the firm's open-risk cap in force (lower after repeated violations)",
+    )
+    risk_violations: int = Field(
+        default=0, description="violations of the firm's open-risk cap so far"
+    )
 
 
 class StateOut(Out):

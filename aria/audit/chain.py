@@ -214,11 +214,23 @@ TRACKER_STATE = (
     "cash_payouts",
     "cash_requests",
     "cash_max_loss_floor",
+    "risk_violations",
+    "over_risk_cap",
 )
 STATE_FIELDS = {"account": ACCOUNT_STATE, "tracker": TRACKER_STATE}
 # Tracker fields added after copies were chained: left out of the body while zero or unset,
-# so a tracker no cash flow has touched still matches the copies chained before them.
-_LATER_FIELDS = frozenset({"cash_net", "cash_payouts", "cash_requests", "cash_max_loss_floor"})
+# so a tracker no cash flow or risk violation has touched still matches the copies chained
+# before them.
+_LATER_FIELDS = frozenset(
+    {
+        "cash_net",
+        "cash_payouts",
+        "cash_requests",
+        "cash_max_loss_floor",
+        "risk_violations",
+        "over_risk_cap",
+    }
+)
 
 
 def state_body(kind: str, values: Values) -> str:

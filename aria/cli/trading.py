@@ -128,6 +128,16 @@ def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
             + ("" if fixed is None else f"; max-loss floor set to {_money(fixed)}"),
             highlight=False,
         )
+    limits = risk.rules.limits
+    escalation = limits.risk_escalation if limits is not None else None
+    cap = risk.open_risk_cap
+    if escalation is not None and cap is not None:
+        out.print(
+            f"open-risk cap {_money(cap)}; violations {risk.risk_violations}"
+            f" (from violation {escalation.after} the firm holds the account to"
+            f" {escalation.max_open_risk.describe()})",
+            highlight=False,
+        )
     if risk.state is None:
         out.print("no state pushed yet", highlight=False)
     else:

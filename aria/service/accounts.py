@@ -460,7 +460,8 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
             rules = rules_of(ctx, account)  # a scaling changes the account's size
             flow_events.extend(flowed.events)
         debounce = Debounce(ctx.options.near_floor_fraction, ctx.options.debounce_updates)
-        pushed = lifecycle.push(account, tracker, rules, state, now, debounce)
+        risk = _firm_open_risk(ctx, uow, account, rules, state)
+        pushed = lifecycle.push(account, tracker, rules, state, now, debounce, risk)
         record(uow, [pushed.rolled], now)
         uow.audit.append_events(pushed.records)
         if pushed.account_changed or pushed.account != original:
@@ -479,6 +480,28 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
         uow.commit()
     events = tuple(flow_events) + pushed.events
     return StateResult(pushed.account, found, pushed.judgement.breaches, events, matched)
+
+
+def _firm_open_risk(
+    ctx: Context, uow: UnitOfWork, account: Account, rules: RuleSet, state: AccountState
+) -> Decimal | None:
+    """The state's loss from the entries to the stops, as a firm that escalates on its
+    open-risk cap judges it; ``None`` when the plan does not escalate or a position cannot be
+    valued (no stop, or no instrument spec or rate): such a state is not judged."""
+    limits = rules.limits
+    if limits is None or limits.risk_escalation is None:
+        return None
+    if any(p.stop is None for p in state.positions):
+        return None
+    catalog = ctx.instrument_catalog(uow.market.instruments())
+    rates = {symbol: snap.last_close for symbol, snap in uow.market.currency_pairs().items()}
+    profile = profile_for(ctx, account, None, prefetch(uow, [account], None))
+    known = {p.symbol: catalog.get(p.symbol) for p in state.positions if p.symbol in catalog}
+    held = value_book(state.positions, known, rates, account.currency, rules, profile)
+    losses = [h.entry_loss for h in held]
+    if any(loss is None for loss in losses):
+        return None
+    return sum((loss for loss in losses if loss is not None), Decimal(0))
 
 
 def _flows(given: Sequence[CashFlowIn], as_of: dt.datetime) -> list[CashFlow]:
@@ -619,6 +642,19 @@ class RiskView:
     daily: DailyStatus | None
     rules: RuleSet
     cash: CashLedger = NO_CASH  # what cash flows did so far
+    risk_violations: int = 0  # of the firm's open-risk cap, as its escalation counts them
+
+    @property
+    def open_risk_cap(self) -> Decimal | None:
+        """The firm's open-risk cap in force: a lower one once the account has violated it as
+        often as an escalating firm allows (``None``: the plan has no such cap)."""
+        limits = self.rules.limits
+        if limits is None:
+            return None
+        balance = self.state.balance if self.state is not None else self.rules.start
+        return limits.open_risk_cap(
+            self.rules.size, balance + self.rules.capital_offset, self.risk_violations
+        )
 
 
 def account_risk(ctx: Context, account_id: str) -> RiskView:
@@ -637,12 +673,16 @@ def account_risk(ctx: Context, account_id: str) -> RiskView:
     account = account.model_copy(update={"trading": account.trading.lifted(now)})
     state = tracker.state
     if state is None:
-        return RiskView(account, None, None, None, None, rules, tracker.cash)
+        return RiskView(
+            account, None, None, None, None, rules, tracker.cash, tracker.risk_violations
+        )
     roll = roll_day(rules, tracker.day, tracker.peaks, state, max(now, state.as_of))
     found = floors(rules, roll.day, roll.peaks, state, tracker.cash)
     room = _headroom(profile, account, rules, state, found, reservations, rates, catalog, now)
     daily = daily_status(rules, roll.day, state, tracker.cash)
-    return RiskView(account, state, found, room, daily, rules, tracker.cash)
+    return RiskView(
+        account, state, found, room, daily, rules, tracker.cash, tracker.risk_violations
+    )
 
 
 def _headroom(

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
-from accounts.model import Account, AccountState, HaltKind
+from accounts.model import Account, AccountState, HaltKind, Trade
 from accounts.tracker import Tracker
 from aria.audit.record import DecisionRecord, record_of
 from aria.service.accounts import best_day_windows, rules_of
@@ -351,6 +351,7 @@ def _gather(
         )
         for account_id in ids
     ]
+    closed = closed_losses(uow, [r.account for r in rolled], ctx, now)
     inputs = []
     for current in rolled:
         account, tracker = current.account, current.tracker
@@ -391,9 +392,37 @@ def _gather(
                     if profile.limits.consistency_cap
                     else ()
                 ),
+                recent_closed_trades=closed.get(account.id, ()),
+                risk_violations=tracker.risk_violations,
             )
         )
     return _Gathered(inputs, rolled)
+
+
+# The most closed trades read back for a firm's one-trade window: far more than any trader
+# closes within minutes.
+GROUPED_TRADES = 500
+
+
+def closed_losses(
+    uow: UnitOfWork, accounts: Sequence[Account], ctx: Context, now: dt.datetime
+) -> dict[str, tuple[Trade, ...]]:
+    """The losing trades each account closed within its firm's one-trade window of ``now``:
+    a re-entry after them is the same trade (only read for plans that say so)."""
+    windows: dict[str, dt.timedelta] = {}
+    for account in accounts:
+        limits = rules_of(ctx, account).limits
+        if limits is not None and limits.one_trade_within_seconds is not None:
+            windows[account.id] = dt.timedelta(seconds=limits.one_trade_within_seconds)
+    if not windows:
+        return {}
+    found = uow.accounts.recent_trades(sorted(windows), GROUPED_TRADES)
+    return {
+        account_id: tuple(
+            t for t in trades if t.pnl < 0 and now - t.closed_at <= windows[account_id]
+        )
+        for account_id, trades in found.items()
+    }
 
 
 def _decide_all(

@@ -24,6 +24,8 @@ class RejectCode(StrEnum):
     MAX_TOTAL_LOTS = "max_total_lots"
     MAX_CONTRACTS = "max_contracts"
     MAX_OPEN_RISK = "max_open_risk"
+    MAX_TRADE_LOSS = "max_trade_loss"
+    REWARD_TO_RISK = "reward_to_risk"
     MAX_EXPOSURE = "max_exposure"
     MARGIN = "margin"
     BELOW_MIN_LOT = "below_min_lot"

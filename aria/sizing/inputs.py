@@ -208,6 +208,17 @@ class DecisionInputs(Frozen):
         description="one per best-day rule of the rules, in their order, for a profile whose"
         " consistency cap is on (unset: the cap does not apply)",
     )
+    recent_closed_trades: tuple[Trade, ...] = Field(
+        default=(),
+        description=(
+            "trades closed within the firm's one-trade window (filled only where the plan"
+            " counts a re-entry after a loss as the same trade)"
+        ),
+    )
+    risk_violations: Annotated[int, Field(ge=0)] = Field(
+        default=0,
+        description="the account's violations of its firm's open-risk cap (the tracker's count)",
+    )
 
     @model_validator(mode="after")
     def _one_instrument(self) -> Self:
@@ -225,8 +236,9 @@ class DecisionInputs(Frozen):
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # ``cash`` came after records were written: left out while unset, so those records
-        # keep the input hash they were answered with.
+        # ``cash``, ``recent_closed_trades`` and ``risk_violations`` came after records were
+        # written: left out while unset, so those records keep the input hash they were
+        # answered with.
         data: dict[str, Any] = handler(self)
         if data.get("cash", 0) is None:
             data.pop("cash")
@@ -236,6 +248,9 @@ class DecisionInputs(Frozen):
             account.pop("household")
         if data.get("best_day_windows", 0) in ((), []):
             data.pop("best_day_windows")  # likewise: came later, left out while empty
+        for name in ("recent_closed_trades", "risk_violations"):
+            if name in data and not data[name]:
+                data.pop(name)
         return data
 
 

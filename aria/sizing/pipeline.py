@@ -72,6 +72,8 @@ def account_view(inputs: DecisionInputs, held: list[Held], room: Headroom) -> Ac
         now=inputs.now,
         cash=inputs.cash or NO_CASH,
         best_day_windows=inputs.best_day_windows,
+        recent_closed_trades=inputs.recent_closed_trades,
+        risk_violations=inputs.risk_violations,
     )
 
 

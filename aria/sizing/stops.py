@@ -178,3 +178,21 @@ def geometry(
         notional_per_lot=notional,
         target_value_per_point=at_target,
     )
+
+
+def risk_to_reward_refusal(geometry: Geometry, cap: Decimal) -> str | None:
+    """Why the trade breaks a risk-reward cap of ``cap``:1 — its stop more than ``cap`` times
+    as far from the entry as its take-profit, or no take-profit to show the ratio holds —
+    or ``None`` when it keeps to it. Price distances, as the firms state the rule."""
+    if geometry.take_profit is None:
+        return (
+            f"the stop may be at most {cap} times as far as the take-profit, and the trade has"
+            " no take-profit to show it; give 'take_profit'"
+        )
+    reward = abs(geometry.take_profit - geometry.entry)
+    if geometry.distance <= reward * cap:
+        return None
+    return (
+        f"the stop is {geometry.distance} from the entry and the take-profit {reward}:"
+        f" more than {cap} times as far (the most is {reward * cap})"
+    )

@@ -220,6 +220,8 @@ def headroom(account_id: AccountId, ctx: Ctx, caller: Reader) -> RiskOut:
         if risk.daily
         else None,
         objectives=_objectives(progress),
+        open_risk_cap=risk.open_risk_cap,
+        risk_violations=risk.risk_violations,
     )
 
 

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from accounts.cash import NO_CASH, CashLedger
-from accounts.model import AssetClass, DayStart
+from accounts.model import AssetClass, DayStart, Trade
 from accounts.money import ZERO
 from aria.sizing.decision import LimitCheck, RejectCode
 from aria.sizing.exposure import Held
@@ -69,6 +69,10 @@ class AccountView:
     reservations: Sequence[Reservation] = ()  # the live ones
     cash: CashLedger = NO_CASH  # what cash flows did: stepped daily amounts are net of them
     best_day_windows: Sequence[BestDayWindow] = ()  # one per best-day rule, when the cap is on
+    # Trades closed within the firm's one-trade window: a loss among them is part of a new
+    # entry's trade (``inputs.recent_closed_trades``).
+    recent_closed_trades: Sequence[Trade] = ()
+    risk_violations: int = 0  # of the firm's open-risk cap: an escalating firm lowers it
 
     @cached_property
     def open_used(self) -> Decimal:

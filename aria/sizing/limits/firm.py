@@ -35,6 +35,7 @@ from aria.sizing.limits.base import (
     full,
     open_room,
 )
+from aria.sizing.stops import risk_to_reward_refusal
 
 
 class MaxLotsPerOrder(Limit):
@@ -249,26 +250,56 @@ class _Group:
         """What the per-trade cap leaves the new entry, never negative."""
         return ZERO if self.risk is None else max(cap - self.risk, ZERO)
 
+    def used(self) -> str:
+        """How a reason names what the group already risks."""
+        return "an unbounded loss" if self.risk is None else f"{self.risk:,.2f}"
 
-def _window(view: AccountView) -> dt.timedelta | None:
-    """How close in time entries must be to count as one trade (``None``: never)."""
+
+@dataclass(frozen=True, slots=True)
+class _Grouping:
+    """Which trades the firm counts as one with a new entry.
+
+    ``window``: entries on one symbol and side opened within it, and losses on them closed
+    within it (``None``: neither). ``across``: every open position and pending entry,
+    whatever its symbol, side or opening time, and (within ``window``) every closed loss.
+    """
+
+    window: dt.timedelta | None
+    across: bool
+    closed: bool = True  # False: only what is open counts, never a closed loss
+
+    def describe(self) -> str:
+        """Why the grouped trades are one with the new entry, as a reason says it."""
+        if self.across:
+            return "positions that can be stopped out together are one trade"
+        assert self.window is not None  # a grouping has a window or is across symbols
+        return f"same symbol and side within {int(self.window.total_seconds())} s"
+
+
+def _grouping(view: AccountView) -> _Grouping | None:
+    """How the firm groups entries into one trade (``None``: it does not)."""
     limits = view.rules.limits
-    if limits is None or limits.one_trade_within_seconds is None:
+    if limits is None:
         return None
-    return dt.timedelta(seconds=limits.one_trade_within_seconds)
+    seconds = limits.one_trade_within_seconds
+    window = None if seconds is None else dt.timedelta(seconds=seconds)
+    if window is None and not limits.one_trade_across_symbols:
+        return None
+    return _Grouping(window, limits.one_trade_across_symbols)
 
 
-def _within(opened_at: dt.datetime | None, now: dt.datetime, window: dt.timedelta) -> bool:
-    """True when a position opened at ``opened_at`` is one trade with an entry at ``now``.
+def _within(at: dt.datetime | None, now: dt.datetime, window: dt.timedelta) -> bool:
+    """True when a position opened (or a trade closed) at ``at`` is one trade with an entry
+    at ``now``.
 
     The window is inclusive: a position opened exactly its length before still counts. A
     position whose opening time is not known may be part of the same idea, and one opened
     after ``now`` (the broker's clock ahead of the request's) is nearer than the window, so
     both count: the cap then errs on the side of the firm's rule.
     """
-    if opened_at is None:
+    if at is None:
         return True
-    return now - opened_at <= window
+    return now - at <= window
 
 
 def _describe(held: Held) -> str:
@@ -280,26 +311,33 @@ def _describe(held: Held) -> str:
     return f"{name} (opened {position.opened_at:%Y-%m-%d %H:%M:%S})"
 
 
-def _group(
-    view: AccountView, symbol: str | None, side: Side | None, window: dt.timedelta
-) -> _Group:
-    """The open positions and live reservations a new ``side`` entry on ``symbol`` joins.
+def _on(symbol: str | None, side: Side | None, held_symbol: str, held_side: Side) -> bool:
+    return held_symbol == symbol and held_side is side
+
+
+def _group(view: AccountView, symbol: str | None, side: Side | None, grouping: _Grouping) -> _Group:
+    """The open positions, live reservations and closed losses a new ``side`` entry on
+    ``symbol`` joins.
 
     A position joins when it is on the same symbol and side and opened within the window of
-    the request's time; its risk is its loss from the entry to the stop, the loss the firm
-    books if the combined trade is stopped out. A live reservation is an approved entry not
-    yet shown by the broker, so it is as recent as can be: it joins when it is on the same
-    symbol and side, or when it was recorded without them (or with only one of them: what
-    it holds is then not known well enough to leave it out).
+    the request's time (across symbols: always); its risk is its loss from the entry to the
+    stop, the loss the firm books if the combined trade is stopped out. A live reservation
+    is an approved entry not yet shown by the broker, so it is as recent as can be: it joins
+    when it is on the same symbol and side, or when it was recorded without them (or with
+    only one of them: what it holds is then not known well enough to leave it out). A trade
+    closed at a loss within the window on the same symbol and side (across symbols: on any)
+    is a re-entry's first leg: its realised loss is already booked against the trade.
     """
     risk: Decimal | None = ZERO
     names: list[str] = []
+    window, across = grouping.window, grouping.across
     for held in view.held:
         position = held.position
-        if position.symbol != symbol or position.side is not side:
-            continue
-        if not _within(position.opened_at, view.now, window):
-            continue
+        if not across:
+            if not _on(symbol, side, position.symbol, position.side):
+                continue
+            if window is None or not _within(position.opened_at, view.now, window):
+                continue
         names.append(_describe(held))
         loss = held.entry_loss
         risk = None if risk is None or loss is None else risk + loss
@@ -307,10 +345,22 @@ def _group(
         if reservation.reduce_only:
             continue  # it closes lots: no risk
         known = reservation.symbol is not None and reservation.side is not None
-        if known and (reservation.symbol != symbol or reservation.side is not side):
+        if not across and known and (reservation.symbol != symbol or reservation.side is not side):
             continue
         names.append(f"reservation {reservation.decision_id}")
         risk = None if risk is None else risk + reservation.amount
+    for trade in view.recent_closed_trades:
+        if not grouping.closed or trade.pnl >= ZERO or window is None:
+            continue
+        if not _within(trade.closed_at, view.now, window):
+            continue
+        if not across and not _on(symbol, side, trade.symbol, trade.side):
+            continue
+        name = trade.id or f"{trade.side.value} {trade.lots} {trade.symbol}"
+        names.append(
+            f"{name} (closed {trade.closed_at:%Y-%m-%d %H:%M:%S} at a loss of {-trade.pnl:,.2f})"
+        )
+        risk = None if risk is None else risk - trade.pnl
     return _Group(risk, tuple(names))
 
 
@@ -319,13 +369,31 @@ def _key(symbol: str, side: Side) -> str:
     return f"{symbol} {side.value}"
 
 
+def _pairs(view: AccountView, grouping: _Grouping) -> set[tuple[str, Side]]:
+    """The symbols and sides a new entry may join something on."""
+    return (
+        {(h.position.symbol, h.position.side) for h in view.held}
+        | {
+            (r.symbol, r.side)
+            for r in view.reservations
+            if r.symbol is not None and r.side is not None and not r.reduce_only
+        }
+        | {
+            (t.symbol, t.side)
+            for t in view.recent_closed_trades
+            if grouping.closed and t.pnl < ZERO
+        }
+    )
+
+
 class MaxRiskPerTrade(Limit):
     """The loss one trade may risk: it clips, never rejects.
 
-    Where the firm counts entries on one symbol and side opened within a window as one
-    trade (``Limits.one_trade_within_seconds``), the positions and reservations the new
-    entry joins use the cap first. The fan-out holds the room left per symbol and side the
-    account already has such entries on, and the room of any other entry.
+    Where the firm counts several entries as one trade — on one symbol and side within a
+    window (``Limits.one_trade_within_seconds``), with a loss closed within it, or every
+    open position together (``Limits.one_trade_across_symbols``) — what the new entry joins
+    uses the cap first. The fan-out holds the room left per symbol and side the account
+    already has such entries on, and the room of any other entry.
     """
 
     names = ("max_risk_per_trade",)
@@ -337,37 +405,31 @@ class MaxRiskPerTrade(Limit):
             return []
         reason = f"{view.rules.firm} allows {cap:,.2f} of risk per trade"
         alone = [Bound(self.names[0], cap / ctx.geometry.loss_per_lot, reason)]
-        window = _window(view)
-        if window is None:
+        grouping = _grouping(view)
+        if grouping is None:
             return alone
-        group = _group(view, ctx.request.symbol, ctx.request.side, window)
+        group = _group(view, ctx.request.symbol, ctx.request.side, grouping)
         if not group.names:
             return alone
-        used = "an unbounded loss" if group.risk is None else f"{group.risk:,.2f}"
         reason += (
-            f"; {used} of it is risked by {', '.join(group.names)}, one trade with this entry"
-            f" (same symbol and side within {int(window.total_seconds())} s)"
+            f"; {group.used()} of it is risked by {', '.join(group.names)}, one trade with this"
+            f" entry ({grouping.describe()})"
         )
         return [Bound(self.names[0], group.left(cap) / ctx.geometry.loss_per_lot, reason)]
 
     def prepare(self, view: AccountView, row: Row) -> None:
         cap = _risk_cap(view)
-        window = _window(view)
-        if cap is None or window is None:
+        grouping = _grouping(view)
+        if cap is None or grouping is None:
             row.put(self.names[0], cap)
             return
         # Reservations recorded without a symbol join every entry: they lower the room of all.
-        row.put(self.names[0], _group(view, None, None, window).left(cap))
-        pairs = {(h.position.symbol, h.position.side) for h in view.held} | {
-            (r.symbol, r.side)
-            for r in view.reservations
-            if r.symbol is not None and r.side is not None and not r.reduce_only
-        }
+        row.put(self.names[0], _group(view, None, None, grouping).left(cap))
         row.put_keyed(
             self.names[0],
             {
-                _key(symbol, side): _group(view, symbol, side, window).left(cap)
-                for symbol, side in pairs
+                _key(symbol, side): _group(view, symbol, side, grouping).left(cap)
+                for symbol, side in _pairs(view, grouping)
             },
         )
 
@@ -383,18 +445,109 @@ class MaxRiskPerTrade(Limit):
         return [Column(values, self.names, (None,))]
 
 
+def _trade_loss(view: AccountView) -> tuple[Decimal, str] | None:
+    """The most one trade may be down while open and how the plan words it (``None``: the
+    plan has no such cap)."""
+    limits, size = view.rules.limits, view.rules.size
+    if limits is None or limits.max_trade_loss is None:
+        return None
+    rule = limits.max_trade_loss
+    return rule.resolve(size, view.day_balance - size), rule.describe()
+
+
+# Its loss is the open loss: a loss closed before is not part of it.
+_SAME_POSITION = _Grouping(dt.timedelta.max, across=False, closed=False)
+
+
+class MaxTradeLoss(Limit):
+    """The most one trade may be down while open (Apex's MAE rule, Blue Guardian's
+    "Guardian Shield"): its loss to the stop, with what it adds to on its symbol and side.
+
+    It rejects with ``max_trade_loss`` when what is already open there leaves no room.
+    """
+
+    names = ("max_trade_loss",)
+    codes = (RejectCode.MAX_TRADE_LOSS,)
+
+    def bounds(self, ctx: LimitContext) -> list[Bound]:
+        view = ctx.account
+        found = _trade_loss(view)
+        if found is None:
+            return []
+        cap, rule = found
+        group = _group(view, ctx.request.symbol, ctx.request.side, _SAME_POSITION)
+        reason = f"{view.rules.firm} allows a trade to be down {cap:,.2f} ({rule})"
+        if group.names:
+            reason += f"; {group.used()} of it is risked by {', '.join(group.names)}"
+        room = group.left(cap) / ctx.geometry.loss_per_lot
+        return [Bound(self.names[0], room, reason, self.codes[0])]
+
+    def prepare(self, view: AccountView, row: Row) -> None:
+        found = _trade_loss(view)
+        if found is None:
+            row.put(self.names[0], None)
+            return
+        cap = found[0]
+        row.put(self.names[0], _group(view, None, None, _SAME_POSITION).left(cap))
+        row.put_keyed(
+            self.names[0],
+            {
+                _key(symbol, side): _group(view, symbol, side, _SAME_POSITION).left(cap)
+                for symbol, side in _pairs(view, _SAME_POSITION)
+            },
+        )
+
+    def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
+        room = table.floats[self.names[0]][members]
+        joined = table.keyed.get(self.names[0], {}).get(
+            _key(signal.request.symbol, signal.request.side)
+        )
+        if joined is not None:
+            room = np.where(np.isnan(joined[members]), room, joined[members])
+        return [Column(open_room(room, signal.loss_per_lot), self.names, self.codes)]
+
+
+class RewardToRisk(Limit):
+    """The firm's risk-reward cap (Apex legacy PA: the stop at most 5× as far as the target):
+    a trade whose geometry breaks it, or that has no take-profit to show it holds, gets no
+    room. Scalar-only: it is rare, and it looks at the trade's stop and target."""
+
+    names = ("reward_to_risk",)
+    codes = (RejectCode.REWARD_TO_RISK,)
+    vectorised = False
+
+    def bounds(self, ctx: LimitContext) -> list[Bound]:
+        limits = ctx.account.rules.limits
+        cap = limits.max_risk_to_reward if limits else None
+        if cap is None:
+            return []
+        refusal = risk_to_reward_refusal(ctx.geometry, cap)
+        if refusal is None:
+            return []
+        return [Bound(self.names[0], ZERO, f"{ctx.account.rules.firm}: {refusal}", self.codes[0])]
+
+    def prepare(self, view: AccountView, row: Row) -> None:
+        limits = view.rules.limits
+        row.flag(self.names[0], limits is not None and limits.max_risk_to_reward is not None)
+
+    def fallback(self, table: Table, instrument: Instrument) -> Mask | None:
+        return table.flags[self.names[0]]
+
+
 class MaxOpenRisk(OpenRiskLimit):
-    """The loss all open trades and live reservations may risk together."""
+    """The loss all open trades and live reservations may risk together (after repeated
+    violations, the lower cap an escalating firm holds the account to)."""
 
     key = "firm_open_room"
     unit = "open risk"
 
     def room(self, view: AccountView) -> Room | None:
-        limits, size = view.rules.limits, view.rules.size
-        if limits is None or limits.max_open_risk is None:
+        limits = view.rules.limits
+        if limits is None:
             return None
-        cap = limits.max_open_risk.resolve(size, base=limits.risk_base(size, view.balance))
-        return Room(cap, view.open_used)
+        # The cap in force: an escalating firm's lower one once the account has violated it.
+        cap = limits.open_risk_cap(view.rules.size, view.balance, view.risk_violations)
+        return None if cap is None else Room(cap, view.open_used)
 
 
 FIRM: tuple[Limit, ...] = (
@@ -405,5 +558,7 @@ FIRM: tuple[Limit, ...] = (
     MaxOpenPositions(),
     MaxExposure(),
     MaxRiskPerTrade(),
+    MaxTradeLoss(),
     MaxOpenRisk(),
+    RewardToRisk(),
 )

@@ -4,7 +4,7 @@
 per household (Apex, Tradeify) count every account of one household together, whoever owns
 it. Accounts stored before have none and count by owner, as they did.
 
-Revision ID: 0010_household
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-30
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_household"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
