@@ -44,6 +44,7 @@ class RejectCode(StrEnum):
     NO_EDGE = "no_edge"
     NOTHING_TO_REDUCE = "nothing_to_reduce"
     INSTRUMENT_NOT_ALLOWED = "instrument_not_allowed"
+    NEWS_WINDOW = "news_window"
 
 
 class Factor(BaseModel):

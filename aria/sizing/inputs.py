@@ -29,6 +29,7 @@ from accounts.peaks import Peaks
 from aria.sizing.instruments import Instrument
 from aria.sizing.profiles import Profile
 from firms.model import CrossAccountRules, PhaseKind
+from firms.news import EconomicEvent
 from firms.ruleset import RuleSet
 
 Probability = Annotated[Decimal, Field(ge=0, le=1)]
@@ -193,6 +194,9 @@ class DecisionInputs(Frozen):
     request: TradeRequest
     others: tuple[OtherAccount, ...] = ()
     signal_order: int = Field(default=0, description="this account's place in a fan-out")
+    news: tuple[EconomicEvent, ...] = Field(
+        default=(), description="releases whose windows can matter now (any instrument)"
+    )
 
     @model_validator(mode="after")
     def _one_instrument(self) -> Self:
@@ -215,6 +219,8 @@ class DecisionInputs(Frozen):
         data: dict[str, Any] = handler(self)
         if data.get("cash", 0) is None:
             data.pop("cash")
+        if data.get("news", 1) in ((), []):  # likewise ``news``, while there is none
+            data.pop("news")
         return data
 
 
