@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import io
 import re
+from importlib import resources
 
 from pydantic import ValidationError
 
@@ -221,7 +222,5 @@ SAMPLE = "sample-2026.csv"
 
 def sample_calendar() -> list[EconomicEvent]:
     """The calendar shipped with the package (the 2026 FOMC decisions), for demos and tests."""
-    from importlib import resources
-
     text = (resources.files("firms") / "calendars" / SAMPLE).read_text(encoding="utf-8")
     return read_csv(text, SAMPLE)

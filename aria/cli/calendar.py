@@ -13,6 +13,7 @@ from aria.cli.firms import err, fail, out
 from aria.cli.ops import app_from
 from aria.cli.trading import run_service
 from aria.service import calendar as calendar_service
+from firms.calendar_files import SAMPLE, sample_calendar
 
 calendar_app = typer.Typer(help="The economic calendar (news windows).", no_args_is_help=True)
 
@@ -47,8 +48,6 @@ def import_calendar(
         done = run_service(calendar_service.import_file, app.context, path)
         out.print(f"{path}: {done.read} releases read, {done.added} new", highlight=False)
     if sample:
-        from firms.calendar_files import SAMPLE, sample_calendar
-
         done = run_service(calendar_service.add_events, app.context, sample_calendar(), SAMPLE)
         out.print(f"{SAMPLE}: {done.read} releases read, {done.added} new", highlight=False)
 

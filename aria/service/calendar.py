@@ -148,7 +148,8 @@ def news_ahead(ctx: Context, lead: dt.timedelta | None = None) -> tuple[int, int
         state = trackers[account.id].state
         seen: set[str] = set()
         for window in news.windows(rules.news, stored):
-            if window.event.id in seen or not (now <= window.start <= now + ahead):
+            # A window already open still warns (a scheduler that was down catches up).
+            if window.event.id in seen or not (window.start <= now + ahead and now <= window.end):
                 continue
             seen.add(window.event.id)
             held = sorted({p.symbol for p in state.positions}) if state is not None else []

@@ -136,3 +136,14 @@ def test_the_next_window_of_an_account(ctx: Context) -> None:
     assert calendar.next_window(ctx, challenge, utc(2026, 6, 2, 9)) is None
     after = calendar.next_window(ctx, funded, utc(2026, 6, 2, 12, 32) + dt.timedelta(seconds=1))
     assert after is None
+
+
+def test_news_ahead_still_warns_inside_an_open_window_but_not_after(
+    ctx: Context, clock: SettableClock
+) -> None:
+    _accounts(ctx)
+    calendar.import_text(ctx, CSV, "week.csv")
+    clock.move_to("2026-06-02T12:32:01Z")  # one second after the windows [12:28, 12:32] end
+    assert calendar.news_ahead(ctx) == (0, 0)
+    clock.move_to("2026-06-02T12:32:00Z")  # their last instant
+    assert calendar.news_ahead(ctx) == (2, 0)

@@ -199,9 +199,7 @@ def test_a_scenario_document_carries_its_releases() -> None:
         "account": {"balance": 100_000, "as_of": NOW, "phase": "funded"},
         "instrument": "EURUSD",
         "request": EURUSD,
-        "news": [
-            {"at": "2026-06-01T12:02:00Z", "currency": "USD", "impact": "high", "title": "x"}
-        ],
+        "news": [{"at": "2026-06-01T12:02:00Z", "currency": "USD", "impact": "high", "title": "x"}],
     }
     assert decide(inputs_of(document)).reject_codes == [RejectCode.NEWS_WINDOW]
     assert decide(inputs_of({**document, "news": []})).approved
