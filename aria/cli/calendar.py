@@ -31,8 +31,8 @@ def _when(text: str | None, default: dt.datetime) -> dt.datetime:
 @calendar_app.command("import")
 def import_calendar(
     files: Annotated[
-        list[Path], typer.Argument(metavar="FILE...", help="CSV or ICS calendar files")
-    ],
+        list[Path] | None, typer.Argument(metavar="FILE...", help="CSV or ICS calendar files")
+    ] = None,
     sample: Annotated[
         bool, typer.Option("--sample", help="also import the calendar shipped with ARIA")
     ] = False,
@@ -43,8 +43,10 @@ def import_calendar(
     offset; currency or country; impact low, medium or high). ICS: VEVENTs with DTSTART,
     SUMMARY, and X-CURRENCY/X-IMPACT or CATEGORIES. A release imported twice is stored once.
     """
+    if not files and not sample:
+        raise fail("give a calendar file, or --sample for the calendar shipped with ARIA")
     app = app_from()
-    for path in files:
+    for path in files or []:
         done = run_service(calendar_service.import_file, app.context, path)
         out.print(f"{path}: {done.read} releases read, {done.added} new", highlight=False)
     if sample:

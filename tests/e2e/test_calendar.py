@@ -78,3 +78,17 @@ def test_two_schedulers_write_one_news_event_per_account_and_release(
         found = uow.audit.events(EventFilter(kind="news_ahead"), None, 10)
     assert [e.account_id for e in found] == ["funded"]
     assert found[0].detail["window_start"] == "2026-06-02T08:59:00+00:00"
+
+
+def test_the_headroom_names_the_next_news_window(api: Api) -> None:
+    opened(api, "funded-2", phase="funded")
+    opened(api, "challenge-2")
+    api.client.post("/v1/calendar/events", json={"events": RELEASES}, headers=api.admin)
+    funded = api.client.get("/v1/accounts/funded-2/headroom", headers=api.reader).json()
+    # Both releases are at 09:01; the window of either is [08:59:00, 09:03:00].
+    window = funded["news_window"]
+    assert window["start"] == "2026-06-02T08:59:00Z"
+    assert window["end"] == "2026-06-02T09:03:00Z"
+    assert window["effect"] == "breach"
+    challenge = api.client.get("/v1/accounts/challenge-2/headroom", headers=api.reader).json()
+    assert challenge["news_window"] is None

@@ -7,6 +7,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aria.sizing.batch import decide_batch
 from aria.sizing.columns import prepare
@@ -203,3 +205,14 @@ def test_a_scenario_document_carries_its_releases() -> None:
     }
     assert decide(inputs_of(document)).reject_codes == [RejectCode.NEWS_WINDOW]
     assert decide(inputs_of({**document, "news": []})).approved
+
+
+@given(offset=st.integers(-600, 600), reduce_only=st.booleans())
+def test_refused_exactly_inside_the_window_and_exits_never(offset: int, reduce_only: bool) -> None:
+    # FTMO funded: refused iff −120 s ≤ now − release ≤ +120 s; a reduce-only exit never is.
+    now = RELEASE + dt.timedelta(seconds=offset)
+    short = {"symbol": "EURUSD", "side": "short", "lots": 1, "entry": "1.1", "stop": "1.11"}
+    request = {**EURUSD, "reduce_only": True} if reduce_only else EURUSD
+    decision = _decide(now=now, events=(_event(),), request=request, positions=[short])
+    refused = RejectCode.NEWS_WINDOW in decision.reject_codes
+    assert refused == (not reduce_only and -120 <= offset <= 120)
