@@ -110,7 +110,8 @@ def kind_of(title: str) -> str | None:
 class EconomicEvent(BaseModel):
     """One scheduled release: when (UTC), whose currency, how much it moves, what it is."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built when first used, not at import: ``aria size`` starts once per trade.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     at: AwareDatetime
     currency: Currency
