@@ -62,6 +62,8 @@ def options_from(settings: Settings) -> ServiceOptions:
         ),
         max_future_skew_seconds=settings.max_future_skew_seconds,
         audit_key=settings.audit_key.get_secret_value() if settings.audit_key else None,
+        news_lead_minutes=settings.news_lead_minutes,
+        calendar_dir=settings.calendar_dir,
     )
 
 

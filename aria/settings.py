@@ -72,6 +72,16 @@ class Settings(BaseSettings):
         default=None,
         description="where the audit_checkpoint job writes a checkpoint every hour; unset: off",
     )
+    calendar_dir: Path | None = Field(
+        default=None,
+        description="economic calendar files (CSV or ICS) the calendar job re-reads; unset: off",
+    )
+    news_lead_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description="how long before a news window the news_ahead job writes its event",
+    )
 
     @field_validator("database_url", "migration_database_url")
     @classmethod

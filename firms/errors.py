@@ -16,9 +16,12 @@ The tree, by what the caller should do::
     │                                does not allow: promoting past the plan's last phase,
     │                                re-enabling a failed account unforced, changing an
     │                                archived one
-    └── InvalidCashFlow (ValueError) a cash flow the firm's rules do not allow (a payout
-                                     above the balance or into the payout buffer, a flow
-                                     older than the latest state): nothing was changed
+    ├── InvalidCashFlow (ValueError) a cash flow the firm's rules do not allow (a payout
+    │                                above the balance or into the payout buffer, a flow
+    │                                older than the latest state): nothing was changed
+    └── CalendarFileError (ValueError) an economic calendar file with a line that cannot be
+                                     read: the message names every such line; nothing of
+                                     the file is imported
 
 Rule breaches and cross-account conflicts are findings returned as values, never errors.
 """
@@ -67,3 +70,13 @@ class RefusedChange(FirmsError, ValueError):
 
 class InvalidCashFlow(FirmsError, ValueError):
     """A cash flow that cannot be taken: it is refused and changes nothing."""
+
+
+class CalendarFileError(FirmsError, ValueError):
+    """An economic calendar file that cannot be read; every problem names its line. Nothing
+    of the file is imported."""
+
+    def __init__(self, file: str, problems: Sequence[str]) -> None:
+        self.file = file
+        self.problems = tuple(problems)
+        super().__init__("\n".join(f"{file}: {problem}" for problem in self.problems))

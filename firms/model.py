@@ -743,8 +743,40 @@ class ConsistencyRule(Sourced):
         return self.after_payouts[min(payouts, len(self.after_payouts)) - 1]
 
 
+class Impact(StrEnum):
+    """How much a release moves markets, as economic calendars grade it (red is high)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        """0 for low, 1 for medium, 2 for high."""
+        return ("low", "medium", "high").index(self.value)
+
+
+class NewsTarget(Spec):
+    """The instruments a named release touches, in place of those of its currency."""
+
+    symbols: list[Symbol] = Field(default_factory=list)
+    asset_classes: list[AssetClass] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _names_something(self) -> Self:
+        if not (self.symbols or self.asset_classes):
+            raise ValueError("give 'symbols' or 'asset_classes'")
+        return self
+
+
 class NewsRule(Sourced):
-    """A window around listed releases in which some actions are restricted."""
+    """A window around listed releases in which some actions are restricted.
+
+    Which releases count: the named ``events`` when there are any (``fomc``, ``nfp``, ``cpi``,
+    ``eia_crude``, ...), otherwise every release of at least ``impact`` (unset: high). Which
+    instruments one touches: its ``event_targets`` entry, else every instrument with ``scope``
+    ``all``, else (``targeted``) the instruments quoted in or based on the release's currency.
+    """
 
     before_minutes: Annotated[int, Field(ge=0)]
     after_minutes: Annotated[int, Field(ge=0)]
@@ -753,6 +785,32 @@ class NewsRule(Sourced):
     effect: Literal["breach", "profit_removed", "profit_scaled", "profit_deducted"]
     profit_share: Annotated[Decimal, Field(ge=0, le=1)] | None = None
     phases: list[PhaseKind | Slug] = Field(default_factory=list, description="empty: every phase")
+    impact: Impact | None = Field(
+        default=None, description="the lowest impact that counts (unset: high)"
+    )
+    events: list[Slug] = Field(
+        default_factory=list, description="named releases that count, whatever their impact"
+    )
+    event_targets: dict[Slug, NewsTarget] = Field(
+        default_factory=dict,
+        description="per named release, the instruments it touches instead of its currency's",
+    )
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_empty(handler(self), ("impact", "events", "event_targets"))
+
+    @model_validator(mode="after")
+    def _targets_named(self) -> Self:
+        unknown = sorted(set(self.event_targets) - set(self.events))
+        if unknown:
+            raise ValueError(f"'event_targets' names {unknown}, which are not in 'events'")
+        return self
+
+    @property
+    def lowest_impact(self) -> Impact:
+        """The lowest impact of a release that counts when no events are named."""
+        return self.impact or Impact.HIGH
 
 
 class SessionRules(Sourced):

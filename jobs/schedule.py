@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aria.service import maintenance
+from aria.service import calendar, maintenance
 from aria.service.context import Context
 
 
@@ -77,6 +77,20 @@ JOBS: tuple[JobSpec, ...] = (
         "interval",
         {"minutes": 60},
         "write a signed checkpoint of every chain head to ARIA_CHECKPOINT_DIR (off when unset)",
+    ),
+    JobSpec(
+        "calendar",
+        calendar.calendar_job,
+        "interval",
+        {"minutes": 15},
+        "import the calendar files of ARIA_CALENDAR_DIR, each release once (off when unset)",
+    ),
+    JobSpec(
+        "news_ahead",
+        calendar.news_ahead_job,
+        "interval",
+        {"minutes": 1},
+        "record, once per account and release, a news window coming within the lead time",
     ),
 )
 

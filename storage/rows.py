@@ -412,3 +412,20 @@ class ApiKeyRow(Base):
     owner: Mapped[str | None] = mapped_column(Id)
     created_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
+
+
+class EconomicEventRow(Base):
+    """A scheduled economic release of the calendar; its id is its identity (instant,
+    currency and title), so the same release imported twice is one row."""
+
+    __tablename__ = "economic_events"
+    __table_args__ = (sa.Index("ix_economic_events_at", "at"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    at: Mapped[dt.datetime]
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    impact: Mapped[str] = mapped_column(sa.String(8))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str | None] = mapped_column(sa.String(32))
+    imported_at: Mapped[dt.datetime]

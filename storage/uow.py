@@ -86,6 +86,7 @@ class SqlUnitOfWork:
         self.market = repos.MarketRepository(session)
         self.jobs = repos.JobRepository(session)
         self.access = repos.AccessRepository(session)
+        self.calendar = repos.CalendarRepository(session)
         return self
 
     def __exit__(

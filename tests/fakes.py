@@ -61,6 +61,7 @@ from aria.sizing.instruments import Instrument, load_instruments
 from aria.sizing.market import Correlation, VolatilitySnapshot
 from aria.stored import JobStatus, SizingQuery, SizingSnapshot, StoredKey
 from firms.catalog import load_catalog
+from firms.news import EconomicEvent
 from storage import translate, translate_market
 from storage.errors import Conflict, Missing
 from tests.clocks import FixedClock, SettableClock
@@ -98,6 +99,7 @@ class Tables:
     job_runs: dict[tuple[str, str], Row] = field(default_factory=dict)
     heartbeats: dict[str, dt.datetime] = field(default_factory=dict)
     keys: dict[str, StoredKey] = field(default_factory=dict)
+    calendar: dict[str, EconomicEvent] = field(default_factory=dict)  # by the release's id
 
     def copy(self) -> Tables:
         """A snapshot: new tables over the same (never mutated) rows."""
@@ -1034,6 +1036,27 @@ class FakeAccessRepository(_Part):
         return True
 
 
+class FakeCalendarRepository(_Part):
+    """The economic calendar, in memory."""
+
+    def add_events(self, events: Sequence[EconomicEvent], at: dt.datetime) -> int:
+        """Store releases once each by id; returns how many were new."""
+        new = 0
+        for event in events:
+            new += event.id not in self.t.calendar
+            self.t.calendar[event.id] = event
+        return new
+
+    def events_between(self, start: dt.datetime, end: dt.datetime) -> list[EconomicEvent]:
+        """The releases from ``start`` to ``end``, by instant."""
+        found = [e for e in self.t.calendar.values() if start <= e.at <= end]
+        return sorted(found, key=lambda e: (e.at, e.id))
+
+    def event(self, event_id: str) -> EconomicEvent | None:
+        """One release by id."""
+        return self.t.calendar.get(event_id)
+
+
 # -- the unit of work ------------------------------------------------------------------------
 
 
@@ -1053,6 +1076,7 @@ class FakeUnitOfWork:
         self._audit = FakeAuditRepository(self, chain)
         self._jobs = FakeJobRepository(self)
         self._access = FakeAccessRepository(self)
+        self._calendar = FakeCalendarRepository(self)
 
     @property
     def tables(self) -> Tables:
@@ -1090,6 +1114,11 @@ class FakeUnitOfWork:
     def access(self) -> FakeAccessRepository:
         """API keys."""
         return self._access
+
+    @property
+    def calendar(self) -> FakeCalendarRepository:
+        """The economic calendar."""
+        return self._calendar
 
     def __enter__(self) -> Self:
         """Begin: wait for the store, then work on a copy of what it has committed."""

@@ -289,6 +289,25 @@ class RiskOut(Out):
     risk_violations: int = Field(
         default=0, description="violations of the firm's open-risk cap so far"
     )
+    news_window: NewsWindowOut | None = Field(
+        default=None,
+        description="the next news window of the account's firm rules within 7 days (none: no"
+        " rule in its phase, or no release in the calendar)",
+    )
+
+
+class NewsWindowOut(Out):
+    """A firm's news window around one release: which, when, and what it restricts."""
+
+    event_id: str
+    title: str
+    currency: str
+    impact: str
+    at: dt.datetime
+    start: dt.datetime
+    end: dt.datetime
+    actions: list[str]
+    effect: str
 
 
 class StateOut(Out):

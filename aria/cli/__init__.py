@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from aria.cli import audit as audit_commands
+from aria.cli import calendar as calendar_commands
 from aria.cli import demo as demo_commands
 from aria.cli import firms as firms_commands
 from aria.cli import lifecycle as lifecycle_commands
@@ -43,6 +44,7 @@ app.command("report")(audit_commands.report)
 app.add_typer(audit_commands.keys_app, name="keys")
 app.command("demo")(demo_commands.demo)
 app.command("simulate")(simulate_commands.simulate)
+app.add_typer(calendar_commands.calendar_app, name="calendar")
 
 
 def main() -> None:

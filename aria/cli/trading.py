@@ -17,6 +17,7 @@ from aria.api.error_table import TRANSLATED
 from aria.cli.firms import fail, failed, out
 from aria.cli.ops import app_from
 from aria.service import accounts as account_service
+from aria.service import calendar as calendar_service
 from aria.service import sizing as sizing_service
 from aria.service.commands import (
     CreateAccount,
@@ -154,6 +155,15 @@ def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
             f"headroom: {_money(risk.headroom.available)} (binding: {risk.headroom.binding};"
             f" open risk {_money(risk.headroom.open_risk)},"
             f" reserved {_money(risk.headroom.reserved)})",
+            highlight=False,
+        )
+    window = run_service(
+        calendar_service.next_window, app.context, account, app.context.clock.now()
+    )
+    if window is not None:
+        out.print(
+            f"next news window: {window.describe()}; {', '.join(window.rule.actions)} inside it:"
+            f" {window.rule.effect.replace('_', ' ')}",
             highlight=False,
         )
     progress = run_service(account_service.account_objectives, app.context, account_id)
@@ -572,6 +582,10 @@ def size(
                 f"Request {result.request_id}" + (" (replayed)" if result.replayed else ""),
             )
         )
+        for item in result.decisions:  # the news state, with its reason, not only the code
+            for reason in item.decision.reasons:
+                if "news window" in reason:
+                    out.print(f"{item.decision.account_id}: {reason}", highlight=False)
     app.close()
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from aria.service.errors import InvalidInput
@@ -41,6 +42,8 @@ class ServiceOptions:
     bars: BarPolicy = field(default_factory=BarPolicy)
     # Signs audit checkpoints (HMAC-SHA256); None: checkpoints are unsigned and say so.
     audit_key: str | None = field(default=None, repr=False)
+    news_lead_minutes: int = 30  # how long before a news window the news_ahead job warns
+    calendar_dir: Path | None = None  # calendar files the calendar job re-reads; None: off
 
 
 def _no_tokens(_: int) -> str:

@@ -26,6 +26,7 @@ from aria.sizing.inputs import Reservation
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
 from aria.stored import JobStatus, SizingQuery, SizingSnapshot, StoredKey
+from firms.news import EconomicEvent
 
 Cursor = tuple[dt.datetime, int, str]  # (time, chain position, id) of the last record of a page
 
@@ -386,6 +387,23 @@ class CheckpointStore(Protocol):
         ...
 
 
+class CalendarRepository(Protocol):
+    """The economic calendar's releases."""
+
+    def add_events(self, events: Sequence[EconomicEvent], at: dt.datetime) -> int:
+        """Store releases, each once by its identity (a known one is kept, its impact and
+        kind revised); returns how many were new."""
+        ...
+
+    def events_between(self, start: dt.datetime, end: dt.datetime) -> list[EconomicEvent]:
+        """The releases from ``start`` to ``end`` (both included), by instant."""
+        ...
+
+    def event(self, event_id: str) -> EconomicEvent | None:
+        """One release by its id."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: every repository, one commit."""
 
@@ -417,6 +435,11 @@ class UnitOfWork(Protocol):
     @property
     def access(self) -> AccessRepository:
         """API keys."""
+        ...
+
+    @property
+    def calendar(self) -> CalendarRepository:
+        """The economic calendar."""
         ...
 
     def __enter__(self) -> Self:

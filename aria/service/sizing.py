@@ -23,6 +23,7 @@ from accounts.model import Account, AccountState, HaltKind, Trade
 from accounts.tracker import Tracker
 from aria.audit.record import DecisionRecord, record_of
 from aria.service.accounts import best_day_windows, rules_of
+from aria.service.calendar import news_near
 from aria.service.commands import Selector, Signal, SizeRequest
 from aria.service.context import Context
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -352,6 +353,12 @@ def _gather(
         for account_id in ids
     ]
     closed = closed_losses(uow, [r.account for r in rolled], ctx, now)
+    # The releases each account's news rules count near now, read in one query.
+    near = news_near(
+        uow,
+        now,
+        [(rules_of(ctx, c.account).news, profiles[c.account.id].news_horizon) for c in rolled],
+    )
     inputs = []
     for current in rolled:
         account, tracker = current.account, current.tracker
@@ -394,6 +401,7 @@ def _gather(
                 ),
                 recent_closed_trades=closed.get(account.id, ()),
                 risk_violations=tracker.risk_violations,
+                news=near(rules_of(ctx, account).news, profile.news_horizon),
             )
         )
     return _Gathered(inputs, rolled)

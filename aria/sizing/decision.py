@@ -48,6 +48,7 @@ class RejectCode(StrEnum):
     NOTHING_TO_REDUCE = "nothing_to_reduce"
     INSTRUMENT_NOT_ALLOWED = "instrument_not_allowed"
     CONSISTENCY_CAP = "consistency_cap"
+    NEWS_WINDOW = "news_window"
 
 
 class Factor(BaseModel):

@@ -5,10 +5,10 @@ narrowing), the account's trading state, stale account state, stale market data,
 against another account of the same owner, a hedge inside the account, a product's mini and
 micro held together in the account where the firm forbids it, and the fan-out's
 cross-account rules (allocation caps, identical-trading caps, copy policies and copy-capital
-caps, in signal order). ``GATES`` is the one table of them, in that order: each gate's check
-is a function of the inputs, and beside it is its form over a fan-out (decided per signal
-over the columns, or once when the fan-out is prepared, for a gate that does not look at
-what the signal says).
+caps, in signal order), and the firm's news windows (:mod:`aria.sizing.news`). ``GATES`` is
+the one table of them, in that order: each gate's check is a function of the inputs, and
+beside it is its form over a fan-out (decided per signal over the columns, or once when the
+fan-out is prepared, for a gate that does not look at what the signal says).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from accounts.model import Account, HaltKind, TradingStatus
+from aria.sizing import news
 from aria.sizing.decision import RejectCode
 from aria.sizing.inputs import DecisionInputs, MarketSnapshot, OtherAccount, TradeRequest
 from aria.sizing.instruments import Instrument
@@ -383,4 +384,5 @@ GATES: tuple[GateRule, ...] = (
         ),
         fanout_gates,
     ),
+    GateRule("news", (RejectCode.NEWS_WINDOW,), news.news_gates, news.news_over),
 )

@@ -29,6 +29,7 @@ from accounts.peaks import Peaks
 from aria.sizing.instruments import Instrument
 from aria.sizing.profiles import Profile
 from firms.model import CrossAccountRules, PhaseKind
+from firms.news import EconomicEvent
 from firms.ruleset import RuleSet
 
 Probability = Annotated[Decimal, Field(ge=0, le=1)]
@@ -219,6 +220,9 @@ class DecisionInputs(Frozen):
         default=0,
         description="the account's violations of its firm's open-risk cap (the tracker's count)",
     )
+    news: tuple[EconomicEvent, ...] = Field(
+        default=(), description="releases whose windows can matter now (any instrument)"
+    )
 
     @model_validator(mode="after")
     def _one_instrument(self) -> Self:
@@ -251,6 +255,8 @@ class DecisionInputs(Frozen):
         for name in ("recent_closed_trades", "risk_violations"):
             if name in data and not data[name]:
                 data.pop(name)
+        if data.get("news", 1) in ((), []):  # likewise ``news``, while there is none
+            data.pop("news")
         return data
 
 

@@ -20,6 +20,7 @@ from aria.sizing.exposure import Held, conversion_stress, leverage_for, value_bo
 from aria.sizing.inputs import DecisionInputs, TradeRequest, live
 from aria.sizing.limits import AccountView, Bound, LimitContext, bounds
 from aria.sizing.methods import base_size
+from aria.sizing.news import news_warnings
 from aria.sizing.profiles import Method, Profile
 from aria.sizing.stops import Geometry, geometry, stop_floor
 from firms.floors import floors
@@ -222,6 +223,7 @@ def decide(inputs: DecisionInputs) -> Decision:
             stopped |= gate.final
     if stopped:
         return build.decision(ZERO, codes)  # nothing to size: e.g. the account cannot trade it
+    build.reasons += news_warnings(inputs)
     if inputs.market.atr is None and inputs.market.unavailable and needs_atr(request, profile):
         build.reasons.append(
             f"sizing needs the ATR of {request.symbol}: {inputs.market.unavailable}"

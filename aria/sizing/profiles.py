@@ -12,6 +12,7 @@ Fractions are fractions (``0.01`` is 1 %), as in the seed documents; ladders are
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import tomllib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -34,6 +35,7 @@ from accounts.money import NonNegativeDecimal, PositiveDecimal
 from aria.sizing.errors import ProfileError, UnknownPreset
 
 Fraction = Annotated[Decimal, Field(gt=0, le=1)]
+NEWS_HORIZON = 60  # minutes, when a profile does not say
 Multiple = Annotated[Decimal, Field(gt=0, le=100)]
 
 
@@ -316,6 +318,25 @@ class Profile(Spec):
     costs: Costs = Field(default_factory=Costs)
     headroom: Headroom = Field(default_factory=Headroom)
     data: DataAge = Field(default_factory=DataAge)
+    news_horizon_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] | None = Field(
+        default=None,
+        description="how far ahead a news window warns of a stop or target filling in it, and"
+        f" blocks entries under a rule that forbids holding through it (unset: {NEWS_HORIZON})",
+    )
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Left out while unset, so profiles recorded before it keep their digest.
+        data: dict[str, Any] = handler(self)
+        if data.get("news_horizon_minutes", 0) is None:
+            data.pop("news_horizon_minutes")
+        return data
+
+    @property
+    def news_horizon(self) -> dt.timedelta:
+        """How far ahead news windows are looked for (the profile's, or 60 minutes)."""
+        minutes = self.news_horizon_minutes
+        return dt.timedelta(minutes=NEWS_HORIZON if minutes is None else minutes)
 
     @model_validator(mode="after")
     def _method_has_its_parameters(self) -> Self:

@@ -5,7 +5,8 @@ inline ``rules``), ``account`` (balance, equity, peaks, day-start anchor, open p
 recent trades, personality, other accounts, its own instrument allow-list and checkout
 options), ``instrument`` (a built-in symbol or an inline
 spec), ``market`` (ATR or bars, percentile, correlations, conversion rates), ``request``, and
-optionally ``now`` (default: the newest of the account's and the market's as-of times).
+optionally ``now`` (default: the newest of the account's and the market's as-of times) and
+``news`` (economic releases near now, for the firm's news windows).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from aria.sizing.instruments import Instrument, InstrumentCatalog
 from aria.sizing.profiles import resolve_profile
 from firms.catalog import Catalog, parse_firm
 from firms.errors import FirmsError
+from firms.news import EconomicEvent
 from firms.ruleset import RuleSet, resolve
 
 
@@ -181,6 +183,9 @@ class Scenario(_Doc):
     market: MarketDoc = Field(default_factory=MarketDoc)
     request: TradeRequest
     now: AwareDatetime | None = None
+    news: list[EconomicEvent] = Field(
+        default_factory=list, description="economic releases near now (the news gate reads them)"
+    )
 
     @model_validator(mode="after")
     def _rules_source(self) -> Scenario:
@@ -409,6 +414,7 @@ def build_inputs(
         market=market,
         request=scenario.request,
         others=tuple(doc.others),
+        news=tuple(scenario.news),
     )
 
 

@@ -7,6 +7,7 @@ and the chain heads its appends move.
 from storage.repositories.access import AccessRepository
 from storage.repositories.accounts import AccountRepository
 from storage.repositories.audit import AuditRepository
+from storage.repositories.calendar import CalendarRepository
 from storage.repositories.chain import Chain, ChainHeads
 from storage.repositories.jobs import JobRepository
 from storage.repositories.market import MarketRepository
@@ -16,6 +17,7 @@ __all__ = [
     "AccessRepository",
     "AccountRepository",
     "AuditRepository",
+    "CalendarRepository",
     "Chain",
     "ChainHeads",
     "JobRepository",

@@ -19,12 +19,14 @@ from aria.api.schemas import (
     DayOut,
     FloorsOut,
     HeadroomOut,
+    NewsWindowOut,
     ObjectivesOut,
     RiskOut,
     StateOut,
 )
 from aria.api.security import Admin, Reader, Sizer
 from aria.service import accounts as service
+from aria.service import calendar
 from aria.service.commands import (
     CashFlowIn,
     Command,
@@ -37,6 +39,7 @@ from aria.service.commands import (
     SetTrading,
     UpdateAccount,
 )
+from aria.service.context import Context
 from aria.service.keys import Principal
 from firms.floors import Floors
 from firms.headroom import Headroom
@@ -222,6 +225,24 @@ def headroom(account_id: AccountId, ctx: Ctx, caller: Reader) -> RiskOut:
         objectives=_objectives(progress),
         open_risk_cap=risk.open_risk_cap,
         risk_violations=risk.risk_violations,
+        news_window=_news_window(ctx, risk.account),
+    )
+
+
+def _news_window(ctx: Context, account: Account) -> NewsWindowOut | None:
+    found = calendar.next_window(ctx, account, ctx.clock.now())
+    if found is None:
+        return None
+    return NewsWindowOut(
+        event_id=found.event.id,
+        title=found.event.title,
+        currency=found.event.currency,
+        impact=found.event.impact.value,
+        at=found.event.at,
+        start=found.start,
+        end=found.end,
+        actions=list(found.rule.actions),
+        effect=found.rule.effect,
     )
 
 
