@@ -78,6 +78,20 @@ JOBS: tuple[JobSpec, ...] = (
         {"minutes": 60},
         "write a signed checkpoint of every chain head to ARIA_CHECKPOINT_DIR (off when unset)",
     ),
+    JobSpec(
+        "flat_by",
+        maintenance.flat_by,
+        "interval",
+        {"minutes": 1},
+        "warn before each account's flat-by time; record must_flatten for open positions at it",
+    ),
+    JobSpec(
+        "inactivity",
+        maintenance.inactivity,
+        "interval",
+        {"hours": 6},
+        "warn days before an account's inactivity limit",
+    ),
 )
 
 HEARTBEAT_SECONDS = 30

@@ -261,6 +261,20 @@ class ObjectivesOut(Out):
     passed: bool
 
 
+class SessionWindowOut(Out):
+    """The next window in which sizing refuses the account's new entries (flat-by, weekend
+    or overnight rules, or the market's closes), judged for one symbol."""
+
+    symbol: str
+    calendar: str | None = Field(description="the symbol's trading calendar; null: never closes")
+    starts_at: dt.datetime | None = Field(
+        description="from when entries are refused (now when they already are); null: no"
+        " window in the next four days"
+    )
+    codes: list[str]
+    reasons: list[str]
+
+
 class RiskOut(Out):
     """Floors, headroom, trading state, as-of time and phase objectives of an account."""
 
@@ -274,6 +288,7 @@ class RiskOut(Out):
     headroom: HeadroomOut | None
     day: DayOut | None
     objectives: ObjectivesOut
+    session: SessionWindowOut | None = None
 
 
 class StateOut(Out):

@@ -41,6 +41,10 @@ class ServiceOptions:
     bars: BarPolicy = field(default_factory=BarPolicy)
     # Signs audit checkpoints (HMAC-SHA256); None: checkpoints are unsigned and say so.
     audit_key: str | None = field(default=None, repr=False)
+    # Minutes before each flat-by time a warning is recorded (the nearest passed one only).
+    flat_by_warnings: tuple[int, ...] = (15, 5)
+    # Days before an account's inactivity limit a warning is recorded.
+    inactivity_warning_days: int = 3
 
 
 def _no_tokens(_: int) -> str:

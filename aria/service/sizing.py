@@ -28,6 +28,7 @@ from aria.service.context import Context
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.service.ports import StoredDecision, UnitOfWork
 from aria.service.profile_layers import layer_keys, profile_for
+from aria.service.sessions import session_calendar
 from aria.service.tracking import record
 from aria.sizing.batch import decide_batch
 from aria.sizing.columns import prepare
@@ -332,6 +333,8 @@ def _gather(
         }
     catalog = ctx.instrument_catalog(list(snapshot.instruments))
     instrument = _instrument(catalog, trade.symbol)
+    # The sessions around now, for the session gate; an exit is never gated, so needs none.
+    calendar = None if trade.reduce_only else session_calendar(instrument, now)
     held = {p.symbol for t in trackers.values() if t.state for p in t.state.positions}
     shared = _Shared(_load_market(ctx, uow, snapshot), trade.symbol, now)
     order = {account_id: index for index, account_id in enumerate(ids)}
@@ -386,6 +389,7 @@ def _gather(
                     if other_id != account.id
                 ),
                 signal_order=order[account.id],
+                calendar=calendar,
             )
         )
     return _Gathered(inputs, rolled)

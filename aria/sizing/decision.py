@@ -44,6 +44,10 @@ class RejectCode(StrEnum):
     NO_EDGE = "no_edge"
     NOTHING_TO_REDUCE = "nothing_to_reduce"
     INSTRUMENT_NOT_ALLOWED = "instrument_not_allowed"
+    MARKET_CLOSED = "market_closed"
+    FLAT_BY_WINDOW = "flat_by_window"
+    WEEKEND_CLOSE = "weekend_close"
+    OVERNIGHT_HOLD = "overnight_hold"
 
 
 class Factor(BaseModel):

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from accounts.model import Account, HaltKind, TradingStatus
+from aria.sizing import sessions as session_rules
 from aria.sizing.decision import RejectCode
 from aria.sizing.inputs import DecisionInputs, MarketSnapshot, OtherAccount, TradeRequest
 from aria.sizing.instruments import Instrument
@@ -340,4 +341,7 @@ GATES: tuple[GateRule, ...] = (
         ),
         fanout_gates,
     ),
+    # Decided per account when a fan-out is prepared: it reads the account's rules and the
+    # instrument's calendar at the fan-out's one moment, not what the signal says.
+    GateRule("session", session_rules.CODES, session_rules.session_gates),
 )

@@ -30,6 +30,7 @@ from aria.sizing.instruments import Instrument
 from aria.sizing.profiles import Profile
 from firms.model import CrossAccountRules, PhaseKind
 from firms.ruleset import RuleSet
+from firms.sessions import Calendar
 
 Probability = Annotated[Decimal, Field(ge=0, le=1)]
 Correlation = Annotated[Decimal, Field(ge=-1, le=1)]
@@ -193,6 +194,10 @@ class DecisionInputs(Frozen):
     request: TradeRequest
     others: tuple[OtherAccount, ...] = ()
     signal_order: int = Field(default=0, description="this account's place in a fan-out")
+    calendar: Calendar | None = Field(
+        default=None,
+        description="the instrument's sessions around 'now' (unset: a market that never closes)",
+    )
 
     @model_validator(mode="after")
     def _one_instrument(self) -> Self:
@@ -213,8 +218,9 @@ class DecisionInputs(Frozen):
         # ``cash`` came after records were written: left out while unset, so those records
         # keep the input hash they were answered with.
         data: dict[str, Any] = handler(self)
-        if data.get("cash", 0) is None:
-            data.pop("cash")
+        for name in ("cash", "calendar"):  # ``calendar`` came later still
+            if data.get(name, 0) is None:
+                data.pop(name)
         return data
 
 

@@ -20,7 +20,15 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 from accounts.money import NonNegativeDecimal, PositiveDecimal
 from aria.sizing.errors import ProfileError, UnknownPreset
@@ -277,6 +285,16 @@ class DataAge(Spec):
     max_market_age_seconds: Annotated[int, Field(gt=0)] = 4 * 24 * 3600
 
 
+class SessionTiming(Spec):
+    """How far ahead of a firm's time rules new entries stop."""
+
+    lead_minutes: Annotated[int, Field(ge=0, le=240)] = Field(
+        default=5,
+        description="no new entry this many minutes before a flat-by time, a weekend close or,"
+        " on plans that forbid holding overnight, the daily close",
+    )
+
+
 class Profile(Spec):
     """A complete, validated sizing profile."""
 
@@ -294,6 +312,16 @@ class Profile(Spec):
     costs: Costs = Field(default_factory=Costs)
     headroom: Headroom = Field(default_factory=Headroom)
     data: DataAge = Field(default_factory=DataAge)
+    sessions: SessionTiming = Field(default_factory=SessionTiming)
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # ``sessions`` came after decisions were recorded with their profiles: left out while
+        # it is the default, so those records keep their hash.
+        data: dict[str, Any] = handler(self)
+        if self.sessions == SessionTiming():
+            data.pop("sessions", None)
+        return data
 
     @model_validator(mode="after")
     def _method_has_its_parameters(self) -> Self:

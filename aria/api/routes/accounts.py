@@ -21,10 +21,12 @@ from aria.api.schemas import (
     HeadroomOut,
     ObjectivesOut,
     RiskOut,
+    SessionWindowOut,
     StateOut,
 )
 from aria.api.security import Admin, Reader, Sizer
 from aria.service import accounts as service
+from aria.service import sessions as session_service
 from aria.service.commands import (
     CashFlowIn,
     Command,
@@ -38,6 +40,7 @@ from aria.service.commands import (
     UpdateAccount,
 )
 from aria.service.keys import Principal
+from aria.service.sessions import SessionView
 from firms.floors import Floors
 from firms.headroom import Headroom
 from firms.progress import Objectives
@@ -216,6 +219,18 @@ def headroom(account_id: AccountId, ctx: Ctx, caller: Reader) -> RiskOut:
         if risk.daily
         else None,
         objectives=_objectives(progress),
+        session=_session(session_service.account_sessions(ctx, account_id)),
+    )
+
+
+def _session(view: SessionView) -> SessionWindowOut:
+    blocked = view.blocked
+    return SessionWindowOut(
+        symbol=view.symbol,
+        calendar=view.calendar,
+        starts_at=blocked.start if blocked else None,
+        codes=[c.value for c in blocked.codes] if blocked else [],
+        reasons=list(blocked.reasons) if blocked else [],
     )
 
 

@@ -1,0 +1,165 @@
+"""Time rules for the service: the calendar sizing decides against, the next window that blocks
+an account's entries, and the flat-by and inactivity warnings the jobs record.
+
+What counts as activity for an inactivity limit: a closed trade (its close time) or a pushed
+state that holds open positions (its time); an account holding positions now is active now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from accounts.model import Account, Trade
+from accounts.tracker import Tracker
+from aria import calendars
+from aria.service.accounts import rules_of
+from aria.service.context import Context
+from aria.service.errors import InvalidInput, NotFound
+from aria.service.profile_layers import prefetch, profile_for
+from aria.sizing.instruments import Instrument, InstrumentCatalog, calendar_of
+from aria.sizing.profiles import Profile
+from aria.sizing.sessions import Blocked, next_blocked
+from firms.ruleset import RuleSet
+from firms.sessions import Calendar, local_text
+
+_WEEKEND = 5  # Saturday: a flat-by time applies to the trading week, Monday to Friday
+
+
+def session_calendar(instrument: Instrument, now: dt.datetime, days: int = 3) -> Calendar | None:
+    """The sessions of ``instrument``'s calendar around ``now`` (``None``: it never closes)."""
+    try:
+        return calendars.around(calendar_of(instrument), now, days)
+    except calendars.CalendarUnavailable as exc:
+        raise InvalidInput(f"{instrument.symbol}: {exc}") from None
+
+
+def blocking_window(
+    rules: RuleSet, profile: Profile, instrument: Instrument, now: dt.datetime
+) -> Blocked | None:
+    """The next window in the coming four days in which sizing refuses ``instrument`` to the
+    account (``now`` when it already does)."""
+    lead = dt.timedelta(minutes=profile.sessions.lead_minutes)
+    return next_blocked(rules, now, session_calendar(instrument, now, days=5), lead)
+
+
+@dataclass(frozen=True)
+class FlatByNotice:
+    """A flat-by event due for an account: a warning before the time, or the time itself."""
+
+    kind: str  # flat_by_warning | must_flatten
+    slot: str
+    flat_by: dt.datetime
+    reason: str
+    minutes: int
+
+
+def flat_by_notices(
+    account: Account,
+    tracker: Tracker,
+    rules: RuleSet,
+    now: dt.datetime,
+    leads: tuple[int, ...],
+    grace: dt.timedelta = dt.timedelta(minutes=10),
+) -> list[FlatByNotice]:
+    """The flat-by events due at ``now``: the nearest passed warning before each flat-by time
+    of the account's plan, and ``must_flatten`` from that time (for ``grace``) when the account
+    holds positions. Each has the slot that makes it once per account and time."""
+    found = []
+    holding = tracker.state is not None and bool(tracker.state.positions)
+    for rule in rules.sessions:
+        if rule.flat_by is None:
+            continue
+        upcoming = rule.flat_by.next(now)
+        passed = rule.flat_by.last(now)
+        where = rule.flat_by.zone
+        weekday = passed.astimezone(rule.flat_by.tz).weekday() < _WEEKEND
+        if holding and weekday and now - passed < grace:
+            found.append(
+                FlatByNotice(
+                    "must_flatten",
+                    f"{account.id}@{passed.isoformat()}",
+                    passed,
+                    f"{rules.plan_name}: flat by {local_text(passed, where)}; positions are open",
+                    0,
+                )
+            )
+        if upcoming.astimezone(rule.flat_by.tz).weekday() >= _WEEKEND:
+            continue
+        due = [lead for lead in sorted(leads) if upcoming - dt.timedelta(minutes=lead) <= now]
+        if due:
+            lead = due[0]
+            found.append(
+                FlatByNotice(
+                    "flat_by_warning",
+                    f"{account.id}@{upcoming.isoformat()}#{lead}",
+                    upcoming,
+                    f"{rules.plan_name}: flat by {local_text(upcoming, where)}, in {lead} minutes"
+                    " or less",
+                    lead,
+                )
+            )
+    return found
+
+
+def last_activity(tracker: Tracker, trades: list[Trade], now: dt.datetime) -> dt.datetime | None:
+    """When the account last traded: now while it holds positions, else its latest closed
+    trade or pushed state with positions (``None``: never)."""
+    state = tracker.state
+    if state is not None and state.positions:
+        return now
+    times = [t.closed_at for t in trades]
+    return max(times) if times else None
+
+
+def inactivity_deadline(
+    rules: RuleSet, tracker: Tracker, trades: list[Trade], now: dt.datetime
+) -> dt.datetime | None:
+    """When the account breaks its plan's inactivity limit, counting from its last activity
+    (``None``: no limit, or it never traded, so there is nothing to count from)."""
+    days = [rule.inactivity_days for rule in rules.sessions if rule.inactivity_days is not None]
+    since = last_activity(tracker, trades, now)
+    if not days or since is None:
+        return None
+    return since + dt.timedelta(days=min(days))
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """The next window that blocks an account's new entries, judged for one symbol."""
+
+    symbol: str
+    calendar: str | None
+    blocked: Blocked | None
+
+
+def _representative(rules: RuleSet, positions: list[str], catalog: InstrumentCatalog) -> str:
+    """The symbol an account's windows are shown for: its first open position's, else what its
+    plan trades (ES for a futures plan, EURUSD otherwise)."""
+    for symbol in positions:
+        if symbol in catalog:
+            return symbol
+    allowed = rules.instruments
+    futures = allowed is not None and list(allowed.kinds) == ["future"]
+    return "ES" if futures else "EURUSD"
+
+
+def account_sessions(ctx: Context, account_id: str) -> SessionView:
+    """The next window in which sizing refuses the account's new entries (its plan's flat-by,
+    weekend and overnight rules, and the market's closes), as of now."""
+    with ctx.unit() as uow:
+        now = uow.now()
+        account = uow.accounts.get(account_id)
+        if account is None:
+            raise NotFound(f"unknown account {account_id!r}")
+        tracker = uow.accounts.trackers([account_id])[account_id]
+        catalog = ctx.instrument_catalog(uow.market.instruments())
+        profile = profile_for(ctx, account, None, prefetch(uow, [account], None))
+    rules = rules_of(ctx, account)
+    held = [p.symbol for p in tracker.state.positions] if tracker.state else []
+    instrument = catalog.get(_representative(rules, held, catalog))
+    return SessionView(
+        instrument.symbol,
+        calendar_of(instrument),
+        blocking_window(rules, profile, instrument, now),
+    )
