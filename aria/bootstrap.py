@@ -62,6 +62,8 @@ def options_from(settings: Settings) -> ServiceOptions:
         ),
         max_future_skew_seconds=settings.max_future_skew_seconds,
         audit_key=settings.audit_key.get_secret_value() if settings.audit_key else None,
+        flat_by_warnings=settings.flat_by_warnings,
+        inactivity_warning_days=settings.inactivity_warning_days,
     )
 
 

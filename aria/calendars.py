@@ -17,7 +17,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from firms.sessions import FX_24_5, LIBRARY_CALENDARS, Calendar, Session, fx_24_5
+from firms.sessions import (
+    ALWAYS_OPEN,
+    FX_24_5,
+    LIBRARY_CALENDARS,
+    Calendar,
+    Session,
+    always_open,
+    fx_24_5,
+)
 
 _DATA = "calendar_sessions.json"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -33,22 +41,26 @@ def calendar(name: str, start: dt.datetime, end: dt.datetime) -> Calendar:
     """The sessions of calendar ``name`` that overlap ``start`` to ``end``."""
     if name == FX_24_5:
         return fx_24_5(start, end)
+    if name == ALWAYS_OPEN:
+        return always_open(start, end)
     if name not in LIBRARY_CALENDARS:
         raise CalendarUnavailable(f"unknown calendar {name!r}")
-    sessions: list[Session] = []
+    low, high = _minutes(start), _minutes(end)
+    rows: dict[int, tuple[int, int, int]] = {}
     zone_name = ""
     for year in range(start.year - 1, end.year + 1):
         zone_name, found = _year(name, year)
-        sessions += [s for s in found if s.close > start and s.open < end]
-    unique = sorted({s.open: s for s in sessions}.values(), key=lambda s: s.open)
-    return Calendar(name=name, zone=zone_name, start=start, end=end, sessions=tuple(unique))
+        # Filtered as numbers: building a session only for the few that overlap the span.
+        rows.update({row[0]: row for row in found if row[1] > low and row[0] < high})
+    sessions = tuple(
+        Session(open=_instant(o), close=_instant(c), early_close=bool(e))
+        for o, c, e in (rows[key] for key in sorted(rows))
+    )
+    return Calendar(name=name, zone=zone_name, start=start, end=end, sessions=sessions)
 
 
-def around(name: str | None, now: dt.datetime, days: int = 3) -> Calendar | None:
-    """The calendar ``name`` from a day before ``now`` to ``days`` days after (``None`` for an
-    instrument that never closes)."""
-    if name is None:
-        return None
+def around(name: str, now: dt.datetime, days: int = 3) -> Calendar:
+    """The calendar ``name`` from a day before ``now`` to ``days`` days after."""
     return calendar(name, now - dt.timedelta(days=1), now + dt.timedelta(days=days))
 
 
@@ -60,32 +72,23 @@ def _shipped() -> dict[str, Any]:
 
 
 @cache
-def _year(name: str, year: int) -> tuple[str, tuple[Session, ...]]:
-    """The zone and sessions of ``name`` closing in ``year`` (shipped, else from the library)."""
-    shipped = _shipped()
-    entry = shipped["calendars"].get(name)
+def _year(name: str, year: int) -> tuple[str, tuple[tuple[int, int, int], ...]]:
+    """The zone and sessions (open, close, early) of ``name`` in ``year``, in minutes since
+    1970: shipped, else from the library."""
+    entry = _shipped()["calendars"].get(name)
     if entry is not None and str(year) in entry["years"]:
-        return entry["zone"], tuple(
-            Session(open=_instant(o), close=_instant(c), early_close=bool(e))
-            for o, c, e in entry["years"][str(year)]
-        )
-    return _from_library(name, year)
+        rows = entry["years"][str(year)]
+        return entry["zone"], tuple((int(o), int(c), int(e)) for o, c, e in rows)
+    zone_name, built = _library_rows(name, year)
+    return zone_name, tuple(built)
 
 
 def _instant(minutes: int) -> dt.datetime:
     return _EPOCH + minutes * _MINUTE
 
 
-def _minutes(instant: Any) -> int:
-    return int((instant.to_pydatetime() - _EPOCH) // _MINUTE)
-
-
-def _from_library(name: str, year: int) -> tuple[str, tuple[Session, ...]]:
-    rows = _library_rows(name, year)
-    zone_name = rows[0]
-    return zone_name, tuple(
-        Session(open=_instant(o), close=_instant(c), early_close=bool(e)) for o, c, e in rows[1]
-    )
+def _minutes(instant: dt.datetime) -> int:
+    return int((instant - _EPOCH) // _MINUTE)
 
 
 def _library_rows(name: str, year: int) -> tuple[str, list[tuple[int, int, int]]]:
@@ -100,7 +103,11 @@ def _library_rows(name: str, year: int) -> tuple[str, list[tuple[int, int, int]]
     schedule = library.schedule(f"{year}-01-01", f"{year}-12-31")
     early = set(library.early_closes(schedule).index)
     rows = [
-        (_minutes(row.market_open), _minutes(row.market_close), int(day in early))
+        (
+            _minutes(row.market_open.to_pydatetime()),
+            _minutes(row.market_close.to_pydatetime()),
+            int(day in early),
+        )
         for day, row in schedule.iterrows()
     ]
     return str(library.tz), rows

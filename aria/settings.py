@@ -72,6 +72,13 @@ class Settings(BaseSettings):
         default=None,
         description="where the audit_checkpoint job writes a checkpoint every hour; unset: off",
     )
+    flat_by_warnings: tuple[Annotated[int, Field(gt=0, le=1440)], ...] = Field(
+        default=(15, 5),
+        description="minutes before each account's flat-by time the flat_by job warns",
+    )
+    inactivity_warning_days: int = Field(
+        default=3, ge=0, le=60, description="days before an inactivity limit the job warns"
+    )
 
     @field_validator("database_url", "migration_database_url")
     @classmethod

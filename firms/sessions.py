@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from firms.clock import zone
 
 FX_24_5 = "fx_24_5"
+ALWAYS_OPEN = "always"
 # The calendars instruments may name: the FX/CFD week ARIA builds itself, and the CME product
 # groups read from the calendar library (the adapter maps each to the library's name).
 LIBRARY_CALENDARS: dict[str, str] = {
@@ -182,3 +183,14 @@ def fx_24_5(start: dt.datetime, end: dt.datetime) -> Calendar:
             sessions.append(Session(open=opens, close=closes))
         sunday += 7 * _DAY
     return Calendar(name=FX_24_5, zone=_FX_ZONE, start=start, end=end, sessions=tuple(sessions))
+
+
+def always_open(start: dt.datetime, end: dt.datetime) -> Calendar:
+    """A market that never closes (crypto): one session over the whole span."""
+    return Calendar(
+        name=ALWAYS_OPEN,
+        zone="UTC",
+        start=start,
+        end=end,
+        sessions=(Session(open=start, close=end),),
+    )

@@ -266,7 +266,7 @@ class SessionWindowOut(Out):
     or overnight rules, or the market's closes), judged for one symbol."""
 
     symbol: str
-    calendar: str | None = Field(description="the symbol's trading calendar; null: never closes")
+    calendar: str = Field(description="the symbol's trading calendar (always: never closes)")
     starts_at: dt.datetime | None = Field(
         description="from when entries are refused (now when they already are); null: no"
         " window in the next four days"

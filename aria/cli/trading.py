@@ -105,7 +105,7 @@ def list_accounts(
 
 def window_line(view: SessionView) -> str:
     """The next window that blocks the account's entries, as a trader reads it."""
-    where = f"{view.symbol} ({view.calendar or 'never closes'})"
+    where = f"{view.symbol} ({view.calendar})"
     blocked = view.blocked
     if blocked is None:
         return f"sessions for {where}: no blocking window in the next four days"

@@ -26,8 +26,8 @@ from firms.sessions import Calendar, local_text
 _WEEKEND = 5  # Saturday: a flat-by time applies to the trading week, Monday to Friday
 
 
-def session_calendar(instrument: Instrument, now: dt.datetime, days: int = 3) -> Calendar | None:
-    """The sessions of ``instrument``'s calendar around ``now`` (``None``: it never closes)."""
+def session_calendar(instrument: Instrument, now: dt.datetime, days: int = 3) -> Calendar:
+    """The sessions of ``instrument``'s calendar around ``now``."""
     try:
         return calendars.around(calendar_of(instrument), now, days)
     except calendars.CalendarUnavailable as exc:
@@ -40,7 +40,8 @@ def blocking_window(
     """The next window in the coming four days in which sizing refuses ``instrument`` to the
     account (``now`` when it already does)."""
     lead = dt.timedelta(minutes=profile.sessions.lead_minutes)
-    return next_blocked(rules, now, session_calendar(instrument, now, days=5), lead)
+    # The calendar reaches past the four days looked at, so a window names its reopening.
+    return next_blocked(rules, now, session_calendar(instrument, now, days=8), lead)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class SessionView:
     """The next window that blocks an account's new entries, judged for one symbol."""
 
     symbol: str
-    calendar: str | None
+    calendar: str
     blocked: Blocked | None
 
 

@@ -4,10 +4,11 @@ In order: an instrument the account may not trade (its firm's or plan's list, or
 narrowing), the account's trading state, stale account state, stale market data, a hedge
 against another account of the same owner, a hedge inside the account, and the fan-out's
 cross-account rules (allocation caps, identical-trading caps, copy policies and copy-capital
-caps, in signal order). ``GATES`` is the one table of them, in that order: each gate's check
-is a function of the inputs, and beside it is its form over a fan-out (decided per signal
-over the columns, or once when the fan-out is prepared, for a gate that does not look at
-what the signal says).
+caps, in signal order), and the session gate (a closed market, the plan's flat-by, weekend
+and overnight windows: :mod:`aria.sizing.sessions`). ``GATES`` is the one table of them, in
+that order: each gate's check is a function of the inputs, and beside it is its form over a
+fan-out (decided per signal over the columns, or once when the fan-out is prepared, for a
+gate that does not look at what the signal says).
 """
 
 from __future__ import annotations

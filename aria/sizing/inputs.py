@@ -196,7 +196,8 @@ class DecisionInputs(Frozen):
     signal_order: int = Field(default=0, description="this account's place in a fan-out")
     calendar: Calendar | None = Field(
         default=None,
-        description="the instrument's sessions around 'now' (unset: a market that never closes)",
+        description="the instrument's sessions around 'now' (unset: no session rule is judged,"
+        " as for decisions recorded before them)",
     )
 
     @model_validator(mode="after")

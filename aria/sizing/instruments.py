@@ -33,7 +33,7 @@ from pydantic import (
 from accounts.model import AssetClass, Symbol
 from accounts.money import ONE, CurrencyCode, PositiveDecimal
 from aria.sizing.errors import InstrumentFileError, UnknownInstrument
-from firms.sessions import CALENDARS, FX_24_5
+from firms.sessions import ALWAYS_OPEN, CALENDARS, FX_24_5
 
 
 class Instrument(BaseModel):
@@ -103,7 +103,6 @@ class Instrument(BaseModel):
         return self.micro_of is not None
 
 
-ALWAYS_OPEN = "always"
 # The calendar of an instrument that names none: CME futures by their product group; spot and
 # CFDs follow the FX week (Sunday 17:00 to Friday 17:00 New York), crypto never closes.
 _FUTURE_CALENDARS: dict[AssetClass, str] = {
@@ -117,16 +116,16 @@ _FUTURE_CALENDARS: dict[AssetClass, str] = {
 }
 
 
-def calendar_of(instrument: Instrument) -> str | None:
-    """The name of the calendar ``instrument`` trades on (``None``: it never closes)."""
+def calendar_of(instrument: Instrument) -> str:
+    """The name of the calendar ``instrument`` trades on (``always``: it never closes)."""
     name = instrument.calendar
     if name is None:
         if instrument.asset_class is AssetClass.CRYPTO:
-            return None
+            return ALWAYS_OPEN
         if instrument.kind == "future":
             return _FUTURE_CALENDARS.get(instrument.asset_class, FX_24_5)
         return FX_24_5
-    return None if name == ALWAYS_OPEN else name
+    return name
 
 
 def conversion_rate(from_ccy: str, to_ccy: str, rates: Mapping[str, Decimal]) -> Decimal | None:

@@ -89,7 +89,12 @@ def _lead(inputs: DecisionInputs) -> dt.timedelta:
 
 def session_gates(inputs: DecisionInputs) -> list[Gate]:
     """The windows of the account's time rules and the product's market that ``inputs.now``
-    falls in (none for a reduce-only request: the pipeline never gates one)."""
+    falls in (none for a reduce-only request: the pipeline never gates one; none without a
+    calendar)."""
+    if inputs.calendar is None:
+        # Inputs without a calendar were recorded before the session rules (or come from a
+        # scenario that gives none): they replay as they were decided.
+        return []
     found = gates_at(inputs.rules, inputs.now, inputs.calendar, _lead(inputs))
     return [(code, f"{SESSION_PREFIX}{reason}") for code, reason in found]
 

@@ -95,3 +95,27 @@ def test_the_next_blocking_window_is_shown_for_the_account(
     assert view.blocked is not None
     assert view.blocked.start == utc(2026, 3, 9, 20, 5)  # 15:05 CDT
     assert view.blocked.codes == (RejectCode.FLAT_BY_WINDOW,)
+
+
+def test_sizing_reads_the_instruments_calendar_and_refuses_while_the_market_is_closed(
+    ctx: Context, clock: SettableClock
+) -> None:
+    # Saturday 2026-06-06: the FX week closed Friday 17:00 EDT (21:00 UTC).
+    clock.move_to("2026-06-06 12:00:00")
+    open_account(ctx, "f1")
+    push(ctx, "f1", 100_000, 100_000, utc(2026, 6, 6, 12, 0))
+    refused = ask(ctx, "r1", ["f1"]).decisions[0].decision
+    assert refused.reject_codes == [RejectCode.MARKET_CLOSED]
+    assert refused.reasons[0] == (
+        "session: the fx_24_5 market is closed since 2026-06-05 17:00 America/New_York;"
+        " it reopens 2026-06-07 17:00 America/New_York"
+    )
+
+
+def test_no_flat_by_warning_on_a_weekend(ctx: Context, clock: SettableClock) -> None:
+    # Saturday 2026-03-07 15:06 CST (21:06 UTC): Topstep's flat-by is for Monday to Friday.
+    clock.move_to("2026-03-07 21:06:00")
+    _topstep(ctx, "t1", utc(2026, 3, 7, 21, 6), held=True)
+    assert maintenance.flat_by(ctx).done == 0
+    clock.move_to("2026-03-07 21:11:00")
+    assert maintenance.flat_by(ctx).done == 0

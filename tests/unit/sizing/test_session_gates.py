@@ -38,6 +38,7 @@ def _inputs(
     symbol: str = "ES",
     phase: str | None = None,
     lead: int | None = None,
+    rules: dict[str, Any] | None = None,
     **request: Any,
 ) -> DecisionInputs:
     prices = {"ES": (6000, 5990), "EURUSD": (Decimal("1.1"), Decimal("1.09"))}[symbol]
@@ -59,7 +60,7 @@ def _inputs(
         "now": now.isoformat(),
     }
     if firm is None:
-        doc["rules"] = {"name": "No time rules"}
+        doc["rules"] = rules or {"name": "No time rules"}
     else:
         doc |= {"firm": firm, "plan": plan}
     if lead is not None:
@@ -150,6 +151,30 @@ def test_apex_reopens_at_18_00_et() -> None:
     # CME closes 17:00 ET (22:00 UTC in winter) and reopens 18:00 ET = 23:00 UTC, the reset.
     assert _codes(_inputs(utc(2026, 3, 4, 22, 59), "apex", "evaluation")) == [CLOSED]
     assert _codes(_inputs(utc(2026, 3, 4, 23, 0), "apex", "evaluation")) == []
+
+
+def test_a_flat_by_window_ends_when_the_market_reopens_before_the_firms_reset() -> None:
+    # Flat by 15:10 CT with the day resetting at 00:00 UTC. Wednesday 2026-03-04 (CST): the
+    # flat-by is 21:10 UTC, CME closes 22:00 UTC and reopens 23:00 UTC, before the 00:00 reset.
+    plan = {
+        "name": "Flat by 15:10 CT",
+        "sessions": [
+            {
+                "flat_by": "15:10 America/Chicago",
+                "source": ["scenario"],
+                "read_on": "2000-01-01",
+                "confidence": "uncertain",
+            }
+        ],
+    }
+    decision = decide(_inputs(utc(2026, 3, 4, 21, 30), None, None, rules=plan))
+    assert decision.reject_codes == [FLAT]
+    assert decision.reasons[0] == (
+        "session: Flat by 15:10 CT must be flat by 2026-03-04 15:10 America/Chicago; no new"
+        " entry in the 5 minutes before it, nor until 2026-03-04 17:00 America/Chicago"
+    )
+    assert _codes(_inputs(utc(2026, 3, 4, 22, 59), None, None, rules=plan)) == [CLOSED]
+    assert _codes(_inputs(utc(2026, 3, 4, 23, 0), None, None, rules=plan)) == []
 
 
 def test_the_profile_sets_the_lead_time() -> None:
@@ -285,3 +310,29 @@ def test_no_window_opens_before_the_next_blocked_instant(
     between = now + (found.start - now) * probe
     if between < found.start:
         assert gates_at(inputs.rules, between, calendar, lead) == []
+
+
+def test_inputs_without_a_calendar_are_decided_as_before_the_session_rules() -> None:
+    # Decisions recorded before the session gate have no calendar in their inputs: they replay
+    # as they were answered, even inside a window (Topstep at 15:05 CST on 2026-03-06).
+    inputs = _inputs(utc(2026, 3, 6, 21, 5), "topstep", "trading-combine")
+    assert _codes(inputs) == [FLAT]
+    assert _codes(inputs.model_copy(update={"calendar": None})) == []
+
+
+def test_a_market_that_never_closes_is_open_on_a_saturday() -> None:
+    # BTCUSD names the "always" calendar: Saturday 2026-03-07 12:00 UTC is no closed market.
+    now = utc(2026, 3, 7, 12)
+    inputs = inputs_of(
+        {
+            "rules": {"name": "No time rules"},
+            "account": {"balance": 50000, "as_of": now.isoformat()},
+            "instrument": "BTCUSD",
+            "request": {"symbol": "BTCUSD", "side": "long", "entry": 60000, "stop": 59000},
+            "now": now.isoformat(),
+        }
+    )
+    assert calendar_of(inputs.instrument) == "always"
+    calendar = calendars.around("always", now)
+    assert _codes(inputs.model_copy(update={"calendar": calendar})) == []
+    assert gates_at(inputs.rules, now, calendar, dt.timedelta(minutes=5)) == []
