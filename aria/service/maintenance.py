@@ -21,8 +21,10 @@ from aria.service.context import Context
 from aria.service.profile_layers import prefetch, profile_for
 from aria.service.tracking import record
 from aria.sizing import market as analytics
+from aria.sizing.instruments import calendar_of
 from firms import cross_account
 from firms.lifecycle import SYSTEM, recheck, roll_forward
+from firms.sessions import Calendar
 
 log = logging.getLogger(__name__)
 _GONE = (HaltKind.CLOSED, HaltKind.ARCHIVED)  # accounts no time rule concerns any more
@@ -316,13 +318,25 @@ def flat_by(ctx: Context) -> JobReport:
     with ctx.unit() as uow:
         accounts = [a for a in uow.accounts.select() if a.trading.halt not in _GONE]
         states = uow.accounts.trackers([a.id for a in accounts])
-    due = [
-        (account.id, notice)
-        for account in accounts
-        for notice in sessions.flat_by_notices(
-            account, states[account.id], rules_of(ctx, account), now, ctx.options.flat_by_warnings
-        )
-    ]
+        catalog = ctx.instrument_catalog(uow.market.instruments())
+    calendars: dict[str, Calendar] = {}  # one per calendar name for the run
+    due = []
+    for account in accounts:
+        rules, tracker = rules_of(ctx, account), states[account.id]
+        if not any(rule.flat_by is not None for rule in rules.sessions):
+            continue
+        # The market of what the account holds (or trades) can close before the flat-by time.
+        held = [p.symbol for p in tracker.state.positions] if tracker.state else []
+        instrument = catalog.get(sessions.representative(rules, held, catalog))
+        name = calendar_of(instrument)
+        if name not in calendars:
+            calendars[name] = sessions.session_calendar(instrument, now)
+        due += [
+            (account.id, notice)
+            for notice in sessions.flat_by_notices(
+                account, tracker, rules, now, ctx.options.flat_by_warnings, calendars[name]
+            )
+        ]
     if not due:
         return report
     with ctx.unit() as uow:

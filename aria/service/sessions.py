@@ -19,7 +19,7 @@ from aria.service.errors import InvalidInput, NotFound
 from aria.service.profile_layers import prefetch, profile_for
 from aria.sizing.instruments import Instrument, InstrumentCatalog, calendar_of
 from aria.sizing.profiles import Profile
-from aria.sizing.sessions import Blocked, next_blocked
+from aria.sizing.sessions import Blocked, flat_by_deadline, next_blocked
 from firms.ruleset import RuleSet
 from firms.sessions import Calendar, local_text
 
@@ -61,45 +61,39 @@ def flat_by_notices(
     rules: RuleSet,
     now: dt.datetime,
     leads: tuple[int, ...],
+    calendar: Calendar | None = None,
     grace: dt.timedelta = dt.timedelta(minutes=10),
 ) -> list[FlatByNotice]:
-    """The flat-by events due at ``now``: the nearest passed warning before each flat-by time
-    of the account's plan, and ``must_flatten`` from that time (for ``grace``) when the account
-    holds positions. Each has the slot that makes it once per account and time."""
+    """The flat-by events due at ``now`` (Monday to Friday): the nearest passed warning before
+    each flat-by deadline of the account's plan, and ``must_flatten`` from the deadline (for
+    ``grace``) when the account holds positions. A market that closes earlier that day (by
+    ``calendar``) brings the deadline to its close. Each has the slot that makes it once per
+    account and time."""
     found = []
     holding = tracker.state is not None and bool(tracker.state.positions)
     for rule in rules.sessions:
         if rule.flat_by is None:
             continue
-        upcoming = rule.flat_by.next(now)
-        passed = rule.flat_by.last(now)
         where = rule.flat_by.zone
-        weekday = passed.astimezone(rule.flat_by.tz).weekday() < _WEEKEND
-        if holding and weekday and now - passed < grace:
-            found.append(
-                FlatByNotice(
-                    "must_flatten",
-                    f"{account.id}@{passed.isoformat()}",
-                    passed,
-                    f"{rules.plan_name}: flat by {local_text(passed, where)}; positions are open",
-                    0,
+        day = now.astimezone(rule.flat_by.tz).date()
+        for offset in (-1, 0, 1):
+            instant = rule.flat_by.instant_on(day + dt.timedelta(days=offset))
+            if instant.astimezone(rule.flat_by.tz).weekday() >= _WEEKEND:
+                continue
+            deadline = flat_by_deadline(rule.flat_by, instant, calendar)
+            text = f"{rules.plan_name}: flat by {local_text(instant, where)}"
+            if deadline != instant:
+                text += f" (the market closes earlier, at {local_text(deadline, where)})"
+            if deadline <= now < deadline + grace and holding:
+                slot = f"{account.id}@{instant.isoformat()}"
+                found.append(
+                    FlatByNotice("must_flatten", slot, deadline, f"{text}; positions are open", 0)
                 )
-            )
-        if upcoming.astimezone(rule.flat_by.tz).weekday() >= _WEEKEND:
-            continue
-        due = [lead for lead in sorted(leads) if upcoming - dt.timedelta(minutes=lead) <= now]
-        if due:
-            lead = due[0]
-            found.append(
-                FlatByNotice(
-                    "flat_by_warning",
-                    f"{account.id}@{upcoming.isoformat()}#{lead}",
-                    upcoming,
-                    f"{rules.plan_name}: flat by {local_text(upcoming, where)}, in {lead} minutes"
-                    " or less",
-                    lead,
-                )
-            )
+            due = [m for m in sorted(leads) if deadline - dt.timedelta(minutes=m) <= now < deadline]
+            if due:
+                slot = f"{account.id}@{instant.isoformat()}#{due[0]}"
+                reason = f"{text}, in {due[0]} minutes or less"
+                found.append(FlatByNotice("flat_by_warning", slot, deadline, reason, due[0]))
     return found
 
 
@@ -134,7 +128,7 @@ class SessionView:
     blocked: Blocked | None
 
 
-def _representative(rules: RuleSet, positions: list[str], catalog: InstrumentCatalog) -> str:
+def representative(rules: RuleSet, positions: list[str], catalog: InstrumentCatalog) -> str:
     """The symbol an account's windows are shown for: its first open position's, else what its
     plan trades (ES for a futures plan, EURUSD otherwise)."""
     for symbol in positions:
@@ -158,7 +152,7 @@ def account_sessions(ctx: Context, account_id: str) -> SessionView:
         profile = profile_for(ctx, account, None, prefetch(uow, [account], None))
     rules = rules_of(ctx, account)
     held = [p.symbol for p in tracker.state.positions] if tracker.state else []
-    instrument = catalog.get(_representative(rules, held, catalog))
+    instrument = catalog.get(representative(rules, held, catalog))
     return SessionView(
         instrument.symbol,
         calendar_of(instrument),

@@ -119,3 +119,23 @@ def test_no_flat_by_warning_on_a_weekend(ctx: Context, clock: SettableClock) -> 
     assert maintenance.flat_by(ctx).done == 0
     clock.move_to("2026-03-07 21:11:00")
     assert maintenance.flat_by(ctx).done == 0
+
+
+def test_the_flat_by_job_warns_before_an_early_close(ctx: Context, clock: SettableClock) -> None:
+    # Friday 2026-11-27: CME equity closes at 12:00 CST (18:00 UTC), before Topstep's 15:10.
+    # The 15- and 5-minute warnings fall at 17:45 and 17:55 UTC; must_flatten at 18:00.
+    clock.move_to("2026-11-27 17:44:00")
+    _topstep(ctx, "t1", utc(2026, 11, 27, 17, 44), held=True)
+    assert maintenance.flat_by(ctx).done == 0
+    clock.move_to("2026-11-27 17:45:00")
+    assert maintenance.flat_by(ctx).done == 1
+    clock.move_to("2026-11-27 17:55:00")
+    assert maintenance.flat_by(ctx).done == 1
+    clock.move_to("2026-11-27 18:00:00")
+    assert maintenance.flat_by(ctx).done == 1
+    [must] = _events(ctx, "t1", "must_flatten")
+    assert must.detail["flat_by"] == "2026-11-27T18:00:00+00:00"
+    assert must.reason.endswith(
+        "flat by 2026-11-27 15:10 America/Chicago (the market closes earlier, at"
+        " 2026-11-27 12:00 America/Chicago); positions are open"
+    )
