@@ -214,6 +214,10 @@ def test_a_flat_by_time_after_an_early_close_moves_to_the_close() -> None:
         (utc(2026, 3, 6, 21, 54), utc(2026, 3, 6, 21, 55), "2026-03-06 17:00 America/New_York"),
         # Friday 2026-03-13, EDT: 21:00 UTC → refused from 20:55.
         (utc(2026, 3, 13, 20, 54), utc(2026, 3, 13, 20, 55), "2026-03-13 17:00 America/New_York"),
+        # Friday 2026-03-27 (Prague still on CET, New York on EDT): 21:00 UTC.
+        (utc(2026, 3, 27, 20, 54), utc(2026, 3, 27, 20, 55), "2026-03-27 17:00 America/New_York"),
+        # Friday 2026-10-30 (Prague back on CET since 10-25, New York still EDT): 21:00 UTC.
+        (utc(2026, 10, 30, 20, 54), utc(2026, 10, 30, 20, 55), "2026-10-30 17:00 America/New_York"),
     ],
 )
 def test_a_plan_that_forbids_weekend_holding_refuses_before_fridays_close(
