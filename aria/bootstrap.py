@@ -64,6 +64,8 @@ def options_from(settings: Settings) -> ServiceOptions:
         audit_key=settings.audit_key.get_secret_value() if settings.audit_key else None,
         news_lead_minutes=settings.news_lead_minutes,
         calendar_dir=settings.calendar_dir,
+        flat_by_warnings=settings.flat_by_warnings,
+        inactivity_warning_days=settings.inactivity_warning_days,
     )
 
 

@@ -82,6 +82,13 @@ class Settings(BaseSettings):
         le=24 * 60,
         description="how long before a news window the news_ahead job writes its event",
     )
+    flat_by_warnings: tuple[Annotated[int, Field(gt=0, le=1440)], ...] = Field(
+        default=(15, 5),
+        description="minutes before each account's flat-by time the flat_by job warns",
+    )
+    inactivity_warning_days: int = Field(
+        default=3, ge=0, le=60, description="days before an inactivity limit the job warns"
+    )
 
     @field_validator("database_url", "migration_database_url")
     @classmethod

@@ -92,6 +92,20 @@ JOBS: tuple[JobSpec, ...] = (
         {"minutes": 1},
         "record, once per account and release, a news window coming within the lead time",
     ),
+    JobSpec(
+        "flat_by",
+        maintenance.flat_by,
+        "interval",
+        {"minutes": 1},
+        "warn before each account's flat-by time; record must_flatten for open positions at it",
+    ),
+    JobSpec(
+        "inactivity",
+        maintenance.inactivity,
+        "interval",
+        {"hours": 6},
+        "warn days before an account's inactivity limit",
+    ),
 )
 
 HEARTBEAT_SECONDS = 30

@@ -269,6 +269,20 @@ class ObjectivesOut(Out):
     passed: bool
 
 
+class SessionWindowOut(Out):
+    """The next window in which sizing refuses the account's new entries (flat-by, weekend
+    or overnight rules, or the market's closes), judged for one symbol."""
+
+    symbol: str
+    calendar: str = Field(description="the symbol's trading calendar (always: never closes)")
+    starts_at: dt.datetime | None = Field(
+        description="from when entries are refused (now when they already are); null: no"
+        " window in the next four days"
+    )
+    codes: list[str]
+    reasons: list[str]
+
+
 class RiskOut(Out):
     """Floors, headroom, trading state, as-of time and phase objectives of an account."""
 
@@ -294,6 +308,7 @@ class RiskOut(Out):
         description="the next news window of the account's firm rules within 7 days (none: no"
         " rule in its phase, or no release in the calendar)",
     )
+    session: SessionWindowOut | None = None
 
 
 class NewsWindowOut(Out):

@@ -18,6 +18,7 @@ from aria.cli.firms import fail, failed, out
 from aria.cli.ops import app_from
 from aria.service import accounts as account_service
 from aria.service import calendar as calendar_service
+from aria.service import sessions as session_service
 from aria.service import sizing as sizing_service
 from aria.service.commands import (
     CreateAccount,
@@ -29,7 +30,9 @@ from aria.service.commands import (
     UpdateAccount,
 )
 from aria.service.errors import plain
+from aria.service.sessions import SessionView
 from aria.service.sizing import SizedDecision
+from aria.sizing.sessions import SESSION_PREFIX
 from firms.progress import Objectives
 
 accounts_app = typer.Typer(
@@ -101,6 +104,19 @@ def list_accounts(
     app.close()
 
 
+def window_line(view: SessionView) -> str:
+    """The next window that blocks the account's entries, as a trader reads it."""
+    where = f"{view.symbol} ({view.calendar})"
+    blocked = view.blocked
+    if blocked is None:
+        return f"sessions for {where}: no blocking window in the next four days"
+    codes = ", ".join(blocked.codes)
+    return (
+        f"sessions for {where}: entries refused from {blocked.start.isoformat()} ({codes}):"
+        f" {blocked.reasons[0]}"
+    )
+
+
 @accounts_app.command("show")
 def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """One account with its floors and headroom now."""
@@ -169,6 +185,8 @@ def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     progress = run_service(account_service.account_objectives, app.context, account_id)
     for line in objective_lines(progress):
         out.print(line, highlight=False)
+    view = run_service(session_service.account_sessions, app.context, account_id)
+    out.print(window_line(view), highlight=False)
     app.close()
 
 
@@ -586,7 +604,19 @@ def size(
             for reason in item.decision.reasons:
                 if "news window" in reason:
                     out.print(f"{item.decision.account_id}: {reason}", highlight=False)
+        for line in session_lines(result.decisions):
+            out.print(line, highlight=False)
     app.close()
+
+
+def session_lines(sized: list[SizedDecision]) -> list[str]:
+    """Why each decision a time rule or a closed market refused was refused."""
+    return [
+        f"{item.decision.account_id}: {reason}"
+        for item in sized
+        for reason in item.decision.reasons
+        if reason.startswith(SESSION_PREFIX)
+    ]
 
 
 def _preview(signal: Signal, as_json: bool) -> None:

@@ -44,6 +44,10 @@ class ServiceOptions:
     audit_key: str | None = field(default=None, repr=False)
     news_lead_minutes: int = 30  # how long before a news window the news_ahead job warns
     calendar_dir: Path | None = None  # calendar files the calendar job re-reads; None: off
+    # Minutes before each flat-by time a warning is recorded (the nearest passed one only).
+    flat_by_warnings: tuple[int, ...] = (15, 5)
+    # Days before an account's inactivity limit a warning is recorded.
+    inactivity_warning_days: int = 3
 
 
 def _no_tokens(_: int) -> str:

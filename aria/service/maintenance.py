@@ -14,18 +14,21 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from accounts.model import Account, TradingStatus
-from aria.service import checkpoints
+from accounts.model import Account, HaltKind, TradingStatus
+from aria.service import checkpoints, sessions
 from aria.service.accounts import cross_account_ref, rules_of
 from aria.service.context import Context
 from aria.service.profile_layers import prefetch, profile_for
 from aria.service.tracking import record
 from aria.sizing import market as analytics
 from aria.sizing.gates import contract_of
+from aria.sizing.instruments import calendar_of
 from firms import cross_account
 from firms.lifecycle import SYSTEM, recheck, roll_forward
+from firms.sessions import Calendar
 
 log = logging.getLogger(__name__)
+_GONE = (HaltKind.CLOSED, HaltKind.ARCHIVED)  # accounts no time rule concerns any more
 
 
 @dataclass
@@ -302,3 +305,84 @@ def heartbeat(ctx: Context, name: str = "scheduler") -> None:
     with ctx.unit() as uow:
         uow.jobs.beat(name, ctx.clock.now())
         uow.commit()
+
+
+def flat_by(ctx: Context) -> JobReport:
+    """Record ``flat_by_warning`` at the lead times before each account's flat-by time and
+    ``must_flatten`` at it for accounts holding positions, once per account and slot."""
+    report = JobReport("flat_by")
+    now = ctx.clock.now()
+    with ctx.unit() as uow:
+        accounts = [a for a in uow.accounts.select() if a.trading.halt not in _GONE]
+        states = uow.accounts.trackers([a.id for a in accounts])
+        catalog = ctx.instrument_catalog(uow.market.instruments())
+    calendars: dict[str, Calendar] = {}  # one per calendar name for the run
+    due = []
+    for account in accounts:
+        rules, tracker = rules_of(ctx, account), states[account.id]
+        if not any(rule.flat_by is not None for rule in rules.sessions):
+            continue
+        # The market of what the account holds (or trades) can close before the flat-by time.
+        held = [p.symbol for p in tracker.state.positions] if tracker.state else []
+        instrument = catalog.get(sessions.representative(rules, held, catalog))
+        name = calendar_of(instrument)
+        if name not in calendars:
+            calendars[name] = sessions.session_calendar(instrument, now)
+        due += [
+            (account.id, notice)
+            for notice in sessions.flat_by_notices(
+                account, tracker, rules, now, ctx.options.flat_by_warnings, calendars[name]
+            )
+        ]
+    if not due:
+        return report
+    with ctx.unit() as uow:
+        uow.accounts.lock_trackers(sorted({account_id for account_id, _ in due}))
+        for account_id, notice in due:
+            if not uow.jobs.claim(f"flat_by:{notice.kind}", notice.slot, now):
+                report.skipped += 1
+                continue
+            detail = {"flat_by": notice.flat_by.isoformat(), "minutes": notice.minutes}
+            uow.audit.append_event(account_id, notice.kind, detail, SYSTEM, notice.reason, now)
+            report.done += 1
+        uow.commit()
+    return report
+
+
+def inactivity(ctx: Context) -> JobReport:
+    """Record an ``inactivity`` warning, once per account and limit, from the configured number
+    of days before the account's inactivity limit (counted from its last trade)."""
+    report = JobReport("inactivity")
+    now = ctx.clock.now()
+    ahead = dt.timedelta(days=ctx.options.inactivity_warning_days)
+    with ctx.unit() as uow:
+        accounts = [a for a in uow.accounts.select() if a.trading.halt not in _GONE]
+        ids = [a.id for a in accounts]
+        states = uow.accounts.trackers(ids)
+        trades = uow.accounts.recent_trades(ids, 1)
+    due = []
+    for account in accounts:
+        rules = rules_of(ctx, account)
+        deadline = sessions.inactivity_deadline(
+            rules, states[account.id], trades.get(account.id, []), now
+        )
+        if deadline is not None and deadline - ahead <= now:
+            due.append((account.id, deadline, rules.plan_name))
+    if not due:
+        return report
+    with ctx.unit() as uow:
+        uow.accounts.lock_trackers([account_id for account_id, _, _ in due])
+        for account_id, deadline, plan in due:
+            if not uow.jobs.claim("inactivity", f"{account_id}@{deadline.isoformat()}", now):
+                report.skipped += 1
+                continue
+            left = deadline - now
+            reason = (
+                f"{plan}: without a trade the account breaks its inactivity limit at"
+                f" {deadline.isoformat()} ({max(left.days, 0)} days left)"
+            )
+            detail = {"deadline": deadline.isoformat()}
+            uow.audit.append_event(account_id, "inactivity", detail, SYSTEM, reason, now)
+            report.done += 1
+        uow.commit()
+    return report

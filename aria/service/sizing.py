@@ -29,6 +29,7 @@ from aria.service.context import Context
 from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.service.ports import StoredDecision, UnitOfWork
 from aria.service.profile_layers import layer_keys, profile_for
+from aria.service.sessions import session_calendar
 from aria.service.tracking import record
 from aria.sizing.batch import decide_batch
 from aria.sizing.columns import prepare
@@ -333,6 +334,8 @@ def _gather(
         }
     catalog = ctx.instrument_catalog(list(snapshot.instruments))
     instrument = _instrument(catalog, trade.symbol)
+    # The sessions around now, for the session gate; an exit is never gated, so needs none.
+    calendar = None if trade.reduce_only else session_calendar(instrument, now)
     held = {p.symbol for t in trackers.values() if t.state for p in t.state.positions}
     shared = _Shared(_load_market(ctx, uow, snapshot), trade.symbol, now)
     order = {account_id: index for index, account_id in enumerate(ids)}
@@ -402,6 +405,7 @@ def _gather(
                 recent_closed_trades=closed.get(account.id, ()),
                 risk_violations=tracker.risk_violations,
                 news=near(rules_of(ctx, account).news, profile.news_horizon),
+                calendar=calendar,
             )
         )
     return _Gathered(inputs, rolled)

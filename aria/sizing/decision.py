@@ -49,6 +49,10 @@ class RejectCode(StrEnum):
     INSTRUMENT_NOT_ALLOWED = "instrument_not_allowed"
     CONSISTENCY_CAP = "consistency_cap"
     NEWS_WINDOW = "news_window"
+    MARKET_CLOSED = "market_closed"
+    FLAT_BY_WINDOW = "flat_by_window"
+    WEEKEND_CLOSE = "weekend_close"
+    OVERNIGHT_HOLD = "overnight_hold"
 
 
 class Factor(BaseModel):

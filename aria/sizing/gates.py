@@ -5,10 +5,12 @@ narrowing), the account's trading state, stale account state, stale market data,
 against another account of the same owner, a hedge inside the account, a product's mini and
 micro held together in the account where the firm forbids it, and the fan-out's
 cross-account rules (allocation caps, identical-trading caps, copy policies and copy-capital
-caps, in signal order), and the firm's news windows (:mod:`aria.sizing.news`). ``GATES`` is
-the one table of them, in that order: each gate's check is a function of the inputs, and
-beside it is its form over a fan-out (decided per signal over the columns, or once when the
-fan-out is prepared, for a gate that does not look at what the signal says).
+caps, in signal order), the firm's news windows (:mod:`aria.sizing.news`), and the session
+gate (a closed market, the plan's flat-by, weekend and overnight windows:
+:mod:`aria.sizing.sessions`). ``GATES`` is the one table of them, in that order: each gate's
+check is a function of the inputs, and beside it is its form over a fan-out (decided per
+signal over the columns, or once when the fan-out is prepared, for a gate that does not look
+at what the signal says).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy.typing as npt
 
 from accounts.model import Account, HaltKind, TradingStatus
 from aria.sizing import news
+from aria.sizing import sessions as session_rules
 from aria.sizing.decision import RejectCode
 from aria.sizing.inputs import DecisionInputs, MarketSnapshot, OtherAccount, TradeRequest
 from aria.sizing.instruments import Instrument
@@ -385,4 +388,7 @@ GATES: tuple[GateRule, ...] = (
         fanout_gates,
     ),
     GateRule("news", (RejectCode.NEWS_WINDOW,), news.news_gates, news.news_over),
+    # Decided per account when a fan-out is prepared: it reads the account's rules and the
+    # instrument's calendar at the fan-out's one moment, not what the signal says.
+    GateRule("session", session_rules.CODES, session_rules.session_gates),
 )

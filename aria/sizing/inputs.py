@@ -31,6 +31,7 @@ from aria.sizing.profiles import Profile
 from firms.model import CrossAccountRules, PhaseKind
 from firms.news import EconomicEvent
 from firms.ruleset import RuleSet
+from firms.sessions import Calendar
 
 Probability = Annotated[Decimal, Field(ge=0, le=1)]
 Correlation = Annotated[Decimal, Field(ge=-1, le=1)]
@@ -223,6 +224,11 @@ class DecisionInputs(Frozen):
     news: tuple[EconomicEvent, ...] = Field(
         default=(), description="releases whose windows can matter now (any instrument)"
     )
+    calendar: Calendar | None = Field(
+        default=None,
+        description="the instrument's sessions around 'now' (unset: no session rule is judged,"
+        " as for decisions recorded before them)",
+    )
 
     @model_validator(mode="after")
     def _one_instrument(self) -> Self:
@@ -257,6 +263,8 @@ class DecisionInputs(Frozen):
                 data.pop(name)
         if data.get("news", 1) in ((), []):  # likewise ``news``, while there is none
             data.pop("news")
+        if data.get("calendar", 0) is None:  # ``calendar`` came later still
+            data.pop("calendar")
         return data
 
 

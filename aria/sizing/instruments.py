@@ -19,11 +19,21 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from accounts.model import AssetClass, Symbol
 from accounts.money import ONE, CurrencyCode, PositiveDecimal
 from aria.sizing.errors import InstrumentFileError, UnknownInstrument
+from firms.sessions import ALWAYS_OPEN, CALENDARS, FX_24_5
 
 
 class Instrument(BaseModel):
@@ -49,6 +59,28 @@ class Instrument(BaseModel):
     min_stop_ticks: Annotated[int, Field(ge=0)] = Field(
         default=10, description="the nearest a stop may be to the entry, in ticks"
     )
+    calendar: str | None = Field(
+        default=None,
+        description="the trading calendar its sessions follow (unset: its asset class's;"
+        " 'always' for a market that never closes)",
+    )
+
+    @field_validator("calendar")
+    @classmethod
+    def _known_calendar(cls, value: str | None) -> str | None:
+        if value is not None and value != ALWAYS_OPEN and value not in CALENDARS:
+            known = ", ".join(sorted([*CALENDARS, ALWAYS_OPEN]))
+            raise ValueError(f"unknown calendar {value!r}; known calendars: {known}")
+        return value
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # ``calendar`` came after decisions were recorded with their instruments: left out
+        # while unset, so those records keep their hash.
+        data: dict[str, Any] = handler(self)
+        if data.get("calendar", 0) is None:
+            data.pop("calendar")
+        return data
 
     @model_validator(mode="after")
     def _lots_consistent(self) -> Self:
@@ -69,6 +101,31 @@ class Instrument(BaseModel):
     def is_micro(self) -> bool:
         """True for a micro future (counted against contract caps by the firm's ratio)."""
         return self.micro_of is not None
+
+
+# The calendar of an instrument that names none: CME futures by their product group; spot and
+# CFDs follow the FX week (Sunday 17:00 to Friday 17:00 New York), crypto never closes.
+_FUTURE_CALENDARS: dict[AssetClass, str] = {
+    AssetClass.INDEX: "cme_equity",
+    AssetClass.EQUITY: "cme_equity",
+    AssetClass.ENERGY: "cme_energy",
+    AssetClass.METAL: "cme_metals",
+    AssetClass.COMMODITY: "cme_agriculture",
+    AssetClass.FX: "cme_fx",
+    AssetClass.BOND: "cme_rates",
+}
+
+
+def calendar_of(instrument: Instrument) -> str:
+    """The name of the calendar ``instrument`` trades on (``always``: it never closes)."""
+    name = instrument.calendar
+    if name is None:
+        if instrument.asset_class is AssetClass.CRYPTO:
+            return ALWAYS_OPEN
+        if instrument.kind == "future":
+            return _FUTURE_CALENDARS.get(instrument.asset_class, FX_24_5)
+        return FX_24_5
+    return name
 
 
 def conversion_rate(from_ccy: str, to_ccy: str, rates: Mapping[str, Decimal]) -> Decimal | None:

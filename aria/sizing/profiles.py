@@ -301,6 +301,16 @@ class DataAge(Spec):
     max_market_age_seconds: Annotated[int, Field(gt=0)] = 4 * 24 * 3600
 
 
+class SessionTiming(Spec):
+    """How far ahead of a firm's time rules new entries stop."""
+
+    lead_minutes: Annotated[int, Field(ge=0, le=240)] = Field(
+        default=5,
+        description="no new entry this many minutes before a flat-by time, a weekend close or,"
+        " on plans that forbid holding overnight, the daily close",
+    )
+
+
 class Profile(Spec):
     """A complete, validated sizing profile."""
 
@@ -323,13 +333,17 @@ class Profile(Spec):
         description="how far ahead a news window warns of a stop or target filling in it, and"
         f" blocks entries under a rule that forbids holding through it (unset: {NEWS_HORIZON})",
     )
+    sessions: SessionTiming = Field(default_factory=SessionTiming)
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # Left out while unset, so profiles recorded before it keep their digest.
+        # Fields that came after decisions were recorded with their profiles are left out
+        # while unset or default, so those records keep their hash.
         data: dict[str, Any] = handler(self)
         if data.get("news_horizon_minutes", 0) is None:
             data.pop("news_horizon_minutes")
+        if self.sessions == SessionTiming():
+            data.pop("sessions", None)
         return data
 
     @property

@@ -22,11 +22,13 @@ from aria.api.schemas import (
     NewsWindowOut,
     ObjectivesOut,
     RiskOut,
+    SessionWindowOut,
     StateOut,
 )
 from aria.api.security import Admin, Reader, Sizer
 from aria.service import accounts as service
 from aria.service import calendar
+from aria.service import sessions as session_service
 from aria.service.commands import (
     CashFlowIn,
     Command,
@@ -41,6 +43,7 @@ from aria.service.commands import (
 )
 from aria.service.context import Context
 from aria.service.keys import Principal
+from aria.service.sessions import SessionView
 from firms.floors import Floors
 from firms.headroom import Headroom
 from firms.progress import Objectives
@@ -226,6 +229,7 @@ def headroom(account_id: AccountId, ctx: Ctx, caller: Reader) -> RiskOut:
         open_risk_cap=risk.open_risk_cap,
         risk_violations=risk.risk_violations,
         news_window=_news_window(ctx, risk.account),
+        session=_session(session_service.account_sessions(ctx, account_id)),
     )
 
 
@@ -243,6 +247,17 @@ def _news_window(ctx: Context, account: Account) -> NewsWindowOut | None:
         end=found.end,
         actions=list(found.rule.actions),
         effect=found.rule.effect,
+    )
+
+
+def _session(view: SessionView) -> SessionWindowOut:
+    blocked = view.blocked
+    return SessionWindowOut(
+        symbol=view.symbol,
+        calendar=view.calendar,
+        starts_at=blocked.start if blocked else None,
+        codes=[c.value for c in blocked.codes] if blocked else [],
+        reasons=list(blocked.reasons) if blocked else [],
     )
 
 
