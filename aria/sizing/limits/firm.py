@@ -22,6 +22,7 @@ from aria.sizing.limits.base import (
     AccountView,
     Bound,
     Column,
+    Floats,
     Indices,
     Limit,
     LimitContext,
@@ -423,26 +424,35 @@ class MaxRiskPerTrade(Limit):
         if cap is None or grouping is None:
             row.put(self.names[0], cap)
             return
-        # Reservations recorded without a symbol join every entry: they lower the room of all.
-        row.put(self.names[0], _group(view, None, None, grouping).left(cap))
-        row.put_keyed(
-            self.names[0],
-            {
-                _key(symbol, side): _group(view, symbol, side, grouping).left(cap)
-                for symbol, side in _pairs(view, grouping)
-            },
-        )
+        _put_grouped(row, self.names[0], view, cap, grouping)
 
     def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
-        room = table.floats[self.names[0]][members]
-        joined = table.keyed.get(self.names[0], {}).get(
-            _key(signal.request.symbol, signal.request.side)
-        )
-        if joined is not None:
-            # NaN: the account has no entry on this symbol and side to join.
-            room = np.where(np.isnan(joined[members]), room, joined[members])
-        values = open_room(room, signal.loss_per_lot)
-        return [Column(values, self.names, (None,))]
+        room = _grouped_room(table, self.names[0], members, signal)
+        return [Column(open_room(room, signal.loss_per_lot), self.names, (None,))]
+
+
+def _put_grouped(row: Row, name: str, view: AccountView, cap: Decimal, grouping: _Grouping) -> None:
+    """The room ``cap`` leaves to an entry on a symbol and side nothing is held on, and keyed
+    by each held symbol and side, the room its group leaves."""
+    # Reservations recorded without a symbol join every entry: they lower the room of all.
+    row.put(name, _group(view, None, None, grouping).left(cap))
+    row.put_keyed(
+        name,
+        {
+            _key(symbol, side): _group(view, symbol, side, grouping).left(cap)
+            for symbol, side in _pairs(view, grouping)
+        },
+    )
+
+
+def _grouped_room(table: Table, name: str, members: Indices, signal: Signal) -> Floats:
+    """Each member's room for the signal's symbol and side (see :func:`_put_grouped`)."""
+    room = table.floats[name][members]
+    joined = table.keyed.get(name, {}).get(_key(signal.request.symbol, signal.request.side))
+    if joined is not None:
+        # NaN: the account has no entry on this symbol and side to join.
+        room = np.where(np.isnan(joined[members]), room, joined[members])
+    return room
 
 
 def _trade_loss(view: AccountView) -> tuple[Decimal, str] | None:
@@ -487,23 +497,10 @@ class MaxTradeLoss(Limit):
         if found is None:
             row.put(self.names[0], None)
             return
-        cap = found[0]
-        row.put(self.names[0], _group(view, None, None, _SAME_POSITION).left(cap))
-        row.put_keyed(
-            self.names[0],
-            {
-                _key(symbol, side): _group(view, symbol, side, _SAME_POSITION).left(cap)
-                for symbol, side in _pairs(view, _SAME_POSITION)
-            },
-        )
+        _put_grouped(row, self.names[0], view, found[0], _SAME_POSITION)
 
     def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
-        room = table.floats[self.names[0]][members]
-        joined = table.keyed.get(self.names[0], {}).get(
-            _key(signal.request.symbol, signal.request.side)
-        )
-        if joined is not None:
-            room = np.where(np.isnan(joined[members]), room, joined[members])
+        room = _grouped_room(table, self.names[0], members, signal)
         return [Column(open_room(room, signal.loss_per_lot), self.names, self.codes)]
 
 
