@@ -21,7 +21,7 @@ from accounts.model import Account, AccountState
 from accounts.tracker import Tracker
 from firms.breaches import risk_check
 from firms.lifecycle import BROKER, Debounce, push
-from firms.model import Limits
+from firms.model import CashFlowRules, Limits
 from firms.ruleset import RuleSet
 from tests.builders import CATALOG
 
@@ -180,3 +180,57 @@ def test_the_count_never_falls_and_rises_only_on_entering_a_violation(risks: lis
         assert check.violations - count == (1 if D(risk) > cap and not over else 0)
         assert check.over == (D(risk) > cap)  # type: ignore[operator]
         count, over = check.violations, check.over
+
+
+def test_the_event_says_when_a_violation_escalates_the_cap() -> None:
+    """The first violation is a warning (no new cap); the second names the 1,000 now in force."""
+    rules = fundednext()
+    account = Account(
+        id="fn-1",
+        owner="alice",
+        firm=rules.firm,
+        plan=rules.plan,
+        phase=rules.phase.id,
+        initial_balance=rules.size,
+    )
+    tracker = Tracker.start(rules.size)
+    details = []
+    for minute, risk in enumerate((3200, 100, 4000)):
+        when = START + dt.timedelta(minutes=minute)
+        state = AccountState(balance=100_000, equity=100_000, as_of=when)
+        pushed = push(account, tracker, rules, state, when, DEBOUNCE, D(risk))
+        account, tracker = pushed.account, pushed.tracker
+        details += [r.detail for r in pushed.records if r.kind == "risk_violation"]
+    assert [(d["violations"], d["escalated_to"]) for d in details] == [(1, None), (2, "1000")]
+
+
+def test_a_balance_from_zero_is_judged_in_capital_terms() -> None:
+    """A cap of 3 % of the balance on an account whose balance starts at 0 on a capital of
+    100,000: a balance of 1,000 is 101,000 of capital, so the cap is 3,030 and 3,020 of open
+    risk keeps to it (in balance terms the cap would be 30 and it would not)."""
+    base = fundednext()
+    assert base.limits is not None
+    limits = base.limits.model_copy(update={"risk_of": "balance"})
+    zero = CashFlowRules.model_validate(
+        {
+            "starting_balance": 0,
+            "source": ["https://example.test/zero"],
+            "read_on": "2026-11-30",
+            "confidence": "official",
+        }
+    )
+    rules = base.model_copy(update={"limits": limits, "cash_flows": zero})
+    assert (rules.start, rules.capital_offset) == (D(0), D(100_000))
+    account = Account(
+        id="fn-0",
+        owner="alice",
+        firm=rules.firm,
+        plan=rules.plan,
+        phase=rules.phase.id,
+        initial_balance=rules.size,
+    )
+    state = AccountState(balance=1_000, equity=1_000, as_of=START)
+    kept = push(account, Tracker.start(D(0)), rules, state, START, DEBOUNCE, D(3020))
+    assert kept.tracker.risk_violations == 0
+    over = push(account, Tracker.start(D(0)), rules, state, START, DEBOUNCE, D("3030.01"))
+    assert over.tracker.risk_violations == 1
