@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accounts.model import Side
 from aria.calendars import calendar
@@ -24,6 +27,7 @@ from aria.simulation.setup import ARIA, BASELINE, PlanSpec, SimConfig
 from aria.simulation.timerules import TimeBreach, TimeRules
 from aria.sizing.instruments import load_instruments
 from aria.sizing.profiles import resolve_profile
+from aria.sizing.sessions import gates_at
 from firms.catalog import load_catalog
 from firms.news import EconomicEvent
 from firms.sessions import fx_24_5
@@ -270,3 +274,50 @@ def test_the_reset_rolls_at_its_wall_clock_on_both_sides_of_a_dst_change(
     # UTC) rolls at the first bar after it, midnight, not before.
     sparse = [t for t in timeline if not (t.day == 8 and t.hour >= 22)]
     assert reset_bars(rules, sparse)[4] == dt.datetime(2026, 3, 9, 0, 0, tzinfo=UTC)
+
+
+# The gate and the judge agree ------------------------------------------------------------
+
+_MARCH = calendar(
+    "cme_equity", dt.datetime(2026, 2, 25, tzinfo=UTC), dt.datetime(2026, 4, 5, tzinfo=UTC)
+)
+_FX_MARCH = fx_24_5(dt.datetime(2026, 2, 25, tzinfo=UTC), dt.datetime(2026, 4, 5, tzinfo=UTC))
+
+
+# Each plan's critical wall time (its flat-by, or the FX week's close) and the March 2026
+# days it matters on (the FX close only on Fridays).
+_CRITICAL = [
+    (("topstep", "trading-combine", "combine", 50_000, None), "ES", "15:10 America/Chicago"),
+    (("apex", "evaluation", "evaluation", 50_000, "legacy"), "ES", "16:59 America/New_York"),
+    (("ftmo", "2-step", "funded", 100_000, None), "EURUSD", "17:00 America/New_York"),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    day=st.integers(min_value=2, max_value=30),
+    offset=st.integers(min_value=-240, max_value=120),
+    case=st.sampled_from(_CRITICAL),
+)
+def test_an_entry_the_session_gate_allows_is_never_already_due_to_be_flat(
+    day: int, offset: int, case: tuple[tuple[str, str, str, int, str | None], str, str]
+) -> None:
+    # Around each plan's critical time on the days of March 2026 (the US change on the 8th):
+    # at any minute the gate lets an entry through, the position's first deadline is more
+    # than the lead away — so ARIA never opens what its trader must close at once.
+    (firm, name, phase, size, version), symbol, critical = case
+    if symbol == "EURUSD":
+        day = (6, 13, 20, 27)[day % 4]  # the Fridays
+    clock, zone_name = critical.split()
+    local = dt.datetime.combine(
+        dt.date(2026, 3, day), dt.time.fromisoformat(clock), tzinfo=ZoneInfo(zone_name)
+    )
+    now = local.astimezone(UTC) + dt.timedelta(minutes=offset)
+    rules = CATALOG.rule_set(firm, name, phase, D(size), version)
+    span = _MARCH if symbol == "ES" else _FX_MARCH
+    lead = dt.timedelta(minutes=5)
+    deadline = TimeRules.of(rules, span, INSTRUMENTS.get(symbol)).deadline(now)
+    assert deadline is not None
+    assert deadline.at > now
+    if not gates_at(rules, now, span, lead):
+        assert deadline.at - lead > now
