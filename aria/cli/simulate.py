@@ -13,18 +13,35 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from aria.calendars import CalendarUnavailable, calendar
 from aria.cli.firms import fail, failed, out
 from aria.reports.charts import png, simulation_chart
 from aria.simulation.bars import Bar, Series
 from aria.simulation.engine import simulate as run_simulation
+from aria.simulation.minute import MinuteBar, MinuteSeries, simulate_minutes
 from aria.simulation.result import SimulationResult
-from aria.simulation.setup import DEFAULT_PLANS, SimConfig, default_policies
+from aria.simulation.setup import (
+    ARIA,
+    BASELINE,
+    DEFAULT_PLANS,
+    MINUTE_PLANS,
+    SimConfig,
+    default_policies,
+)
 from aria.sizing.errors import SizingError
-from aria.sizing.instruments import load_instruments
+from aria.sizing.instruments import InstrumentCatalog, calendar_of, load_instruments
+from firms.calendar_files import read_calendar
 from firms.catalog import load_catalog
+from firms.errors import CalendarFileError
+from firms.news import EconomicEvent
+from firms.sessions import Calendar
 
 SAMPLE = ("eurusd", "gbpusd", "nzdusd", "eurgbp", "xauusd", "spy")
+MINUTE_SAMPLE = {"EURUSD": "eurusd", "XAUUSD": "xauusd", "GER40": "ger40", "SPY": "spy"}
+MINUTE_NEWS = "news-m1.csv"  # the releases inside the shipped minute bars
 FUTURES_PROXY = Decimal(10)  # ES and MES from SPY: the index is about ten times the ETF
+TIMEFRAMES = ("1d", "1m")
+_MARGIN = dt.timedelta(days=5)  # calendars reach past the bars: a weekend close after the last
 
 
 def _read(symbol: str, text: str, where: str) -> Series:
@@ -62,28 +79,120 @@ def _sample() -> dict[str, Series]:
     return series
 
 
-def _files(paths: list[Path]) -> dict[str, Series]:
-    series = {}
-    for path in paths:
-        symbol, _, name = path.name.partition("=")
-        if name:  # SYMBOL=path
-            path = path.with_name(name)
-        else:
-            symbol = path.stem
+def _read_minutes(symbol: str, text: str, where: str) -> MinuteSeries:
+    """Minute bars from CSV text with the columns time (UTC, the bar's start), open, high, low,
+    close."""
+    bars = []
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    need = {"time", "open", "high", "low", "close"}
+    if not need <= set(rows.fieldnames or ()):
+        raise fail(f"{where}: the header needs {', '.join(sorted(need))}")
+    for line, row in enumerate(rows, start=2):
         try:
-            text = path.read_text("utf-8")
-        except OSError as exc:
-            raise fail(f"{path}: cannot be read: {exc.strerror or exc}") from None
-        series[symbol.upper()] = _read(symbol.upper(), text, str(path))
+            at = dt.datetime.fromisoformat(row["time"])
+            at = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+            bars.append(MinuteBar(at, *(Decimal(row[k]) for k in ("open", "high", "low", "close"))))
+        except (ValueError, InvalidOperation):
+            raise fail(f"{where}: line {line}: not a UTC time and four prices") from None
+    try:
+        return MinuteSeries.of(symbol, bars)
+    except SizingError as exc:
+        raise failed(exc, f"{where}: {exc}") from None
+
+
+def _minute_sample() -> dict[str, MinuteSeries]:
+    folder = resources.files("aria.demo") / "data"
+    series = {
+        symbol: _read_minutes(symbol, (folder / f"{name}-m1.csv").read_text("utf-8"), name)
+        for symbol, name in MINUTE_SAMPLE.items()
+    }
+    spy = series.pop("SPY")
+    series["ES"] = spy.scaled("ES", FUTURES_PROXY)
+    series["MES"] = spy.scaled("MES", FUTURES_PROXY)
     return series
 
 
-def _table(result: SimulationResult, config: SimConfig) -> Table:
-    table = Table(
-        title=f"{config.accounts} accounts per plan, {result.days} days, seed {config.seed},"
-        f" gaps {'on' if config.gaps else 'off'}"
+def _sample_news() -> list[EconomicEvent]:
+    text = (resources.files("aria.demo") / "data" / MINUTE_NEWS).read_text("utf-8")
+    return read_calendar(text, MINUTE_NEWS)
+
+
+def _news(path: Path | None) -> list[EconomicEvent]:
+    if path is None:
+        return _sample_news()
+    try:
+        return read_calendar(_text(path), str(path))
+    except CalendarFileError as exc:
+        raise fail(str(exc)) from None
+
+
+def _calendars(
+    spans: dict[str, tuple[dt.datetime, dt.datetime]], instruments: InstrumentCatalog
+) -> dict[str, Calendar]:
+    """Each symbol's trading calendar over its bars (a symbol ARIA does not know gets none)."""
+    found = {}
+    for symbol, (start, end) in spans.items():
+        try:
+            name = calendar_of(instruments.get(symbol))
+            found[symbol] = calendar(name, start - _MARGIN, end + _MARGIN)
+        except (SizingError, CalendarUnavailable):
+            continue
+    return found
+
+
+def _day_span(series: Series) -> tuple[dt.datetime, dt.datetime]:
+    first, last = series.bars[0].day, series.bars[-1].day
+    return (
+        dt.datetime.combine(first, dt.time(), dt.UTC),
+        dt.datetime.combine(last, dt.time(), dt.UTC),
     )
-    for column in ("Plan", "Policy", "Breached", "Daily", "Max loss", "By gaps", "Passed"):
+
+
+def _minute_files(paths: list[Path]) -> dict[str, MinuteSeries]:
+    series = {}
+    for path in paths:
+        symbol, where = _named(path)
+        series[symbol] = _read_minutes(symbol, _text(where), str(where))
+    return series
+
+
+def _named(path: Path) -> tuple[str, Path]:
+    symbol, _, name = path.name.partition("=")
+    if name:  # SYMBOL=path
+        return symbol.upper(), path.with_name(name)
+    return path.stem.upper(), path
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text("utf-8")
+    except OSError as exc:
+        raise fail(f"{path}: cannot be read: {exc.strerror or exc}") from None
+
+
+def _files(paths: list[Path]) -> dict[str, Series]:
+    series = {}
+    for path in paths:
+        symbol, where = _named(path)
+        series[symbol] = _read(symbol, _text(where), str(where))
+    return series
+
+
+def _table(result: SimulationResult, config: SimConfig, timeframe: str) -> Table:
+    table = Table(
+        title=f"{config.accounts} accounts per plan, {result.days} days of {timeframe} bars,"
+        f" seed {config.seed}, gaps {'on' if config.gaps else 'off'}"
+    )
+    for column in (
+        "Plan",
+        "Policy",
+        "Breached",
+        "Daily",
+        "Max loss",
+        "By gaps",
+        "Time rules",
+        "Passed",
+    ):
         table.add_column(column, justify="left" if column in ("Plan", "Policy") else "right")
     table.add_column("Trades", justify="right")
     table.add_column("Rejects (most common)")
@@ -99,6 +208,7 @@ def _table(result: SimulationResult, config: SimConfig) -> Table:
                 str(o.breaches_daily),
                 str(o.breaches_max_loss),
                 str(o.gap_breaches),
+                ", ".join(f"{kind} {n}" for kind, n in sorted(o.time_breaches.items()) if n) or "0",
                 str(o.passed),
                 str(o.trades),
                 common,
@@ -127,8 +237,22 @@ def simulate(
         list[Path] | None,
         typer.Option(
             "--bars",
-            help="a CSV of daily bars (date, open, high, low, close), named by its file or"
-            " SYMBOL=file; default: the shipped sample",
+            help="a CSV of bars (daily: date, open, high, low, close; 1m: time in UTC, open,"
+            " high, low, close), named by its file or SYMBOL=file; default: the shipped sample",
+        ),
+    ] = None,
+    timeframe: Annotated[
+        str,
+        typer.Option(
+            help="1d: daily bars (judges overnight and weekend holding); 1m: minute bars (also"
+            " flat-by times and news windows, each firm's reset at its real instant)"
+        ),
+    ] = "1d",
+    news: Annotated[
+        Path | None,
+        typer.Option(
+            help="an economic calendar (CSV or ICS) whose news windows the 1m replay judges;"
+            " default: the releases inside the shipped minute bars"
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the results as JSON")] = False,
@@ -139,14 +263,20 @@ def simulate(
     Every policy sees the same seeded signals (a random symbol and side, entered at the
     open, the stop 2 ATR away and the target twice that) and the same prices. Fills are
     pessimistic: a bar touching stop and target fills the stop; a gap through a stop fills
-    at the open. The firm's rules judge every account after each step of every day. The
-    shipped sample's futures (ES, MES) are SPY × 10.
+    at the open.
+    The firm's rules judge every account after each step of every day, its time rules
+    too (flat-by, weekend, overnight and, on minute bars, news windows). The shipped sample's
+    futures (ES, MES) are SPY × 10. With --timeframe 1m the default policies are ARIA and the
+    baseline.
     """
-    known = {p.key: p for p in DEFAULT_PLANS}
+    if timeframe not in TIMEFRAMES:
+        raise fail(f"unknown timeframe {timeframe}; one of {', '.join(TIMEFRAMES)}")
+    minutes = timeframe == "1m"
+    known = {p.key: p for p in (MINUTE_PLANS if minutes else DEFAULT_PLANS)}
     if plan and (unknown := sorted(set(plan) - set(known))):
         raise fail(f"unknown plan {', '.join(unknown)}; one of {', '.join(known)}")
-    chosen = tuple(known[p] for p in plan) if plan else DEFAULT_PLANS
-    policies = tuple(policy) if policy else default_policies()
+    chosen = tuple(known[p] for p in plan) if plan else tuple(known.values())
+    policies = tuple(policy) if policy else ((ARIA, BASELINE) if minutes else default_policies())
     if unknown_policies := sorted(set(policies) - set(default_policies())):
         raise fail(
             f"unknown policy {', '.join(unknown_policies)}; one of {', '.join(default_policies())}"
@@ -162,9 +292,25 @@ def simulate(
         )
     except ValueError as exc:
         raise fail(str(exc)) from None
-    series = _files(bars) if bars else _sample()
+    instruments = load_instruments()
     try:
-        result = run_simulation(config, series, load_catalog(), load_instruments())
+        if minutes:
+            minute_series = _minute_files(bars) if bars else _minute_sample()
+            spans = {s: (x.bars[0].at, x.bars[-1].at) for s, x in minute_series.items() if x.bars}
+            result = simulate_minutes(
+                config,
+                minute_series,
+                load_catalog(),
+                instruments,
+                _calendars(spans, instruments),
+                _news(news),
+            )
+        else:
+            series = _files(bars) if bars else _sample()
+            spans = {s: _day_span(x) for s, x in series.items() if x.bars}
+            result = run_simulation(
+                config, series, load_catalog(), instruments, _calendars(spans, instruments)
+            )
     except SizingError as exc:
         raise failed(exc) from None
     if chart is not None:
@@ -179,6 +325,6 @@ def simulate(
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
     else:
-        out.print(_table(result, config))
+        out.print(_table(result, config, timeframe))
         if chart is not None:
             out.print(f"chart: {chart}")

@@ -12,6 +12,16 @@ A day, for each account (as a state push would have it, in this order):
    stop, and when a bar touches both stop and target the stop fills first; judged;
 5. the close: targets touched fill at the target, the rest is marked at the close; judged.
 
+Given the instruments' calendars, the plans' time rules are judged too (``timerules``): a
+position carried past the day's end on a plan that forbids holding overnight, or over a
+weekend close on one that forbids that, breaches the rule at that instant — the firm
+liquidates it at its last price and the account fails. Daily bars cannot tell when in a day a
+position was open, so this replay judges only overnight and weekend holding (a position carried
+overnight on a plan with a flat-by time counts as ``overnight``); flat-by times and news
+windows need minute bars (``aria.simulation.minute``). ARIA's accounts follow its
+``must_flatten`` warnings: a position that may not be held until the next day's open is
+closed at the day's close.
+
 Every judgement is the firm's own, by the lifecycle state pushes and jobs use
 (``firms.lifecycle``): the account's tracker observes each state, the floors from its rules,
 peaks and day find the breaches, and the firm's verdict (``firms.lifecycle.verdict``) sets
@@ -22,7 +32,7 @@ halts it until the next reset. An account stops when it fails or reaches its pro
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
@@ -35,6 +45,7 @@ from accounts.tracker import Tracker
 from aria.simulation.bars import Bar, Known, Series
 from aria.simulation.result import PlanOutcome, SimulationResult
 from aria.simulation.setup import BASELINE, PlanSpec, SimConfig
+from aria.simulation.timerules import Deadline, TimeBreach, TimeRules
 from aria.sizing.decision import RejectCode
 from aria.sizing.errors import InvalidRequest, SizingError
 from aria.sizing.inputs import DecisionInputs, MarketSnapshot, TradeRequest, cash_input
@@ -46,10 +57,13 @@ from firms.breaches import Breach, BreachType
 from firms.catalog import Catalog
 from firms.errors import InvalidCashFlow
 from firms.lifecycle import SYSTEM, cash_flow, judge, observe, roll_forward, verdict
+from firms.news import EconomicEvent
 from firms.progress import objectives
 from firms.ruleset import RuleSet
+from firms.sessions import Calendar
 
 UTC = dt.UTC
+_DAY_BEFORE, _DAYS_AFTER = dt.timedelta(days=1), dt.timedelta(days=4)
 _OPEN, _EXTREMES, _ADVERSE, _CLOSE = (
     dt.time(12, 0),
     dt.time(12, 1),
@@ -77,6 +91,7 @@ class _Open:
     take_profit: Decimal | None
     opened: dt.datetime
     mark: Decimal  # the last price it was valued at
+    deadline: Deadline | None = None  # when its plan's time rules want it flat
 
 
 @dataclass
@@ -92,6 +107,7 @@ class _Account:
     breached_daily: bool = False
     breached_max: bool = False
     gap_breach: bool = False
+    time_breach: TimeBreach | None = None  # the first time rule it broke (which fails it)
     days: int = 0  # trading days simulated
     started: dt.datetime | None = None  # the open of its first day: the phase's start
     last_payout: dt.datetime | None = None  # where a best-day window restarts
@@ -102,7 +118,7 @@ class _Account:
 
     @property
     def done(self) -> bool:
-        return self.failed or self.passed
+        return self.failed or self.passed or self.time_breach is not None
 
 
 def simulate(
@@ -110,8 +126,12 @@ def simulate(
     series: Mapping[str, Series],
     catalog: Catalog,
     instruments: InstrumentCatalog,
+    calendars: Mapping[str, Calendar] | None = None,
+    news: Sequence[EconomicEvent] = (),
 ) -> SimulationResult:
-    """Run every policy of ``config`` over every plan, on the same signals and prices."""
+    """Run every policy of ``config`` over every plan, on the same signals and prices; with
+    ``calendars`` (by symbol) the plans' overnight and weekend rules are judged, and ARIA
+    sizes with the calendars and ``news`` in its inputs (daily bars judge no news window)."""
     result = SimulationResult()
     profiles = {p: resolve_profile(p, []) for p in config.policies if p != BASELINE}
     for plan_index, plan in enumerate(config.plans):
@@ -128,6 +148,7 @@ def simulate(
         for policy in config.policies:
             outcome = result.outcome(policy, plan.key)
             replay = _Replay(config, plan, profiles.get(policy), catalog, instruments, series)
+            replay.timed(calendars, news)
             for index in range(config.accounts):
                 replay.run(index, days, signals[index], outcome)
     return result
@@ -166,22 +187,44 @@ class _Replay:
         instruments: InstrumentCatalog,
         series: Mapping[str, Series],
     ) -> None:
-        self.config, self.plan, self.profile = config, plan, profile
-        self.instruments = {s: instruments.get(s) for s in plan.symbols}
+        self._common(config, plan, profile, catalog, instruments)
         self.bars = {s: series[s].by_day() for s in plan.symbols}
         self.known = {s: series[s].known for s in plan.symbols}
         self.rates = _carried_rates(series)
+
+    def _common(
+        self,
+        config: SimConfig,
+        plan: PlanSpec,
+        profile: Profile | None,
+        catalog: Catalog,
+        instruments: InstrumentCatalog,
+    ) -> None:
+        self.config, self.plan, self.profile = config, plan, profile
+        self.instruments = {s: instruments.get(s) for s in plan.symbols}
         self.rules = catalog.rule_set(
             plan.firm, plan.plan, plan.phase, plan.size, plan.rulebook_version
         )
+        self.intraday = False  # daily bars cannot tell whether a position was open at a flat-by
+        self.calendars: dict[str, Calendar] = {}
+        self._near: dict[tuple[str, dt.date], Calendar] = {}
+        self.news: tuple[EconomicEvent, ...] = ()
+        self.time: dict[str, TimeRules] = {}
 
-    def run(
-        self,
-        index: int,
-        days: list[dt.date],
-        signals: Mapping[dt.date, Signal],
-        outcome: PlanOutcome,
+    def timed(
+        self, calendars: Mapping[str, Calendar] | None, news: Sequence[EconomicEvent]
     ) -> None:
+        """Judge the plan's time rules with these calendars (by symbol) and releases."""
+        if calendars is None:
+            return
+        self.calendars = {s: calendars[s] for s in self.plan.symbols if s in calendars}
+        self.news = tuple(news)
+        self.time = {
+            s: TimeRules.of(self.rules, self.calendars.get(s), self.instruments[s], self.news)
+            for s in self.plan.symbols
+        }
+
+    def _new(self, index: int, outcome: PlanOutcome) -> _Account:
         plan, rules = self.plan, self.rules
         account = Account(
             id=f"{plan.firm}-{plan.plan}-{index:03d}",
@@ -194,12 +237,30 @@ class _Replay:
         )
         state = _Account(account, rules, rules.start, Tracker.start(rules.start))
         outcome.accounts += 1
-        for day in days:
+        return state
+
+    def run(
+        self,
+        index: int,
+        days: list[dt.date],
+        signals: Mapping[dt.date, Signal],
+        outcome: PlanOutcome,
+    ) -> None:
+        state = self._new(index, outcome)
+        for number, day in enumerate(days):
             if state.done:
                 break
-            self._day(state, day, signals.get(day), outcome)
+            following = days[number + 1] if number + 1 < len(days) else None
+            self._day(state, day, signals.get(day), outcome, following)
+        self._tally(state, outcome)
+
+    def _tally(self, state: _Account, outcome: PlanOutcome) -> None:
         outcome.final_balances.append(float(state.balance))
-        outcome.breached += state.breached_daily or state.breached_max
+        outcome.breached += (
+            state.breached_daily or state.breached_max or state.time_breach is not None
+        )
+        if state.time_breach is not None:
+            outcome.time_breaches[state.time_breach.value] += 1
         outcome.breaches_daily += state.breached_daily
         outcome.breaches_max_loss += state.breached_max
         outcome.gap_breaches += state.gap_breach
@@ -208,10 +269,17 @@ class _Replay:
     # One day -------------------------------------------------------------------------------
 
     def _day(
-        self, acct: _Account, day: dt.date, signal: Signal | None, outcome: PlanOutcome
+        self,
+        acct: _Account,
+        day: dt.date,
+        signal: Signal | None,
+        outcome: PlanOutcome,
+        following: dt.date | None = None,
     ) -> None:
         at = {name: dt.datetime.combine(day, t, UTC) for name, t in _times().items()}
         rates = self._rates(day)
+        if self._time_judged(acct, at["open"], rates):
+            return
         rolled = roll_forward(acct.account, acct.tracker, self.rules, at["open"])
         acct.account, acct.tracker = rolled.account, rolled.tracker
         acct.started = acct.started or at["open"]
@@ -268,6 +336,13 @@ class _Replay:
                 self._close(acct, position, target, at["close"], rates)
             else:
                 closes[position.symbol] = bar.close
+        if self.profile is not None and following is not None:
+            # ARIA's trader flattens what its plan may not hold until the next day's open.
+            tomorrow = dt.datetime.combine(following, _OPEN, UTC)
+            for position in list(acct.positions):
+                if position.deadline is not None and position.deadline.at < tomorrow:
+                    price = closes.get(position.symbol, position.mark)
+                    self._close(acct, position, price, at["close"], rates)
         final = self._state(acct, {**opens, **closes}, at["close"], rates)
         if self._judge(acct, final, at["close"], rates):
             return
@@ -306,21 +381,33 @@ class _Replay:
         rates: dict[str, Decimal],
         outcome: PlanOutcome,
     ) -> None:
-        instrument = self.instruments[signal.symbol]
         bar = self.bars[signal.symbol][day]
-        known = self.known[signal.symbol][day]
+        self._place(acct, signal, bar.open, self.known[signal.symbol][day], at, rates, outcome)
+
+    def _place(
+        self,
+        acct: _Account,
+        signal: Signal,
+        price: Decimal,
+        known: Known,
+        at: dt.datetime,
+        rates: dict[str, Decimal],
+        outcome: PlanOutcome,
+    ) -> _Open | None:
+        """Size ``signal`` by the policy and open it at ``price``; the position, if any."""
+        instrument = self.instruments[signal.symbol]
         sign = signal.side.sign
         distance = known.atr * self.config.atr_stop
-        stop = _on_tick(bar.open - sign * distance, instrument.tick_size, away=sign)
+        stop = _on_tick(price - sign * distance, instrument.tick_size, away=sign)
         target = _on_tick(
-            bar.open + sign * distance * self.config.reward, instrument.tick_size, away=-sign
+            price + sign * distance * self.config.reward, instrument.tick_size, away=-sign
         )
         if stop <= 0 or target <= 0:
-            return
+            return None
         request = TradeRequest(
             symbol=signal.symbol,
             side=signal.side,
-            entry=bar.open,
+            entry=price,
             stop=stop,
             take_profit=target,
             confidence=signal.confidence,
@@ -332,11 +419,57 @@ class _Replay:
         else:
             lots, codes = self._aria(acct, state, instrument, request, known, at, rates)
         outcome.rejects.update(codes)
-        if lots > 0:
-            outcome.trades += 1
-            acct.positions.append(
-                _Open(signal.symbol, signal.side, lots, bar.open, stop, target, at, bar.open)
+        if lots <= 0:
+            return None
+        outcome.trades += 1
+        position = _Open(
+            signal.symbol,
+            signal.side,
+            lots,
+            price,
+            stop,
+            target,
+            at,
+            price,
+            self._deadline(signal.symbol, at),
+        )
+        acct.positions.append(position)
+        return position
+
+    def _calendar_near(self, symbol: str, at: dt.datetime) -> Calendar | None:
+        """The symbol's sessions from a day before ``at`` to four after, as the service gives
+        them (the whole span would be hashed into every decision's inputs)."""
+        full = self.calendars.get(symbol)
+        if full is None:
+            return None
+        key = (symbol, at.date())
+        if key not in self._near:
+            start, end = at - _DAY_BEFORE, at + _DAYS_AFTER
+            self._near[key] = Calendar(
+                name=full.name,
+                zone=full.zone,
+                start=start,
+                end=end,
+                sessions=tuple(s for s in full.sessions if s.close > start and s.open < end),
             )
+        return self._near[key]
+
+    def _deadline(self, symbol: str, opened: dt.datetime) -> Deadline | None:
+        time = self.time.get(symbol)
+        return time.deadline(opened, self.intraday) if time is not None else None
+
+    def _time_judged(self, acct: _Account, now: dt.datetime, rates: dict[str, Decimal]) -> bool:
+        """True when a position was still open at its time-rule deadline, before ``now``: the
+        account breached that rule there; the firm liquidates it at its last price."""
+        late = [p for p in acct.positions if p.deadline is not None and p.deadline.at <= now]
+        if not late:
+            return False
+        first = min(late, key=lambda p: p.deadline.at if p.deadline else now).deadline
+        assert first is not None
+        acct.time_breach = first.kind
+        for position in list(acct.positions):
+            self._close(acct, position, position.mark, first.at, rates)
+        return True
 
     def _baseline(
         self,
@@ -392,6 +525,8 @@ class _Replay:
                 rates=rates,
             ),
             request=request,
+            calendar=self._calendar_near(request.symbol, at),
+            news=self.news,
             best_day_windows=(
                 windows_of(acct.rules, acct.trades, at, acct.last_payout, acct.tracker.cash.payouts)
                 if self.profile.limits.consistency_cap

@@ -39,6 +39,16 @@ DEFAULT_PLANS = (
     PlanSpec("apex", "evaluation", "evaluation", Decimal(50_000), FUTURES, "legacy"),
 )
 
+# The intraday replay's plans, on the shipped minute bars: FTMO's funded Standard account judges
+# the weekend close and the news windows; the futures plans their flat-by times and overnight.
+MINUTE_FX = ("EURUSD", "XAUUSD", "GER40")
+MINUTE_PLANS = (
+    PlanSpec("ftmo", "2-step", "funded", Decimal(100_000), MINUTE_FX),
+    PlanSpec("ftmo", "1-step", "challenge", Decimal(100_000), MINUTE_FX),
+    PlanSpec("topstep", "trading-combine", "combine", Decimal(50_000), FUTURES),
+    PlanSpec("apex", "evaluation", "evaluation", Decimal(50_000), FUTURES, "legacy"),
+)
+
 
 def default_policies() -> tuple[str, ...]:
     """ARIA with its default profile, the naive baseline, then every other seed preset."""

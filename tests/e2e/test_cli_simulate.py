@@ -63,3 +63,28 @@ def test_unknown_plans_policies_and_counts_are_refused() -> None:
         result = runner.invoke(app, ["simulate", *args])
         assert result.exit_code == 2, args
         assert message in result.output, args
+
+
+def test_the_minute_replay_counts_time_rule_breaches_by_kind() -> None:
+    args = ["simulate", *SMALL, "--timeframe", "1m", "--plan", "topstep/trading-combine"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert list(body) == ["aria", "baseline"]
+    for outcomes in body.values():
+        assert set(outcomes["topstep/trading-combine"]["time_breaches"]) == {
+            "flat_by",
+            "weekend",
+            "overnight",
+            "news",
+        }
+    assert sum(body["aria"]["topstep/trading-combine"]["time_breaches"].values()) == 0
+    table = runner.invoke(app, args)
+    assert "of 1m bars" in table.output
+    assert "Time rules" in table.output
+
+
+def test_an_unknown_timeframe_is_refused() -> None:
+    result = runner.invoke(app, ["simulate", *SMALL, "--timeframe", "5m"])
+    assert result.exit_code == 2
+    assert "unknown timeframe 5m; one of 1d, 1m" in result.output
