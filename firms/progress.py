@@ -9,20 +9,27 @@ says how much more profit (with the best day unchanged) brings the share back wi
 limit — none can when the share is of the target — :attr:`ConsistencyProgress.over_cap` by how
 much the best day exceeds the cap, and for firms that raise the target instead (E8 Futures) the
 raised target.
+
+A firm's news rule may also take profit away (:func:`news_exclusions`): the profit of a closed
+trade it touches (opened, closed or held inside the window of a release it counts on an
+instrument the release touches, per the rule's ``actions``) is removed, deducted or scaled to
+the rule's share, and the counted profit towards the target is lowered by as much. Losses
+count in full.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.model import AccountState, Trade
 from accounts.money import HUNDRED, ZERO
 from firms.clock import WallClock
-from firms.model import ConsistencyRule, PhaseKind, TradingDayRule
+from firms.model import ConsistencyRule, NewsRule, PhaseKind, TradingDayRule
+from firms.news import EconomicEvent, NewsWindow, Traded, windows
 from firms.ruleset import RuleSet
 
 _CENT = Decimal("0.01")  # what a strict best-day rule's room keeps back
@@ -167,6 +174,93 @@ def trading_profit(
     return level - initial_balance - net_cash_flow
 
 
+# The news effects that take all of a touched trade's profit (``breach`` takes none: it ends
+# the account instead, judged elsewhere).
+_REMOVES = ("profit_removed", "profit_deducted")
+
+
+@dataclass(frozen=True, slots=True)
+class NewsExclusion:
+    """Profit of one closed trade that a firm's news rule does not count."""
+
+    trade: Trade
+    window: NewsWindow  # the window that touched it (the one taking the most)
+    excluded: Decimal  # the profit not counted (positive; 0 is never listed)
+
+    def describe(self) -> str:
+        """E.g. ``EURUSD closed 2026-12-04T13:31:00+00:00: 60.00 of 100.00 not counted (...)``."""
+        return (
+            f"{self.trade.symbol} closed {self.trade.closed_at.isoformat()}:"
+            f" {self.excluded:,.2f} of {self.trade.pnl:,.2f} not counted"
+            f" ({self.window.rule.effect.replace('_', ' ')}, {self.window.describe()})"
+        )
+
+
+def news_touches(found: NewsWindow, trade: Trade) -> bool:
+    """True when ``trade`` did inside ``found`` what its rule lists: opened (``open``,
+    ``pending``), closed (``close``, ``stop_fill``) or was held through any of it (``hold``)."""
+    opened = found.forbids("open", "pending") and found.contains(trade.opened_at)
+    closed = found.forbids("close", "stop_fill") and found.contains(trade.closed_at)
+    held = found.forbids("hold") and trade.opened_at <= found.end and trade.closed_at >= found.start
+    return opened or closed or held
+
+
+def _names(found: NewsWindow, symbol: str) -> bool:
+    """True when ``found`` touches ``symbol`` without knowing its currencies: scope ``all``,
+    or the firm's list for the release naming the symbol."""
+    kind = found.event.kind
+    target = found.rule.event_targets.get(kind) if kind else None
+    if target is not None:
+        return symbol in target.symbols
+    return found.rule.scope == "all"
+
+
+def news_share_excluded(rule: NewsRule) -> Decimal:
+    """The share of a touched trade's profit ``rule`` does not count: all of it when removed or
+    deducted, ``1 − profit_share`` when scaled (no share given: all, the stricter reading),
+    none for a breach (the account ends instead)."""
+    if rule.effect in _REMOVES:
+        return Decimal(1)
+    if rule.effect == "profit_scaled":
+        return Decimal(1) - (rule.profit_share if rule.profit_share is not None else ZERO)
+    return ZERO
+
+
+def news_exclusions(
+    rules: Sequence[NewsRule],
+    trades: Iterable[Trade],
+    events: Iterable[EconomicEvent],
+    traded: Mapping[str, Traded],
+) -> tuple[NewsExclusion, ...]:
+    """The profit ``rules`` take from the winning ``trades`` they touch, one entry per trade
+    (a trade touched by several windows loses its profit once, by the one taking most).
+
+    ``traded`` describes each symbol for the rules; a symbol missing from it is touched only
+    by the windows that name no currency: scope ``all``, or a firm's list naming it.
+    """
+    events = list(events)
+    taking = [r for r in rules if news_share_excluded(r) > ZERO]
+    if not taking or not events:
+        return ()
+    found: list[NewsExclusion] = []
+    for trade in trades:
+        if trade.pnl <= ZERO:
+            continue  # losses count in full
+        instrument = traded.get(trade.symbol)
+        best: NewsExclusion | None = None
+        for w in windows(taking, events, instrument):
+            if instrument is None and not _names(w, trade.symbol):
+                continue
+            if not news_touches(w, trade):
+                continue
+            excluded = trade.pnl * news_share_excluded(w.rule)
+            if best is None or excluded > best.excluded:
+                best = NewsExclusion(trade, w, excluded)
+        if best is not None:
+            found.append(best)
+    return tuple(found)
+
+
 @dataclass(frozen=True, slots=True)
 class Objectives:
     """Where an account stands against its phase's objectives at one instant."""
@@ -185,6 +279,9 @@ class Objectives:
     ends_at: dt.datetime | None  # when the time limit runs out
     expired: bool
     consistency: tuple[ConsistencyProgress, ...]
+    # Profit of closed trades the firm's news rule does not count, already out of ``profit``.
+    news_excluded: Decimal = ZERO
+    news: tuple[NewsExclusion, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -208,12 +305,18 @@ def objectives(
     *,
     payouts: int = 0,
     last_payout: dt.datetime | None = None,
+    news_events: Sequence[EconomicEvent] = (),
+    traded: Mapping[str, Traded] | None = None,
 ) -> Objectives:
     """The account's progress under ``rules`` at ``now``: ``trades`` are the phase's closed
     trades (since ``started``), ``state`` its latest broker state, ``net_cash_flow`` the
     deposits less withdrawals since the phase began, ``payouts`` the payouts made in the phase
-    and ``last_payout`` when the latest was paid (where a best-day window restarts)."""
+    and ``last_payout`` when the latest was paid (where a best-day window restarts);
+    ``news_events`` the releases of the phase's span and ``traded`` its symbols, for the profit
+    the firm's news rule does not count."""
     trades = list(trades)
+    taken = news_exclusions(rules.news, trades, news_events, traded or {})
+    excluded = sum((t.excluded for t in taken), ZERO)
     clock = rules.daily_reset
     objective = rules.objective
     target = rules.target_amount()
@@ -237,7 +340,7 @@ def objectives(
     if state is not None:
         on_equity = rules.target_on == "equity"
         level = state.equity if on_equity else state.balance
-        profit = trading_profit(level, initial_balance, net_cash_flow)
+        profit = trading_profit(level, initial_balance, net_cash_flow) - excluded
         if target is not None:
             to_target = max(target - profit, ZERO)
             # FTMO counts the target on the closed balance with every position closed.
@@ -270,6 +373,8 @@ def objectives(
         ends_at=ends_at,
         expired=ends_at is not None and now >= ends_at,
         consistency=checks,
+        news_excluded=excluded,
+        news=taken,
     )
 
 

@@ -147,24 +147,57 @@ def is_holiday(calendar: Calendar, now: dt.datetime) -> bool:
     return not any(s.close.astimezone(tz).date() == local for s in calendar.sessions)
 
 
+# The markets in a trader's words, by calendar name.
+MARKET_NAMES: dict[str, str] = {
+    FX_24_5: "the FX and CFD market",
+    ALWAYS_OPEN: "the market",
+    "cme_equity": "the CME equity futures market",
+    "cme_energy": "the CME energy futures market",
+    "cme_metals": "the CME metals futures market",
+    "cme_agriculture": "the CME agricultural futures market",
+    "cme_fx": "the CME currency futures market",
+    "cme_rates": "the CME interest rate futures market",
+}
+
+
+def market_name(calendar: str) -> str:
+    """The market a calendar describes, in words: ``the CME equity futures market``."""
+    return MARKET_NAMES.get(calendar, f"the {calendar} market")
+
+
+def _break_kind(calendar: Calendar, closed: Session | None, reopen: dt.datetime | None) -> str:
+    """What the break around a closed market is: `` for the weekend`` when it spans a Saturday
+    or Sunday in the exchange's zone, `` for its daily break`` when it is short, else ``""``."""
+    if closed is None or reopen is None:
+        return ""
+    tz = zone(calendar.zone)
+    first, last = closed.close.astimezone(tz).date(), reopen.astimezone(tz).date()
+    days = (first + dt.timedelta(days=n) for n in range((last - first).days + 1))
+    if any(day.weekday() >= 5 for day in days):
+        return " for the weekend"
+    if reopen - closed.close <= LONG_BREAK:
+        return " for its daily break"
+    return ""
+
+
 def closed_reason(calendar: Calendar, now: dt.datetime) -> str:
-    """Why the market is closed at ``now``, naming the instant (a holiday, an early close, or
-    the ordinary close) and when it reopens."""
+    """Why the market is closed at ``now``, in words: a holiday, an early close, the weekend or
+    the daily break, from when, and when it reopens (the exchange's wall clock)."""
     reopen = next_open(calendar, now)
     until = f"; it reopens {calendar.local(reopen)}" if reopen else ""
     closed = last_close(calendar, now)
     local_day = now.astimezone(zone(calendar.zone)).date()
-    market = f"the {calendar.name} market"
+    market = market_name(calendar.name)
     if (
         closed is not None
         and closed.early_close
         and closed.close.astimezone(zone(calendar.zone)).date() == local_day
     ):
-        return f"{market} closed early at {calendar.local(closed.close)}{until}"
+        return f"{market} closed early at {calendar.local(closed.close)} (holiday hours){until}"
     if is_holiday(calendar, now):
-        return f"{market} is closed for a holiday on {local_day.isoformat()}{until}"
+        return f"{market} is closed for a holiday on {local_day:%A %Y-%m-%d}{until}"
     since = f" since {calendar.local(closed.close)}" if closed else ""
-    return f"{market} is closed{since}{until}"
+    return f"{market} is closed{_break_kind(calendar, closed, reopen)}{since}{until}"
 
 
 def fx_24_5(start: dt.datetime, end: dt.datetime) -> Calendar:

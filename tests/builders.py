@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from aria.service import accounts as account_service
@@ -15,7 +16,7 @@ from aria.service.context import Context
 from aria.service.sizing import SizingResult, size
 from aria.sizing.decision import Decision
 from aria.sizing.inputs import DecisionInputs
-from aria.sizing.instruments import load_instruments
+from aria.sizing.instruments import InstrumentCatalog, load_instruments
 from aria.sizing.pipeline import decide
 from aria.sizing.scenario import load_scenario
 from firms.catalog import load_catalog
@@ -23,6 +24,28 @@ from firms.catalog import load_catalog
 # Loaded once for the whole run: both are immutable.
 CATALOG = load_catalog()
 INSTRUMENTS = load_instruments()
+
+# An instrument file trading GBPUSD (``ask``'s symbol) around the clock. Sizing refuses entries
+# while a market is closed, so a test whose time is the real one (a server process's, or the
+# database's on PostgreSQL) loads it to answer the same on a Saturday or in a daily break.
+ALWAYS_OPEN_GBPUSD = """[[instruments]]
+symbol = "GBPUSD"
+group = "fx"
+base = "GBP"
+quote = "USD"
+calendar = "always"
+"""
+
+
+def always_open_instruments(path: Path) -> Path:
+    """Write :data:`ALWAYS_OPEN_GBPUSD` to ``path`` (for ``ARIA_INSTRUMENT_FILES``); ``path``."""
+    path.write_text(ALWAYS_OPEN_GBPUSD, encoding="utf-8")
+    return path
+
+
+def always_open_catalog(path: Path) -> InstrumentCatalog:
+    """The built-in instruments with GBPUSD trading around the clock (the file at ``path``)."""
+    return load_instruments([always_open_instruments(path)])
 
 
 def utc(

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from aria.bootstrap import SystemClock
 from aria.service.context import Context, ServiceOptions
 from aria.service.ports import Clock
+from aria.sizing.instruments import InstrumentCatalog
 from storage.engine import make_engine
 from storage.uow import SqlUnitOfWork, read_only_factory, unit_of_work_factory
 from tests.builders import CATALOG, INSTRUMENTS
@@ -54,12 +55,14 @@ def make_context(
     *,
     clock: Clock | None = None,
     database_time: bool = False,
+    instruments: InstrumentCatalog | None = None,
 ) -> Context:
     """A service context over ``engine`` on ``clock`` (the wall clock when none is given;
     tests pass one of ``tests.clocks``).
 
     The units of work take their time from that clock on PostgreSQL too, so a test's times
     hold there; ``database_time=True`` takes it from the server, as ARIA does when deployed.
+    ``instruments`` replaces the built-in instruments.
     """
     sessions = unit_of_work_factory(engine)
     readers = read_only_factory(engine)
@@ -71,7 +74,7 @@ def make_context(
         ),
         clock=chosen,
         catalog=CATALOG,
-        instruments=INSTRUMENTS,
+        instruments=instruments or INSTRUMENTS,
         options=options or ServiceOptions(),
         tokens=secrets.token_hex,
     )

@@ -14,6 +14,7 @@ from accounts.model import (
     Account,
     AccountState,
     InstrumentFilter,
+    Trade,
     TradingState,
 )
 from accounts.personality import DEFAULT_BAND, Personality
@@ -40,8 +41,9 @@ from aria.sizing.exposure import value_book
 from aria.sizing.inputs import BestDayWindow
 from aria.sizing.instruments import InstrumentCatalog
 from aria.sizing.limits.consistency import windows_of
+from aria.sizing.news import traded
 from aria.sizing.profiles import Profile
-from firms import cross_account, lifecycle
+from firms import cross_account, lifecycle, news
 from firms.breaches import Breach
 from firms.cash_flows import CASH_FLOW
 from firms.daily import DailyStatus, daily_status, roll_day
@@ -49,6 +51,7 @@ from firms.errors import FirmsError, InvalidCashFlow, RefusedChange
 from firms.floors import Floors, floors
 from firms.headroom import Headroom, OpenRisk, Reservation, headroom
 from firms.lifecycle import SYSTEM, Changed, Debounce
+from firms.news import EconomicEvent, Traded
 from firms.progress import Objectives, objectives
 from firms.ruleset import RuleSet
 
@@ -726,8 +729,9 @@ def account_objectives(ctx: Context, account_id: str) -> Objectives:
         trades = uow.accounts.recent_trades([account_id], PHASE_TRADES)[account_id]
         started = phase_start(uow, account_id)
         paid = last_payout(uow, account_id, started)
-    phase_trades = [t for t in trades if started is None or t.closed_at >= started]
-    rules = rules_of(ctx, account)
+        phase_trades = [t for t in trades if started is None or t.closed_at >= started]
+        rules = rules_of(ctx, account)
+        releases, symbols = _news_of(ctx, uow, rules, phase_trades, now)
     # The tracker restarts with each phase, so its ledger holds the phase's cash flows only.
     return objectives(
         rules,
@@ -739,7 +743,25 @@ def account_objectives(ctx: Context, account_id: str) -> Objectives:
         tracker.cash.net,
         payouts=tracker.cash.payouts,
         last_payout=paid,
+        news_events=releases,
+        traded=symbols,
     )
+
+
+def _news_of(
+    ctx: Context, uow: UnitOfWork, rules: RuleSet, trades: Sequence[Trade], now: dt.datetime
+) -> tuple[list[EconomicEvent], dict[str, Traded]]:
+    """The stored releases whose windows can touch the phase's ``trades`` and how the news
+    rules see their symbols (nothing when the phase has no news rule or no trade)."""
+    if not rules.news or not trades:
+        return [], {}
+    first = min(t.opened_at for t in trades)
+    span = news.span(rules.news, first, now - first)
+    if span is None:
+        return [], {}
+    catalog = ctx.instrument_catalog(uow.market.instruments())
+    symbols = {t.symbol: traded(catalog.get(t.symbol)) for t in trades if t.symbol in catalog}
+    return uow.calendar.events_between(*span), symbols
 
 
 def best_day_windows(

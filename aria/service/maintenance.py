@@ -16,7 +16,7 @@ from typing import Any
 
 from accounts.model import Account, HaltKind, TradingStatus
 from aria.service import checkpoints, sessions
-from aria.service.accounts import cross_account_ref, rules_of
+from aria.service.accounts import cross_account_ref, phase_start, rules_of
 from aria.service.context import Context
 from aria.service.profile_layers import prefetch, profile_for
 from aria.service.tracking import record
@@ -351,7 +351,8 @@ def flat_by(ctx: Context) -> JobReport:
 
 def inactivity(ctx: Context) -> JobReport:
     """Record an ``inactivity`` warning, once per account and limit, from the configured number
-    of days before the account's inactivity limit (counted from its last trade)."""
+    of days before the account's inactivity limit (counted from its last trade, or from its
+    opening, promotion or reset when that is later)."""
     report = JobReport("inactivity")
     now = ctx.clock.now()
     ahead = dt.timedelta(days=ctx.options.inactivity_warning_days)
@@ -360,11 +361,12 @@ def inactivity(ctx: Context) -> JobReport:
         ids = [a.id for a in accounts]
         states = uow.accounts.trackers(ids)
         trades = uow.accounts.recent_trades(ids, 1)
+        started = {a: phase_start(uow, a) for a in ids}
     due = []
     for account in accounts:
         rules = rules_of(ctx, account)
         deadline = sessions.inactivity_deadline(
-            rules, states[account.id], trades.get(account.id, []), now
+            rules, states[account.id], trades.get(account.id, []), now, started[account.id]
         )
         if deadline is not None and deadline - ahead <= now:
             due.append((account.id, deadline, rules.plan_name))

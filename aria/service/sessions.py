@@ -3,6 +3,7 @@ an account's entries, and the flat-by and inactivity warnings the jobs record.
 
 What counts as activity for an inactivity limit: a closed trade (its close time) or a pushed
 state that holds open positions (its time); an account holding positions now is active now.
+An account that never traded counts from its opening, promotion or reset, whichever is latest.
 """
 
 from __future__ import annotations
@@ -97,23 +98,34 @@ def flat_by_notices(
     return found
 
 
-def last_activity(tracker: Tracker, trades: list[Trade], now: dt.datetime) -> dt.datetime | None:
+def last_activity(
+    tracker: Tracker,
+    trades: list[Trade],
+    now: dt.datetime,
+    started: dt.datetime | None = None,
+) -> dt.datetime | None:
     """When the account last traded: now while it holds positions, else its latest closed
-    trade or pushed state with positions (``None``: never)."""
+    trade, or when its phase began (``started``: opened, promoted or reset) if that is later or
+    it never traded (``None``: nothing to count from)."""
     state = tracker.state
     if state is not None and state.positions:
         return now
-    times = [t.closed_at for t in trades]
+    # A new account, or one just promoted or reset, starts the firm's inactivity count afresh.
+    times = [t.closed_at for t in trades] + ([started] if started is not None else [])
     return max(times) if times else None
 
 
 def inactivity_deadline(
-    rules: RuleSet, tracker: Tracker, trades: list[Trade], now: dt.datetime
+    rules: RuleSet,
+    tracker: Tracker,
+    trades: list[Trade],
+    now: dt.datetime,
+    started: dt.datetime | None = None,
 ) -> dt.datetime | None:
     """When the account breaks its plan's inactivity limit, counting from its last activity
-    (``None``: no limit, or it never traded, so there is nothing to count from)."""
+    or, when it never traded in its phase, from the phase's start (``None``: no limit)."""
     days = [rule.inactivity_days for rule in rules.sessions if rule.inactivity_days is not None]
-    since = last_activity(tracker, trades, now)
+    since = last_activity(tracker, trades, now, started)
     if not days or since is None:
         return None
     return since + dt.timedelta(days=min(days))

@@ -34,6 +34,7 @@ from firms.sessions import (
     is_open,
     last_close,
     local_text,
+    market_name,
     next_close,
     next_open,
     weekend_close,
@@ -130,12 +131,12 @@ def time_rule_gates(
     if calendar is not None and any(not rule.weekend_holding for rule in rules.sessions):
         weekend = weekend_close(calendar, now)
         if weekend is not None and now >= weekend[0] - lead:
-            reopen = f"; the market reopens {calendar.local(weekend[1])}" if weekend[1] else ""
+            reopen = f"; it reopens {calendar.local(weekend[1])}" if weekend[1] else ""
             found.append(
                 (
                     RejectCode.WEEKEND_CLOSE,
-                    f"{what} forbids holding over the weekend and the market closes"
-                    f" {calendar.local(weekend[0])}{reopen}; {ahead}",
+                    f"{what} forbids holding over the weekend and {market_name(calendar.name)}"
+                    f" closes {calendar.local(weekend[0])}{reopen}; {ahead}",
                 )
             )
     if any(not rule.overnight_holding for rule in rules.sessions):

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from aria.service.keys import create_key
-from tests.builders import open_account, push
+from tests.builders import always_open_instruments, open_account, push
 from tests.databases import make_context
 from tests.e2e.processes import serve
 
@@ -58,6 +58,9 @@ def test_a_killed_server_loses_no_decision_and_doubles_none(
     unanswered: dict[str, dict[str, Any]] = {}
     bodies = {b["request_id"]: b for c in range(CLIENTS) for b in _requests(c)}
     lock = threading.Lock()
+    # A server on PostgreSQL takes the database's (real) time: GBPUSD trades around the clock
+    # here, so decisions are approved (and reservations held) on a Saturday too.
+    market = {"ARIA_INSTRUMENT_FILES": str(always_open_instruments(tmp_path / "fx.toml"))}
 
     def client(number: int, base: str) -> None:
         with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
@@ -72,7 +75,7 @@ def test_a_killed_server_loses_no_decision_and_doubles_none(
                 with lock:
                     answered[body["request_id"]] = response.json()
 
-    with serve(url, tmp_path / "serve.log") as server:
+    with serve(url, tmp_path / "serve.log", env=market) as server:
         threads = [threading.Thread(target=client, args=(n, server.base)) for n in range(CLIENTS)]
         for thread in threads:
             thread.start()
@@ -85,7 +88,7 @@ def test_a_killed_server_loses_no_decision_and_doubles_none(
     assert unanswered, "some requests were in flight or refused when the server died"
 
     with (
-        serve(url, tmp_path / "serve.log") as server,
+        serve(url, tmp_path / "serve.log", env=market) as server,
         httpx.Client(base_url=server.base, headers=headers, timeout=30) as http,
     ):
         # A client retries what it got no answer for: stored if it had committed, else new.
@@ -126,5 +129,6 @@ def test_a_killed_server_loses_no_decision_and_doubles_none(
         assert len(decisions) == len(bodies[request_id]["accounts"]), request_id
     # One reservation per approved decision: none lost, none doubled.
     approved = {row.id for row in stored.values() if row.status == "approved"}
+    assert approved, "no decision was approved: the reservations were not put to the test"
     assert sorted(reservations) == sorted(approved)
     assert {d["decision_id"] for d in received.values() if d["status"] == "approved"} <= approved

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from aria.service.context import Context
 from aria.service.keys import create_key
-from tests.builders import open_account, push
+from tests.builders import always_open_instruments, open_account, push
 from tests.clocks import FixedClock
 from tests.databases import make_context
 from tests.e2e.processes import Proxy, jobs, run_aria, serve
@@ -65,8 +65,11 @@ def test_two_servers_and_a_scheduler_share_one_database(
     _tight(ctx, now)
     headers = {"Authorization": f"Bearer {create_key(ctx, 'copier', ['size', 'read']).token}"}
     log = tmp_path / "processes.log"
+    # The servers take the database's (real) time: GBPUSD trades around the clock here, so
+    # the three approvals come on a Saturday too.
+    market = {"ARIA_INSTRUMENT_FILES": str(always_open_instruments(tmp_path / "fx.toml"))}
 
-    with serve(url, log) as first, serve(url, log) as second:
+    with serve(url, log, env=market) as first, serve(url, log, env=market) as second:
         start = threading.Barrier(16)
         answers: list[dict[str, object]] = []
         lock = threading.Lock()

@@ -67,7 +67,8 @@ def test_the_headroom_endpoint_names_the_next_blocking_window(api: Api) -> None:
         "starts_at": "2026-06-05T21:00:00Z",
         "codes": ["market_closed"],
         "reasons": [
-            "the fx_24_5 market is closed since 2026-06-05 17:00 America/New_York;"
+            "the FX and CFD market is closed for the weekend since 2026-06-05 17:00"
+            " America/New_York;"
             " it reopens 2026-06-07 17:00 America/New_York"
         ],
     }

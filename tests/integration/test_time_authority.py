@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from aria.bootstrap import SystemClock, build
 from aria.service import maintenance
 from aria.service.context import Context
 from aria.settings import Settings
-from tests.builders import ask, open_account, push, utc
+from tests.builders import always_open_catalog, ask, open_account, push, utc
 from tests.databases import make_context
 
 D = Decimal
@@ -55,12 +56,16 @@ def _tight_account(ctx: Context, account_id: str) -> None:
 
 
 @pytest.mark.postgres
-def test_servers_whose_clocks_differ_never_together_pass_the_headroom(engine: Engine) -> None:
+def test_servers_whose_clocks_differ_never_together_pass_the_headroom(
+    engine: Engine, tmp_path: Path
+) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("servers share a database only on PostgreSQL")
-    # As deployed: each server's units of work take the database's time.
-    honest = make_context(engine, clock=OffsetClock(0), database_time=True)
-    fast = make_context(engine, clock=OffsetClock(130), database_time=True)
+    # As deployed: each server's units of work take the database's time. That time is the
+    # real one, so GBPUSD trades around the clock here: the test answers the same on any day.
+    market = always_open_catalog(tmp_path / "instruments.toml")
+    honest = make_context(engine, clock=OffsetClock(0), database_time=True, instruments=market)
+    fast = make_context(engine, clock=OffsetClock(130), database_time=True, instruments=market)
     _tight_account(honest, "shared")
     first = [ask(honest, f"h-{i}", ["shared"]).decisions[0].decision for i in range(2)]
     assert all(d.approved for d in first)

@@ -4,12 +4,15 @@ reads the releases near now; the news_ahead job writes one event per account per
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from aria.audit.filters import EventFilter
+from aria.service import accounts as account_service
 from aria.service import calendar
+from aria.service.commands import RecordTrades
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
 from aria.sizing.decision import RejectCode
@@ -17,12 +20,24 @@ from tests.builders import ask, open_account, push, utc
 from tests.clocks import SettableClock
 from tests.fakes import FakeStore
 
+D = Decimal
+
 NOW = "2026-06-02T12:28:00Z"
 # A high-impact USD release at 12:30 UTC: FTMO funded's window is [12:28:00, 12:32:00].
 CSV = """time,currency,impact,title
 2026-06-02T12:30:00Z,USD,high,ISM Manufacturing PMI
 2026-06-02T12:30:00Z,JPY,high,BoJ Governor Speaks
 """
+
+
+_TRADE = {
+    "symbol": "EURUSD",
+    "side": "long",
+    "lots": "1",
+    "entry": "1.1",
+    "exit": "1.2",
+    "closed_at": "2026-06-02T12:50:00Z",
+}
 
 
 @pytest.fixture
@@ -147,3 +162,25 @@ def test_news_ahead_still_warns_inside_an_open_window_but_not_after(
     assert calendar.news_ahead(ctx) == (0, 0)
     clock.move_to("2026-06-02T12:32:00Z")  # their last instant
     assert calendar.news_ahead(ctx) == (2, 0)
+
+
+def test_profit_the5ers_deducts_around_a_release_lowers_progress(
+    ctx: Context, clock: SettableClock
+) -> None:
+    """The5ers High Stakes phase 1 (100k, target 8,000): ±2 minutes around the 12:30 USD
+    release, profit of a trade opened or closed inside is deducted. EURUSD opened 12:29 (+500)
+    is inside; EURUSD opened 12:35 (+200) is not. Balance 100,700: profit 700 − 500 = 200,
+    8,000 − 200 = 7,800 to go."""
+    open_account(ctx, "t5", firm="the5ers", plan="high-stakes", phase="phase-1")
+    calendar.import_text(ctx, CSV, "week.csv")
+    clock.move_to("2026-06-02T13:00:00Z")
+    trades = [
+        {**_TRADE, "id": "in", "pnl": "500", "opened_at": "2026-06-02T12:29:00Z"},
+        {**_TRADE, "id": "out", "pnl": "200", "opened_at": "2026-06-02T12:35:00Z"},
+    ]
+    account_service.record_trades(ctx, "t5", RecordTrades.model_validate({"trades": trades}))
+    push(ctx, "t5", 100_700, 100_700, utc(2026, 6, 2, 12, 51))
+    found = account_service.account_objectives(ctx, "t5")
+    assert (found.news_excluded, found.profit, found.to_target) == (D(500), D(200), D(7_800))
+    assert [e.trade.id for e in found.news] == ["in"]
+    assert "ISM Manufacturing PMI" in found.news[0].describe()

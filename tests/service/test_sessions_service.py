@@ -74,6 +74,8 @@ def test_the_flat_by_job_warns_once_per_slot_and_records_must_flatten(
 def test_the_inactivity_job_warns_days_before_the_limit(ctx: Context, clock: SettableClock) -> None:
     # FundedNext Stellar 2-Step: 30 days without a trade. The last trade closed 2026-06-01
     # 09:00 UTC, so the limit falls 2026-07-01 09:00 and the warning (3 days) from 06-28 09:00.
+    # The account opened the Friday before, so its last trade is its latest activity.
+    clock.move_to("2026-05-29 09:00:00")
     open_account(ctx, "fn", firm="fundednext", plan="stellar-2-step", phase="phase-1", size=100_000)
     account_service.record_trades(ctx, "fn", RecordTrades.model_validate({"trades": [TRADE]}))
     clock.move_to("2026-06-28 08:59:00")
@@ -83,6 +85,25 @@ def test_the_inactivity_job_warns_days_before_the_limit(ctx: Context, clock: Set
     assert maintenance.inactivity(ctx).done == 0
     [warning] = _events(ctx, "fn", "inactivity")
     assert warning.detail == {"deadline": "2026-07-01T09:00:00+00:00"}
+
+
+def test_an_account_that_never_traded_counts_inactivity_from_its_opening(
+    ctx: Context, clock: SettableClock
+) -> None:
+    # FundedNext Stellar 2-Step: 30 days without a trade. Opened 2026-06-02 09:00 UTC and never
+    # traded: the limit falls 2026-07-02 09:00 and the 3-day warning is due from 06-29 09:00,
+    # 07-02 09:00 − 06-29 09:00 = 3 days left.
+    clock.move_to("2026-06-02 09:00:00")
+    open_account(ctx, "fn", firm="fundednext", plan="stellar-2-step", phase="phase-1", size=100_000)
+    clock.move_to("2026-06-29 08:59:00")
+    assert maintenance.inactivity(ctx).done == 0
+    clock.move_to("2026-06-29 09:00:00")
+    assert maintenance.inactivity(ctx).done == 1
+    [warning] = _events(ctx, "fn", "inactivity")
+    assert warning.detail == {"deadline": "2026-07-02T09:00:00+00:00"}
+    assert "breaks its inactivity limit at 2026-07-02T09:00:00+00:00 (3 days left)" in (
+        warning.reason
+    )
 
 
 def test_the_next_blocking_window_is_shown_for_the_account(
@@ -107,7 +128,8 @@ def test_sizing_reads_the_instruments_calendar_and_refuses_while_the_market_is_c
     refused = ask(ctx, "r1", ["f1"]).decisions[0].decision
     assert refused.reject_codes == [RejectCode.MARKET_CLOSED]
     assert refused.reasons[0] == (
-        "session: the fx_24_5 market is closed since 2026-06-05 17:00 America/New_York;"
+        "session: the FX and CFD market is closed for the weekend since 2026-06-05 17:00"
+        " America/New_York;"
         " it reopens 2026-06-07 17:00 America/New_York"
     )
 

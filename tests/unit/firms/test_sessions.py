@@ -17,6 +17,7 @@ from firms.sessions import (
     fx_24_5,
     is_holiday,
     is_open,
+    market_name,
     next_close,
     next_open,
     weekend_close,
@@ -76,12 +77,39 @@ def test_a_weekday_without_a_session_is_a_holiday_and_says_so() -> None:
     assert is_holiday(calendar, thursday)
     assert not is_holiday(calendar, utc(2026, 11, 25, 20))  # after Wednesday's close
     assert closed_reason(calendar, thursday) == (
-        "the cme_agriculture market is closed for a holiday on 2026-11-26;"
+        "the CME agricultural futures market is closed for a holiday on Thursday 2026-11-26;"
         " it reopens 2026-11-26 19:00 America/Chicago"
     )
     assert closed_reason(calendar, utc(2026, 11, 27, 18, 30)) == (
-        "the cme_agriculture market closed early at 2026-11-27 12:00 America/Chicago"
+        "the CME agricultural futures market closed early at 2026-11-27 12:00 America/Chicago"
+        " (holiday hours)"
     )
+
+
+def test_a_closed_market_says_whether_it_is_the_weekend_or_the_daily_break() -> None:
+    # CME equity futures, CST (UTC−6): Friday 2026-12-04 closes 16:00 CT (22:00 UTC); the week
+    # opens Sunday 17:00 CT (23:00 UTC); Monday closes 16:00 CT and reopens 17:00 CT, a
+    # one-hour break (≤ 2 hours: a daily break, not a weekend).
+    calendar = Calendar(
+        name="cme_equity",
+        zone="America/Chicago",
+        start=utc(2026, 12, 3),
+        end=utc(2026, 12, 9),
+        sessions=(
+            Session(open=utc(2026, 12, 3, 23), close=utc(2026, 12, 4, 22)),
+            Session(open=utc(2026, 12, 6, 23), close=utc(2026, 12, 7, 22)),
+            Session(open=utc(2026, 12, 7, 23), close=utc(2026, 12, 8, 22)),
+        ),
+    )
+    assert closed_reason(calendar, utc(2026, 12, 5, 12)) == (
+        "the CME equity futures market is closed for the weekend since 2026-12-04 16:00"
+        " America/Chicago; it reopens 2026-12-06 17:00 America/Chicago"
+    )
+    assert closed_reason(calendar, utc(2026, 12, 7, 22, 5)) == (
+        "the CME equity futures market is closed for its daily break since 2026-12-07 16:00"
+        " America/Chicago; it reopens 2026-12-07 17:00 America/Chicago"
+    )
+    assert market_name("user_calendar") == "the user_calendar market"  # a user's own calendar
 
 
 def test_sessions_must_be_ordered_and_open_before_they_close() -> None:

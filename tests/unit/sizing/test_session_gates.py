@@ -191,7 +191,8 @@ def test_an_early_close_after_thanksgiving_is_honoured_for_es() -> None:
     decision = decide(_inputs(after, None, None))
     assert decision.reject_codes == [CLOSED]
     assert decision.reasons[0] == (
-        "session: the cme_equity market closed early at 2026-11-27 12:00 America/Chicago;"
+        "session: the CME equity futures market closed early at 2026-11-27 12:00 America/Chicago"
+        " (holiday hours);"
         " it reopens 2026-11-29 17:00 America/Chicago"
     )
 
@@ -228,6 +229,8 @@ def test_a_plan_that_forbids_weekend_holding_refuses_before_fridays_close(
     decision = decide(_inputs(refused, **funded))
     assert decision.reject_codes == [WEEKEND]
     assert close_text in decision.reasons[0]
+    said = decision.reasons[0]
+    assert "forbids holding over the weekend and the FX and CFD market closes" in said
     # The Swing plan holds over weekends, and the Standard challenge is not bound by the
     # funded-only rule.
     assert _codes(_inputs(refused, "ftmo", "2-step-swing", "EURUSD", phase="funded")) == []
