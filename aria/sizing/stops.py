@@ -44,14 +44,25 @@ class Geometry:
         return self.distance * self.value_per_point + self.cost_per_lot
 
     @property
+    def bounding_value_per_point(self) -> Decimal:
+        """The larger of the stop's and the take-profit's value per point: a profit is earned
+        at the target's rate and lost back at the stop's, so this one bounds both legs."""
+        return max(self.value_per_point, self.target_value_per_point or self.value_per_point)
+
+    @property
     def swing_per_lot(self) -> Decimal | None:
         """Take-profit back to the stop for one lot, costs included (``None``: no take-profit)."""
         if self.take_profit is None:
             return None
-        # The profit is earned at the target's rate and lost back at the stop's: the larger
-        # of the two bounds both legs.
-        value = max(self.value_per_point, self.target_value_per_point or self.value_per_point)
-        return abs(self.take_profit - self.stop) * value + self.cost_per_lot
+        return abs(self.take_profit - self.stop) * self.bounding_value_per_point + self.cost_per_lot
+
+    @property
+    def win_per_lot(self) -> Decimal | None:
+        """What one lot wins at the take-profit, costs left out so it is never understated
+        (``None``: no take-profit)."""
+        if self.take_profit is None:
+            return None
+        return abs(self.take_profit - self.entry) * self.bounding_value_per_point
 
     def loss_at(self, distance: Decimal) -> Decimal:
         """Loss of one lot over another price distance, costs included."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
 
 from accounts.model import Trade
 from accounts.money import ZERO
@@ -40,8 +39,8 @@ def windows_of(
     rules: RuleSet,
     trades: Iterable[Trade],
     now: dt.datetime,
-    last_payout: dt.datetime | None = None,
-    payouts: int = 0,
+    last_payout: dt.datetime | None,
+    payouts: int,
 ) -> tuple[BestDayWindow, ...]:
     """Each best-day rule's window of the phase's closed ``trades`` split at the trading day
     of ``now``, as a decision's input (one per rule of ``rules``, in their order)."""
@@ -82,15 +81,6 @@ def judged(view: AccountView) -> list[tuple[ConsistencyRule, WindowProfit, int]]
     return found
 
 
-def reward_per_lot(ctx: LimitContext) -> Decimal | None:
-    """What one lot wins at the take-profit, costs left out (``None``: no take-profit)."""
-    g = ctx.geometry
-    if g.take_profit is None:
-        return None
-    value = max(g.value_per_point, g.target_value_per_point or g.value_per_point)
-    return abs(g.take_profit - g.entry) * value
-
-
 class ConsistencyCap(Limit):
     """Today's profit, this trade's win included, within each best-day rule's share."""
 
@@ -103,7 +93,7 @@ class ConsistencyCap(Limit):
         found = judged(view)
         if not found:
             return []
-        per_lot = reward_per_lot(ctx)
+        per_lot = ctx.geometry.win_per_lot
         target = view.rules.target_amount()
         name, code = self.names[0], self.codes[0]
         out = []
@@ -124,7 +114,8 @@ class ConsistencyCap(Limit):
                 f"{what}: today's profit {window.today:,.2f} may grow by {room:,.2f};"
                 f" this trade wins {per_lot:,.2f} a lot at its take-profit"
             )
-            out.append(Bound(name, room / per_lot if per_lot > ZERO else ZERO, reason, code))
+            # A take-profit is never at the entry (the request refuses it), so per_lot > 0.
+            out.append(Bound(name, room / per_lot, reason, code))
         return out
 
     def prepare(self, view: AccountView, row: Row) -> None:

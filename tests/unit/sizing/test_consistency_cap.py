@@ -285,3 +285,39 @@ def test_a_payout_rule_does_not_cap_an_evaluation() -> None:
     (plain,) = both(inputs(spot("evaluation", "payout", cap_on=False), SPOT))
     assert all(c.name != "consistency_cap" for c in capped.limits)
     assert capped.lots == plain.lots == D(20)  # 20.6 by risk, in whole lots
+
+
+def _rule(doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    doc["rules"]["consistency"][0].update(changes)
+    return doc
+
+
+def test_without_a_window_only_today_counts() -> None:
+    """No window given (the stricter reading: nothing made before today): today's 300 is the
+    whole profit, so any win makes it 100 % of the profit, over the 40 %: refused."""
+    (decision,) = both(inputs(spot("funded", "payout")))
+    assert decision.reject_codes == [RejectCode.CONSISTENCY_CAP]
+    assert "today's profit 300.00 may grow by 0.00" in cap(decision).reason
+
+
+def test_without_a_window_no_payout_has_been_made() -> None:
+    """After one payout this rule allows any day (100 %); with no window the account has made
+    none, so the 40 % holds and today's 300 leaves no room."""
+    doc = _rule(spot("funded", "payout"), after_payouts=[100])
+    (decision,) = both(inputs(doc))
+    assert decision.reject_codes == [RejectCode.CONSISTENCY_CAP]
+    paid = BestDayWindow(prior_net=D(0), prior_positive=D(0), today=D(300), payouts=1)
+    (after,) = both(inputs(doc, paid))
+    assert after.approved
+    assert all(c.name != "consistency_cap" for c in after.limits)
+
+
+def test_a_positive_days_rule_counts_the_winning_days_before_today() -> None:
+    """Of the sum of winning days: 900 won before today (500 net after a 400 losing day),
+    300 today: (0.4 × (900 + 300) − 300) ÷ 0.6 = 180 ÷ 0.6 = 300 more; ÷ 10 = 30 lots, above
+    the 20 the risk allows. Counted on the net 500 it would be 33.33 ÷ 10 = 3.33."""
+    doc = _rule(spot("funded", "payout"), denominator="positive_days")
+    window = BestDayWindow(prior_net=D(500), prior_positive=D(900), today=D(300))
+    (decision,) = both(inputs(doc, window))
+    assert cap(decision).max_lots == D(30)
+    assert decision.lots == D(20)
