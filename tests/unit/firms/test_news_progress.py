@@ -192,3 +192,39 @@ def test_the_window_taking_most_wins_and_hold_counts_a_trade_open_across_it() ->
             (D(1_000), "profit_removed"),
             (D(300), "profit_scaled"),
         ]
+
+
+def test_a_firms_list_for_a_release_touches_a_symbol_it_knows_nothing_else_of() -> None:
+    """The EIA crude release at 14:30 (a firm's list: CL only, ±2 minutes, open): a CL trade
+    opened 14:29 (+400) loses its profit though CL is not described to the rules; an MCL trade
+    opened alike (+250) is not on the list and keeps it."""
+    eia = EconomicEvent(
+        at=utc(2026, 6, 10, 14, 30),
+        currency="USD",
+        impact=Impact.HIGH,
+        title="Crude Oil Inventories",
+    )
+    assert eia.kind == "eia_crude"
+    rule = _rule(
+        before_minutes=2,
+        after_minutes=2,
+        actions=["open"],
+        effect="profit_removed",
+        events=["eia_crude"],
+        event_targets={"eia_crude": {"symbols": ["CL"]}},
+    )
+    cl = trade("CL", at(14, 29), at(15, 0), 400)
+    mcl = trade("MCL", at(14, 29), at(15, 0), 250)
+    taken = news_exclusions([rule], [cl, mcl], [eia], TRADED)
+    assert [(t.trade.symbol, t.excluded) for t in taken] == [("CL", D(400))]
+
+
+def test_a_trade_held_to_a_windows_very_edge_is_held_through_it() -> None:
+    """A hold rule's window 12:28–12:32: a trade opened exactly at 12:32 (+100) or closed
+    exactly at 12:28 (+200) was held at an instant of it; one opened at 12:32:01 was not."""
+    hold = _rule(before_minutes=2, after_minutes=2, actions=["hold"], effect="profit_removed")
+    at_end = trade("EURUSD", at(12, 32), at(13, 0), 100)
+    at_start = trade("EURUSD", at(12, 0), at(12, 28), 200)
+    after = trade("EURUSD", at(12, 32) + dt.timedelta(seconds=1), at(13, 0), 300)
+    taken = news_exclusions([hold], [at_end, at_start, after], [CPI], TRADED)
+    assert [t.excluded for t in taken] == [D(100), D(200)]

@@ -223,3 +223,45 @@ def test_apex_pa_window_restarts_at_the_latest_payout(catalog: Catalog) -> None:
     )
     assert best.share_pct == D(800) * 100 / D(2_700)  # 29.63 %
     assert (best.satisfied, best.window_start) == (True, paid)
+
+
+def test_a_best_day_over_the_share_of_the_target_raises_the_target(catalog: Catalog) -> None:
+    """FundedNext Futures Legacy 50K challenge: target 2,500, best day at most 40 % of it
+    (1,000), else the target rises. One day of 1,500: the target becomes 1,500 ÷ 0.4 = 3,750,
+    so 1,500 made leaves 2,250 to go (not the 1,000 of the unraised target)."""
+    rules = catalog.rule_set("fundednext-futures", "legacy", "challenge", 50_000)
+    found = objectives(rules, D(50_000), state(51_500), [trade(2, 1_500)], START, utc(2026, 6, 5))
+    assert (found.target, found.profit, found.to_target) == (D(3_750), D(1_500), D(2_250))
+    assert found.target_reached is False
+
+
+def test_a_target_on_equity_counts_the_open_profit(catalog: Catalog) -> None:
+    """A plan whose target counts on equity: balance 108,000 and equity 110,000 on 100,000 is
+    10,000 of profit, the whole 10 % target; on the balance it would be 8,000."""
+    rules = catalog.rule_set("ftmo", "2-step", "challenge", 100_000)
+    on_equity = rules.model_copy(update={"target_on": "equity"})
+    found = objectives(on_equity, D(100_000), state(108_000, 110_000), [], START, utc(2026, 6, 5))
+    assert (found.profit, found.to_target, found.target_reached) == (D(10_000), D(0), True)
+    on_balance = rules.model_copy(update={"target_on": "balance"})
+    kept = objectives(on_balance, D(100_000), state(108_000, 110_000), [], START, utc(2026, 6, 5))
+    assert (kept.profit, kept.to_target) == (D(8_000), D(2_000))
+
+
+def test_a_plan_without_a_trading_day_rule_counts_none_and_needs_none(catalog: Catalog) -> None:
+    """Apex's PA defines no trading day: its trades count no day. Alpha Futures' evaluation
+    has no minimum: no day is needed, even before the first trade."""
+    pa = catalog.rule_set("apex", "pa", "pa", 25_000)
+    found = objectives(pa, D(25_000), state(25_500), [trade(2, 500)], START, utc(2026, 6, 5))
+    assert (found.trading_days, found.days_needed) == (0, 0)
+    alpha = catalog.rule_set("alpha-futures", "standard", "evaluation", 50_000)
+    fresh = objectives(alpha, D(50_000), state(50_000), [], START, utc(2026, 6, 5))
+    assert (fresh.trading_days, fresh.min_trading_days, fresh.days_needed) == (0, None, 0)
+
+
+def test_without_a_payout_count_the_ladders_first_share_holds(catalog: Catalog) -> None:
+    """Tradeify Lightning funded: best day at most 20 % before the first payout, 25 % after."""
+    rules = catalog.rule_set("tradeify", "lightning", "funded", 50_000)
+    found = objectives(rules, D(50_000), state(50_000), [], START, utc(2026, 6, 5))
+    assert [c.limit_pct for c in found.consistency] == [D(20)]
+    paid = objectives(rules, D(50_000), state(50_000), [], START, utc(2026, 6, 5), payouts=1)
+    assert [c.limit_pct for c in paid.consistency] == [D(25)]

@@ -237,3 +237,40 @@ def test_a_day_filled_to_its_room_stays_within_the_share(
             assert day * 100 < pct * (base + day)
         else:
             assert day * 100 <= pct * (base + day) + D("1e-18")
+
+
+def test_a_position_held_a_minute_makes_a_trading_day_and_less_does_not() -> None:
+    """Take Profit Trader counts a day when a position was held a minute: 60 s and 90 s count,
+    59 s does not."""
+    held = [
+        trade(utc(2026, 6, 1, 8), utc(2026, 6, 1, 8, 1), "10"),
+        trade(utc(2026, 6, 2, 8), utc(2026, 6, 2, 8, 1, 30), "10"),
+        trade(utc(2026, 6, 3, 8), utc(2026, 6, 3, 8, 0, 59), "10"),
+    ]
+    assert trading_days(held, PRAGUE, TradingDayRule.POSITION_HELD) == {
+        dt.date(2026, 6, 1),
+        dt.date(2026, 6, 2),
+    }
+
+
+def test_a_flat_day_is_not_a_best_day_and_no_profit_reads_as_a_dash() -> None:
+    """A day at exactly 0 and a losing day: no best day, no share to show."""
+    flat = consistency(rule(), {dt.date(2026, 6, 1): D(0), dt.date(2026, 6, 2): D(-100)})
+    assert (flat.best_day, flat.best_day_profit, flat.share_pct) == (None, D(0), None)
+    assert flat.summary == "best day 0.00: — of total profit (limit 50 %), met"
+    shown = consistency(rule(), {dt.date(2026, 6, 1): D(300), dt.date(2026, 6, 2): D(300)})
+    assert shown.summary == "best day 300.00: 50.00 % of total profit (limit 50 %), met"
+
+
+def test_without_a_payout_count_the_first_share_holds() -> None:
+    """Not told of any payout, a ladder's first share (40 %) holds; one payout lifts it to
+    100 %, where any day fits."""
+    ladder = rule(max_best_day_pct=40, after_payouts=[100], gate="payout")
+    window = WindowProfit(prior_net=D(1_000), prior_positive=D(1_000), today=D(200))
+    assert day_room(ladder, window, None) == D(280) / D("0.6")
+    assert day_room(ladder, window, None, 1) is None
+
+
+def test_a_day_at_exactly_zero_is_not_profitable() -> None:
+    flat = [trade(utc(2026, 6, 1, 8), utc(2026, 6, 1, 9), "0")]
+    assert trading_days(flat, PRAGUE, TradingDayRule.PROFITABLE_DAY) == set()
