@@ -139,6 +139,7 @@ def test_a_loss_closed_exactly_at_the_window_counts_and_one_after_it_does_not() 
 def test_a_closed_profit_another_side_or_symbol_leaves_the_cap_whole() -> None:
     trades = (
         closed("400", 60, id="win"),
+        closed("0", 60, id="flat"),  # closed at its entry: nothing lost to join
         closed("-500", 60, side="short", id="short"),
         closed("-500", 60, symbol="GBPUSD", id="cable"),
     )
@@ -147,6 +148,7 @@ def test_a_closed_profit_another_side_or_symbol_leaves_the_cap_whole() -> None:
     # None of them is this trade's: 3,000 / 1,000 = 3 lots.
     assert lots == D(3)
     assert "win" not in reason
+    assert "flat" not in reason
     assert "short" not in reason
     assert "cable" not in reason
 
