@@ -30,6 +30,18 @@ DEBOUNCE = Debounce(near_floor_fraction=D("0.005"), updates=3)
 START = dt.datetime(2026, 6, 2, 9, 0, tzinfo=dt.UTC)
 
 
+def account_of(rules: RuleSet, account_id: str = "fn-1") -> Account:
+    """An account of alice's under ``rules``."""
+    return Account(
+        id=account_id,
+        owner="alice",
+        firm=rules.firm,
+        plan=rules.plan,
+        phase=rules.phase.id,
+        initial_balance=rules.size,
+    )
+
+
 def fundednext() -> RuleSet:
     return CATALOG.rule_set("fundednext", "stellar-2-step", "funded", 100_000)
 
@@ -105,14 +117,7 @@ def test_limits_without_an_escalation_keep_their_stored_form() -> None:
 def _pushes(risks: list[int]) -> list[tuple[tuple[str, ...], int]]:
     """Push one state a minute per risk; each push's event kinds and the count after it."""
     rules = fundednext()
-    account = Account(
-        id="fn-1",
-        owner="alice",
-        firm=rules.firm,
-        plan=rules.plan,
-        phase=rules.phase.id,
-        initial_balance=rules.size,
-    )
+    account = account_of(rules, "fn-1")
     tracker = Tracker.start(rules.size)
     found = []
     for minute, risk in enumerate(risks):
@@ -137,14 +142,7 @@ def test_a_push_records_each_violation_as_a_rule_event() -> None:
 
 def test_a_push_without_a_known_open_risk_judges_nothing() -> None:
     rules = fundednext()
-    account = Account(
-        id="fn-1",
-        owner="alice",
-        firm=rules.firm,
-        plan=rules.plan,
-        phase=rules.phase.id,
-        initial_balance=rules.size,
-    )
+    account = account_of(rules, "fn-1")
     state = AccountState(balance=100_000, equity=100_000, as_of=START)
     pushed = push(account, Tracker.start(rules.size), rules, state, START, DEBOUNCE)
     assert "risk_violation" not in pushed.events
@@ -153,14 +151,7 @@ def test_a_push_without_a_known_open_risk_judges_nothing() -> None:
 
 def test_a_day_roll_keeps_the_count() -> None:
     rules = fundednext()
-    account = Account(
-        id="fn-1",
-        owner="alice",
-        firm=rules.firm,
-        plan=rules.plan,
-        phase=rules.phase.id,
-        initial_balance=rules.size,
-    )
+    account = account_of(rules, "fn-1")
     tracker = Tracker.start(rules.size)
     state = AccountState(balance=100_000, equity=100_000, as_of=START)
     tracker = push(account, tracker, rules, state, START, DEBOUNCE, D(3500)).tracker
@@ -185,14 +176,7 @@ def test_the_count_never_falls_and_rises_only_on_entering_a_violation(risks: lis
 def test_the_event_says_when_a_violation_escalates_the_cap() -> None:
     """The first violation is a warning (no new cap); the second names the 1,000 now in force."""
     rules = fundednext()
-    account = Account(
-        id="fn-1",
-        owner="alice",
-        firm=rules.firm,
-        plan=rules.plan,
-        phase=rules.phase.id,
-        initial_balance=rules.size,
-    )
+    account = account_of(rules, "fn-1")
     tracker = Tracker.start(rules.size)
     details = []
     for minute, risk in enumerate((3200, 100, 4000)):
@@ -221,14 +205,7 @@ def test_a_balance_from_zero_is_judged_in_capital_terms() -> None:
     )
     rules = base.model_copy(update={"limits": limits, "cash_flows": zero})
     assert (rules.start, rules.capital_offset) == (D(0), D(100_000))
-    account = Account(
-        id="fn-0",
-        owner="alice",
-        firm=rules.firm,
-        plan=rules.plan,
-        phase=rules.phase.id,
-        initial_balance=rules.size,
-    )
+    account = account_of(rules, "fn-0")
     state = AccountState(balance=1_000, equity=1_000, as_of=START)
     kept = push(account, Tracker.start(D(0)), rules, state, START, DEBOUNCE, D(3020))
     assert kept.tracker.risk_violations == 0

@@ -46,8 +46,8 @@ def test_the_shipped_minute_bars_are_real_and_proxied_as_documented() -> None:
         "EURUSD": 18_184,
         "XAUUSD": 15_222,
         "GER40": 3_638,
-        "ES": 31_757,
-        "MES": 31_757,
+        "ES": 6_987,
+        "MES": 6_987,
     }
     # SPY × 10: the NinjaTrader bar ending 2011-01-03 09:01 UTC opened at 126.35.
     first = series["ES"].bars[0]
@@ -80,10 +80,10 @@ def test_every_minute_plan_aria_none_the_baseline_some() -> None:
     assert found == {
         "ftmo/2-step": {"weekend": 1, "news": 1},
         "ftmo/1-step": {},  # a challenge: no time rule
-        "topstep/trading-combine": {"flat_by": 3},
+        "topstep/trading-combine": {"flat_by": 2},
         "apex/evaluation": {"flat_by": 1, "overnight": 2},
     }
-    assert [result[ARIA][p]["trades"] for p in found] == [14, 18, 53, 38]
+    assert [result[ARIA][p]["trades"] for p in found] == [14, 18, 13, 14]
 
 
 HISTDATA = Path("/work/shared/data/market/histdata-eurusd-m1/DAT_ASCII_EURUSD_M1_201701.csv")
