@@ -14,22 +14,24 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import numpy as np
-import numpy.typing as npt
-from matplotlib import colormaps
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
-from numpy.typing import ArrayLike
+if TYPE_CHECKING:
+    # Only for annotations: matplotlib and numpy are imported by the functions that draw, so
+    # importing this module (the CLI does) costs nothing until a chart is drawn.
+    import numpy as np
+    import numpy.typing as npt
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from numpy.typing import ArrayLike
 
 _SIZE = (9.0, 3.6)  # inches: wide enough for a time axis, short enough to scroll past
 _DPI = 100
 _SINGLE_PAD = dt.timedelta(minutes=30)  # room either side when every point shares one time
+# Tick labels by the unit of the ticks (years, months, days, hours, minutes, seconds), and at
+# the start of the next larger unit (a new year, month or day).
+TICK_FORMATS = ["%Y", "%b '%y", "%b %d", "%a %H:%M", "%H:%M", "%H:%M:%S"]
+TICK_ZERO_FORMATS = ["", "%Y", "%b", "%a %d %b", "%H:%M", "%H:%M"]
 _MARKERS = ("o", "s", "^", "D", "v", "P", "*", "X")
 _DASHES = ("-", "--", "-.", ":")
 _PALETTE = (
@@ -58,13 +60,12 @@ class DecisionPoint:
 
 def data_uri(figure: Figure) -> str:
     """The figure as a ``data:image/png;base64,…`` URI."""
-    canvas = FigureCanvasAgg(figure)
-    buffer = io.BytesIO()
-    canvas.print_png(buffer)  # type: ignore[no-untyped-call]  # backend_agg has no annotations
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(png(figure)).decode("ascii")
 
 
 def _figure() -> tuple[Figure, Axes]:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=_SIZE, dpi=_DPI, layout="constrained")
     return figure, figure.add_subplot()
 
@@ -80,10 +81,19 @@ def _x_limit(time: dt.datetime) -> float:
 
 
 def _time_axis(axes: Axes, times: Sequence[dt.datetime]) -> None:
-    # Concise labels keep day and hour readable whether the range is minutes or months.
-    locator = AutoDateLocator()  # type: ignore[no-untyped-call]  # matplotlib.dates is unannotated
+    from matplotlib.dates import MONTHLY, AutoDateLocator, ConciseDateFormatter
+
+    # The locator picks hours over two days, days over a month and quarters over years.
+    locator = AutoDateLocator(tz=dt.UTC, minticks=3, maxticks=10)  # type: ignore[no-untyped-call]  # matplotlib.dates is unannotated
+    locator.intervald[MONTHLY] = [1, 2, 3, 6]  # months, else quarters, else half-years
     axes.xaxis.set_major_locator(locator)
-    formatter = ConciseDateFormatter(locator, tz=dt.UTC)  # type: ignore[no-untyped-call]  # same
+    # Concise labels name each tick by the unit that changes, but matplotlib's defaults repeat
+    # ("12:00" on each day, "May" in each year): each label here carries enough to be unique
+    # within the span its unit is chosen for (a weekday over hours, a month over days, a year
+    # over months).
+    formatter = ConciseDateFormatter(  # type: ignore[no-untyped-call]  # same
+        locator, tz=dt.UTC, formats=TICK_FORMATS, zero_formats=TICK_ZERO_FORMATS
+    )
     axes.xaxis.set_major_formatter(formatter)
     if times and min(times) == max(times):
         # A single instant gives a zero-width axis; widen it instead of letting it collapse.
@@ -92,6 +102,8 @@ def _time_axis(axes: Axes, times: Sequence[dt.datetime]) -> None:
 
 
 def _floats(values: Sequence[float | None]) -> npt.NDArray[np.float64]:
+    import numpy as np
+
     # None becomes NaN so matplotlib leaves a gap instead of failing.
     return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
 
@@ -104,7 +116,21 @@ def equity_chart(
     max_loss_floor: Sequence[float | None],
     currency: str,
 ) -> str:
+    """Equity and balance over time with the daily and maximum-loss floors, as a data URI."""
+    return data_uri(equity_figure(times, equity, balance, daily_floor, max_loss_floor, currency))
+
+
+def equity_figure(
+    times: Sequence[dt.datetime],
+    equity: Sequence[float],
+    balance: Sequence[float],
+    daily_floor: Sequence[float | None],
+    max_loss_floor: Sequence[float | None],
+    currency: str,
+) -> Figure:
     """Equity and balance over time with the daily and maximum-loss floors as step lines."""
+    from matplotlib.ticker import FuncFormatter
+
     figure, axes = _figure()
     axes.plot(_x(times), _floats(equity), marker="o", markersize=3, label="equity")
     axes.plot(_x(times), _floats(balance), marker=".", linestyle="--", label="balance")
@@ -120,7 +146,7 @@ def equity_chart(
     axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     _time_axis(axes, times)
     axes.legend(loc="best", fontsize="small")
-    return data_uri(figure)
+    return figure
 
 
 def _binding_colours(points: Sequence[DecisionPoint]) -> dict[str, str]:
@@ -130,6 +156,8 @@ def _binding_colours(points: Sequence[DecisionPoint]) -> dict[str, str]:
 
 def decisions_chart(points: Sequence[DecisionPoint], ylabel: str) -> str:
     """A point per decision: filled circles approved, crosses rejected, coloured by binding."""
+    from matplotlib.lines import Line2D
+
     figure, axes = _figure()
     colours = _binding_colours(points)
     for approved, marker in ((True, "o"), (False, "X")):
@@ -186,6 +214,10 @@ def factors_chart(
 
 def correlation_chart(symbols: Sequence[str], matrix: npt.NDArray[np.float64], version: int) -> str:
     """A heat map of a correlation matrix, each cell labelled (``n/a`` where undefined)."""
+    import numpy as np
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
+
     size = max(3.0, 1.0 + 0.8 * len(symbols))
     figure = Figure(figsize=(size + 1.5, size), dpi=_DPI, layout="constrained")
     axes = figure.add_subplot()
@@ -207,8 +239,10 @@ def correlation_chart(symbols: Sequence[str], matrix: npt.NDArray[np.float64], v
 
 def png(figure: Figure) -> bytes:
     """The figure as PNG bytes (for a file)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)  # type: ignore[no-untyped-call]  # as in data_uri
+    FigureCanvasAgg(figure).print_png(buffer)  # type: ignore[no-untyped-call]  # unannotated
     return buffer.getvalue()
 
 
@@ -220,6 +254,9 @@ def simulation_chart(
     accounts: int,
 ) -> Figure:
     """Per firm plan, a bar per policy: accounts breached (solid) and passed (hatched)."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(max(6.0, 1.8 * len(plans)), 6.0), dpi=_DPI, layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True)
     width = 0.8 / max(len(policies), 1)

@@ -37,9 +37,8 @@ from aria.service.errors import Conflict, InvalidInput, NotFound, reason
 from aria.service.ports import UnitOfWork
 from aria.service.profile_layers import prefetch, profile_for
 from aria.service.tracking import record
-from aria.sizing.exposure import value_book
+from aria.sizing.exposure import Held, value_book
 from aria.sizing.inputs import BestDayWindow
-from aria.sizing.instruments import InstrumentCatalog
 from aria.sizing.limits.consistency import windows_of
 from aria.sizing.news import traded
 from aria.sizing.profiles import Profile
@@ -646,6 +645,8 @@ class RiskView:
     rules: RuleSet
     cash: CashLedger = NO_CASH  # what cash flows did so far
     risk_violations: int = 0  # of the firm's open-risk cap, as its escalation counts them
+    # Each open position valued as the headroom valued it: their further losses are its open risk.
+    held: tuple[Held, ...] = ()
 
     @property
     def open_risk_cap(self) -> Decimal | None:
@@ -681,26 +682,32 @@ def account_risk(ctx: Context, account_id: str) -> RiskView:
         )
     roll = roll_day(rules, tracker.day, tracker.peaks, state, max(now, state.as_of))
     found = floors(rules, roll.day, roll.peaks, state, tracker.cash)
-    room = _headroom(profile, account, rules, state, found, reservations, rates, catalog, now)
+    known = {p.symbol: catalog.get(p.symbol) for p in state.positions if p.symbol in catalog}
+    held = value_book(state.positions, known, rates, account.currency, rules, profile)
+    room = _headroom(profile, rules, found, state, held, reservations, now)
     daily = daily_status(rules, roll.day, state, tracker.cash)
     return RiskView(
-        account, state, found, room, daily, rules, tracker.cash, tracker.risk_violations
+        account,
+        state,
+        found,
+        room,
+        daily,
+        rules,
+        tracker.cash,
+        tracker.risk_violations,
+        tuple(held),
     )
 
 
 def _headroom(
     profile: Profile,
-    account: Account,
     rules: RuleSet,
-    state: AccountState,
     found: Floors,
+    state: AccountState,
+    held: Sequence[Held],
     reservations: list[Any],
-    rates: dict[str, Decimal],
-    catalog: InstrumentCatalog,
     now: dt.datetime,
 ) -> Headroom:
-    known = {p.symbol: catalog.get(p.symbol) for p in state.positions if p.symbol in catalog}
-    held = value_book(state.positions, known, rates, account.currency, rules, profile)
     return headroom(
         found,
         state.equity,
