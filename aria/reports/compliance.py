@@ -20,6 +20,7 @@ from aria.audit.filters import DecisionFilter, EventFilter
 from aria.reports import charts
 from aria.reports.markup import (
     NONE,
+    bar,
     document,
     empty,
     esc,
@@ -28,6 +29,7 @@ from aria.reports.markup import (
     image,
     key_values,
     money,
+    percent,
     row,
     section,
     text_cell,
@@ -40,6 +42,8 @@ from aria.service.accounts import RiskView
 from aria.service.audit import MAX_PAGE, Page
 from aria.service.context import Context
 from aria.service.ports import StoredDecision, StoredEvent
+from aria.service.reports import Life, account_life
+from aria.sizing.exposure import Held
 from aria.sizing.market import Correlation
 from firms.headroom import Headroom
 from firms.model import FloatingLossRule, Sourced
@@ -63,6 +67,17 @@ class _Review:
     traded: list[str]  # symbols of the decisions, sorted
     start: dt.datetime | None
     end: dt.datetime | None
+    life: Life
+
+    @property
+    def first(self) -> dt.datetime | None:
+        """Where the period begins: the start asked for, else the account's opening."""
+        return self.start if self.start is not None else self.life.opened
+
+    @property
+    def last(self) -> dt.datetime:
+        """Where the period ends: the end asked for, else now."""
+        return self.end if self.end is not None else self.life.now
 
 
 def compliance_report(
@@ -71,14 +86,20 @@ def compliance_report(
     start: dt.datetime | None = None,
     end: dt.datetime | None = None,
 ) -> str:
-    """One account's compliance review as a self-contained HTML page (charts as base64 PNG)."""
+    """One account's compliance review as a self-contained HTML page (charts as base64 PNG).
+
+    The period runs from ``start`` (default: the account's opening) to ``end`` (default: now);
+    the current phase is summarised apart, inside that period.
+    """
     review = _gather(ctx, account_id, start, end)
     sections = [
         _summary_section(review),
+        _phase_section(review),
         _account_section(review.risk.account, review.risk.rules),
         _rules_section(review.risk.rules),
         _now_section(review.risk),
-        _objectives_section(review.progress),
+        positions_section(review.risk),
+        _objectives_section(review.progress, review.life.now),
         _equity_section(review),
         _decisions_chart_section(review),
         _factors_section(review),
@@ -128,6 +149,7 @@ def _gather(
         traded=traded,
         start=start,
         end=end,
+        life=account_life(ctx, account_id),
     )
 
 
@@ -139,9 +161,14 @@ def _gather(
 
 def _summary_section(review: _Review) -> str:
     approved = sum(1 for d in review.decisions if d.decision.approved)
+    first, last = review.first, review.last
+    opening = " (the account's opening)" if review.start is None and first is not None else ""
     rows = [
-        row("period from", field("start", review.start, when(review.start), numeric=False)),
-        row("period to", field("end", review.end, when(review.end), numeric=False)),
+        row("period from", field("start", first, when(first) + opening, numeric=False)),
+        row(
+            "period to",
+            field("end", last, when(last) + (" (now)" if review.end is None else ""), False),
+        ),
         row("states pushed", field("states", len(review.states))),
         row("rule events", field("events", len(review.events))),
         row("failures overridden", field("forced-enables", len(_forced(review.events)))),
@@ -150,6 +177,42 @@ def _summary_section(review: _Review) -> str:
         row("rejected", field("decisions-rejected", len(review.decisions) - approved)),
     ]
     return section("Summary", key_values(rows))
+
+
+def _phase_section(review: _Review) -> str:
+    """The current phase inside the period: what happened since it began."""
+    title = "Current phase"
+    began = review.life.phase_started
+    phase = review.risk.account.phase
+    if began is None:
+        return section(title, empty("phase", f"No start is recorded for the {phase} phase."))
+
+    def since(at: dt.datetime) -> bool:
+        return at >= began
+
+    states = [s for s, _, _ in review.states if since(s.as_of)]
+    decisions = [d for d in review.decisions if since(d.created_at)]
+    change = states[-1].equity - states[0].equity if states else None
+    rows = [
+        row("phase", field("phase", phase, numeric=False)),
+        row("began", field("phase-start", began, when(began), numeric=False)),
+        row("states pushed in the phase", field("phase-states", len(states))),
+        row(
+            "rule events in the phase",
+            field("phase-events", sum(1 for e in review.events if since(e.at))),
+        ),
+        row("decisions in the phase", field("phase-decisions", len(decisions))),
+        row(
+            "approved in the phase",
+            field("phase-approved", sum(1 for d in decisions if d.decision.approved)),
+        ),
+        row("equity change over the phase", field("phase-equity-change", change, money(change))),
+    ]
+    note = (
+        '<p class="note">Counted inside the report\'s period; the sections below cover the '
+        "whole period.</p>"
+    )
+    return section(title, key_values(rows), note)
 
 
 def _account_section(account: Account, rules: RuleSet) -> str:
@@ -276,7 +339,7 @@ def _now_section(risk: RiskView) -> str:
     return section("Headroom now", key_values(rows))
 
 
-def _objectives_section(found: Objectives) -> str:
+def _objectives_section(found: Objectives, now: dt.datetime) -> str:
     """The phase's objectives now, as the firm counts them (the same figures the API gives)."""
     rows = [
         row("phase", text_cell(found.phase)),
@@ -306,19 +369,104 @@ def _objectives_section(found: Objectives) -> str:
                 else "none"
             ),
         ),
+        *objective_bars(found, now),
     ]
-    for i, rule in enumerate(found.consistency):
-        share = NONE if rule.share_pct is None else f"{rule.share_pct:.2f} %"
-        state = "met" if rule.satisfied else f"{money(rule.profit_needed)} more profit needed"
-        rows.append(
-            row(
-                f"best day (limit {rule.limit_pct} %)",
-                field(f"best-day-share-{i}", rule.share_pct, f"{share}: {state}"),
-            )
-        )
     verdict = "every objective of the phase is met" if found.passed else "not yet met"
     rows.append(row("objectives", field("objectives-met", found.passed, verdict, numeric=False)))
     return section("Objectives", key_values(rows))
+
+
+_BASES = {"profit_target": "the profit target", "positive_days": "positive days"}
+
+
+def objective_bars(found: Objectives, now: dt.datetime, key: str = "") -> list[str]:
+    """A progress bar per objective the phase has: the target, trading days, the time used
+    and each best-day share against its cap (fields prefixed with ``key``)."""
+    rows = []
+    if found.target is not None and found.target > 0:
+        made = found.profit if found.profit is not None else Decimal(0)
+        done = percent(made, found.target)
+        text = f"{money(made)} of {money(found.target)} ({done} %)"
+        label = "progress to the profit target"
+        rows.append(row(label, bar(f"{key}target-progress", done, Decimal(100), label, text)))
+    if found.min_trading_days:
+        days, least = found.trading_days, found.min_trading_days
+        label = "trading days"
+        text = f"{days} of {least} ({found.days_needed} still needed)"
+        rows.append(
+            row(label, bar(f"{key}days-progress", Decimal(days), Decimal(least), label, text))
+        )
+    if found.started is not None and found.ends_at is not None:
+        whole = Decimal((found.ends_at - found.started).total_seconds())
+        used = percent(Decimal((now - found.started).total_seconds()), whole)
+        left = max(found.ends_at - now, dt.timedelta(0))
+        text = (
+            "expired"
+            if found.expired or left == dt.timedelta(0)
+            else f"{left.days} days {left.seconds // 3600} hours left ({used} % used)"
+        )
+        label = "time limit used"
+        rows.append(row(label, bar(f"{key}time-progress", used, Decimal(100), label, text)))
+    for i, rule in enumerate(found.consistency):
+        label = f"best day (cap {rule.limit_pct} %)"
+        state = "met" if rule.satisfied else f"{money(rule.profit_needed)} more profit needed"
+        name = f"{key}best-day-share-{i}"
+        if rule.share_pct is None:
+            rows.append(row(label, field(name, None, f"no profit yet: {state}")))
+            continue
+        basis = _BASES.get(rule.denominator, "total profit")
+        text = f"{rule.share_pct:.2f} % of {basis} against a cap of {rule.limit_pct} %: {state}"
+        rows.append(row(label, bar(name, rule.share_pct, rule.limit_pct, label, text)))
+    return rows
+
+
+def positions_section(risk: RiskView, key: str = "") -> str:
+    """Each open position with its further loss to the stop, as the headroom counted it: the
+    losses add up to the headroom's open risk (fields prefixed with ``key``)."""
+    title = "Open positions behind the open risk"
+    room, currency = risk.headroom, risk.account.currency
+    if room is None:
+        return section(title, empty(f"{key}positions", "No state has been pushed: no positions."))
+    if not risk.held:
+        return section(title, empty(f"{key}positions", "No position is open: no open risk."))
+    rows = [_position_row(i, held, room.open_risk, key) for i, held in enumerate(risk.held)]
+    rows.append(
+        f'<tr class="total"><th scope="row" colspan="7">open risk to the stops</th>'
+        f"{field(f'{key}positions-open-risk', room.open_risk, money(room.open_risk))}"
+        f'<td class="num">100 %</td></tr>'
+    )
+    headers = (
+        "symbol",
+        "side",
+        "lots",
+        "entry",
+        "stop",
+        "take-profit",
+        "now",
+        f"further loss to the stop ({currency})",
+        "share of open risk",
+    )
+    note = (
+        '<p class="note">The loss from the current price to the stop, costs included, in the '
+        "account's currency: the equity already holds the loss so far. A position without a "
+        "stop has no bound and leaves no headroom.</p>"
+    )
+    return section(title, grid(headers, rows), note)
+
+
+def _position_row(i: int, held: Held, total: Decimal, key: str) -> str:
+    p, loss = held.position, held.further_loss
+    share = NONE if loss is None else f"{percent(loss, total)} %"
+    shown = "unbounded: no stop" if loss is None else money(loss)
+    return (
+        f'<tr data-position="{esc(p.id or p.symbol)}">{text_cell(p.symbol)}'
+        f"{text_cell(p.side.value)}<td class='num'>{esc(p.lots)}</td>"
+        f"<td class='num'>{esc(p.entry)}</td><td class='num'>{esc(p.stop or NONE)}</td>"
+        f"<td class='num'>{esc(p.take_profit or NONE)}</td>"
+        f"<td class='num'>{esc(p.price or NONE)}</td>"
+        f"{field(f'{key}position-loss-{i}', loss, shown)}"
+        f"<td class='num'>{esc(share)}</td></tr>"
+    )
 
 
 def _headroom_rows(room: Headroom) -> list[str]:

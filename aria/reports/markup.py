@@ -21,6 +21,8 @@ th, td { border: 1px solid #ddd; padding: 0.25em 0.6em; text-align: left; vertic
 th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.rejected td, tr.forced td { background: #fff0f0; } p.empty { color: #666; font-style: italic; }
 img { max-width: 100%; } .note { color: #666; font-size: 0.85em; }
+progress { width: 10em; vertical-align: middle; } nav ul { columns: 2; }
+tr.total th, tr.total td { font-weight: bold; border-top: 2px solid #999; }
 """
 
 
@@ -93,4 +95,24 @@ def document(title: str, sections: Sequence[str]) -> str:
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         f"<h1>{esc(title)}</h1>\n" + "\n".join(sections) + "\n</body>\n</html>\n"
+    )
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal:
+    """``part`` as a percentage of ``whole``, to 0.1, held between 0 and 100 (0 when
+    ``whole`` is not positive)."""
+    if whole <= 0:
+        return Decimal(0)
+    share = part * 100 / whole
+    return min(max(share, Decimal(0)), Decimal(100)).quantize(Decimal("0.1"))
+
+
+def bar(name: str, value: Decimal, top: Decimal, label: str, text: str) -> str:
+    """A cell with a progress bar and its figures in words (``data-value`` is ``value``): the
+    bar is named for assistive technology, and the text says what it shows."""
+    shown = min(max(value, Decimal(0)), top) if top > 0 else Decimal(0)
+    return (
+        f'<td data-field="{esc(name)}" data-value="{esc(value)}">'
+        f'<progress value="{esc(shown)}" max="{esc(top)}" aria-label="{esc(label)}">'
+        f"{esc(percent(value, top))} %</progress> {esc(text)}</td>"
     )

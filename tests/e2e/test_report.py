@@ -17,7 +17,7 @@ from aria.reports.compliance import compliance_report
 from aria.service import accounts as account_service
 from aria.service import audit, maintenance
 from aria.service import market as market_service
-from aria.service.commands import BarsBatch, SetTrading
+from aria.service.commands import BarsBatch, Promote, RecordTrades, SetTrading
 from aria.service.context import Context
 from aria.service.errors import NotFound
 from storage.engine import make_engine
@@ -49,6 +49,8 @@ class Page(HTMLParser):
         self.resources: list[str] = []  # every src/href: must all be inline data
         self.rows: dict[str, int] = {}  # table rows by class (approved / rejected)
         self.text: list[str] = []
+        self.bars: dict[str, dict[str, str]] = {}  # progress bars by their field
+        self._field: str | None = None
         self.feed(text)
         self.close()
 
@@ -60,6 +62,11 @@ class Page(HTMLParser):
         if "data-field" in found:
             assert found["data-field"] not in self.fields, f"{found['data-field']} twice"
             self.fields[found["data-field"]] = found["data-value"]
+            self._field = found["data-field"]
+        if tag == "progress":
+            assert self._field is not None
+            assert found.get("aria-label")
+            self.bars[self._field] = found
         if "data-empty" in found:
             self.empty.add(found["data-empty"])
         if tag == "tr" and "class" in found:
@@ -303,3 +310,122 @@ def test_the_objectives_section_gives_the_figures_the_api_gives(ctx: Context) ->
     assert page.fields["trading-days"] == "0"
     assert page.fields["objectives-met"] == "False"
     assert "0 of 4" in page.text
+
+
+POSITIONS = [
+    {"id": "p1", "symbol": "EURUSD", "side": "long", "lots": "1", "entry": "1.1000",
+     "stop": "1.0950", "take_profit": "1.1200", "price": "1.1010"},
+    {"id": "p2", "symbol": "GBPUSD", "side": "short", "lots": "0.5", "entry": "1.2700",
+     "stop": "1.2800", "price": "1.2690"},
+    {"id": "p3", "symbol": "USDJPY", "side": "long", "lots": "2", "entry": "150.00",
+     "stop": "149.00", "price": "150.20"},
+]  # fmt: skip
+
+
+def test_open_positions_add_up_to_the_open_risk(ctx: Context) -> None:
+    """Each position's further loss to its stop, as the headroom valued it: their sum is the
+    open risk of the headroom, on the page and through the service."""
+    _market(ctx)
+    open_account(ctx, "held")
+    push(ctx, "held", 100_000, 99_900, utc(2026, 6, 2, 8, 59), POSITIONS)
+    page = Page(compliance_report(ctx, "held"))
+    risk = account_service.account_risk(ctx, "held")
+    assert risk.headroom is not None
+    losses = [D(page.fields[f"position-loss-{i}"]) for i in range(len(POSITIONS))]
+    assert all(loss > 0 for loss in losses)
+    assert sum(losses) == D(page.fields["positions-open-risk"])
+    assert page.fields["positions-open-risk"] == page.fields["headroom-open-risk"]
+    assert page.fields["headroom-open-risk"] == str(risk.headroom.open_risk)
+    # EURUSD long 1 lot (100,000) from 1.1010 to 1.0950: 600 before costs.
+    assert D(600) <= losses[0] < D(610)
+    assert "EURUSD" in page.text
+    assert "1.1200" in page.text
+
+
+def test_a_position_without_a_stop_is_named_unbounded(ctx: Context) -> None:
+    open_account(ctx, "loose")
+    naked = {"id": "n1", "symbol": "EURUSD", "side": "long", "lots": "1", "entry": "1.1"}
+    push(ctx, "loose", 100_000, 100_000, utc(2026, 6, 2, 8, 59), [naked])
+    page = Page(compliance_report(ctx, "loose"))
+    assert page.fields["position-loss-0"] == ""
+    assert "unbounded: no stop" in page.text
+    assert page.fields["headroom-available"] == "0"
+
+
+def test_no_position_is_a_sentence(ctx: Context) -> None:
+    open_account(ctx, "flat")
+    push(ctx, "flat", 100_000, 100_000, utc(2026, 6, 2, 8, 59))
+    page = Page(compliance_report(ctx, "flat"))
+    assert "positions" in page.empty
+    assert "position-loss-0" not in page.fields
+
+
+def test_objectives_show_progress_bars_with_their_figures(ctx: Context) -> None:
+    """FTMO 2-Step challenge 100k: 4,000 of the 10,000 target is 40 %; 0 of 4 trading days."""
+    open_account(ctx, "goal")
+    push(ctx, "goal", 104_000, 104_000, utc(2026, 6, 2, 8, 59))
+    page = Page(compliance_report(ctx, "goal"))
+    assert page.fields["target-progress"] == "40.0"
+    assert page.bars["target-progress"]["value"] == "40.0"
+    assert page.bars["target-progress"]["max"] == "100"
+    assert page.fields["days-progress"] == "0"
+    assert page.bars["days-progress"]["max"] == "4"
+    assert "4,000.00 of 10,000.00 (40.0 %)" in "".join(page.text)
+    assert "time-progress" not in page.fields  # FTMO's 2-Step has no time limit
+
+
+def test_the_time_limit_bar_counts_from_the_phase_start(ctx: Context) -> None:
+    """Apex evaluation: 30 calendar days from the opening; 6 days on, 20 % is used."""
+    open_account(ctx, "eval", firm="apex", plan="eod-trail", phase="evaluation", size=50_000)
+    clock_of(ctx).move_to("2026-06-08 09:00:00")
+    page = Page(compliance_report(ctx, "eval"))
+    assert page.fields["time-progress"] == "20.0"
+    assert "24 days 0 hours left (20.0 % used)" in "".join(page.text)
+
+
+def test_the_best_day_bar_runs_against_its_cap(ctx: Context) -> None:
+    """Apex PA, best day at most 30 % of total profit: 2,000 of 3,600 is 55.56 %, over."""
+    open_account(ctx, "pa", firm="apex", plan="pa", phase="pa", size=50_000)
+    clock_of(ctx).move_to("2026-06-04 11:00:00")
+    trades = [
+        {"id": f"t{day}", "symbol": "MES", "side": "long", "lots": "1", "entry": "5400",
+         "exit": "5410", "pnl": str(pnl), "opened_at": f"2026-06-0{day}T15:00:00Z",
+         "closed_at": f"2026-06-0{day}T15:30:00Z"}
+        for day, pnl in ((2, 2_000), (3, 1_600))
+    ]  # fmt: skip
+    account_service.record_trades(ctx, "pa", RecordTrades.model_validate({"trades": trades}))
+    push(ctx, "pa", 53_600, 53_600, utc(2026, 6, 4, 10))
+    page = Page(compliance_report(ctx, "pa"))
+    (rule,) = account_service.account_objectives(ctx, "pa").consistency
+    assert page.fields["best-day-share-0"] == str(rule.share_pct)
+    assert rule.share_pct is not None
+    assert round(rule.share_pct, 2) == D("55.56")
+    assert page.bars["best-day-share-0"]["max"] == "30"
+    assert page.bars["best-day-share-0"]["value"] == "30"  # the bar stops at the cap
+    assert "55.56 % of total profit against a cap of 30 %" in "".join(page.text)
+
+
+def test_the_period_is_the_account_s_life_and_the_phase_is_shown_apart(ctx: Context) -> None:
+    """Opened at 09:00, two states, promoted at 10:00, one state: the period runs from the
+    opening to now; the phase section counts from the promotion."""
+    open_account(ctx, "life")
+    clock_of(ctx).move_to("2026-06-02 09:30:00")
+    push(ctx, "life", 100_000, 100_000, utc(2026, 6, 2, 9, 10))
+    push(ctx, "life", 110_500, 110_500, utc(2026, 6, 2, 9, 20))
+    clock_of(ctx).move_to("2026-06-02 10:00:00")
+    account_service.promote(ctx, "life", Promote(actor="desk", reason="passed"))
+    clock_of(ctx).move_to("2026-06-02 10:30:00")
+    push(ctx, "life", 100_000, 100_200, utc(2026, 6, 2, 10, 20))
+    clock_of(ctx).move_to("2026-06-02 11:00:00")
+    page = Page(compliance_report(ctx, "life"))
+    assert page.fields["start"] == str(utc(2026, 6, 2, 9))
+    assert page.fields["end"] == str(utc(2026, 6, 2, 11))
+    assert page.fields["states"] == "3"
+    assert page.fields["phase"] == "verification"
+    assert page.fields["phase-start"] == str(utc(2026, 6, 2, 10))
+    assert page.fields["phase-states"] == "1"
+    assert page.fields["phase-equity-change"] == "0"
+    # --from narrows the period: only the phase's state is left.
+    narrowed = Page(compliance_report(ctx, "life", utc(2026, 6, 2, 10, 5)))
+    assert narrowed.fields["start"] == str(utc(2026, 6, 2, 10, 5))
+    assert narrowed.fields["states"] == "1"

@@ -58,11 +58,13 @@ def test_tick_labels_are_distinct_ordered_and_in_the_span_s_unit(
     assert all(labels), labels
     assert len(set(labels)) == len(labels), f"repeated labels: {labels}"
     instants = [at for at, _ in ticks]
-    assert instants == sorted(instants) and len(set(instants)) == len(instants)
+    assert instants == sorted(instants)
+    assert len(set(instants)) == len(instants)
     # Each label is its own tick's instant in the span's unit: the labels read in time order.
     for at, label in ticks:
         assert label in {at.strftime(fmt) for fmt in unit_formats}, (at, label)
-    assert START <= instants[0] and instants[-1] <= START + span
+    assert instants[0] >= START
+    assert instants[-1] <= START + span
 
 
 def test_two_years_are_marked_by_quarters() -> None:
@@ -78,7 +80,5 @@ def test_the_report_modules_import_without_matplotlib() -> None:
         "import sys, aria.reports.charts, aria.reports.compliance, aria.reports.portfolio;"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))"
     )
-    found = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
