@@ -14,6 +14,7 @@ from aria.api import errors
 from aria.api.deps import known_query
 from aria.api.metrics import Metrics
 from aria.api.routes import accounts, audit, calendar, health, market, sizing
+from aria.api.routes import reports as report_routes
 from aria.api.security import RateLimit
 from aria.service.context import Context
 
@@ -56,6 +57,7 @@ def create_app(
     errors.install(app)
     for module in (sizing, accounts, market, audit, health, calendar):
         app.include_router(module.router)
+    app.include_router(report_routes.router)
 
     @app.middleware("http")
     async def measure(

@@ -301,25 +301,48 @@ def _decision_row_columns() -> tuple[str, ...]:
 
 
 def report(
-    account: Annotated[str, typer.Option(help="the account")],
     output: Annotated[Path, typer.Option("--out", help="the HTML file to write")],
-    since: Since = None,
-    until: Until = None,
+    account: Annotated[str | None, typer.Option(help="one account: its compliance review")] = None,
+    owner: Annotated[
+        str | None, typer.Option(help="every account of this owner: a portfolio report")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="from this time (ISO; UTC when no offset; default: the opening)"
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--to", help="up to this time (ISO; UTC when no offset; default: now)"),
+    ] = None,
 ) -> None:
-    """Write a self-contained HTML compliance report for one account."""
-    from aria.reports.compliance import compliance_report
-
+    """Write a self-contained HTML report: one account's compliance review over its life (or
+    --from/--to), or with --owner every account of an owner on one page."""
+    if (account is None) == (owner is None):
+        raise fail("give --account ID for one account's review or --owner NAME for a portfolio")
+    if owner is not None and (since is not None or until is not None):
+        raise fail("--from/--to narrow one account's review; a portfolio is as of now")
     app = app_from()
-    page = run_service(
-        compliance_report,
-        app.context,
-        account,
-        parse_time(since, "--from"),
-        parse_time(until, "--to"),
-    )
+    if owner is not None:
+        from aria.reports.portfolio import portfolio_report
+
+        page = run_service(portfolio_report, app.context, owner)
+        what = f"the portfolio report of {owner}"
+    else:
+        from aria.reports.compliance import compliance_report
+
+        page = run_service(
+            compliance_report,
+            app.context,
+            account,
+            parse_time(since, "--from"),
+            parse_time(until, "--to"),
+        )
+        what = f"the compliance report of {account}"
     app.close()
     output.write_text(page, encoding="utf-8")
-    out.print(f"wrote the compliance report of {account} to {output}", highlight=False)
+    out.print(f"wrote {what} to {output}", highlight=False)
 
 
 @keys_app.command("create")

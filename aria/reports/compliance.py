@@ -324,7 +324,7 @@ def _now_section(risk: RiskView) -> str:
             ),
         ]
     if room is not None:
-        rows += _headroom_rows(room)
+        rows += headroom_rows(room)
     if daily is not None:
         rows += [
             row(
@@ -420,15 +420,17 @@ def objective_bars(found: Objectives, now: dt.datetime, key: str = "") -> list[s
     return rows
 
 
-def positions_section(risk: RiskView, key: str = "") -> str:
+def positions_section(risk: RiskView, key: str = "", level: int = 2) -> str:
     """Each open position with its further loss to the stop, as the headroom counted it: the
     losses add up to the headroom's open risk (fields prefixed with ``key``)."""
     title = "Open positions behind the open risk"
     room, currency = risk.headroom, risk.account.currency
     if room is None:
-        return section(title, empty(f"{key}positions", "No state has been pushed: no positions."))
+        sentence = "No state has been pushed: no positions."
+        return section(title, empty(f"{key}positions", sentence), level=level)
     if not risk.held:
-        return section(title, empty(f"{key}positions", "No position is open: no open risk."))
+        sentence = "No position is open: no open risk."
+        return section(title, empty(f"{key}positions", sentence), level=level)
     rows = [_position_row(i, held, room.open_risk, key) for i, held in enumerate(risk.held)]
     rows.append(
         f'<tr class="total"><th scope="row" colspan="7">open risk to the stops</th>'
@@ -451,7 +453,7 @@ def positions_section(risk: RiskView, key: str = "") -> str:
         "account's currency: the equity already holds the loss so far. A position without a "
         "stop has no bound and leaves no headroom.</p>"
     )
-    return section(title, grid(headers, rows), note)
+    return section(title, grid(headers, rows), note, level=level)
 
 
 def _position_row(i: int, held: Held, total: Decimal, key: str) -> str:
@@ -469,21 +471,22 @@ def _position_row(i: int, held: Held, total: Decimal, key: str) -> str:
     )
 
 
-def _headroom_rows(room: Headroom) -> list[str]:
+def headroom_rows(room: Headroom, key: str = "") -> list[str]:
+    """The headroom and what it is made of, as labelled rows (fields prefixed with ``key``)."""
     distances = ", ".join(f"{name} {money(value)}" for name, value in room.distances.items())
     return [
         row(
             "headroom available",
-            field("headroom-available", room.available, money(room.available)),
+            field(f"{key}headroom-available", room.available, money(room.available)),
         ),
-        row("binding floor", field("headroom-binding", room.binding, numeric=False)),
+        row("binding floor", field(f"{key}headroom-binding", room.binding, numeric=False)),
         row("distance to each floor", text_cell(distances)),
         row(
             "open risk to stops",
-            field("headroom-open-risk", room.open_risk, money(room.open_risk)),
+            field(f"{key}headroom-open-risk", room.open_risk, money(room.open_risk)),
         ),
-        row("reserved", field("headroom-reserved", room.reserved, money(room.reserved))),
-        row("safety buffer", field("headroom-buffer", room.buffer, money(room.buffer))),
+        row("reserved", field(f"{key}headroom-reserved", room.reserved, money(room.reserved))),
+        row("safety buffer", field(f"{key}headroom-buffer", room.buffer, money(room.buffer))),
         row("positions without a stop", text_cell(", ".join(room.unbounded) or None)),
     ]
 

@@ -74,9 +74,10 @@ def grid(headers: Sequence[str], rows: Iterable[str]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def section(title: str, *parts: str) -> str:
-    """A section with its heading."""
-    return f"<section><h2>{esc(title)}</h2>{''.join(parts)}</section>"
+def section(title: str, *parts: str, level: int = 2, anchor: str | None = None) -> str:
+    """A section with its heading (``level`` 2 for the page's parts, 3 inside them)."""
+    ident = f' id="{esc(anchor)}"' if anchor else ""
+    return f"<section{ident}><h{level}>{esc(title)}</h{level}>{''.join(parts)}</section>"
 
 
 def empty(kind: str, sentence: str) -> str:
