@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
@@ -17,11 +17,16 @@ from aria.service.errors import InvalidInput
 router = APIRouter(prefix="/v1/reports", responses=ERRORS, tags=["reports"])
 
 
-@router.get(
-    "/portfolio",
-    response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}, "description": "a self-contained page"}},
-)
+# Errors stay JSON like every other endpoint's; only the answer itself is a page.
+PAGE: dict[int | str, dict[str, Any]] = {  # the type FastAPI takes for ``responses``
+    200: {
+        "content": {"text/html": {"schema": {"type": "string"}}},
+        "description": "a self-contained HTML page",
+    }
+}
+
+
+@router.get("/portfolio", response_model=None, responses=PAGE)
 def portfolio(
     ctx: Ctx,
     caller: Reader,
