@@ -507,7 +507,13 @@ def _equity_section(review: _Review) -> str:
         _floats(max_loss for _, _, max_loss in review.states),
         review.risk.account.currency,
     )
-    return section(title, image(title, uri))
+    equity = [s.equity for s, _, _ in review.states]
+    alt = (
+        f"{title}: {len(equity)} states from {when(review.states[0][0].as_of)} to "
+        f"{when(review.states[-1][0].as_of)}; equity {money(equity[0])} to {money(equity[-1])}, "
+        f"lowest {money(min(equity))} {review.risk.account.currency}"
+    )
+    return section(title, image(alt, uri))
 
 
 def _constraint(stored: StoredDecision) -> str:
@@ -535,7 +541,13 @@ def _decisions_chart_section(review: _Review) -> str:
         for d in review.decisions
     ]
     uri = charts.decisions_chart(points, f"risk at the stop ({review.risk.account.currency})")
-    return section(title, image(title, uri))
+    approved = sum(1 for p in points if p.approved)
+    bound = ", ".join(sorted({p.binding for p in points}))
+    alt = (
+        f"{title}: {len(points)} decisions, {approved} approved and "
+        f"{len(points) - approved} rejected; limited by {bound}"
+    )
+    return section(title, image(alt, uri))
 
 
 def _factors_section(review: _Review) -> str:
@@ -551,7 +563,8 @@ def _factors_section(review: _Review) -> str:
         for name in names
     }
     uri = charts.factors_chart([d.created_at for d in review.decisions], series)
-    return section(title, image(title, uri))
+    alt = f"{title}: {', '.join(names)} across {len(review.decisions)} decisions"
+    return section(title, image(alt, uri))
 
 
 def _correlation_section(review: _Review) -> str:
@@ -563,7 +576,8 @@ def _correlation_section(review: _Review) -> str:
     missing = sorted(set(review.traded) - set(matrix.symbols))
     note = f'<p class="note">Not in the matrix: {esc(", ".join(missing))}.</p>' if missing else ""
     uri = charts.correlation_chart(matrix.symbols, matrix.matrix, version)
-    return section(title, image(title, uri), note)
+    alt = f"{title}: version {version} of the matrix over {', '.join(matrix.symbols)}"
+    return section(title, image(alt, uri), note)
 
 
 _FORCED = ' class="forced"'

@@ -156,7 +156,11 @@ def _count(ctx: Context, query: object, filters: object) -> int:
 
 
 def _assert_pngs(page: Page, alts: list[str]) -> None:
-    assert [image["alt"] for image in page.images] == alts
+    # Each chart's text alternative names it, then says what it shows.
+    assert [image["alt"].split(":")[0] for image in page.images] == alts
+    assert all(
+        len(image["alt"]) > len(alt) + 10 for image, alt in zip(page.images, alts, strict=True)
+    )
     for image in page.images:
         prefix = "data:image/png;base64,"
         assert image["src"].startswith(prefix)
@@ -182,6 +186,8 @@ def test_report_matches_the_database(ctx: Context) -> None:
     _assert_pngs(page, CHARTS)
     _assert_self_contained(text, page)
     assert "correlation" not in page.empty
+    assert page.images[0]["alt"].endswith("lowest 95,800.00 USD")
+    assert "3 approved and 1 rejected" in page.images[1]["alt"]
 
     approved = _count(
         ctx, audit.query_decisions, DecisionFilter(account="ftmo-1", status="approved")
