@@ -268,7 +268,7 @@ def _events(events: Sequence[StoredEvent]) -> str:
     )
     note = (
         f'<p class="note">The latest {EVENTS_SHOWN} at most, newest first; breaches and '
-        "overrides are highlighted. Daily resets are left out.</p>"
+        "overrides are highlighted. Daily resets and day openings are left out.</p>"
     )
     return section(title, grid(("time", "account", "kind", "actor", "reason"), rows), note)
 

@@ -14,7 +14,7 @@ from aria.service.ports import StoredEvent
 
 OPENED = "account_opened"
 # Kinds every account records on schedule: a review of what happened to an owner skips them.
-ROUTINE_EVENTS = frozenset({"daily_reset"})
+ROUTINE_EVENTS = frozenset({"daily_reset", "day_opened"})
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def account_life(ctx: Context, account_id: str) -> Life:
 
 def recent_events(ctx: Context, owner: str, limit: int = 50) -> list[StoredEvent]:
     """The owner's latest rule events across their accounts, newest first, without the
-    routine ones (daily resets)."""
+    routine ones (daily resets, the first day opened)."""
     found: list[StoredEvent] = []
     after = None
     with ctx.read_unit() as uow:

@@ -128,6 +128,7 @@ def test_the_owner_s_events_are_listed_without_daily_resets(api: Api) -> None:
     assert "desk review" in text
     assert "account_opened" in text
     assert "daily_reset" not in text
+    assert "day_opened" not in text
     assert page.fields["a-pips:trading-status"] == "halted"
 
 
