@@ -287,3 +287,46 @@ def simulation_chart(
     bottom.set_xticks(centres, list(plans), rotation=15)
     top.legend(loc="upper left", fontsize="small", ncols=min(len(policies), 4))
     return figure
+
+
+@dataclass(frozen=True)
+class Room:
+    """One account's distance to its nearest floor and what it is made of, in % of its size."""
+
+    name: str
+    distance: float  # equity − the binding floor
+    open_risk: float
+    held_back: float  # reserved for approved decisions, and the safety buffer
+    available: float  # the headroom sizing may still use
+
+
+def room_figure(rooms: Sequence[Room]) -> Figure:
+    """A bar per account from the nearest floor up to equity: the open risk to the stops, what
+    is held back, and the headroom left; a tick marks the distance itself."""
+    from matplotlib.figure import Figure
+
+    height = max(2.2, 0.5 * len(rooms) + 1.6)
+    figure = Figure(figsize=(_SIZE[0], height), dpi=_DPI, layout="constrained")
+    axes = figure.add_subplot()
+    rows = list(range(len(rooms)))
+    left = [0.0] * len(rooms)
+    for part, label, colour in (
+        ("open_risk", "open risk to the stops", "#ff7f0e"),
+        ("held_back", "reserved and buffer", "#7f7f7f"),
+        ("available", "headroom", "#2ca02c"),
+    ):
+        widths = [getattr(room, part) for room in rooms]
+        axes.barh(rows, widths, left=left, color=colour, label=label, height=0.6)
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    axes.scatter(
+        [room.distance for room in rooms], rows, marker="|", s=400, color="black", label="equity"
+    )
+    axes.set_yticks(rows, labels=[room.name for room in rooms])
+    axes.invert_yaxis()  # the first account on top, as in the table
+    axes.set_xlim(left=0)
+    axes.set_xlabel("% of the account size above the nearest floor")
+    axes.set_title("Distance to the nearest floor")
+    axes.grid(True, axis="x", alpha=0.3)
+    # Below the axes, so that no bar is hidden behind it.
+    figure.legend(loc="outside lower center", ncols=4, fontsize="small")
+    return figure

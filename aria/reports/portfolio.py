@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.model import Account
+from aria.reports import charts
 from aria.reports.compliance import headroom_rows, objective_bars, positions_section
 from aria.reports.markup import (
     NONE,
@@ -27,6 +28,7 @@ from aria.reports.markup import (
     esc,
     field,
     grid,
+    image,
     key_values,
     money,
     percent,
@@ -107,6 +109,7 @@ def portfolio_report(ctx: Context, owner: str) -> str:
     sections = [
         _contents(lines),
         _summary(lines, now),
+        _rooms(lines),
         _totals(lines),
         _events(events),
         *(_account(line, now) for line in lines),
@@ -208,6 +211,39 @@ def _summary(lines: Sequence[_Line], now: dt.datetime) -> str:
         "latest state. A dash: no state has been pushed.</p>"
     )
     return section("Summary", grid(headers, (_summary_row(line) for line in lines)), note)
+
+
+def _share(value: Decimal, size: Decimal) -> float:
+    return float(value * 100 / size)
+
+
+def _rooms(lines: Sequence[_Line]) -> str:
+    """A bar per account: how far equity stands above its nearest floor, and what uses it."""
+    title = "Distance to the nearest floor"
+    rooms = []
+    for line in lines:
+        room, size = line.risk.headroom, line.risk.rules.size
+        if room is None or size <= 0:
+            continue
+        rooms.append(
+            charts.Room(
+                name=line.account.id,
+                distance=_share(room.distances[room.binding], size),
+                open_risk=_share(room.open_risk, size),
+                held_back=_share(room.reserved + room.buffer, size),
+                available=_share(room.available, size),
+            )
+        )
+    if not rooms:
+        return section(title, empty("rooms", "No account has a state yet."))
+    alt = f"{title}, in % of each account's size: " + "; ".join(
+        f"{r.name} {r.distance:.2f} % above it, {r.open_risk:.2f} % at risk to the stops, "
+        f"{r.available:.2f} % headroom"
+        for r in rooms
+    )
+    left = len(lines) - len(rooms)
+    note = f'<p class="note">{left} account(s) without a state are not drawn.</p>' if left else ""
+    return section(title, image(alt, charts.data_uri(charts.room_figure(rooms))), note)
 
 
 def _total_row(label: str, currency: str, total: _Total, key: str) -> str:

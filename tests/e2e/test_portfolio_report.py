@@ -105,7 +105,16 @@ def test_the_page_is_self_contained_and_accessible(api: Api) -> None:
     text = _portfolio(api, api.alice).text
     page = Page(text)
     assert all(resource.startswith(("data:", "#account-")) for resource in page.resources)
-    assert not {"script", "link", "iframe", "object", "embed", "img"} & set(page.tags)
+    assert not {"script", "link", "iframe", "object", "embed"} & set(page.tags)
+    # One chart, inline, whose text alternative gives each account's figures.
+    (chart,) = page.images
+    assert chart["src"].startswith("data:image/png;base64,")
+    assert chart["alt"].startswith("Distance to the nearest floor")
+    for account_id in ("a-ftmo", "a-eur", "a-pips"):
+        assert f"{account_id} " in chart["alt"]
+    nearest = min(D(v) for k, v in page.fields.items() if k.startswith("a-ftmo:distance-"))
+    share = f"{nearest / 1000:.2f} % above it"  # of the 100,000 account size
+    assert f"a-ftmo {share}" in chart["alt"]
     assert "url(" not in text
     assert '<th scope="col">' in text
     assert '<th scope="row">' in text
