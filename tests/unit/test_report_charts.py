@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import num2date
 
@@ -83,3 +85,30 @@ def test_the_report_modules_import_without_matplotlib() -> None:
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    start=st.datetimes(
+        min_value=dt.datetime(2020, 1, 1),
+        max_value=dt.datetime(2030, 1, 1),
+        timezones=st.just(dt.UTC),
+    ),
+    seconds=st.integers(min_value=2 * 3600, max_value=6 * 366 * 86400),
+)
+def test_any_span_from_two_hours_to_six_years_has_distinct_ordered_labels(
+    start: dt.datetime, seconds: int
+) -> None:
+    span = dt.timedelta(seconds=seconds)
+    times = [start + span * i / 9 for i in range(10)]
+    figure = charts.equity_figure(times, [1.0] * 10, [1.0] * 10, [None] * 10, [None] * 10, "USD")
+    FigureCanvasAgg(figure).draw()
+    axes = figure.axes[0]
+    low, high = axes.get_xlim()
+    ticks = [t for t in axes.xaxis.get_major_ticks() if low <= t.get_loc() <= high]
+    labels = [t.label1.get_text() for t in ticks]
+    assert len(ticks) >= 2, labels
+    assert all(labels), labels
+    assert len(set(labels)) == len(labels), labels
+    locations = [t.get_loc() for t in ticks]
+    assert locations == sorted(locations)
