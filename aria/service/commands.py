@@ -15,6 +15,7 @@ from accounts.model import (
     Position,
     Side,
     Symbol,
+    SymbolAliases,
     Trade,
     UtcTime,
 )
@@ -133,6 +134,11 @@ class UpdateAccount(Command):
     )
     options: Options | None = Field(
         default=None, description="replaces every chosen option ({} returns to the defaults)"
+    )
+    symbol_aliases: SymbolAliases | None = Field(
+        default=None,
+        description="replaces the account's broker symbols for ARIA's instruments, e.g."
+        " {'US30.cash': 'US30'} ({} removes them)",
     )
     actor: Text = "operator"
     reason: Text | None = None
