@@ -65,20 +65,20 @@ def test_an_account_alias_names_the_instrument_and_is_an_audited_change(ctx: Con
     ]
     _alias(ctx, "ftmo-1", {})
     assert account_service.get_account(ctx, "ftmo-1").symbol_aliases == {}
-    with pytest.raises(InvalidInput, match="CABLE.X"):
+    with pytest.raises(InvalidInput, match=r"CABLE\.X"):
         ask(ctx, "cable-2", ["ftmo-1"], symbol="CABLE.X")
 
 
 def test_an_alias_to_an_unknown_instrument_is_refused(ctx: Context) -> None:
     _open(ctx, "ftmo-1")
-    with pytest.raises(InvalidInput, match="US30.CASH=DOW"):
+    with pytest.raises(InvalidInput, match=r"US30\.CASH=DOW"):
         _alias(ctx, "ftmo-1", {"US30.cash": "DOW"})
     assert account_service.get_account(ctx, "ftmo-1").symbol_aliases == {}
 
 
 def test_an_unknown_symbol_is_the_clear_error_naming_the_symbol_as_sent(ctx: Context) -> None:
     _open(ctx, "ftmo-1")
-    with pytest.raises(InvalidInput, match="unknown instrument 'FOO.R'"):
+    with pytest.raises(InvalidInput, match=r"unknown instrument 'FOO\.R'"):
         ask(ctx, "foo", ["ftmo-1"], symbol="foo.r")
 
 
@@ -115,7 +115,8 @@ def test_pushed_positions_and_trades_are_stored_under_aria_s_symbols(ctx: Contex
     risk = account_service.account_risk(ctx, "ftmo-1")
     assert risk.state is not None
     assert [p.symbol for p in risk.state.positions] == ["GBPUSD"]
-    assert risk.headroom is not None and risk.headroom.open_risk > 0  # valued as GBPUSD
+    assert risk.headroom is not None
+    assert risk.headroom.open_risk > 0
     trade = {**TRADE, "symbol": "EURUSD.raw"}
     account_service.record_trades(ctx, "ftmo-1", RecordTrades.model_validate({"trades": [trade]}))
     with ctx.unit() as uow:
@@ -165,7 +166,8 @@ def _pushed(ctx: Context, account_id: str, position: dict[str, Any]) -> account_
 
 def test_an_mt5_position_is_stored_and_valued_exactly_as_aria_s_shape(ctx: Context) -> None:
     mt5, aria = _pushed(ctx, "mt5", MT5), _pushed(ctx, "aria", ARIA)
-    assert mt5.state is not None and aria.state is not None
+    assert mt5.state is not None
+    assert aria.state is not None
     assert mt5.state.positions == aria.state.positions
     assert mt5.floors == aria.floors
     assert mt5.headroom == aria.headroom
@@ -182,7 +184,8 @@ def test_an_mt5_stop_of_zero_is_no_stop_and_so_no_headroom(ctx: Context) -> None
     assert found.state is not None
     assert found.state.positions[0].stop is None
     assert found.state.positions[0].take_profit is None
-    assert found.headroom is not None and found.headroom.available == 0
+    assert found.headroom is not None
+    assert found.headroom.available == 0
 
 
 @pytest.mark.parametrize("kind", [2, "POSITION_TYPE_HOLD", True, None, "", 0.5])
