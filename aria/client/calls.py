@@ -17,10 +17,17 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from accounts.model import Account, Position, Trade
-from aria.client.errors import AriaError, Conflict, RateLimited, Unavailable, error_of
+from aria.client.errors import (
+    AriaError,
+    Conflict,
+    Invalid,
+    RateLimited,
+    Unavailable,
+    error_of,
+)
 from aria.client.models import (
     Accounts,
     CancelOut,
@@ -93,6 +100,18 @@ def answer(call: Call[T], status: int, body: Any, retry_after: str | None) -> T:
     raise error_of(status, body, retry_after)
 
 
+def _checked(adapter: TypeAdapter[list[T]], given: Sequence[Any], what: str) -> list[T]:
+    """``given`` validated as the server will, before sending: a bad one is :class:`Invalid`
+    naming the item and field, as the server's 422 would."""
+    try:
+        return adapter.validate_python(list(given))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        raise Invalid(f"{what}.{where}: {message}", status=None, code="invalid_input") from None
+
+
 def _model(kind: type[BaseModel]) -> Callable[[Any], Any]:
     return kind.model_validate
 
@@ -146,7 +165,7 @@ def push_state(
         # The client's clock: the time the broker's numbers were read.
         "as_of": (as_of or dt.datetime.now(dt.UTC)).isoformat(),
         "positions": _POSITIONS.dump_python(
-            _POSITIONS.validate_python(list(positions)), mode="json", exclude_none=True
+            _checked(_POSITIONS, positions, "positions"), mode="json", exclude_none=True
         ),
         "cash_flows": [_json(flow) for flow in cash_flows],
     }
@@ -155,7 +174,7 @@ def push_state(
 
 def record_trades(account_id: str, trades: Sequence[Trade | Mapping[str, Any]]) -> Call[CountOut]:
     """``POST /v1/accounts/{id}/trades`` (a trade id already stored is skipped)."""
-    given = _TRADES.validate_python(list(trades))
+    given = _checked(_TRADES, trades, "trades")
     body = {"trades": _TRADES.dump_python(given, mode="json", exclude_none=True)}
     # Idempotent only when every trade has its broker id: that is how a repeat is skipped.
     idempotent = all(t.id is not None for t in given)
