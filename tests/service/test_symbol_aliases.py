@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from aria.service import sizing as sizing_service
 from aria.service.commands import RecordTrades, Signal, UpdateAccount
 from aria.service.context import Context
 from aria.service.errors import InvalidInput
+from firms.catalog import load_catalog
 from tests.builders import TRADE, ask, open_account, push, utc
 from tests.clocks import SettableClock
 
@@ -197,3 +200,22 @@ def test_a_bad_mt5_type_is_refused_with_the_values_it_may_take(kind: object) -> 
 def test_an_unknown_mt5_field_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="volume_initial"):
         Position.model_validate(MT5 | {"volume_initial": 1})
+
+
+FIRM_ALIASES = """id = "ftmo"
+symbol_aliases = { "CABLE.FT" = "GBPUSD", "SHARED" = "EURUSD" }
+"""
+
+
+def test_the_firm_s_aliases_apply_and_the_account_s_win(ctx: Context, tmp_path: Path) -> None:
+    rules = tmp_path / "ftmo-aliases.toml"
+    rules.write_text(FIRM_ALIASES, encoding="utf-8")
+    firm_ctx = dataclasses.replace(ctx, catalog=load_catalog([rules]))
+    _open(firm_ctx, "ftmo-1")
+    by_firm = ask(firm_ctx, "firm", ["ftmo-1"], symbol="cable.ft").decisions[0].decision
+    assert by_firm.symbol == "GBPUSD"
+    _alias(firm_ctx, "ftmo-1", {"SHARED": "GBPUSD"})
+    by_account = ask(firm_ctx, "acct", ["ftmo-1"], symbol="SHARED").decisions[0].decision
+    assert by_account.symbol == "GBPUSD"
+    with pytest.raises(InvalidInput, match="CABLE"):
+        ask(ctx, "no-firm-file", ["ftmo-1"], symbol="cable.ft")  # the built-in catalog has none
