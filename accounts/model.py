@@ -229,6 +229,7 @@ MT5_TYPES = {
     "BUY": "long",
     "SELL": "short",
 }
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # The prefix a copier writes before the decision id in an MT5 position's comment.
 MT5_DECISION_PREFIX = "aria:"
 
@@ -253,7 +254,7 @@ def _mt5_time(value: object) -> object:
         return value  # an ISO time is taken as it is; anything else is refused as a time
     if not 0 <= value < 253402300800:  # year 9999
         raise ValueError(f"MT5 position time must be unix seconds; got {value!r}")
-    return dt.datetime.fromtimestamp(value, dt.UTC)
+    return _EPOCH + dt.timedelta(seconds=value)
 
 
 def _from_mt5(data: dict[str, object]) -> dict[str, object]:
