@@ -145,6 +145,7 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
         personality=_personality(command.personality, command.id),
         instruments=command.instruments,
         options=command.options,
+        symbol_aliases=command.symbol_aliases,
     )
     ctx.profile(
         account.profile, (("account", layer_key(command.profile_layer)),)
@@ -153,6 +154,7 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
         if uow.accounts.get(account.id) is not None:
             raise Conflict(f"an account with id {account.id!r} already exists")
         _check_symbols(ctx, uow, account.instruments)
+        _check_aliases(ctx, uow, account.symbol_aliases)
         uow.accounts.add(account, Tracker.start(rules.start), now)
         if command.profile_layer:
             uow.accounts.put_layer("account", account.id, command.profile_layer, now)
@@ -164,6 +166,7 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
                 "personality": account.personality.model_dump(mode="json"),
                 "instruments": _dumped(account.instruments),
                 "options": {k: str(v) for k, v in account.options.items()},
+                **({"symbol_aliases": account.symbol_aliases} if account.symbol_aliases else {}),
             },
             SYSTEM,
             f"opened under {rules.label}",

@@ -109,6 +109,10 @@ class CreateAccount(Command):
     options: Options = Field(
         default_factory=dict, description="values chosen at checkout for the plan's options"
     )
+    symbol_aliases: SymbolAliases = Field(
+        default_factory=dict,
+        description="the broker's symbols for ARIA's instruments, e.g. {'US30.cash': 'US30'}",
+    )
 
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]

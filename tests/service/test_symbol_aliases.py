@@ -219,3 +219,12 @@ def test_the_firm_s_aliases_apply_and_the_account_s_win(ctx: Context, tmp_path: 
     assert by_account.symbol == "GBPUSD"
     with pytest.raises(InvalidInput, match="CABLE"):
         ask(ctx, "no-firm-file", ["ftmo-1"], symbol="cable.ft")  # the built-in catalog has none
+
+
+def test_an_account_may_be_opened_with_its_aliases(ctx: Context) -> None:
+    open_account(ctx, "ftmo-1", symbol_aliases={"cable.z": "GBPUSD"})
+    assert account_service.get_account(ctx, "ftmo-1").symbol_aliases == {"CABLE.Z": "GBPUSD"}
+    opened = audit_service.query_events(ctx, EventFilter(kind="account_opened")).items
+    assert opened[0].detail["symbol_aliases"] == {"CABLE.Z": "GBPUSD"}
+    with pytest.raises(InvalidInput, match="DOW"):
+        open_account(ctx, "ftmo-2", symbol_aliases={"US30.cash": "DOW"})
