@@ -4,7 +4,11 @@ the client's tree, and the copier flow releases what was not placed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import socket
+import struct
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,7 +34,7 @@ from aria.service.keys import create_key
 from storage.engine import make_engine
 from tests.builders import always_open_instruments, open_account, push
 from tests.databases import make_context
-from tests.e2e.processes import serve
+from tests.e2e.processes import Proxy, free_port, serve
 from tests.templates import sqlite_copy
 
 GBPUSD = Signal(symbol="GBPUSD", side="long", entry=Decimal("1.2700"), stop=Decimal("1.2600"))
@@ -111,6 +115,77 @@ class AsyncDropFirstAnswer(httpx.AsyncHTTPTransport):
             await response.aclose()
             raise httpx.ReadError("connection reset by peer", request=request)
         return response
+
+
+class DropAfterAnswer:
+    """A TCP proxy that forwards its first connection's request, waits until the server has
+    answered, and resets the connection instead of passing the answer on; later connections
+    pass through."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target, self.port = target, free_port()
+        self.dropped = 0
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop listening."""
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            if self.dropped:
+                threading.Thread(target=Proxy._pump, args=(client, upstream), daemon=True).start()
+                continue
+            self.dropped += 1
+            threading.Thread(target=self._drop, args=(client, upstream), daemon=True).start()
+
+    @staticmethod
+    def _drop(client: socket.socket, upstream: socket.socket) -> None:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            request += client.recv(65536)
+        head, _, body = request.partition(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        while len(body) < length:
+            body += client.recv(65536)
+        upstream.sendall(head + b"\r\n\r\n" + body)
+        upstream.recv(65536)  # the server has decided, stored and answered
+        # A reset, not a clean close: the client's read fails mid-answer.
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        for end in (client, upstream):
+            with contextlib.suppress(OSError):
+                end.close()
+
+
+def test_a_connection_reset_before_the_answer_is_retried_into_the_stored_decision(
+    server: Running,
+) -> None:
+    server.prepare("reset-1")
+    host, port = server.base.removeprefix("http://").split(":")
+    proxy = DropAfterAnswer((host, int(port)))
+    try:
+        with AriaClient(f"http://127.0.0.1:{proxy.port}", server.key, retry=FAST) as client:
+            answer = client.size(GBPUSD, ["reset-1"], request_id="reset-1")
+            assert proxy.dropped == 1
+            assert answer.replayed  # the first attempt's decision, answered again
+        with AriaClient(server.base, server.key) as direct:
+            again = direct.size(GBPUSD, ["reset-1"], request_id="reset-1")
+            room = direct.headroom("reset-1").headroom
+    finally:
+        proxy.close()
+    assert [d.decision_id for d in again.decisions] == [d.decision_id for d in answer.decisions]
+    assert room is not None
+    assert room.reserved == answer.decisions[0].risk_amount  # one reservation, not two
 
 
 def test_a_sizing_retried_after_a_dropped_connection_returns_the_stored_decision(
