@@ -20,6 +20,7 @@ from aria.service.errors import InvalidInput
 from firms.catalog import load_catalog
 from tests.builders import TRADE, ask, open_account, push, utc
 from tests.clocks import SettableClock
+from tests.fakes import FakeStore
 
 D = Decimal
 
@@ -43,7 +44,7 @@ def _alias(ctx: Context, account_id: str, aliases: dict[str, str]) -> None:
 
 
 def test_a_broker_suffix_sizes_aria_s_instrument_and_the_request_keeps_what_was_sent(
-    ctx: Context,
+    ctx: Context, store: FakeStore
 ) -> None:
     _open(ctx, "ftmo-1")
     plain = ask(ctx, "plain", ["ftmo-1"]).decisions[0].decision
@@ -54,6 +55,7 @@ def test_a_broker_suffix_sizes_aria_s_instrument_and_the_request_keeps_what_was_
     assert suffixed.lots == plain.lots
     with ctx.unit() as uow:
         assert uow.sizing.for_request("suffixed")[0].decision.symbol == "GBPUSD"
+    assert store.tables.requests[("", "suffixed")]["request"]["symbol"] == "GBPUSD.R"
 
 
 def test_an_account_alias_names_the_instrument_and_is_an_audited_change(ctx: Context) -> None:
