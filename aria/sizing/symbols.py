@@ -72,14 +72,16 @@ def _spellings(key: str) -> list[str]:
     # ``EURUSD-ECN`` and ``EURUSD_r`` carry a suffix as ``EURUSD.ecn`` and ``EURUSD.r`` do.
     bare = key.replace("-", ".").replace("_", ".")
     for suffix in SUFFIXES:
-        if bare.endswith(suffix) and len(bare) > len(suffix):
+        if bare.endswith(suffix):
             bare = bare[: -len(suffix)]
             break
     joined = bare
     for separator in SEPARATORS:
         joined = joined.replace(separator, "")
     found = [joined]
-    if joined.endswith(GLUED) and len(joined) > 3:
+    # ``US30m`` is US30, but ``MNQM`` or ``ESM`` read as a future's June contract: the letter
+    # is taken off names of four characters or more only.
+    if joined.endswith(GLUED) and len(joined) > 4:
         found.append(joined[:-1])
     return found
 

@@ -39,13 +39,18 @@ ARIA = sorted(KNOWN.instruments)
         ("US500.cash", "US500"),
         ("UK100.cash", "UK100"),
         ("US30", "US30"),
+        ("US30m", "US30"),
+        ("USTECm", "US100"),
+        ("XAUUSDm", "XAUUSD"),
     ],
 )
 def test_a_broker_spelling_names_aria_s_instrument(sent: str, meant: str) -> None:
     assert resolve_symbol(sent, KNOWN) == meant
 
 
-@pytest.mark.parametrize("sent", ["FOOBAR", "EURUSDX", "US31.cash", "M", "XAU"])
+@pytest.mark.parametrize(
+    "sent", ["FOOBAR", "EURUSDX", "US31.cash", "M", "XAU", ".cash", "MNQM", "ESM", "GCM"]
+)
 def test_an_unknown_symbol_stays_unknown(sent: str) -> None:
     assert resolve_symbol(sent, KNOWN) is None
 
@@ -60,6 +65,8 @@ def test_the_account_s_alias_wins_over_the_firm_s_and_the_spelling() -> None:
     assert resolve_symbol("US30.cash", KNOWN, None, firm) == "US100"
     assert resolve_symbol("us30.cash", KNOWN, {"US30.CASH": "GER40"}, firm) == "GER40"
     assert resolve_symbol("US30.cash", KNOWN, {"OTHER": "GER40"}, firm) == "US100"
+    # Aliases given in another case match too (a mapping built by hand, not by the account).
+    assert resolve_symbol("US30.cash", KNOWN, {"us30.cash": "ger40"}) == "GER40"
 
 
 broker = st.from_regex(r"[A-Z][A-Z0-9.]{1,10}", fullmatch=True).filter(lambda s: s not in KNOWN)
