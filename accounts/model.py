@@ -62,6 +62,22 @@ OptionName = Annotated[
 ]
 
 
+def _no_alias_chain(value: dict[str, str]) -> dict[str, str]:
+    # An alias names an instrument, never another alias: one lookup resolves any symbol.
+    chained = sorted(k for k, v in value.items() if v in value and v != k)
+    if chained:
+        raise ValueError(
+            f"an alias must name an instrument, not another alias: {', '.join(chained)}"
+        )
+    return value
+
+
+# A broker's symbol and ARIA's instrument it stands for.
+SymbolAliases = Annotated[
+    dict[Symbol, Symbol], Field(max_length=500), AfterValidator(_no_alias_chain)
+]
+
+
 class Frozen(BaseModel):
     """Base for domain values: immutable, strict about unknown fields."""
 
@@ -186,8 +202,106 @@ class TradingState(Frozen):
         return self
 
 
+# MetaTrader 5's position fields ARIA reads (``mt5.positions_get()`` as dicts), and those it
+# accepts and leaves aside (they move nothing ARIA decides from).
+MT5_FIELDS = frozenset(
+    {"ticket", "symbol", "type", "volume", "price_open", "sl", "tp", "time", "price_current"}
+)
+MT5_IGNORED = frozenset(
+    {
+        "comment",
+        "magic",
+        "identifier",
+        "reason",
+        "swap",
+        "profit",
+        "time_msc",
+        "time_update",
+        "time_update_msc",
+        "external_id",
+    }
+)
+MT5_TYPES = {
+    "0": "long",
+    "1": "short",
+    "POSITION_TYPE_BUY": "long",
+    "POSITION_TYPE_SELL": "short",
+    "BUY": "long",
+    "SELL": "short",
+}
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# The prefix a copier writes before the decision id in an MT5 position's comment.
+MT5_DECISION_PREFIX = "aria:"
+
+
+def _mt5_type(value: object) -> str:
+    key = str(value).strip().upper() if isinstance(value, str | int) else None
+    if isinstance(value, bool) or key not in MT5_TYPES:
+        raise ValueError(
+            f"MT5 position type must be 0 (buy) or 1 (sell), POSITION_TYPE_BUY or"
+            f" POSITION_TYPE_SELL, or buy or sell; got {value!r}"
+        )
+    return MT5_TYPES[key]
+
+
+def _mt5_price(value: object) -> object:
+    # MT5 writes 0 for "no stop", "no take-profit" and "no current price".
+    return None if value in (0, "0", None) else value
+
+
+def _mt5_time(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value  # an ISO time is taken as it is; anything else is refused as a time
+    if not 0 <= value < 253402300800:  # year 9999
+        raise ValueError(f"MT5 position time must be unix seconds; got {value!r}")
+    return _EPOCH + dt.timedelta(seconds=value)
+
+
+def _from_mt5(data: dict[str, object]) -> dict[str, object]:
+    """ARIA's position fields from MetaTrader 5's (unknown fields are kept, to be refused)."""
+    converted: dict[str, object] = {
+        key: value for key, value in data.items() if key not in MT5_FIELDS | MT5_IGNORED
+    }
+    if "ticket" in data:
+        converted["id"] = str(data["ticket"])
+    converted["symbol"] = data.get("symbol")
+    if "type" not in data:
+        raise ValueError("an MT5 position needs its type: 0 (buy) or 1 (sell)")
+    converted["side"] = _mt5_type(data["type"])
+    converted["lots"] = data.get("volume")
+    converted["entry"] = data.get("price_open")
+    converted["stop"] = _mt5_price(data.get("sl"))
+    converted["take_profit"] = _mt5_price(data.get("tp"))
+    converted["price"] = _mt5_price(data.get("price_current"))
+    if data.get("time") not in (None, 0):
+        converted["opened_at"] = _mt5_time(data["time"])
+    comment = data.get("comment")
+    if (
+        converted.get("decision_id") is None
+        and isinstance(comment, str)
+        and comment.startswith(MT5_DECISION_PREFIX)
+    ):
+        converted["decision_id"] = comment.removeprefix(MT5_DECISION_PREFIX).strip() or None
+    return converted
+
+
 class Position(Frozen):
-    """An open position as the broker reports it."""
+    """An open position as the broker reports it, in ARIA's fields or MetaTrader 5's
+    (``ticket``, ``type``, ``volume``, ``price_open``, ``sl``, ``tp``, ``time``; an ``sl``
+    or ``tp`` of 0 is none; ``comment`` ``aria:<decision_id>`` names the decision)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mt5(cls, data: object) -> object:
+        # MetaTrader's shape has ``volume`` and ``price_open`` where ARIA's has ``lots`` and
+        # ``entry``: one boundary converts it, for the API and the CLI alike.
+        if (
+            isinstance(data, dict)
+            and "lots" not in data
+            and ({"volume", "price_open"} & data.keys())
+        ):
+            return _from_mt5(data)
+        return data
 
     id: str | None = None
     symbol: Symbol
@@ -337,10 +451,21 @@ class Account(Frozen):
         description="values chosen at checkout for the plan's declared options (E8's percentages)",
     )
 
+    symbol_aliases: SymbolAliases = Field(
+        default_factory=dict,
+        description="the broker's symbols (keys) for ARIA's instruments (values), e.g."
+        " {'US30.CASH': 'US30'}; they win over the firm's aliases and the built-in spellings",
+    )
+
     @field_validator("options")
     @classmethod
     def _sorted_options(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         # One order, so equal accounts dump (and hash) alike whatever order they were given in.
+        return dict(sorted(value.items()))
+
+    @field_validator("symbol_aliases")
+    @classmethod
+    def _sorted_aliases(cls, value: dict[str, str]) -> dict[str, str]:
         return dict(sorted(value.items()))
 
     @property

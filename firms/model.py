@@ -1088,6 +1088,11 @@ class Firm(Spec):
         default=None, description="what the firm's accounts may trade, unless a plan says"
     )
     plans: list[Plan] = Field(default_factory=list)
+    symbol_aliases: dict[Symbol, Symbol] = Field(
+        default_factory=dict,
+        description="the firm's broker symbols (keys) for ARIA's instruments (values), e.g."
+        " {'US30.CASH': 'US30'}; an account's own aliases win over them",
+    )
 
     @model_validator(mode="after")
     def _unique_plans(self) -> Self:

@@ -79,6 +79,10 @@ class AccountRow(Base):
     halt_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+    # The broker's symbols for ARIA's instruments, {broker symbol: ARIA symbol}.
+    symbol_aliases: Mapped[dict[str, Any]] = mapped_column(
+        JSONDoc, default=dict, server_default=sa.text("'{}'")
+    )
 
 
 class TrackerRow(Base):

@@ -65,6 +65,7 @@ def account_values(account: Account, at: dt.datetime) -> dict[str, Any]:
         "halt_since": trading.since,
         "halt_until": trading.until,
         "updated_at": at,
+        "symbol_aliases": dict(account.symbol_aliases),
     }
 
 
@@ -97,6 +98,7 @@ def account_from_row(row: Any) -> Account:
             since=row.halt_since,
             until=row.halt_until,
         ),
+        symbol_aliases=row.symbol_aliases or {},
     )
 
 
@@ -286,7 +288,12 @@ def event_from_values(values: Mapping[str, Any]) -> StoredEvent:
 
 
 # A row's cache key covers what its chained copy covers (the chain's lists, one place).
-_ACCOUNT_COLUMNS = tuple(c for c in ACCOUNT_STATE if c != "created_at")
+# Plus the columns that are not chained but still make the account another value.
+_ACCOUNT_COLUMNS = (
+    *(c for c in ACCOUNT_STATE if c != "created_at"),
+    "household",
+    "symbol_aliases",
+)
 _TRACKER_COLUMNS = TRACKER_STATE
 cached_account = RowCache(account_from_row, _ACCOUNT_COLUMNS, 50_000)
 cached_tracker = RowCache(tracker_from_row, _TRACKER_COLUMNS, 50_000)

@@ -334,9 +334,20 @@ def update(
     ] = None,
     reason: Annotated[str | None, typer.Option(help="why (recorded)")] = None,
     actor: Annotated[str, typer.Option(help="who (recorded)")] = "cli",
+    alias: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="the broker's name for an instrument, BROKER=ARIA such as US30.cash=US30"
+            " (repeatable; adds to the account's aliases)"
+        ),
+    ] = None,
+    no_aliases: Annotated[
+        bool, typer.Option("--no-aliases", help="remove the account's symbol aliases")
+    ] = False,
 ) -> None:
     """Change an account's label, profile, strategy, household, personality, what it may
-    trade, or its checkout options; each change is recorded with who and why."""
+    trade, its checkout options or its broker symbol aliases; each change is recorded with
+    who and why."""
     body: dict[str, Any] = {"actor": actor, "reason": reason}
     if label is not None:
         body["label"] = label
@@ -358,9 +369,19 @@ def update(
         body["instruments"] = _instruments(symbols, asset_classes)
     if option is not None:
         body["options"] = _options(option)
-    command = validated(UpdateAccount, body)
     app = app_from()
+    if alias is not None or no_aliases:
+        kept = (
+            {}
+            if no_aliases
+            else run_service(account_service.get_account, app.context, account_id).symbol_aliases
+        )
+        body["symbol_aliases"] = {**kept, **_aliases(alias or [])}
+    command = validated(UpdateAccount, body)
     account = run_service(account_service.update_account, app.context, account_id, command)
+    if alias is not None or no_aliases:
+        named = ", ".join(f"{k}={v}" for k, v in account.symbol_aliases.items()) or "none"
+        out.print(f"{account.id}: symbol aliases {named}", highlight=False)
     narrowed = account.instruments.describe() if account.instruments else "all its firm allows"
     chosen = ", ".join(f"{k}={v}" for k, v in account.options.items()) or "the firm's defaults"
     out.print(
@@ -371,6 +392,20 @@ def update(
         highlight=False,
     )
     app.close()
+
+
+def _aliases(given: list[str]) -> dict[str, str]:
+    """``BROKER=ARIA`` pairs as a mapping; a pair without ``=`` is a usage error."""
+    found: dict[str, str] = {}
+    for pair in given:
+        broker, sep, symbol = pair.partition("=")
+        if not sep or not broker.strip() or not symbol.strip():
+            raise typer.BadParameter(
+                f"{pair!r}: give the broker's symbol and ARIA's, e.g. US30.cash=US30",
+                param_hint="--alias",
+            )
+        found[broker.strip().upper()] = symbol.strip().upper()
+    return found
 
 
 def _personality(text: str | None) -> dict[str, Any] | None:

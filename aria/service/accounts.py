@@ -4,7 +4,7 @@ pushes, trades, risk now."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,6 +20,7 @@ from accounts.model import (
 from accounts.personality import DEFAULT_BAND, Personality
 from accounts.tracker import Tracker
 from aria.audit.filters import EventFilter
+from aria.service import symbols
 from aria.service.commands import (
     CashFlowIn,
     CreateAccount,
@@ -36,6 +37,7 @@ from aria.service.context import Context, layer_key
 from aria.service.errors import Conflict, InvalidInput, NotFound, reason
 from aria.service.ports import UnitOfWork
 from aria.service.profile_layers import prefetch, profile_for
+from aria.service.symbols import Known
 from aria.service.tracking import record
 from aria.sizing.exposure import Held, value_book
 from aria.sizing.inputs import BestDayWindow
@@ -142,6 +144,7 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
         personality=_personality(command.personality, command.id),
         instruments=command.instruments,
         options=command.options,
+        symbol_aliases=command.symbol_aliases,
     )
     ctx.profile(
         account.profile, (("account", layer_key(command.profile_layer)),)
@@ -150,6 +153,7 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
         if uow.accounts.get(account.id) is not None:
             raise Conflict(f"an account with id {account.id!r} already exists")
         _check_symbols(ctx, uow, account.instruments)
+        _check_aliases(ctx, uow, account.symbol_aliases)
         uow.accounts.add(account, Tracker.start(rules.start), now)
         if command.profile_layer:
             uow.accounts.put_layer("account", account.id, command.profile_layer, now)
@@ -161,6 +165,7 @@ def create_account(ctx: Context, command: CreateAccount) -> Account:
                 "personality": account.personality.model_dump(mode="json"),
                 "instruments": _dumped(account.instruments),
                 "options": {k: str(v) for k, v in account.options.items()},
+                **({"symbol_aliases": account.symbol_aliases} if account.symbol_aliases else {}),
             },
             SYSTEM,
             f"opened under {rules.label}",
@@ -195,7 +200,19 @@ _FIELD_EVENTS = (
     ("strategy", "strategy_changed"),
     ("household", "household_changed"),
     ("personality", "personality_changed"),
+    ("symbol_aliases", "symbol_aliases_changed"),
 )
+
+
+def _check_aliases(ctx: Context, uow: UnitOfWork, aliases: Mapping[str, str]) -> None:
+    """An alias to an instrument ARIA does not know would size nothing: refuse it now."""
+    known = Known(ctx, uow)
+    unknown = [f"{broker}={symbol}" for broker, symbol in aliases.items() if symbol not in known]
+    if unknown:
+        raise InvalidInput(
+            f"symbol aliases: unknown instrument in {', '.join(unknown)}; name one of"
+            " `aria instruments`, or add it with an instrument file first"
+        )
 
 
 def _field_json(account: Account, field: str) -> Any:
@@ -228,9 +245,12 @@ def update_account(ctx: Context, account_id: str, command: UpdateAccount) -> Acc
             changes["instruments"] = command.instruments
         if command.options is not None:
             changes["options"] = command.options
+        if command.symbol_aliases is not None:
+            changes["symbol_aliases"] = dict(sorted(command.symbol_aliases.items()))
         updated = account.model_copy(update=changes)
         rules = rules_of(ctx, updated)  # refuses an undeclared option or a value not offered
         _check_symbols(ctx, uow, updated.instruments)
+        _check_aliases(ctx, uow, updated.symbol_aliases)
         if updated == account:
             return account
         uow.accounts.save(updated, now)
@@ -430,13 +450,14 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
                 f"as_of {command.as_of.isoformat()} is in the future (now {now.isoformat()},"
                 f" {skew.total_seconds():g} s of clock skew allowed)"
             )
+        account, tracker = _locked(uow, account_id)
         state = AccountState(
             balance=command.balance,
             equity=command.equity,
             as_of=min(command.as_of, now),
-            positions=command.positions,
+            # Under ARIA's names, so that they are valued and match their reservations.
+            positions=symbols.positions(ctx, account, command.positions, Known(ctx, uow)),
         )
-        account, tracker = _locked(uow, account_id)
         stored = tracker.state
         # A stored state stamped ahead of now (accepted before stamps were clamped) orders
         # nothing: the real state that follows it must not be refused.
@@ -626,9 +647,11 @@ def record_cash_flow(ctx: Context, account_id: str, command: RecordCashFlow) -> 
 def record_trades(ctx: Context, account_id: str, command: RecordTrades) -> int:
     """Store closed trades (a trade id already stored is skipped); returns how many were new."""
     with ctx.unit() as uow:
-        if uow.accounts.get(account_id) is None:
+        account = uow.accounts.get(account_id)
+        if account is None:
             raise NotFound(f"unknown account {account_id!r}")
-        added = sum(1 for trade in command.trades if uow.accounts.add_trade(account_id, trade))
+        given = symbols.trades(ctx, account, command.trades, Known(ctx, uow))
+        added = sum(1 for trade in given if uow.accounts.add_trade(account_id, trade))
         uow.commit()
     return added
 

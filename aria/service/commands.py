@@ -15,6 +15,7 @@ from accounts.model import (
     Position,
     Side,
     Symbol,
+    SymbolAliases,
     Trade,
     UtcTime,
 )
@@ -108,6 +109,10 @@ class CreateAccount(Command):
     options: Options = Field(
         default_factory=dict, description="values chosen at checkout for the plan's options"
     )
+    symbol_aliases: SymbolAliases = Field(
+        default_factory=dict,
+        description="the broker's symbols for ARIA's instruments, e.g. {'US30.cash': 'US30'}",
+    )
 
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -133,6 +138,11 @@ class UpdateAccount(Command):
     )
     options: Options | None = Field(
         default=None, description="replaces every chosen option ({} returns to the defaults)"
+    )
+    symbol_aliases: SymbolAliases | None = Field(
+        default=None,
+        description="replaces the account's broker symbols for ARIA's instruments, e.g."
+        " {'US30.cash': 'US30'} ({} removes them)",
     )
     actor: Text = "operator"
     reason: Text | None = None

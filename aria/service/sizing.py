@@ -30,6 +30,7 @@ from aria.service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aria.service.ports import StoredDecision, UnitOfWork
 from aria.service.profile_layers import layer_keys, profile_for
 from aria.service.sessions import session_calendar
+from aria.service.symbols import Known, resolve
 from aria.service.tracking import record
 from aria.sizing.batch import decide_batch
 from aria.sizing.columns import prepare
@@ -49,6 +50,7 @@ from aria.sizing.instruments import Instrument, InstrumentCatalog
 from aria.sizing.market import Correlation, VolatilitySnapshot
 from aria.sizing.pipeline import decide
 from aria.sizing.profiles import Profile
+from aria.sizing.symbols import normalise
 from aria.stored import Layers, SizingQuery, SizingSnapshot
 from firms.lifecycle import Rolled, roll_forward
 
@@ -238,6 +240,28 @@ def _instrument(catalog: InstrumentCatalog, symbol: str) -> Instrument:
         raise InvalidInput(str(exc)) from None
 
 
+def _symbol_of(
+    ctx: Context,
+    sent: str,
+    ids: Sequence[str],
+    accounts: Mapping[str, Account],
+    catalog: InstrumentCatalog,
+) -> str:
+    """The instrument a signal's symbol names for every account it is sent to."""
+    known = Known.of(catalog)
+    meant = {account_id: resolve(ctx, accounts[account_id], sent, known) for account_id in ids}
+    found = sorted({symbol for symbol in meant.values() if symbol is not None})
+    if len(found) > 1:
+        named = ", ".join(f"{symbol} for {a}" for a, symbol in meant.items() if symbol)
+        raise InvalidInput(
+            f"symbol {sent!r} stands for different instruments across the accounts ({named});"
+            " send one request per instrument"
+        )
+    if not found or None in meant.values():
+        _instrument(catalog, sent)  # the clear error, naming the symbol as sent
+    return found[0]
+
+
 def _load_market(ctx: Context, uow: UnitOfWork, snapshot: SizingSnapshot) -> _Market:
     universe = ctx.options.correlation_universe
     head = snapshot.correlation_head
@@ -291,10 +315,12 @@ def _gather(
     lock: bool,
 ) -> _Gathered:
     """Load the accounts (locked to write, or not for a preview) and build their inputs."""
+    sent = trade.symbol
     snapshot = uow.sizing.for_sizing(
         SizingQuery(
             account_ids=tuple(ids),
-            symbol=trade.symbol,
+            # The broker's spelling of a known instrument loads that instrument's market.
+            symbol=normalise(sent, ctx.instruments) or sent,
             now=now,
             lock=lock,
             layer_keys=lambda account: layer_keys(account, trade.strategy or account.strategy),
@@ -333,11 +359,16 @@ def _gather(
             for account_id, held in reservations.items()
         }
     catalog = ctx.instrument_catalog(list(snapshot.instruments))
+    trade = trade.model_copy(update={"symbol": _symbol_of(ctx, sent, ids, accounts, catalog)})
     instrument = _instrument(catalog, trade.symbol)
     # The sessions around now, for the session gate; an exit is never gated, so needs none.
     calendar = None if trade.reduce_only else session_calendar(instrument, now)
     held = {p.symbol for t in trackers.values() if t.state for p in t.state.positions}
-    shared = _Shared(_load_market(ctx, uow, snapshot), trade.symbol, now)
+    market = _load_market(ctx, uow, snapshot)
+    if trade.symbol not in market.snapshots:
+        # Only an alias can name an instrument the load did not expect: read its market too.
+        market.snapshots.update(uow.market.snapshots([trade.symbol]))
+    shared = _Shared(market, trade.symbol, now)
     order = {account_id: index for index, account_id in enumerate(ids)}
     # An account that may not trade the instrument is skipped: it answers instrument_not_allowed
     # and takes no part in its siblings' allocation and copy rules.

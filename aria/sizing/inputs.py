@@ -256,6 +256,9 @@ class DecisionInputs(Frozen):
         account = data.get("account")
         if isinstance(account, dict) and account.get("household", 0) is None:
             account.pop("household")
+        # And its symbol aliases, while it has none.
+        if isinstance(account, dict) and account.get("symbol_aliases", 0) in ({}, None):
+            account.pop("symbol_aliases")
         if data.get("best_day_windows", 0) in ((), []):
             data.pop("best_day_windows")  # likewise: came later, left out while empty
         for name in ("recent_closed_trades", "risk_violations"):
