@@ -119,7 +119,9 @@ def evaluate(
     crossings: list[Crossing] = []
     for reading in readings:
         before = kept.get(reading.key)
-        levels = set(before.levels) if before is not None and before.epoch == reading.epoch else set()
+        levels = (
+            set(before.levels) if before is not None and before.epoch == reading.epoch else set()
+        )
         # Re-arm first: a level the fraction has left by the margin may fire again later.
         levels = {lv for lv in levels if reading.fraction >= lv - margin}
         for level in sorted(reading.levels, key=lambda lv: lv.at):

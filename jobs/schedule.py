@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aria.notifications import senders
 from aria.service import calendar, maintenance
 from aria.service.context import Context
 
@@ -105,6 +106,13 @@ JOBS: tuple[JobSpec, ...] = (
         "interval",
         {"hours": 6},
         "warn days before an account's inactivity limit",
+    ),
+    JobSpec(
+        "notify",
+        senders.deliver,
+        "interval",
+        {"seconds": 5},
+        "send the notifications due (webhooks, apprise), retrying with backoff",
     ),
 )
 
