@@ -10,11 +10,13 @@ that hovers around a level never fires it twice. The fired levels are the caller
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from accounts.model import TradingState, TradingStatus
 from accounts.money import ZERO
 
 REARM_MARGIN = Decimal("0.05")  # 5 points of the distance, below a level, re-arm it
@@ -175,11 +177,13 @@ def floor_reading(
     )
 
 
-def consistency_reading(share_pct: Decimal, limit_pct: Decimal, margin: Decimal) -> Reading:
+def consistency_reading(
+    share_pct: Decimal, limit_pct: Decimal, margin: Decimal, key: str = "objective:consistency"
+) -> Reading:
     """The best day's share against its cap; warns at ``margin`` of the cap."""
     fraction = share_pct / limit_pct if limit_pct > ZERO else ZERO
     return Reading(
-        key="objective:consistency",
+        key=key,
         fraction=fraction,
         levels=(Level(margin, Action.REDUCE_SIZE, Severity.WARNING),),
         message=f"best day is {share_pct:.2f} % of the profit (cap {limit_pct} %)",
@@ -210,3 +214,36 @@ def stale_reading(key: str, age_seconds: Decimal, allowed_seconds: Decimal, what
         message=f"{what} is {minutes} minutes old",
         detail={"age_seconds": str(age_seconds.quantize(Decimal(1)))},
     )
+
+
+ALERT_REDUCING = "alert: "  # prefix of the reason of a 'reducing' state an alert set
+ACTING = (Action.CLOSE_ONLY, Action.FLATTEN_NOW)
+
+
+@dataclass(frozen=True, slots=True)
+class Acted:
+    """The trading state after an alert acted, and the event kind when it changed."""
+
+    trading: TradingState
+    kind: str | None = None
+
+
+def is_alert_reducing(trading: TradingState) -> bool:
+    """True when the account is 'reducing' because an alert put it there."""
+    return trading.status is TradingStatus.REDUCING and (trading.reason or "").startswith(
+        ALERT_REDUCING
+    )
+
+
+def act(trading: TradingState, active: Mapping[str, Level], now: dt.datetime) -> Acted:
+    """Move an active account to 'reducing' while a floor is at a close-only or flatten level,
+    and back once none is; any other state (a halt, an operator's) is left alone."""
+    acting = sorted(key for key, level in active.items() if level.action in ACTING)
+    if acting and trading.status is TradingStatus.ACTIVE:
+        worst = max((active[key] for key in acting), key=lambda lv: lv.at)
+        reason = f"{ALERT_REDUCING}{', '.join(acting)} at {worst.action.value.replace('_', ' ')}"
+        reducing = TradingState(status=TradingStatus.REDUCING, reason=reason, since=now)
+        return Acted(reducing, "alert_reducing")
+    if not acting and is_alert_reducing(trading):
+        return Acted(TradingState(since=now, reason="back under the alert levels"), "alert_lifted")
+    return Acted(trading)
