@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aria.notifications import senders
-from aria.service import calendar, maintenance
+from aria.service import alert_job, calendar, maintenance
 from aria.service.context import Context
 
 
@@ -113,6 +113,13 @@ JOBS: tuple[JobSpec, ...] = (
         "interval",
         {"seconds": 5},
         "send the notifications due (webhooks, apprise), retrying with backoff",
+    ),
+    JobSpec(
+        "alerts",
+        alert_job.alerts_job,
+        "interval",
+        {"minutes": 1},
+        "alert, once per crossing, on accounts holding positions with stale state or bars",
     ),
 )
 

@@ -47,7 +47,8 @@ def test_a_webhook_gets_a_generated_secret_and_the_default_kinds(ctx: Context) -
     created = notifications.add_subscription(
         ctx, NewSubscription("alice", "webhook", "https://example.com/hook")
     )
-    assert created.secret is not None and created.secret.startswith("whsec_")
+    assert created.secret is not None
+    assert created.secret.startswith("whsec_")
     assert created.subscription.kinds == DEFAULT_KINDS
 
 
@@ -71,9 +72,7 @@ def test_only_matching_owner_and_kind_are_queued(ctx: Context, store: FakeStore)
     assert queued == [("alert", "ftmo-1"), ("breach", "ftmo-2")]
 
 
-def test_a_failed_attempt_is_retried_after_its_backoff(
-    ctx: Context, clock: SettableClock
-) -> None:
+def test_a_failed_attempt_is_retried_after_its_backoff(ctx: Context, clock: SettableClock) -> None:
     open_account(ctx, "ftmo-1")
     _subscribe(ctx, "alice", "alert")
     _events(ctx)
