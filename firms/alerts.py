@@ -108,6 +108,13 @@ class Evaluation:
         return found
 
 
+def fired_levels(fired: Fired | None) -> tuple[str, frozenset[Decimal]]:
+    """What a fired state means: none at all when no level is fired, whatever its epoch."""
+    if fired is None or not fired.levels:
+        return ("", frozenset())
+    return (fired.epoch, fired.levels)
+
+
 def evaluate(
     readings: Sequence[Reading],
     fired: Mapping[str, Fired],

@@ -106,8 +106,15 @@ def judge(
     kinds of the events written."""
     if not readings:
         return account, ()
-    result = alerts.evaluate(readings, uow.alerts.fired(account.id))
-    uow.alerts.save_fired(account.id, {r.key: result.fired[r.key] for r in readings}, now)
+    before = uow.alerts.fired(account.id)
+    result = alerts.evaluate(readings, before)
+    # Only what changed is written: most pushes fire nothing and write nothing.
+    changed = {
+        r.key: result.fired[r.key]
+        for r in readings
+        if alerts.fired_levels(result.fired[r.key]) != alerts.fired_levels(before.get(r.key))
+    }
+    uow.alerts.save_fired(account.id, changed, now)
     events = [
         AccountEvent(account.id, ALERT, SYSTEM, c.text(), now, _detail(c)) for c in result.crossings
     ]

@@ -13,6 +13,7 @@ from firms.alerts import (
     Fired,
     Severity,
     evaluate,
+    fired_levels,
     floor_levels,
     floor_reading,
     used,
@@ -91,3 +92,8 @@ def test_each_level_fires_at_most_once_between_rearms_and_never_below(
         for level in LEVELS:
             if fraction >= level and armed[level]:
                 raise AssertionError(f"level {level} reached at {fraction} but did not fire")
+
+
+def test_nothing_fired_means_the_same_in_any_epoch() -> None:
+    assert fired_levels(None) == fired_levels(Fired("2026-12-01", frozenset()))
+    assert fired_levels(Fired("a", frozenset({Decimal(1)}))) != fired_levels(None)
