@@ -10,6 +10,7 @@ import logging
 import time
 import urllib.error
 import urllib.request
+import warnings
 from dataclasses import dataclass
 
 from aria.audit.notices import Delivery, body, signature
@@ -68,8 +69,6 @@ class Dispatcher:
 
     def apprise(self, delivery: Delivery) -> Sent:
         """Title and body text; the idempotency key in the body's footer (no headers here)."""
-        import apprise
-
         notice = delivery.notice
         title = f"ARIA {notice.kind.replace('_', ' ')}" + (
             f" — {notice.account_id}" if notice.account_id else ""
@@ -78,11 +77,17 @@ class Dispatcher:
             f"{notice.message}\n\nat {notice.at.isoformat()}"
             f"\nidempotency key: {delivery.idempotency_key}"
         )
-        channel = apprise.Apprise()
-        if not channel.add(delivery.subscription.target):
-            return Sent(False, "apprise does not understand this URL")
-        if channel.notify(title=title, body=text):
-            return Sent(True)
+        with warnings.catch_warnings():
+            # Some of apprise's plugins import modules Python deprecates (imghdr) as they
+            # load: not ARIA's to act on, and must not fail a send where warnings raise.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import apprise
+
+            channel = apprise.Apprise()
+            if not channel.add(delivery.subscription.target):
+                return Sent(False, "apprise does not understand this URL")
+            if channel.notify(title=title, body=text):
+                return Sent(True)
         return Sent(False, "apprise could not deliver the notification")
 
 
