@@ -160,7 +160,6 @@ def after_change(
 
 
 def time_readings(
-    account: Account,
     tracker: Tracker,
     settings: AlertSettings,
     bars_as_of: dict[str, dt.datetime],

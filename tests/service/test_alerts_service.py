@@ -8,6 +8,7 @@ from accounts.model import TradingStatus
 from aria.service.accounts import get_account
 from aria.service.alert_job import alerts_job
 from aria.service.context import Context
+from aria.service.maintenance import daily_resets
 from tests.builders import open_account, push, utc
 from tests.clocks import SettableClock
 from tests.fakes import FakeStore
@@ -86,3 +87,19 @@ def test_stale_state_alerts_once_while_positions_are_held(
     assert alerts_job(ctx).done == 0
     [stale] = _alerts(store)
     assert (stale["key"], stale["action"]) == ("time:stale_state", "review")
+
+
+def test_the_daily_reset_lifts_a_reducing_state_a_daily_floor_alert_set(
+    ctx: Context, store: FakeStore, clock: SettableClock
+) -> None:
+    open_account(ctx, "ftmo-1", profile_layer={"alerts": {"act": True}})
+    push(ctx, "ftmo-1", 100_000, 100_000, utc(2026, 6, 2, 8, 50))
+    push(ctx, "ftmo-1", 96_100, 96_100, utc(2026, 6, 2, 8, 51))  # 3,900 lost and closed
+    assert get_account(ctx, "ftmo-1").trading.status is TradingStatus.REDUCING
+    alerts_job(ctx)  # the same day: the floor is still at its close-only level
+    assert get_account(ctx, "ftmo-1").trading.status is TradingStatus.REDUCING
+    clock.move_to(utc(2026, 6, 2, 22, 1))  # FTMO's reset: the new day starts at 96,100
+    daily_resets(ctx)
+    alerts_job(ctx)
+    assert get_account(ctx, "ftmo-1").trading.status is TradingStatus.ACTIVE
+    assert _kinds(store)[-1] == "alert_lifted"
