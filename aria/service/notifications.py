@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from aria.audit.notices import (
@@ -188,16 +188,14 @@ def deliver_due(ctx: Context, send: Sender, limit: int = BATCH) -> DeliveryRepor
         lease = now + dt.timedelta(seconds=options.notify_lease_seconds)
         claimed = uow.notifications.claim_due(now, lease, limit)
         uow.commit()
-    counts: dict[Literal["delivered", "retried", "failed"], int] = dict.fromkeys(
-        ("delivered", "retried", "failed"), 0
-    )
+    delivered = retried = failed = 0
     for delivery in claimed:
         outcome = send(delivery)
         with ctx.unit() as uow:
             now = uow.now()
             if outcome.ok:
                 uow.notifications.delivered(delivery.id, now)
-                counts["delivered"] += 1
+                delivered += 1
             elif delivery.attempts >= options.notify_max_attempts:
                 log.warning(
                     "notification %s to %s failed for good after %d attempts: %s",
@@ -207,7 +205,7 @@ def deliver_due(ctx: Context, send: Sender, limit: int = BATCH) -> DeliveryRepor
                     outcome.error,
                 )
                 uow.notifications.attempt_failed(delivery.id, outcome.error, None)
-                counts["failed"] += 1
+                failed += 1
             else:
                 wait = backoff_seconds(
                     delivery.idempotency_key,
@@ -217,9 +215,9 @@ def deliver_due(ctx: Context, send: Sender, limit: int = BATCH) -> DeliveryRepor
                 )
                 retry = now + dt.timedelta(seconds=wait)
                 uow.notifications.attempt_failed(delivery.id, outcome.error, retry)
-                counts["retried"] += 1
+                retried += 1
             uow.commit()
-    return DeliveryReport("notify", len(claimed), **counts)
+    return DeliveryReport("notify", len(claimed), delivered, retried, failed)
 
 
 def check_owner(allowed: str | None, wanted: str | None) -> str | None:
