@@ -218,7 +218,7 @@ def stale_reading(key: str, age_seconds: Decimal, allowed_seconds: Decimal, what
         key=key,
         fraction=fraction,
         levels=(Level(Decimal(1), Action.REVIEW, Severity.WARNING),),
-        message=f"{what} is {minutes} minutes old",
+        message=f"{what}: {minutes} minutes old",
         detail={"age_seconds": str(age_seconds.quantize(Decimal(1)))},
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from accounts.model import TradingStatus
@@ -9,6 +11,7 @@ from aria.service.accounts import get_account
 from aria.service.alert_job import alerts_job
 from aria.service.context import Context
 from aria.service.maintenance import daily_resets
+from aria.sizing.market import VolatilitySnapshot
 from tests.builders import open_account, push, utc
 from tests.clocks import SettableClock
 from tests.fakes import FakeStore
@@ -103,3 +106,41 @@ def test_the_daily_reset_lifts_a_reducing_state_a_daily_floor_alert_set(
     alerts_job(ctx)
     assert get_account(ctx, "ftmo-1").trading.status is TradingStatus.ACTIVE
     assert _kinds(store)[-1] == "alert_lifted"
+
+
+def test_the_profit_target_alerts_once_when_reached(ctx: Context, store: FakeStore) -> None:
+    open_account(ctx, "ftmo-1")  # target 10 % of 100,000
+    push(ctx, "ftmo-1", 100_000, 100_000, utc(2026, 6, 2, 8, 50))
+    push(ctx, "ftmo-1", 109_900, 109_900, utc(2026, 6, 2, 8, 51))
+    assert _alerts(store) == []
+    push(ctx, "ftmo-1", 110_500, 110_500, utc(2026, 6, 2, 8, 52))
+    push(ctx, "ftmo-1", 110_600, 110_600, utc(2026, 6, 2, 8, 53))
+    [reached] = _alerts(store)
+    assert reached["key"] == "objective:profit_target"
+    assert reached["message"] == "profit target reached: 10,500.00 of 10,000.00 — review"
+
+
+def test_stale_bars_of_a_held_symbol_alert_by_the_sizing_gate_rule(
+    ctx: Context, store: FakeStore, clock: SettableClock
+) -> None:
+    open_account(ctx, "ftmo-1")  # the profile's market data may be 4 days old
+    now = clock.now()
+
+    def bars_of(age: dt.timedelta) -> None:
+        with ctx.unit() as uow:
+            uow.market.save_snapshot(
+                VolatilitySnapshot(
+                    "EURUSD", "1d", now - age, None, None, None, None, Decimal("1.08"), 50, now
+                )
+            )
+            uow.commit()
+
+    bars_of(dt.timedelta(days=4))
+    push(ctx, "ftmo-1", 100_000, 100_000, utc(2026, 6, 2, 8, 59), [POSITION])
+    alerts_job(ctx)
+    assert _alerts(store) == []  # at the limit: still fresh
+    bars_of(dt.timedelta(days=4, seconds=1))
+    alerts_job(ctx)
+    [stale] = _alerts(store)
+    assert stale["key"] == "time:stale_bars:EURUSD"
+    assert stale["message"] == "the bars of EURUSD: 5760 minutes old — review"
