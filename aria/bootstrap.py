@@ -66,6 +66,11 @@ def options_from(settings: Settings) -> ServiceOptions:
         calendar_dir=settings.calendar_dir,
         flat_by_warnings=settings.flat_by_warnings,
         inactivity_warning_days=settings.inactivity_warning_days,
+        notify_max_attempts=settings.notify_max_attempts,
+        notify_lease_seconds=settings.notify_lease_seconds,
+        notify_timeout_seconds=settings.notify_timeout_seconds,
+        notify_backoff_seconds=settings.notify_backoff_seconds,
+        notify_max_backoff_seconds=settings.notify_max_backoff_seconds,
     )
 
 

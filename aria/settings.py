@@ -89,6 +89,25 @@ class Settings(BaseSettings):
     inactivity_warning_days: int = Field(
         default=3, ge=0, le=60, description="days before an inactivity limit the job warns"
     )
+    notify_max_attempts: int = Field(
+        default=10, ge=1, le=100, description="attempts of a notification before it is 'failed'"
+    )
+    notify_lease_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="how long a claimed notification is held; a claim whose process died is"
+        " sent again after it",
+    )
+    notify_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="how long one webhook or apprise send may take"
+    )
+    notify_backoff_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="the first retry's delay, doubled at each retry"
+    )
+    notify_max_backoff_seconds: float = Field(
+        default=3600.0, gt=0, le=86400, description="the longest delay between two attempts"
+    )
 
     @field_validator("database_url", "migration_database_url")
     @classmethod

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aria.service import calendar, maintenance
+from aria.notifications import senders
+from aria.service import alert_job, calendar, maintenance
 from aria.service.context import Context
 
 
@@ -105,6 +106,20 @@ JOBS: tuple[JobSpec, ...] = (
         "interval",
         {"hours": 6},
         "warn days before an account's inactivity limit",
+    ),
+    JobSpec(
+        "notify",
+        senders.deliver,
+        "interval",
+        {"seconds": 5},
+        "send the notifications due (webhooks, apprise), retrying with backoff",
+    ),
+    JobSpec(
+        "alerts",
+        alert_job.alerts_job,
+        "interval",
+        {"minutes": 1},
+        "alert, once per crossing, on accounts holding positions with stale state or bars",
     ),
 )
 

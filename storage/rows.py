@@ -433,3 +433,56 @@ class EconomicEventRow(Base):
     title: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[str | None] = mapped_column(sa.String(32))
     imported_at: Mapped[dt.datetime]
+
+
+class SubscriptionRow(Base):
+    """Where notifications of some event kinds go: a signed webhook or an apprise URL.
+
+    ``owner`` None: every owner's events (an administrator's subscription). The webhook's
+    secret is stored to sign each delivery; it is shown once, when the subscription is made.
+    """
+
+    __tablename__ = "notification_subscriptions"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(Id, index=True)
+    kinds: Mapped[list[Any]]
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    target: Mapped[str] = mapped_column(sa.Text)
+    secret: Mapped[str | None] = mapped_column(sa.String(128))
+    created_at: Mapped[dt.datetime]
+
+
+class OutboxRow(Base):
+    """One rule event to deliver to one subscription, written with the event.
+
+    ``status``: ``pending`` (due at ``next_attempt_at``), ``sending`` (claimed until
+    ``next_attempt_at``, the lease: a claim whose process died is due again after it),
+    ``delivered`` or ``failed`` (attempts exhausted).
+    """
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (sa.Index("ix_notification_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    event_id: Mapped[str] = mapped_column(Id)
+    subscription_id: Mapped[str] = mapped_column(sa.String(32))
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    attempts: Mapped[int] = mapped_column(sa.Integer)
+    next_attempt_at: Mapped[dt.datetime]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime]
+    delivered_at: Mapped[dt.datetime | None]
+
+
+class AlertStateRow(Base):
+    """The alert levels of one account's reading fired in its epoch and not re-armed since."""
+
+    __tablename__ = "alert_states"
+
+    account_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    epoch: Mapped[str] = mapped_column(sa.String(32))
+    levels: Mapped[list[Any]]
+    updated_at: Mapped[dt.datetime]

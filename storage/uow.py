@@ -87,6 +87,8 @@ class SqlUnitOfWork:
         self.jobs = repos.JobRepository(session)
         self.access = repos.AccessRepository(session)
         self.calendar = repos.CalendarRepository(session)
+        self.notifications = repos.NotificationRepository(session)
+        self.alerts = repos.AlertRepository(session)
         return self
 
     def __exit__(

@@ -40,6 +40,7 @@ from aria.audit.chain import (
     state_hash,
 )
 from aria.audit.filters import DecisionFilter, EventFilter
+from aria.audit.notices import Delivery, Notice, OutboxEntry, Subscription, idempotency_key
 from aria.audit.record import DecisionRecord
 from aria.audit.records import ChainBreak, Replayable, StoredDecision, StoredEvent
 from aria.audit.state import Approved, Held, state_problem
@@ -47,11 +48,13 @@ from aria.service.context import Context, ServiceOptions
 from aria.service.ports import (
     AccessRepository,
     AccountRepository,
+    AlertRepository,
     AuditRepository,
     Clock,
     Cursor,
     JobRepository,
     MarketRepository,
+    NotificationRepository,
     SizingRepository,
     UnitOfWork,
     UnitOfWorkFactory,
@@ -60,6 +63,7 @@ from aria.sizing.inputs import Reservation
 from aria.sizing.instruments import Instrument, load_instruments
 from aria.sizing.market import Correlation, VolatilitySnapshot
 from aria.stored import JobStatus, SizingQuery, SizingSnapshot, StoredKey
+from firms.alerts import Fired
 from firms.catalog import load_catalog
 from firms.news import EconomicEvent
 from storage import translate, translate_market
@@ -100,6 +104,9 @@ class Tables:
     heartbeats: dict[str, dt.datetime] = field(default_factory=dict)
     keys: dict[str, StoredKey] = field(default_factory=dict)
     calendar: dict[str, EconomicEvent] = field(default_factory=dict)  # by the release's id
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    outbox: dict[str, Row] = field(default_factory=dict)
+    alert_states: dict[tuple[str, str], Fired] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         """A snapshot: new tables over the same (never mutated) rows."""
@@ -678,6 +685,7 @@ class FakeAuditRepository(_Part):
             self.t.events[values["id"]] = values
             self._chain.move(event.account_id, values["seq"], values["hash"])
             stored.append(_stored_event(values))
+        FakeNotificationRepository(self._unit).enqueue(stored)
         return stored
 
     def events(self, filters: EventFilter, after: Cursor | None, limit: int) -> list[StoredEvent]:
@@ -1057,6 +1065,135 @@ class FakeCalendarRepository(_Part):
         return self.t.calendar.get(event_id)
 
 
+class FakeNotificationRepository(_Part):
+    """Subscriptions and the outbox, in memory (rows are written by the fake audit trail)."""
+
+    def add_subscription(self, subscription: Subscription) -> None:
+        """Store a subscription."""
+        self.t.subscriptions[subscription.id] = subscription
+
+    def subscriptions(self, owner: str | None = None) -> list[Subscription]:
+        """Subscriptions, oldest first."""
+        found = [s for s in self.t.subscriptions.values() if owner is None or s.owner == owner]
+        return sorted(found, key=lambda s: (s.created_at, s.id))
+
+    def subscription(self, subscription_id: str) -> Subscription | None:
+        """One subscription."""
+        return self.t.subscriptions.get(subscription_id)
+
+    def remove_subscription(self, subscription_id: str) -> bool:
+        """Delete a subscription; its undelivered rows fail."""
+        gone = self.t.subscriptions.pop(subscription_id, None) is not None
+        for key, row in list(self.t.outbox.items()):
+            if row["subscription_id"] == subscription_id and row["status"] in (
+                "pending",
+                "sending",
+            ):
+                self.t.outbox[key] = {**row, "status": "failed"}
+        return gone
+
+    def enqueue(self, stored: Sequence[StoredEvent]) -> None:
+        """One row per (event, matching subscription), as storage writes with the events."""
+        for event in stored:
+            owner = self.t.accounts[event.account_id]["owner"]
+            for sub in self.t.subscriptions.values():
+                if sub.wants(event.kind, owner):
+                    key = idempotency_key(event.id, sub.id)
+                    self.t.outbox[key] = {
+                        "id": key,
+                        "idempotency_key": key,
+                        "event": event,
+                        "owner": owner,
+                        "subscription_id": sub.id,
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": event.at,
+                        "last_error": None,
+                        "delivered_at": None,
+                    }
+
+    def claim_due(self, now: dt.datetime, lease_until: dt.datetime, limit: int) -> list[Delivery]:
+        """Claim due rows until ``lease_until``."""
+        due = [
+            r
+            for r in self.t.outbox.values()
+            if r["status"] in ("pending", "sending") and r["next_attempt_at"] <= now
+        ]
+        found = []
+        for row in sorted(due, key=lambda r: (r["next_attempt_at"], r["id"]))[:limit]:
+            claimed = {
+                **row,
+                "status": "sending",
+                "attempts": row["attempts"] + 1,
+                "next_attempt_at": lease_until,
+            }
+            self.t.outbox[row["id"]] = claimed
+            event: StoredEvent = row["event"]
+            notice = Notice(
+                event.id,
+                event.kind,
+                event.account_id,
+                row["owner"],
+                event.at,
+                event.detail,
+                event.reason,
+            )
+            sub = self.t.subscriptions[row["subscription_id"]]
+            found.append(Delivery(row["id"], row["id"], claimed["attempts"], notice, sub))
+        return found
+
+    def delivered(self, outbox_id: str, at: dt.datetime) -> None:
+        """Record a delivery."""
+        row = self.t.outbox[outbox_id]
+        self.t.outbox[outbox_id] = {**row, "status": "delivered", "delivered_at": at}
+
+    def attempt_failed(self, outbox_id: str, error: str, retry_at: dt.datetime | None) -> None:
+        """Record a failed attempt."""
+        row = self.t.outbox[outbox_id]
+        if row["status"] == "delivered":
+            return
+        status = "failed" if retry_at is None else "pending"
+        due = row["next_attempt_at"] if retry_at is None else retry_at
+        self.t.outbox[outbox_id] = {
+            **row,
+            "status": status,
+            "last_error": error,
+            "next_attempt_at": due,
+        }
+
+    def outbox(self, statuses: Sequence[str], limit: int) -> list[OutboxEntry]:
+        """Rows in these statuses."""
+        return [
+            OutboxEntry(
+                r["id"],
+                r["event"].id,
+                r["event"].kind,
+                r["event"].account_id,
+                r["subscription_id"],
+                r["status"],
+                r["attempts"],
+                r["next_attempt_at"],
+                r["last_error"],
+                r["delivered_at"],
+            )
+            for r in self.t.outbox.values()
+            if r["status"] in statuses
+        ][:limit]
+
+
+class FakeAlertRepository(_Part):
+    """Fired alert levels, in memory."""
+
+    def fired(self, account_id: str) -> dict[str, Fired]:
+        """An account's fired levels by key."""
+        return {key: f for (acc, key), f in self.t.alert_states.items() if acc == account_id}
+
+    def save_fired(self, account_id: str, fired: Mapping[str, Fired], at: dt.datetime) -> None:
+        """Replace the fired levels of these keys."""
+        for key, state in fired.items():
+            self.t.alert_states[(account_id, key)] = state
+
+
 # -- the unit of work ------------------------------------------------------------------------
 
 
@@ -1077,6 +1214,8 @@ class FakeUnitOfWork:
         self._jobs = FakeJobRepository(self)
         self._access = FakeAccessRepository(self)
         self._calendar = FakeCalendarRepository(self)
+        self._notifications = FakeNotificationRepository(self)
+        self._alerts = FakeAlertRepository(self)
 
     @property
     def tables(self) -> Tables:
@@ -1119,6 +1258,16 @@ class FakeUnitOfWork:
     def calendar(self) -> FakeCalendarRepository:
         """The economic calendar."""
         return self._calendar
+
+    @property
+    def notifications(self) -> FakeNotificationRepository:
+        """Subscriptions and the outbox."""
+        return self._notifications
+
+    @property
+    def alerts(self) -> FakeAlertRepository:
+        """Fired alert levels."""
+        return self._alerts
 
     def __enter__(self) -> Self:
         """Begin: wait for the store, then work on a copy of what it has committed."""
@@ -1198,6 +1347,9 @@ def _typed_as_the_ports(store: FakeStore, clock: SettableClock) -> None:
     market: MarketRepository = fake.market
     jobs: JobRepository = fake.jobs
     access: AccessRepository = fake.access
+    notifications: NotificationRepository = fake.notifications
+    alerts: AlertRepository = fake.alerts
     fixed: Clock = FixedClock("2026-06-02T09:00:00Z")
     moving: Clock = clock
     del fake, unit, accounts, sizing, audit, market, jobs, access, fixed, moving
+    del notifications, alerts

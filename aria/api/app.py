@@ -13,7 +13,7 @@ from aria import __version__
 from aria.api import errors
 from aria.api.deps import known_query
 from aria.api.metrics import Metrics
-from aria.api.routes import accounts, audit, calendar, health, market, sizing
+from aria.api.routes import accounts, audit, calendar, health, market, notifications, sizing
 from aria.api.routes import reports as report_routes
 from aria.api.security import RateLimit
 from aria.service.context import Context
@@ -55,7 +55,7 @@ def create_app(
     app.state.heartbeat_limit = heartbeat_limit
     app.state.write_probe = health.WriteProbe()
     errors.install(app)
-    for module in (sizing, accounts, market, audit, health, calendar):
+    for module in (sizing, accounts, market, audit, health, calendar, notifications):
         app.include_router(module.router)
     app.include_router(report_routes.router)
 

@@ -10,6 +10,7 @@ from aria.cli import demo as demo_commands
 from aria.cli import firms as firms_commands
 from aria.cli import lifecycle as lifecycle_commands
 from aria.cli import market as market_commands
+from aria.cli import notify as notify_commands
 from aria.cli import ops as ops_commands
 from aria.cli import serve as serve_commands
 from aria.cli import simulate as simulate_commands
@@ -45,6 +46,7 @@ app.add_typer(audit_commands.keys_app, name="keys")
 app.command("demo")(demo_commands.demo)
 app.command("simulate")(simulate_commands.simulate)
 app.add_typer(calendar_commands.calendar_app, name="calendar")
+app.add_typer(notify_commands.notify_app, name="notify")
 
 
 def main() -> None:

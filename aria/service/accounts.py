@@ -20,7 +20,7 @@ from accounts.model import (
 from accounts.personality import DEFAULT_BAND, Personality
 from accounts.tracker import Tracker
 from aria.audit.filters import EventFilter
-from aria.service import symbols
+from aria.service import alerts, symbols
 from aria.service.commands import (
     CashFlowIn,
     CreateAccount,
@@ -500,9 +500,16 @@ def push_state(ctx: Context, account_id: str, command: PushState) -> StateResult
         found = pushed.judgement.floors
         uow.accounts.save_tracker(account_id, pushed.tracker, now)
         uow.accounts.append_state(account_id, state, found.daily, found.max_loss, now)
+        # A balance that moved closed a trade: the objectives moved too (read only then).
+        moved = stored is None or stored.balance != state.balance
+        progress = objectives_in(ctx, uow, pushed.account, pushed.tracker, now) if moved else None
+        # Alerts are chained events of their own (kind ``alert``), not the push's outcome.
+        account, _ = alerts.after_change(
+            ctx, uow, pushed.account, pushed.tracker, rules, now, progress
+        )
         uow.commit()
     events = tuple(flow_events) + pushed.events
-    return StateResult(pushed.account, found, pushed.judgement.breaches, events, matched)
+    return StateResult(account, found, pushed.judgement.breaches, events, matched)
 
 
 def _firm_open_risk(
@@ -636,12 +643,15 @@ def record_cash_flow(ctx: Context, account_id: str, command: RecordCashFlow) -> 
         moved = flowed.tracker
         uow.accounts.save_tracker(account_id, moved, now)
         found = None
+        account = flowed.account
         if moved.state is not None:
             now_rules = rules_of(ctx, flowed.account)  # a scaling changes the account's size
             found = floors(now_rules, moved.day, moved.peaks, moved.state, moved.cash)
+            progress = objectives_in(ctx, uow, account, moved, now)
+            account, _ = alerts.after_change(ctx, uow, account, moved, now_rules, now, progress)
         uow.commit()
     balance = moved.state.balance if moved.state is not None else None
-    return CashFlowResult(flowed.account, moved.cash, balance, found, flowed.events)
+    return CashFlowResult(account, moved.cash, balance, found, flowed.events)
 
 
 def record_trades(ctx: Context, account_id: str, command: RecordTrades) -> int:
@@ -652,6 +662,13 @@ def record_trades(ctx: Context, account_id: str, command: RecordTrades) -> int:
             raise NotFound(f"unknown account {account_id!r}")
         given = symbols.trades(ctx, account, command.trades, Known(ctx, uow))
         added = sum(1 for trade in given if uow.accounts.add_trade(account_id, trade))
+        if added:
+            # New closed trades move the objectives (best day, target): judged in this
+            # transaction, the account locked as every other writer of its chain does.
+            account, tracker = _locked(uow, account_id)
+            now = uow.now()
+            progress = objectives_in(ctx, uow, account, tracker, now)
+            alerts.after_change(ctx, uow, account, tracker, rules_of(ctx, account), now, progress)
         uow.commit()
     return added
 
@@ -756,12 +773,21 @@ def account_objectives(ctx: Context, account_id: str) -> Objectives:
         if account is None:
             raise NotFound(f"unknown account {account_id!r}")
         tracker = uow.accounts.trackers([account_id])[account_id]
-        trades = uow.accounts.recent_trades([account_id], PHASE_TRADES)[account_id]
-        started = phase_start(uow, account_id)
-        paid = last_payout(uow, account_id, started)
-        phase_trades = [t for t in trades if started is None or t.closed_at >= started]
-        rules = rules_of(ctx, account)
-        releases, symbols = _news_of(ctx, uow, rules, phase_trades, now)
+        return objectives_in(ctx, uow, account, tracker, now)
+
+
+def objectives_in(
+    ctx: Context, uow: UnitOfWork, account: Account, tracker: Tracker, now: dt.datetime
+) -> Objectives:
+    """Progress towards the account's phase objectives, read in an open unit of work (the
+    headroom endpoint and the alerts judged after a push, a trade or a cash flow share it)."""
+    account_id = account.id
+    trades = uow.accounts.recent_trades([account_id], PHASE_TRADES)[account_id]
+    started = phase_start(uow, account_id)
+    paid = last_payout(uow, account_id, started)
+    phase_trades = [t for t in trades if started is None or t.closed_at >= started]
+    rules = rules_of(ctx, account)
+    releases, symbols = _news_of(ctx, uow, rules, phase_trades, now)
     # The tracker restarts with each phase, so its ledger holds the phase's cash flows only.
     return objectives(
         rules,

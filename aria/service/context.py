@@ -48,6 +48,13 @@ class ServiceOptions:
     flat_by_warnings: tuple[int, ...] = (15, 5)
     # Days before an account's inactivity limit a warning is recorded.
     inactivity_warning_days: int = 3
+    # Notifications: attempts before 'failed', the claim's lease, one send's timeout, and the
+    # exponential backoff between attempts (first delay, longest delay), in seconds.
+    notify_max_attempts: int = 10
+    notify_lease_seconds: int = 60
+    notify_timeout_seconds: float = 10.0
+    notify_backoff_seconds: float = 5.0
+    notify_max_backoff_seconds: float = 3600.0
 
 
 def _no_tokens(_: int) -> str:

@@ -20,12 +20,14 @@ from accounts.events import AccountEvent
 from accounts.model import Account, AccountState, Side, Trade
 from accounts.tracker import Tracker
 from aria.audit.filters import DecisionFilter, EventFilter
+from aria.audit.notices import Delivery, OutboxEntry, Subscription
 from aria.audit.record import DecisionRecord
 from aria.audit.records import ChainBreak, Replayable, StoredDecision, StoredEvent
 from aria.sizing.inputs import Reservation
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
 from aria.stored import JobStatus, SizingQuery, SizingSnapshot, StoredKey
+from firms.alerts import Fired
 from firms.news import EconomicEvent
 
 Cursor = tuple[dt.datetime, int, str]  # (time, chain position, id) of the last record of a page
@@ -404,6 +406,55 @@ class CalendarRepository(Protocol):
         ...
 
 
+class NotificationRepository(Protocol):
+    """Subscriptions and the outbox (its rows are written with each rule event)."""
+
+    def add_subscription(self, subscription: Subscription) -> None:
+        """Store a new subscription."""
+        ...
+
+    def subscriptions(self, owner: str | None = None) -> list[Subscription]:
+        """Subscriptions, oldest first (``owner``: only that owner's)."""
+        ...
+
+    def subscription(self, subscription_id: str) -> Subscription | None:
+        """One subscription, or ``None``."""
+        ...
+
+    def remove_subscription(self, subscription_id: str) -> bool:
+        """Delete a subscription (its undelivered rows fail); False when unknown."""
+        ...
+
+    def claim_due(self, now: dt.datetime, lease_until: dt.datetime, limit: int) -> list[Delivery]:
+        """Claim up to ``limit`` rows due at ``now`` (pending, or sending with an expired
+        lease) until ``lease_until``, counting the attempt; other claimers skip them."""
+        ...
+
+    def delivered(self, outbox_id: str, at: dt.datetime) -> None:
+        """Record a delivery."""
+        ...
+
+    def attempt_failed(self, outbox_id: str, error: str, retry_at: dt.datetime | None) -> None:
+        """Record a failed attempt: due again at ``retry_at``, or ``failed`` for good (None)."""
+        ...
+
+    def outbox(self, statuses: Sequence[str], limit: int) -> list[OutboxEntry]:
+        """Outbox rows in these statuses, oldest first."""
+        ...
+
+
+class AlertRepository(Protocol):
+    """The alert levels each account has fired and not re-armed."""
+
+    def fired(self, account_id: str) -> dict[str, Fired]:
+        """The fired levels of an account's readings, by key."""
+        ...
+
+    def save_fired(self, account_id: str, fired: Mapping[str, Fired], at: dt.datetime) -> None:
+        """Replace the fired levels of the given keys."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: every repository, one commit."""
 
@@ -440,6 +491,16 @@ class UnitOfWork(Protocol):
     @property
     def calendar(self) -> CalendarRepository:
         """The economic calendar."""
+        ...
+
+    @property
+    def notifications(self) -> NotificationRepository:
+        """Notification subscriptions and the outbox."""
+        ...
+
+    @property
+    def alerts(self) -> AlertRepository:
+        """Fired alert levels."""
         ...
 
     def __enter__(self) -> Self:
@@ -484,6 +545,7 @@ class UnitOfWorkFactory(Protocol):
 __all__ = [
     "AccessRepository",
     "AccountRepository",
+    "AlertRepository",
     "AuditRepository",
     "ChainBreak",
     "CheckpointStore",
@@ -492,6 +554,7 @@ __all__ = [
     "JobRepository",
     "JobStatus",
     "MarketRepository",
+    "NotificationRepository",
     "Replayable",
     "SizingQuery",
     "SizingRepository",

@@ -311,6 +311,28 @@ class SessionTiming(Spec):
     )
 
 
+class AlertSettings(Spec):
+    """When an account's alerts fire, and whether a crossing moves its trading state."""
+
+    floor_levels: list[Annotated[Decimal, Field(gt=0, le=1)]] = Field(
+        default_factory=lambda: [Decimal("0.5"), Decimal("0.75"), Decimal("0.9")],
+        min_length=1,
+        description="fractions of each floor's distance used that fire reduce_size, close_only"
+        " and flatten_now (further levels repeat flatten_now)",
+    )
+    consistency_margin: Annotated[Decimal, Field(gt=0, le=1)] = Field(
+        default=Decimal("0.8"), description="warn when the best day reaches this share of its cap"
+    )
+    stale_state_minutes: Annotated[int, Field(gt=0, le=24 * 60)] = Field(
+        default=15, description="alert when an account holding positions pushed no state for"
+    )
+    act: bool = Field(
+        default=False,
+        description="a close_only or flatten_now crossing puts the account in 'reducing' until"
+        " the floor is back under the level",
+    )
+
+
 class Profile(Spec):
     """A complete, validated sizing profile."""
 
@@ -334,6 +356,7 @@ class Profile(Spec):
         f" blocks entries under a rule that forbids holding through it (unset: {NEWS_HORIZON})",
     )
     sessions: SessionTiming = Field(default_factory=SessionTiming)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -344,6 +367,8 @@ class Profile(Spec):
             data.pop("news_horizon_minutes")
         if self.sessions == SessionTiming():
             data.pop("sessions", None)
+        if self.alerts == AlertSettings():
+            data.pop("alerts", None)
         return data
 
     @property

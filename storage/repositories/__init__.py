@@ -11,16 +11,19 @@ from storage.repositories.calendar import CalendarRepository
 from storage.repositories.chain import Chain, ChainHeads
 from storage.repositories.jobs import JobRepository
 from storage.repositories.market import MarketRepository
+from storage.repositories.notifications import AlertRepository, NotificationRepository
 from storage.repositories.sizing import SizingRepository
 
 __all__ = [
     "AccessRepository",
     "AccountRepository",
+    "AlertRepository",
     "AuditRepository",
     "CalendarRepository",
     "Chain",
     "ChainHeads",
     "JobRepository",
     "MarketRepository",
+    "NotificationRepository",
     "SizingRepository",
 ]

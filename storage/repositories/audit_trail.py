@@ -15,6 +15,7 @@ from aria.audit.filters import DecisionFilter, EventFilter
 from aria.audit.records import StoredDecision, StoredEvent
 from storage import translate
 from storage.repositories.chain import Chain
+from storage.repositories.notifications import enqueue
 from storage.repositories.statements import (
     ACCOUNTS,
     DECISIONS,
@@ -68,6 +69,8 @@ class AuditTrail:
             heads[event.account_id] = moved[event.account_id] = (values["seq"], values["hash"])
             rows.append(values)
         self.session.execute(EVENTS.insert(), rows)
+        # In the same transaction: an event is never committed without its notifications.
+        enqueue(self.session, rows, max(row["at"] for row in rows))
         self.chain.move(moved)
         return [translate.event_from_values(values) for values in rows]
 

@@ -241,3 +241,13 @@ def _request(request_id: str) -> dict[str, object]:
         "entry": "1.2700",
         "stop": "1.2600",
     }
+
+
+NOTIFICATION_TABLES = {"notification_subscriptions", "notification_outbox", "alert_states"}
+
+
+def test_revision_13_adds_the_notification_and_alert_tables(blank_engine: Engine) -> None:
+    upgrade(blank_engine, "0013")
+    assert set(sa.inspect(blank_engine).get_table_names()) >= NOTIFICATION_TABLES
+    downgrade(blank_engine, "0012")
+    assert not NOTIFICATION_TABLES & set(sa.inspect(blank_engine).get_table_names())
