@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request, Response
 
-from aria import __version__
+from aria import __version__, dashboard
 from aria.api import errors
 from aria.api.deps import known_query
 from aria.api.metrics import Metrics
@@ -56,6 +56,7 @@ def create_app(
     errors.install(app)
     for module in (sizing, accounts, market, audit, health, calendar):
         app.include_router(module.router)
+    dashboard.install(app)  # pages, live stream and static files under /dashboard
 
     @app.middleware("http")
     async def measure(
