@@ -16,8 +16,9 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from typing import Annotated
+from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from aria.api.deps import AccountId
@@ -35,6 +36,7 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 SESSION_COOKIE, LOGIN_CSRF_COOKIE = "aria_session", "aria_login_csrf"
 KEEPALIVE_SECONDS = 15.0  # a comment line this often keeps proxies from closing the stream
 NO_STORE = {"Cache-Control": "no-store"}
+MAX_FORM = 4096  # bytes: a sign-in form is a key and a token
 
 
 def _context(request: Request) -> Context:
@@ -90,11 +92,22 @@ def _login_page(request: Request, error: str | None = None, status: int = 200) -
     return response
 
 
+async def _form(request: Request) -> dict[str, str]:
+    """A small url-encoded form's fields (the first value of each; a large body is none)."""
+    body = await request.body()
+    if len(body) > MAX_FORM:
+        return {}
+    fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
+    return {name: values[0] for name, values in fields.items()}
+
+
+Fields = Annotated[dict[str, str], Depends(_form)]
+
+
 @router.post("/login", response_class=HTMLResponse)
-def login(
-    request: Request, api_key: Annotated[str, Form(max_length=300)], csrf: Annotated[str, Form()]
-) -> Response:
+def login(request: Request, form: Fields) -> Response:
     """Exchange an API key (``read`` scope) for a session cookie."""
+    api_key, csrf = form.get("api_key", ""), form.get("csrf", "")
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf):
         return _login_page(request, "The form expired; sign in again.", 403)
@@ -106,7 +119,8 @@ def login(
     response.set_cookie(
         SESSION_COOKIE,
         session.token,
-        expires=session.expires_at,
+        # Relative: the browser's clock and the server's need not agree.
+        max_age=web_sessions.SESSION_HOURS * 3600,
         httponly=True,
         samesite="strict",
         secure=_secure(request),
@@ -117,8 +131,9 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+def logout(request: Request, form: Fields) -> Response:
     """End the session (the form's CSRF token must be the session's)."""
+    csrf = form.get("csrf", "")
     session = _session(request)
     if session is None:
         return _to_login()
