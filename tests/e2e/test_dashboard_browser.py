@@ -96,7 +96,7 @@ def test_a_trader_watches_a_floor_move_and_an_alert_arrive(
     with serve(url, tmp_path / "server.log") as server:
         for account_id in ("ftmo-1", "ftmo-2"):
             _push(server.base, copier, account_id, 100_000, 100_000)
-        page = chromium.new_page()
+        page = chromium.new_page(viewport={"width": 1600, "height": 1000})
         page.goto(f"{server.base}/dashboard")
         page.get_by_label("API key").fill(reader)
         page.get_by_role("button", name="Sign in").click()
