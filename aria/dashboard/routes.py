@@ -52,8 +52,22 @@ def _to_login() -> RedirectResponse:
     return RedirectResponse("/dashboard/login", status_code=303, headers=NO_STORE)
 
 
+# Only ARIA's own script and stylesheet run; no other site may frame the pages.
+PAGE_HEADERS = {
+    **NO_STORE,
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+        "form-action 'self'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
 def _page(html: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(html, status_code=status, headers=NO_STORE)
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
 
 
 def _secure(request: Request) -> bool:
@@ -194,8 +208,13 @@ def account_page(request: Request, account_id: AccountId) -> Response:
 
 
 async def _pump(feed: ChangeFeed, queue: asyncio.Queue[Change]) -> None:
-    async for change in feed.changes():
-        await queue.put(change)
+    try:
+        async for change in feed.changes():
+            await queue.put(change)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # the stream goes on with keepalives; a reload reconnects
+        log.warning("dashboard stream: the change feed stopped (%s)", type(exc).__name__)
 
 
 @router.get("/stream")

@@ -139,6 +139,9 @@ def test_every_bar_has_its_value_in_text_and_every_header_a_scope(api: Api) -> N
         assert "aria-valuenow=" in meter
         assert "aria-valuetext=" in meter
     assert "<th>" not in page
+    policy = api.client.get("/dashboard").headers["content-security-policy"]
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
     assert "<main" in page
     assert "<header" in page
 

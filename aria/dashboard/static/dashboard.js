@@ -11,6 +11,7 @@
     return fetch("/dashboard/fragments/accounts/" + encodeURIComponent(accountId), {
       credentials: "same-origin", headers: { "Accept": "text/html" }
     }).then(function (response) {
+      if (response.status === 401) { window.location.assign("/dashboard/login"); return; }
       if (!response.ok) { return; }
       return response.text().then(function (html) {
         var holder = document.createElement("tbody");
