@@ -165,9 +165,9 @@ def overview(request: Request) -> Response:
     if session is None:
         return _to_login()
     ctx = _context(request)
-    rows = dashboard.rows(ctx, session.principal.owner)
-    alerts = sorted((a for r in rows for a in r.alerts), key=lambda a: a.at, reverse=True)
-    return _page(render("overview.html", session=session, rows=rows, alerts=alerts[:10]))
+    owner = session.principal.owner
+    rows, alerts = dashboard.rows(ctx, owner), dashboard.latest_alerts(ctx, owner)
+    return _page(render("overview.html", session=session, rows=rows, alerts=alerts))
 
 
 @router.get("/fragments/accounts/{account_id}", response_class=HTMLResponse)
@@ -189,9 +189,8 @@ def alerts(request: Request) -> Response:
     session = _session(request)
     if session is None:
         return Response(status_code=401, headers=NO_STORE)
-    rows = dashboard.rows(_context(request), session.principal.owner)
-    found = sorted((a for r in rows for a in r.alerts), key=lambda a: a.at, reverse=True)
-    return _page(render("alerts.html", alerts=found[:10]))
+    found = dashboard.latest_alerts(_context(request), session.principal.owner)
+    return _page(render("alerts.html", alerts=found))
 
 
 @router.get("/accounts/{account_id}", response_class=HTMLResponse)

@@ -124,6 +124,13 @@ def alerts(ctx: Context, account_id: str, limit: int = ALERTS_SHOWN) -> tuple[Al
     return tuple(alert_of(e) for e in page.items if e.kind in ALERT_KINDS)[:limit]
 
 
+def latest_alerts(ctx: Context, owner: str | None, limit: int = 10) -> tuple[Alert, ...]:
+    """The latest alerts across ``owner``'s accounts (``None``: every owner's), newest first:
+    one read of the latest events."""
+    page = audit.query_events(ctx, EventFilter(owner=owner), limit=EVENTS_READ * 4)
+    return tuple(alert_of(e) for e in page.items if e.kind in ALERT_KINDS)[:limit]
+
+
 def _row(ctx: Context, risk: RiskView) -> DashboardRow:
     account_id = risk.account.id
     return DashboardRow(

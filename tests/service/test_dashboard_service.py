@@ -73,6 +73,8 @@ def test_a_breach_is_an_alert_in_words(ctx: Context, clock: SettableClock) -> No
     assert alerts
     assert alerts[0].kind == "breach"
     assert "94,000.00" in alerts[0].message or "94000" in alerts[0].message
+    assert dashboard.latest_alerts(ctx, "alice")[0] == alerts[0]
+    assert dashboard.latest_alerts(ctx, "bob") == ()
 
 
 def test_an_alert_event_shows_its_own_message() -> None:
