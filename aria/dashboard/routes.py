@@ -111,7 +111,10 @@ async def _form(request: Request) -> dict[str, str]:
     body = await request.body()
     if len(body) > MAX_FORM:
         return {}
-    fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
+    try:
+        fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
+    except ValueError:  # more fields than any dashboard form has
+        return {}
     return {name: values[0] for name, values in fields.items()}
 
 
@@ -123,7 +126,7 @@ def login(request: Request, form: Fields) -> Response:
     """Exchange an API key (``read`` scope) for a session cookie."""
     api_key, csrf = form.get("api_key", ""), form.get("csrf", "")
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, csrf):
+    if not expected or not hmac.compare_digest(expected.encode(), csrf.encode()):
         return _login_page(request, "The form expired; sign in again.", 403)
     session = web_sessions.sign_in(_context(request), api_key)
     if session is None:

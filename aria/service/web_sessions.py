@@ -18,6 +18,7 @@ from aria.service.context import Context
 from aria.service.keys import Principal, Scope, authenticate
 
 SESSION_HOURS = 12
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def sign_in(ctx: Context, api_key: str) -> WebSession | None:
     if stored is None:
         return None
     expires = ctx.clock.now() + dt.timedelta(hours=SESSION_HOURS)
-    body = f"{found.key_id}.{int(expires.timestamp())}.{ctx.tokens(16)}"
+    body = f"{found.key_id}.{(expires - EPOCH) // dt.timedelta(seconds=1)}.{ctx.tokens(16)}"
     return WebSession(
         found,
         f"{body}.{_mac(stored.secret_hash, body)}",
@@ -57,17 +58,17 @@ def resume(ctx: Context, token: str) -> WebSession | None:
     """The live session a cookie names, or ``None`` (expired, altered, or its key revoked)."""
     body, _, mac = token.rpartition(".")
     parts = body.split(".")
-    if len(parts) != 3 or not parts[1].isdigit() or len(token) > 300:
+    if len(parts) != 3 or not parts[1].isdigit() or len(parts[1]) > 12 or len(token) > 300:
         return None
     key_id, expiry, _ = parts
-    expires = dt.datetime.fromtimestamp(int(expiry), dt.UTC)
+    expires = EPOCH + dt.timedelta(seconds=int(expiry))
     if expires <= ctx.clock.now():
         return None
     with ctx.read_unit() as uow:
         stored = uow.access.get(key_id)
     if stored is None or stored.revoked_at is not None:
         return None
-    if not hmac.compare_digest(mac, _mac(stored.secret_hash, body)):
+    if not hmac.compare_digest(mac.encode(), _mac(stored.secret_hash, body).encode()):
         return None
     principal = Principal(
         stored.id, stored.name, frozenset(Scope(s) for s in stored.scopes), stored.owner
@@ -79,4 +80,4 @@ def resume(ctx: Context, token: str) -> WebSession | None:
 
 def csrf_ok(session: WebSession, presented: str) -> bool:
     """Whether a form's CSRF token is this session's."""
-    return hmac.compare_digest(session.csrf, presented)
+    return hmac.compare_digest(session.csrf.encode(), presented.encode())

@@ -160,3 +160,35 @@ def test_metrics_of_an_owners_key_hold_its_own_accounts_only(api: Api) -> None:
     assert 'account="bob-1"' in every
     assert 'aria_account_trading_state{account="bob-1",firm="ftmo",owner="bob"} 0.0' in every
     assert 'aria_account_headroom{account="alice-1"' in every
+
+
+def test_hostile_forms_are_refused_without_an_error(api: Api) -> None:
+    api.client.get("/dashboard/login")
+    for body in ("csrf=%C3%A9t%C3%A9&api_key=x", "&".join(f"f{i}=1" for i in range(50)), "%ff"):
+        answer = api.client.post(
+            "/dashboard/login",
+            content=body,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 403
+    sign_in(api.client, token_of(api.reader))
+    odd = api.client.post("/dashboard/logout", data={"csrf": "été"}, follow_redirects=False)
+    assert odd.status_code == 403
+
+    # A session whose signature does not match is no session.
+    token = api.client.cookies["aria_session"]
+    api.client.cookies.clear()
+    api.client.cookies.set("aria_session", token)
+    assert api.client.get("/dashboard", follow_redirects=False).status_code == 200
+    api.client.cookies.clear()
+    api.client.cookies.set("aria_session", token[:-1] + ("0" if token[-1] != "0" else "1"))
+    assert api.client.get("/dashboard", follow_redirects=False).status_code == 303
+
+
+def test_a_session_ends_after_twelve_hours(api: Api) -> None:
+    sign_in(api.client, token_of(api.reader))
+    api.clock.tick(12 * 3600 - 1)
+    assert api.client.get("/dashboard", follow_redirects=False).status_code == 200
+    api.clock.tick(1)
+    assert api.client.get("/dashboard", follow_redirects=False).status_code == 303
