@@ -44,9 +44,11 @@ class PollingFeed:
         with self.engine.connect() as connection:
             return {(r.owner, r.id): r.chain_seq for r in connection.execute(query)}
 
-    async def changes(self) -> AsyncIterator[Change]:
-        """Every account whose head moved since the previous poll, until closed."""
+    async def changes(self) -> AsyncIterator[Change | None]:
+        """``None`` once the first heads are read, then every account whose head moved since
+        the previous poll, until closed."""
         seen = await asyncio.to_thread(self.heads)
+        yield None
         while True:
             await asyncio.sleep(self.interval)
             try:
@@ -67,12 +69,13 @@ class NotifyFeed:
         parsed = make_url(normalise_url(url)).set(drivername="postgresql")
         self.conninfo = parsed.render_as_string(hide_password=False)
 
-    async def changes(self) -> AsyncIterator[Change]:
-        """Every notified change from the moment of listening, until closed."""
+    async def changes(self) -> AsyncIterator[Change | None]:
+        """``None`` once listening, then every notified change, until closed."""
         async with await psycopg.AsyncConnection.connect(
             self.conninfo, autocommit=True
         ) as connection:
             await connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+            yield None
             async for notice in connection.notifies():
                 found = Change.parse(notice.payload)
                 if found is not None:

@@ -23,18 +23,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from aria.api.deps import AccountId
 from aria.dashboard.chart import chart
+from aria.dashboard.hub import Hub
 from aria.dashboard.render import render
 from aria.service import dashboard, web_sessions
 from aria.service.changes import ChangeFeed, visible
 from aria.service.context import Context
 from aria.service.errors import NotFound
 from aria.service.web_sessions import WebSession
-from aria.stored import Change
 
 log = logging.getLogger("aria.dashboard")
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 SESSION_COOKIE, LOGIN_CSRF_COOKIE = "aria_session", "aria_login_csrf"
 KEEPALIVE_SECONDS = 15.0  # a comment line this often keeps proxies from closing the stream
+READY_SECONDS = 10.0  # the longest a new stream waits for the feed to listen
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_FORM = 4096  # bytes: a sign-in form is a key and a token
 
@@ -74,16 +75,20 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def _feed(request: Request) -> ChangeFeed:
-    """The process's change feed: the one the app was given, else one for its database."""
+def _hub(request: Request) -> Hub:
+    """The process's hub over its change feed: the feed the app was given
+    (``app.state.change_feed``), else one for the configured database."""
     state = request.app.state
-    feed: ChangeFeed | None = getattr(state, "change_feed", None)
-    if feed is None:
-        from aria.settings import Settings
-        from storage.changes import feed_for
+    hub: Hub | None = getattr(state, "dashboard_hub", None)
+    if hub is None:
+        feed: ChangeFeed | None = getattr(state, "change_feed", None)
+        if feed is None:
+            from aria.settings import Settings
+            from storage.changes import feed_for
 
-        feed = state.change_feed = feed_for(Settings().database_url)
-    return feed
+            feed = feed_for(Settings().database_url)
+        hub = state.dashboard_hub = Hub(feed)
+    return hub
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -209,16 +214,6 @@ def account_page(request: Request, account_id: AccountId) -> Response:
     return _page(render("account.html", session=session, page=found, chart=chart(found.points)))
 
 
-async def _pump(feed: ChangeFeed, queue: asyncio.Queue[Change]) -> None:
-    try:
-        async for change in feed.changes():
-            await queue.put(change)
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:  # the stream goes on with keepalives; a reload reconnects
-        log.warning("dashboard stream: the change feed stopped (%s)", type(exc).__name__)
-
-
 @router.get("/stream")
 async def stream(request: Request) -> Response:
     """Server-sent events: ``change`` with the account id whenever one of the session's
@@ -228,12 +223,13 @@ async def stream(request: Request) -> Response:
     session = await asyncio.to_thread(web_sessions.resume, ctx, token) if token else None
     if session is None:
         return Response(status_code=401, headers=NO_STORE)
-    owner, feed = session.principal.owner, _feed(request)
+    owner, hub = session.principal.owner, _hub(request)
 
     async def events() -> AsyncIterator[str]:
-        queue: asyncio.Queue[Change] = asyncio.Queue(maxsize=1000)
-        pump = asyncio.create_task(_pump(feed, queue))
+        queue = hub.subscribe()
         try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(hub.ready.wait(), READY_SECONDS)
             yield "retry: 2000\n: connected\n\n"
             while True:
                 try:
@@ -244,12 +240,12 @@ async def stream(request: Request) -> Response:
                         return
                     yield ": keepalive\n\n"
                     continue
-                if visible(change, owner):
+                if change is None:
+                    yield "event: resync\ndata: *\n\n"
+                elif visible(change, owner):
                     yield f"event: change\ndata: {change.account_id}\n\n"
         finally:
-            pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await pump
+            hub.unsubscribe(queue)
 
     return StreamingResponse(
         events(),

@@ -16,8 +16,8 @@ from aria.stored import Change
 class ChangeFeed(Protocol):
     """Where the dashboard hears of changed accounts."""
 
-    def changes(self) -> AsyncIterator[Change]:
-        """Every change from now on, until the iterator is closed."""
+    def changes(self) -> AsyncIterator[Change | None]:
+        """``None`` once listening, then every change written from then on, until closed."""
         ...
 
 

@@ -22,11 +22,12 @@ from tests.clocks import SettableClock
 
 async def _first(feed: PollingFeed | NotifyFeed, write: object) -> Change:
     changes = feed.changes()
-    pending = asyncio.ensure_future(anext(changes))
-    await asyncio.sleep(0.3)  # the feed is listening (or has read the heads) by now
-    await asyncio.to_thread(write)  # type: ignore[arg-type]
     try:
-        return await asyncio.wait_for(pending, 30)
+        assert await asyncio.wait_for(anext(changes), 30) is None  # listening from here on
+        await asyncio.to_thread(write)  # type: ignore[arg-type]
+        found = await asyncio.wait_for(anext(changes), 30)
+        assert found is not None
+        return found
     finally:
         await changes.aclose()
 

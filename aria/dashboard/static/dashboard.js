@@ -38,4 +38,10 @@
   source.addEventListener("change", function (event) {
     refreshRow(event.data).then(refreshAlerts);
   });
+  // The server lost its feed for a while: changes may have been missed, refresh every row.
+  source.addEventListener("resync", function () {
+    var rows = document.querySelectorAll("tr[data-account]");
+    var pending = Array.prototype.map.call(rows, function (row) { return refreshRow(row.dataset.account); });
+    Promise.all(pending).then(refreshAlerts);
+  });
 })();
