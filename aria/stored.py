@@ -79,3 +79,23 @@ class SizingSnapshot:
     snapshots: Mapping[str, VolatilitySnapshot]  # the request's and the held symbols'
     pairs: Mapping[str, VolatilitySnapshot]  # every currency pair, for conversion rates
     correlation_head: tuple[int, dt.datetime] | None  # newest (version, computed at)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One account written to (a state, a decision or a rule event), as a change feed hears
+    of it; a notification's payload reads ``<owner>:<account id>``."""
+
+    owner: str
+    account_id: str
+
+    @classmethod
+    def parse(cls, payload: str) -> Change | None:
+        """The change a notification payload names, or ``None`` when it is not one."""
+        owner, sep, account_id = payload.partition(":")
+        return cls(owner, account_id) if sep and owner and account_id else None
+
+    @property
+    def payload(self) -> str:
+        """The notification payload naming this change."""
+        return f"{self.owner}:{self.account_id}"

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request, Response
 
-from aria import __version__
+from aria import __version__, dashboard
 from aria.api import errors
 from aria.api.deps import known_query
 from aria.api.metrics import Metrics
@@ -58,6 +58,7 @@ def create_app(
     for module in (sizing, accounts, market, audit, health, calendar, notifications):
         app.include_router(module.router)
     app.include_router(report_routes.router)
+    dashboard.install(app)  # pages, live stream and static files under /dashboard
 
     @app.middleware("http")
     async def measure(

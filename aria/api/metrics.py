@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from aria.service import dashboard
 from aria.service.context import Context
 
 log = logging.getLogger("aria.api")
@@ -45,10 +46,59 @@ class _DatabaseCollector(Collector):
             yield beat
 
 
+# Trading states as numbers (``aria_account_trading_state``): higher is more restricted.
+TRADING_CODES = {"active": 0, "reducing": 1, "halted": 2}
+ACCOUNT_LABELS = ["account", "owner", "firm"]
+
+
+class AccountCollector(Collector):
+    """Per-account gauges read at scrape time from the dashboard's read model (one read of
+    every account), limited to ``owner``'s accounts when given."""
+
+    def __init__(self, context: Context, owner: str | None = None) -> None:
+        self.context, self.owner = context, owner
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        def family(name: str, text: str, extra: tuple[str, ...] = ()) -> GaugeMetricFamily:
+            return GaugeMetricFamily(name, text, labels=[*ACCOUNT_LABELS, *extra])
+
+        equity = family("aria_account_equity", "Equity of the latest state pushed")
+        balance = family("aria_account_balance", "Balance of the latest state pushed")
+        room = family("aria_account_headroom", "Loss still available before the nearest floor")
+        distance = family(
+            "aria_account_floor_distance", "Equity less the floor's level", ("floor",)
+        )
+        trading = family(
+            "aria_account_trading_state", "Trading state: 0 active, 1 reducing, 2 halted"
+        )
+        open_risk = family("aria_account_open_risk", "Loss if every open position hits its stop")
+        reserved = family("aria_account_reserved", "Risk held for decisions not yet placed")
+        try:
+            views = dashboard.risks(self.context, self.owner)
+        except Exception:
+            log.warning("metrics: the accounts could not be read")
+            return
+        for view in views:
+            account = view.account
+            labels = [account.id, account.owner, account.firm]
+            trading.add_metric(labels, TRADING_CODES[account.trading.status.value])
+            if view.state is not None:
+                equity.add_metric(labels, float(view.state.equity))
+                balance.add_metric(labels, float(view.state.balance))
+            if view.headroom is not None:
+                room.add_metric(labels, float(view.headroom.available))
+                open_risk.add_metric(labels, float(view.headroom.open_risk))
+                reserved.add_metric(labels, float(view.headroom.reserved))
+                for floor, left in sorted(view.headroom.distances.items()):
+                    distance.add_metric([*labels, floor], float(left))
+        yield from (equity, balance, room, distance, trading, open_risk, reserved)
+
+
 class Metrics:
     """The API's metrics, in their own registry."""
 
     def __init__(self, context: Context) -> None:
+        self.context = context
         self.registry = CollectorRegistry()
         self.decisions = Counter(
             "aria_decisions",
@@ -64,6 +114,13 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_DatabaseCollector(context))
+        self.registry.register(AccountCollector(context))
+
+    def of_owner(self, owner: str) -> CollectorRegistry:
+        """A registry of ``owner``'s per-account gauges only (no other owner's counts)."""
+        registry = CollectorRegistry()
+        registry.register(AccountCollector(self.context, owner))
+        return registry
 
     def count(self, status: str, codes: list[str]) -> None:
         """Count one decision under each of its codes (approved: ``none``)."""

@@ -18,15 +18,19 @@ from typing import Any, Literal
 Channel = Literal["webhook", "apprise"]
 Status = Literal["pending", "sending", "delivered", "failed"]
 
-# Kinds of rule event a subscription receives unless it names its own.
+# Kinds of rule event a trader is alerted to: the dashboard's "latest alerts" and what a
+# subscription receives unless it names its own kinds.
 DEFAULT_KINDS: tuple[str, ...] = (
     "alert",
+    "alert_reducing",
     "breach",
-    "halt",
     "reducing",
+    "risk_violation",
+    "account_closed",
     "must_flatten",
     "flat_by_warning",
     "news_ahead",
+    "inactivity",
     "compliance_finding",
 )
 TEST_KIND = "test"

@@ -63,6 +63,14 @@ def serve(
         style="dim",
     )
     try:
-        uvicorn.run(api, host=host, port=port, log_level=log_level.lower(), access_log=False)
+        uvicorn.run(
+            api,
+            host=host,
+            port=port,
+            log_level=log_level.lower(),
+            access_log=False,
+            # A dashboard's live stream never ends by itself: stop waiting for it after this.
+            timeout_graceful_shutdown=5,
+        )
     finally:
         app.close()

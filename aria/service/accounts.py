@@ -703,40 +703,56 @@ class RiskView:
 
 def account_risk(ctx: Context, account_id: str) -> RiskView:
     """Floors, headroom, trading state and the day of one account, as of its latest state."""
+    found = risk_views(ctx, [account_id])
+    if account_id not in found:
+        raise NotFound(f"unknown account {account_id!r}")
+    return found[account_id]
+
+
+def risk_views(ctx: Context, account_ids: Sequence[str]) -> dict[str, RiskView]:
+    """:func:`account_risk` of many accounts, read in one unit of work (unknown ids are left
+    out): the dashboard and the metrics read every account at once."""
     with ctx.unit() as uow:
         now = uow.now()  # the clock reservations are held by
-        account = uow.accounts.get(account_id)
-        if account is None:
-            raise NotFound(f"unknown account {account_id!r}")
-        tracker = uow.accounts.trackers([account_id])[account_id]
-        reservations = uow.sizing.live_reservations([account_id], now)[account_id]
+        accounts = uow.accounts.get_many(account_ids)
+        ids = sorted(accounts)
+        trackers = uow.accounts.trackers(ids)
+        reservations = uow.sizing.live_reservations(ids, now)
         catalog = ctx.instrument_catalog(uow.market.instruments())
         rates = {symbol: snap.last_close for symbol, snap in uow.market.currency_pairs().items()}
-        profile = profile_for(ctx, account, None, prefetch(uow, [account], None))
-    rules = rules_of(ctx, account)
-    account = account.model_copy(update={"trading": account.trading.lifted(now)})
-    state = tracker.state
-    if state is None:
-        return RiskView(
-            account, None, None, None, None, rules, tracker.cash, tracker.risk_violations
+        layers = prefetch(uow, list(accounts.values()), None)
+        profiles = {a: profile_for(ctx, accounts[a], None, layers) for a in ids}
+    views = {}
+    for account_id in ids:
+        account, tracker = accounts[account_id], trackers[account_id]
+        rules = rules_of(ctx, account)
+        account = account.model_copy(update={"trading": account.trading.lifted(now)})
+        state = tracker.state
+        if state is None:
+            views[account_id] = RiskView(
+                account, None, None, None, None, rules, tracker.cash, tracker.risk_violations
+            )
+            continue
+        roll = roll_day(rules, tracker.day, tracker.peaks, state, max(now, state.as_of))
+        found = floors(rules, roll.day, roll.peaks, state, tracker.cash)
+        profile = profiles[account_id]
+        known = {p.symbol: catalog.get(p.symbol) for p in state.positions if p.symbol in catalog}
+        held = value_book(state.positions, known, rates, account.currency, rules, profile)
+        live = reservations.get(account_id, [])
+        room = _headroom(profile, rules, found, state, held, live, now)
+        daily = daily_status(rules, roll.day, state, tracker.cash)
+        views[account_id] = RiskView(
+            account,
+            state,
+            found,
+            room,
+            daily,
+            rules,
+            tracker.cash,
+            tracker.risk_violations,
+            tuple(held),
         )
-    roll = roll_day(rules, tracker.day, tracker.peaks, state, max(now, state.as_of))
-    found = floors(rules, roll.day, roll.peaks, state, tracker.cash)
-    known = {p.symbol: catalog.get(p.symbol) for p in state.positions if p.symbol in catalog}
-    held = value_book(state.positions, known, rates, account.currency, rules, profile)
-    room = _headroom(profile, rules, found, state, held, reservations, now)
-    daily = daily_status(rules, roll.day, state, tracker.cash)
-    return RiskView(
-        account,
-        state,
-        found,
-        room,
-        daily,
-        rules,
-        tracker.cash,
-        tracker.risk_violations,
-        tuple(held),
-    )
+    return views
 
 
 def _headroom(

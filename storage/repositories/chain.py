@@ -89,6 +89,7 @@ class Chain:
         )
         for account_id, (seq, chain_hash) in moved.items():
             self.heads.put(account_id, seq, chain_hash)
+        notify_changed(self.session, moved.keys())
 
     def append_states(self, entries: Sequence[tuple[str, str, str]], at: dt.datetime) -> None:
         """Append state records ``(account id, kind, body)`` to their accounts' chains."""
@@ -118,6 +119,27 @@ class Chain:
         """Chain a copy of these accounts' ``account`` or ``tracker`` rows as stored now."""
         bodies = stored_state(self.session, kind, account_ids)
         self.append_states([(a, kind, bodies[a]) for a in sorted(account_ids)], at)
+
+
+CHANNEL = "aria_changes"  # PostgreSQL's channel of changed accounts (see storage.changes)
+
+
+def notify_changed(session: Session, account_ids: Set[str] | Sequence[str]) -> None:
+    """On PostgreSQL, tell every listening server these accounts changed.
+
+    Every state record, decision and rule event moves its account's chain head, so this is
+    the one place a write is announced. The notification is sent in the writing transaction:
+    PostgreSQL delivers it at COMMIT, and never for a rolled-back write.
+    """
+    if not account_ids or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(
+        sa.select(
+            sa.func.pg_notify(
+                sa.literal(CHANNEL), ACCOUNTS.c.owner + sa.literal(":") + ACCOUNTS.c.id
+            )
+        ).where(ACCOUNTS.c.id.in_(sorted(account_ids)))
+    )
 
 
 def stored_state(session: Session, kind: str, account_ids: Set[str]) -> dict[str, str]:

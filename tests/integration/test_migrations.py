@@ -76,7 +76,7 @@ def _open_as_0002(engine: Engine, account_id: str) -> None:
     added |= {"cash_net", "cash_payouts", "cash_requests", "cash_max_loss_floor"}  # by 0009
     added |= {"household"}  # by 0010
     added |= {"risk_violations", "over_risk_cap"}  # by 0011
-    added |= {"symbol_aliases"}  # by 0015
+    added |= {"symbol_aliases"}  # by 0014
     with engine.begin() as connection:
         for kind, row in rows:
             columns = [c for c in kind.__table__.c if c.name not in added]

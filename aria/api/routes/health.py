@@ -16,7 +16,6 @@ from aria.api.schemas import ERRORS, HealthOut
 from aria.api.security import Reader
 from aria.service import maintenance
 from aria.service.context import Context
-from aria.service.errors import Forbidden
 
 router = APIRouter(tags=["health"])
 HEALTH_BEAT = "healthz"  # the heartbeat row /healthz writes to prove writes succeed
@@ -78,9 +77,8 @@ def healthz(ctx: Ctx, request: Request) -> JSONResponse:
     responses={k: v for k, v in ERRORS.items() if k in (401, 403, 429)},
 )
 def metrics(request: Request, caller: Reader) -> Response:
-    """Prometheus metrics, to keys not limited to one owner (the counts are every owner's)."""
-    if caller.owner is not None:
-        # The counters add up every owner's decisions: a trader's key may not see them.
-        raise Forbidden("metrics count every owner's decisions: use a key not limited to an owner")
+    """Prometheus metrics: everything to a key not limited to an owner; an owner's key gets
+    its own accounts' gauges only (the other counts add up every owner's decisions)."""
     registry: Metrics = request.app.state.metrics
-    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
+    chosen = registry.registry if caller.owner is None else registry.of_owner(caller.owner)
+    return Response(generate_latest(chosen), media_type=CONTENT_TYPE_LATEST)

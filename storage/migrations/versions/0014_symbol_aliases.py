@@ -5,7 +5,7 @@ request, a state push or a trade naming ``US30.cash`` sizes and values ARIA's ``
 an account that says so. Accounts stored before have none and resolve symbols as they did,
 plus the built-in broker spellings.
 
-Revision ID: 0015
+Revision ID: 0014
 Revises: 0012
 Create Date: 2026-12-01
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision: str = "0015"
+revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
