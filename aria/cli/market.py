@@ -10,16 +10,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.progress import Progress
 from rich.table import Table
 
 from aria.cli.firms import err, fail, out
 from aria.cli.ops import app_from
 from aria.cli.trading import run_service
-from aria.service import market as market_service
-from aria.service.commands import BarsBatch
-from aria.service.errors import plain
 
 bars_app = typer.Typer(help="Market bars.", no_args_is_help=True)
 
@@ -120,6 +116,12 @@ def import_bars(
     Bar times are the bar's start. Future-dated bars and outliers (a true range more than
     ARIA_BAR_OUTLIER_MULTIPLE times the median of the bars around it) refuse the import.
     """
+    from pydantic import ValidationError
+
+    from aria.service import market as market_service
+    from aria.service.commands import BarsBatch
+    from aria.service.errors import plain
+
     if symbol is not None and len(files) > 1:
         raise fail("--symbol names the symbol of one file; give one file or none")
     parsed = [parse_csv(path, symbol) for path in files]
@@ -181,6 +183,8 @@ def import_bars(
 
 def instruments() -> None:
     """List the instruments ARIA can size."""
+    from aria.service import market as market_service
+
     app = app_from()
     catalog = market_service.instruments(app.context)
     table = Table(title="Instruments")

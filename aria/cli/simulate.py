@@ -8,33 +8,21 @@ import json
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from aria.calendars import CalendarUnavailable, calendar
 from aria.cli.firms import fail, failed, out
-from aria.reports.charts import png, simulation_chart
-from aria.simulation.bars import Bar, Series
-from aria.simulation.engine import simulate as run_simulation
-from aria.simulation.minute import MinuteBar, MinuteSeries, simulate_minutes
-from aria.simulation.result import SimulationResult
-from aria.simulation.setup import (
-    ARIA,
-    BASELINE,
-    DEFAULT_PLANS,
-    MINUTE_PLANS,
-    SimConfig,
-    default_policies,
-)
-from aria.sizing.errors import SizingError
-from aria.sizing.instruments import InstrumentCatalog, calendar_of, load_instruments
-from firms.calendar_files import read_calendar
-from firms.catalog import load_catalog
-from firms.errors import CalendarFileError
-from firms.news import EconomicEvent
-from firms.sessions import Calendar
+
+if TYPE_CHECKING:
+    from aria.simulation.bars import Series
+    from aria.simulation.minute import MinuteSeries
+    from aria.simulation.result import SimulationResult
+    from aria.simulation.setup import SimConfig
+    from aria.sizing.instruments import InstrumentCatalog
+    from firms.news import EconomicEvent
+    from firms.sessions import Calendar
 
 SAMPLE = ("eurusd", "gbpusd", "nzdusd", "eurgbp", "xauusd", "spy")
 MINUTE_SAMPLE = {"EURUSD": "eurusd", "XAUUSD": "xauusd", "GER40": "ger40", "SPY": "spy"}
@@ -46,6 +34,9 @@ _MARGIN = dt.timedelta(days=5)  # calendars reach past the bars: a weekend close
 
 def _read(symbol: str, text: str, where: str) -> Series:
     """Bars from CSV text with the columns date, open, high, low, close."""
+    from aria.simulation.bars import Bar, Series
+    from aria.sizing.errors import SizingError
+
     bars = []
     rows = csv.DictReader(text.splitlines())
     need = {"date", "open", "high", "low", "close"}
@@ -82,6 +73,9 @@ def _sample() -> dict[str, Series]:
 def _read_minutes(symbol: str, text: str, where: str) -> MinuteSeries:
     """Minute bars from CSV text with the columns time (UTC, the bar's start), open, high, low,
     close."""
+    from aria.simulation.minute import MinuteBar, MinuteSeries
+    from aria.sizing.errors import SizingError
+
     bars = []
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
     need = {"time", "open", "high", "low", "close"}
@@ -113,11 +107,16 @@ def _minute_sample() -> dict[str, MinuteSeries]:
 
 
 def _sample_news() -> list[EconomicEvent]:
+    from firms.calendar_files import read_calendar
+
     text = (resources.files("aria.demo") / "data" / MINUTE_NEWS).read_text("utf-8")
     return read_calendar(text, MINUTE_NEWS)
 
 
 def _news(path: Path | None) -> list[EconomicEvent]:
+    from firms.calendar_files import read_calendar
+    from firms.errors import CalendarFileError
+
     if path is None:
         return _sample_news()
     try:
@@ -130,6 +129,10 @@ def _calendars(
     spans: dict[str, tuple[dt.datetime, dt.datetime]], instruments: InstrumentCatalog
 ) -> dict[str, Calendar]:
     """Each symbol's trading calendar over its bars (a symbol ARIA does not know gets none)."""
+    from aria.calendars import CalendarUnavailable, calendar
+    from aria.sizing.errors import SizingError
+    from aria.sizing.instruments import calendar_of
+
     found = {}
     for symbol, (start, end) in spans.items():
         try:
@@ -269,6 +272,21 @@ def simulate(
     futures (ES, MES) are SPY × 10. With --timeframe 1m the default policies are ARIA and the
     baseline.
     """
+    from aria.reports.charts import png, simulation_chart
+    from aria.simulation.engine import simulate as run_simulation
+    from aria.simulation.minute import simulate_minutes
+    from aria.simulation.setup import (
+        ARIA,
+        BASELINE,
+        DEFAULT_PLANS,
+        MINUTE_PLANS,
+        SimConfig,
+        default_policies,
+    )
+    from aria.sizing.errors import SizingError
+    from aria.sizing.instruments import load_instruments
+    from firms.catalog import load_catalog
+
     if timeframe not in TIMEFRAMES:
         raise fail(f"unknown timeframe {timeframe}; one of {', '.join(TIMEFRAMES)}")
     minutes = timeframe == "1m"

@@ -7,33 +7,20 @@ import json
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
-from aria.api.error_table import TRANSLATED
 from aria.cli.firms import fail, failed, out
 from aria.cli.ops import app_from
-from aria.service import accounts as account_service
-from aria.service import calendar as calendar_service
-from aria.service import sessions as session_service
-from aria.service import sizing as sizing_service
-from aria.service.commands import (
-    CreateAccount,
-    PushState,
-    RecordCashFlow,
-    SetTrading,
-    Signal,
-    SizeRequest,
-    UpdateAccount,
-)
-from aria.service.errors import plain
-from aria.service.sessions import SessionView
-from aria.service.sizing import SizedDecision
-from aria.sizing.sessions import SESSION_PREFIX
-from firms.progress import Objectives
+
+if TYPE_CHECKING:
+    from aria.service.commands import Signal
+    from aria.service.sessions import SessionView
+    from aria.service.sizing import SizedDecision
+    from firms.progress import Objectives
 
 accounts_app = typer.Typer(
     help="Accounts: list, show, open, change, promote, reset, archive, disable and enable,"
@@ -48,6 +35,8 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 def validated(model: type[ModelT], data: dict[str, Any]) -> ModelT:
     """``model`` validated from ``data``; a problem is one line naming the field (exit 2)."""
+    from aria.service.errors import plain
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -57,6 +46,8 @@ def validated(model: type[ModelT], data: dict[str, Any]) -> ModelT:
 
 def run_service(call: Any, *args: Any, **kwargs: Any) -> Any:
     """Call a use case; its errors become one clear line and the exit code of the error table."""
+    from aria.api.error_table import TRANSLATED
+
     try:
         return call(*args, **kwargs)
     except TRANSLATED as exc:
@@ -74,6 +65,8 @@ def list_accounts(
     strategy: Annotated[str | None, typer.Option(help="only accounts of this strategy")] = None,
 ) -> None:
     """List accounts."""
+    from aria.service import accounts as account_service
+
     app = app_from()
     found = run_service(
         account_service.list_accounts, app.context, owner=owner, firm=firm, strategy=strategy
@@ -120,6 +113,10 @@ def window_line(view: SessionView) -> str:
 @accounts_app.command("show")
 def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """One account with its floors and headroom now."""
+    from aria.service import accounts as account_service
+    from aria.service import calendar as calendar_service
+    from aria.service import sessions as session_service
+
     app = app_from()
     risk = run_service(account_service.account_risk, app.context, account_id)
     account = risk.account
@@ -248,6 +245,9 @@ def create(
 ) -> None:
     """Open an account under a firm's plan; warns when it puts its owner or household past
     the firm's cap on accounts."""
+    from aria.service import accounts as account_service
+    from aria.service.commands import CreateAccount
+
     choice = _personality(personality)
     command = validated(
         CreateAccount,
@@ -337,6 +337,9 @@ def update(
 ) -> None:
     """Change an account's label, profile, strategy, household, personality, what it may
     trade, or its checkout options; each change is recorded with who and why."""
+    from aria.service import accounts as account_service
+    from aria.service.commands import UpdateAccount
+
     body: dict[str, Any] = {"actor": actor, "reason": reason}
     if label is not None:
         body["label"] = label
@@ -382,6 +385,9 @@ def _personality(text: str | None) -> dict[str, Any] | None:
 def _set_trading(
     account_id: str, enabled: bool, reason: str, actor: str, force: bool = False
 ) -> None:
+    from aria.service import accounts as account_service
+    from aria.service.commands import SetTrading
+
     app = app_from()
     command = validated(
         SetTrading, {"enabled": enabled, "actor": actor, "reason": reason, "force": force}
@@ -430,6 +436,9 @@ def cash_flow(
 ) -> None:
     """Record a deposit, payout, fee or scaling: never a trading loss or profit; the firm's
     rule moves the floors."""
+    from aria.service import accounts as account_service
+    from aria.service.commands import RecordCashFlow
+
     body: dict[str, Any] = {"kind": kind, "amount": amount, "actor": actor}
     for name, value in (("at", at), ("reference", reference), ("note", note)):
         if value is not None:
@@ -466,6 +475,9 @@ def push(
     ] = None,
 ) -> None:
     """Push the broker's balance, equity and open positions."""
+    from aria.service import accounts as account_service
+    from aria.service.commands import PushState
+
     held: list[Any] = []
     if positions is not None:
         try:
@@ -558,6 +570,9 @@ def size(
     ] = False,
 ) -> None:
     """Size one signal for accounts (ids, or a selector by owner, firm or strategy)."""
+    from aria.service import sizing as sizing_service
+    from aria.service.commands import Signal, SizeRequest
+
     selector = (
         None
         if account
@@ -611,6 +626,8 @@ def size(
 
 def session_lines(sized: list[SizedDecision]) -> list[str]:
     """Why each decision a time rule or a closed market refused was refused."""
+    from aria.sizing.sessions import SESSION_PREFIX
+
     return [
         f"{item.decision.account_id}: {reason}"
         for item in sized
@@ -620,6 +637,8 @@ def session_lines(sized: list[SizedDecision]) -> list[str]:
 
 
 def _preview(signal: Signal, as_json: bool) -> None:
+    from aria.service import sizing as sizing_service
+
     app = app_from()
     as_of, rows = run_service(sizing_service.preview, app.context, signal)
     app.close()
