@@ -14,18 +14,18 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import numpy.typing as npt
-from matplotlib import colormaps
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
 from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+# matplotlib is imported where a chart is drawn: importing the reports (or the command line)
+# must not pay for it.
 
 _SIZE = (9.0, 3.6)  # inches: wide enough for a time axis, short enough to scroll past
 _DPI = 100
@@ -58,6 +58,8 @@ class DecisionPoint:
 
 def data_uri(figure: Figure) -> str:
     """The figure as a ``data:image/png;base64,…`` URI."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     canvas = FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     canvas.print_png(buffer)  # type: ignore[no-untyped-call]  # backend_agg has no annotations
@@ -65,6 +67,8 @@ def data_uri(figure: Figure) -> str:
 
 
 def _figure() -> tuple[Figure, Axes]:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=_SIZE, dpi=_DPI, layout="constrained")
     return figure, figure.add_subplot()
 
@@ -81,6 +85,8 @@ def _x_limit(time: dt.datetime) -> float:
 
 def _time_axis(axes: Axes, times: Sequence[dt.datetime]) -> None:
     # Concise labels keep day and hour readable whether the range is minutes or months.
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
     locator = AutoDateLocator()  # type: ignore[no-untyped-call]  # matplotlib.dates is unannotated
     axes.xaxis.set_major_locator(locator)
     formatter = ConciseDateFormatter(locator, tz=dt.UTC)  # type: ignore[no-untyped-call]  # same
@@ -105,6 +111,8 @@ def equity_chart(
     currency: str,
 ) -> str:
     """Equity and balance over time with the daily and maximum-loss floors as step lines."""
+    from matplotlib.ticker import FuncFormatter
+
     figure, axes = _figure()
     axes.plot(_x(times), _floats(equity), marker="o", markersize=3, label="equity")
     axes.plot(_x(times), _floats(balance), marker=".", linestyle="--", label="balance")
@@ -130,6 +138,8 @@ def _binding_colours(points: Sequence[DecisionPoint]) -> dict[str, str]:
 
 def decisions_chart(points: Sequence[DecisionPoint], ylabel: str) -> str:
     """A point per decision: filled circles approved, crosses rejected, coloured by binding."""
+    from matplotlib.lines import Line2D
+
     figure, axes = _figure()
     colours = _binding_colours(points)
     for approved, marker in ((True, "o"), (False, "X")):
@@ -186,6 +196,9 @@ def factors_chart(
 
 def correlation_chart(symbols: Sequence[str], matrix: npt.NDArray[np.float64], version: int) -> str:
     """A heat map of a correlation matrix, each cell labelled (``n/a`` where undefined)."""
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
+
     size = max(3.0, 1.0 + 0.8 * len(symbols))
     figure = Figure(figsize=(size + 1.5, size), dpi=_DPI, layout="constrained")
     axes = figure.add_subplot()
@@ -207,6 +220,8 @@ def correlation_chart(symbols: Sequence[str], matrix: npt.NDArray[np.float64], v
 
 def png(figure: Figure) -> bytes:
     """The figure as PNG bytes (for a file)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
     FigureCanvasAgg(figure).print_png(buffer)  # type: ignore[no-untyped-call]  # as in data_uri
     return buffer.getvalue()
@@ -220,6 +235,8 @@ def simulation_chart(
     accounts: int,
 ) -> Figure:
     """Per firm plan, a bar per policy: accounts breached (solid) and passed (hatched)."""
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(max(6.0, 1.8 * len(plans)), 6.0), dpi=_DPI, layout="constrained")
     top, bottom = figure.subplots(2, 1, sharex=True)
     width = 0.8 / max(len(policies), 1)
