@@ -178,6 +178,15 @@ def import_bars(
             )
         for outlier in d.outliers:
             err.print(f"{d.symbol}: outlier stored as asked: {outlier}", highlight=False)
+    # Sizing reads the volatility and correlations the jobs compute: compute them now, so the
+    # bars just imported can be used at once.
+    refreshed = run_service(market_service.refresh_analytics, app.context)
+    out.print(
+        f"volatility computed for {refreshed.volatility} symbol"
+        f"{'s' if refreshed.volatility != 1 else ''};"
+        f" correlations {'updated' if refreshed.correlations else 'unchanged'}",
+        highlight=False,
+    )
     app.close()
 
 

@@ -501,6 +501,63 @@ def push(
     app.close()
 
 
+# ``aria size`` exit codes, for scripts: bad input and errors keep the error table's codes.
+EXIT_APPROVED = 0  # at least one account approved
+EXIT_ALL_REJECTED = 3  # every account was rejected
+
+# What each reject code means, for tables that show codes without their reasons.
+CODE_WORDS = {
+    "daily_loss_headroom": "no room under the daily loss floor",
+    "max_loss_headroom": "no room under the maximum loss floor",
+    "floating_loss_headroom": "no room under the floating loss limit",
+    "stale_data": "account state or market data missing or too old",
+    "halted": "the account is halted",
+    "account_archived": "the account is archived",
+    "account_closed": "the firm closed the account",
+    "reducing_only": "the account may only reduce exposure",
+    "below_min_lot": "the size left is below the minimum lot",
+    "stop_too_close": "the stop is too close to the entry",
+    "market_closed": "the market is closed",
+    "news_window": "inside a news window",
+    "instrument_not_allowed": "the account may not trade this instrument",
+    "missing_conversion_rate": "a conversion rate is missing",
+}
+
+
+def code_words(code: str) -> str:
+    """A reject code as words a trader reads."""
+    return CODE_WORDS.get(code, code.replace("_", " "))
+
+
+def lots_text(lots: Decimal, step: Decimal | None = None) -> str:
+    """Lots on their lot step (or as given when the step is unknown), never in exponent form."""
+    if step is not None and step > 0:
+        lots = (lots / step).to_integral_value(rounding="ROUND_DOWN") * step
+        return f"{lots.quantize(step.normalize()) if lots else Decimal(0):f}"
+    return f"{lots.normalize():f}"
+
+
+def price_text(price: Decimal | None) -> str:
+    """A price without trailing noise: at most the digits a quote has."""
+    if price is None:
+        return "—"
+    return f"{price.quantize(Decimal('0.00001')).normalize():f}" if price % 1 else f"{price:f}"
+
+
+def reason_lines(sized: list[SizedDecision]) -> list[str]:
+    """Every decision's reasons in words, under the table: why each was refused or clipped."""
+    lines = []
+    for item in sized:
+        d = item.decision
+        if d.approved:
+            if d.binding:
+                lines.append(f"{d.account_id}: approved; binding limit: {d.binding}")
+            continue
+        for reason in d.reasons or [code_words(c) for c in d.reject_codes]:
+            lines.append(f"{d.account_id}: rejected: {reason}")
+    return lines
+
+
 def decisions_table(sized: list[SizedDecision], title: str = "Decisions") -> Table:
     """A rich table of decisions: status, size, risk, binding constraint, factors, codes."""
     table = Table(title=title)
@@ -519,15 +576,16 @@ def decisions_table(sized: list[SizedDecision], title: str = "Decisions") -> Tab
     for item in sized:
         d = item.decision
         factors = " ".join(
-            f"{name} {factor.value.normalize():f}" for name, factor in d.factors.items()
+            f"{name} {factor.value.quantize(Decimal('0.0001')).normalize():f}"
+            for name, factor in d.factors.items()
         )
         table.add_row(
             d.account_id,
             f"{d.side} {d.symbol}",
             "[green]approved[/]" if d.approved else "[red]rejected[/]",
-            f"{d.lots.normalize():f}",
-            f"{d.risk_amount:,.2f}",
-            f"{d.stop}" if d.stop is not None else "—",
+            lots_text(d.lots),
+            _money(d.risk_amount),
+            price_text(d.stop),
             d.binding or "—",
             factors or "—",
             " ".join(d.reject_codes) or "—",
@@ -568,8 +626,24 @@ def size(
             "--preview", help="show what sizing would answer, reserving and recording nothing"
         ),
     ] = False,
+    atr: Annotated[
+        str | None,
+        typer.Option(help="size with this ATR instead of the one computed from stored bars"),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="size with the ATR of the stored bars up to this time (ISO, e.g."
+            " 2018-12-20T12:00Z): a historical date",
+        ),
+    ] = None,
 ) -> None:
-    """Size one signal for accounts (ids, or a selector by owner, firm or strategy)."""
+    """Size one signal for accounts (ids, or a selector by owner, firm or strategy).
+
+    Exit codes: 0 when at least one account approved, 3 when every account was rejected,
+    2 on bad input, 1 on other errors.
+    """
     from aria.service import sizing as sizing_service
     from aria.service.commands import Signal, SizeRequest
 
@@ -589,13 +663,21 @@ def size(
         "confidence": confidence,
         "strategy": strategy,
         "spread": spread,
+        "atr": atr,
     }
+    if as_of is not None and atr is not None:
+        raise fail("give either --atr or --as-of, not both")
     if preview:
-        _preview(validated(Signal, signal), as_json)
+        checked = validated(Signal, signal)
+        if as_of is not None:
+            checked = checked.model_copy(update={"atr": _atr_as_of(checked.symbol, as_of)})
+        _preview(checked, as_json)
         return
     command = validated(
         SizeRequest, {"request_id": request_id or f"cli-{uuid.uuid4().hex}", **signal}
     )
+    if as_of is not None:
+        command = command.model_copy(update={"atr": _atr_as_of(command.symbol, as_of)})
     app = app_from()
     result = run_service(sizing_service.size, app.context, command)
     if as_json:
@@ -615,13 +697,30 @@ def size(
                 f"Request {result.request_id}" + (" (replayed)" if result.replayed else ""),
             )
         )
-        for item in result.decisions:  # the news state, with its reason, not only the code
-            for reason in item.decision.reasons:
-                if "news window" in reason:
-                    out.print(f"{item.decision.account_id}: {reason}", highlight=False)
-        for line in session_lines(result.decisions):
-            out.print(line, highlight=False)
+        for line in reason_lines(result.decisions):
+            out.print(line, highlight=False, markup=False)
     app.close()
+    if not any(item.decision.approved for item in result.decisions):
+        raise typer.Exit(EXIT_ALL_REJECTED)
+
+
+def _atr_as_of(symbol: str, text: str) -> Decimal:
+    """The ATR of ``symbol`` from the bars stored up to the time ``text`` names."""
+    from aria.service import market as market_service
+
+    try:
+        at = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise fail(f"--as-of: {text!r} is not a time such as 2018-12-20T12:00Z") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    app = app_from()
+    try:
+        found: Decimal = run_service(market_service.atr_as_of, app.context, symbol, at)
+    finally:
+        app.close()
+    out.print(f"ATR of {symbol} as of {at:%Y-%m-%d %H:%M} UTC: {found:.6g}", highlight=False)
+    return found
 
 
 def session_lines(sized: list[SizedDecision]) -> list[str]:
@@ -657,16 +756,21 @@ def _preview(signal: Signal, as_json: bool) -> None:
             ],
         }
         typer.echo(json.dumps(body, indent=2))
+        if rows and not any(r.status == "approved" for r in rows):
+            raise typer.Exit(EXIT_ALL_REJECTED)
         return
     table = Table(title=f"Preview at {as_of:%Y-%m-%d %H:%M:%S} UTC — nothing reserved or recorded")
-    for column in ("Account", "Status", "Lots", "Binding", "Codes"):
+    for column in ("Account", "Status", "Lots", "Binding", "Codes", "Why"):
         table.add_column(column, overflow="fold")
     for r in rows:
         table.add_row(
             r.account_id,
             "[green]approved[/]" if r.status == "approved" else "[red]rejected[/]",
-            f"{r.lots.normalize():f}",
+            lots_text(r.lots),
             r.binding or "—",
             " ".join(r.reject_codes) or "—",
+            "; ".join(code_words(c) for c in r.reject_codes) or "—",
         )
     out.print(table)
+    if rows and not any(r.status == "approved" for r in rows):
+        raise typer.Exit(EXIT_ALL_REJECTED)

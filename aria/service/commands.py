@@ -239,6 +239,14 @@ class Signal(Command):
     strategy: Identifier | None = None
     spread: PositiveDecimal | None = None
     reduce_only: bool = False
+    atr: PositiveDecimal | None = Field(
+        default=None,
+        description="the ATR to size with instead of the one computed from stored bars (a"
+        " historical date, or data ARIA does not hold)",
+    )
+    request_id: RequestId | None = Field(
+        default=None, description="accepted for symmetry with sizing; a preview records nothing"
+    )
 
     @model_validator(mode="after")
     def _accounts(self) -> Self:

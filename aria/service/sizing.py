@@ -75,7 +75,9 @@ class SizingResult:
 
 def request_digest(command: SizeRequest) -> str:
     """Hash of what the request asks, so a reused id with a different request is caught."""
-    body = command.model_dump(mode="json", exclude={"request_id"})
+    # An explicit ATR is newer than most stored digests: left out when absent, they still match.
+    leave_out = {"request_id"} | ({"atr"} if command.atr is None else set())
+    body = command.model_dump(mode="json", exclude=leave_out)
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
@@ -185,7 +187,9 @@ def size(ctx: Context, command: SizeRequest, allowed_owner: str | None = None) -
                 raise Conflict(f"request id {command.request_id!r} is being processed; retry it")
             return replay
         ids = _select(uow, command.accounts, allowed_owner)
-        decisions = _decide_all(ctx, uow, command.request_id, trade, ids, now, allowed_owner, scope)
+        decisions = _decide_all(
+            ctx, uow, command.request_id, trade, ids, now, allowed_owner, scope, command.atr
+        )
         uow.commit()
         return SizingResult(command.request_id, decisions, False)
 
@@ -200,7 +204,12 @@ class _Market:
 
 
 def _market_for(
-    market: _Market, symbol: str, held: set[str], profile: Profile, now: dt.datetime
+    market: _Market,
+    symbol: str,
+    held: set[str],
+    profile: Profile,
+    now: dt.datetime,
+    atr: Decimal | None = None,
 ) -> MarketSnapshot:
     snapshot = market.snapshots.get(symbol)
     correlations: dict[str, Decimal] = {}
@@ -209,6 +218,8 @@ def _market_for(
             value = market.correlation.between(symbol, other)
             if value is not None:
                 correlations[other] = Decimal(f"{value:.6f}")
+    if atr is not None:  # the caller's ATR, taken as of now: no regime is known for it
+        return MarketSnapshot(as_of=now, atr=atr, correlations=correlations, rates=market.rates)
     limit = dt.timedelta(seconds=profile.data.max_market_age_seconds)
     if snapshot is None or now - snapshot.as_of > limit or snapshot.atr is None:
         if snapshot is None:
@@ -258,8 +269,10 @@ def _load_market(ctx: Context, uow: UnitOfWork, snapshot: SizingSnapshot) -> _Ma
 class _Shared:
     """Inputs parts a fan-out shares, built once per distinct value so they hash once."""
 
-    def __init__(self, market: _Market, symbol: str, now: dt.datetime) -> None:
-        self.market, self.symbol, self.now = market, symbol, now
+    def __init__(
+        self, market: _Market, symbol: str, now: dt.datetime, atr: Decimal | None = None
+    ) -> None:
+        self.market, self.symbol, self.now, self.atr = market, symbol, now, atr
         self._snapshots: dict[tuple[frozenset[str], int], MarketSnapshot] = {}
 
     def market_for(self, held: set[str], profile: Profile) -> MarketSnapshot:
@@ -267,7 +280,7 @@ class _Shared:
         found = self._snapshots.get(key)
         if found is None:
             found = self._snapshots[key] = _market_for(
-                self.market, self.symbol, held, profile, self.now
+                self.market, self.symbol, held, profile, self.now, self.atr
             )
         return found
 
@@ -289,6 +302,7 @@ def _gather(
     allowed_owner: str | None,
     *,
     lock: bool,
+    atr: Decimal | None = None,
 ) -> _Gathered:
     """Load the accounts (locked to write, or not for a preview) and build their inputs."""
     snapshot = uow.sizing.for_sizing(
@@ -337,7 +351,7 @@ def _gather(
     # The sessions around now, for the session gate; an exit is never gated, so needs none.
     calendar = None if trade.reduce_only else session_calendar(instrument, now)
     held = {p.symbol for t in trackers.values() if t.state for p in t.state.positions}
-    shared = _Shared(_load_market(ctx, uow, snapshot), trade.symbol, now)
+    shared = _Shared(_load_market(ctx, uow, snapshot), trade.symbol, now, atr)
     order = {account_id: index for index, account_id in enumerate(ids)}
     # An account that may not trade the instrument is skipped: it answers instrument_not_allowed
     # and takes no part in its siblings' allocation and copy rules.
@@ -446,8 +460,9 @@ def _decide_all(
     now: dt.datetime,
     allowed_owner: str | None,
     scope: str,
+    atr: Decimal | None = None,
 ) -> list[SizedDecision]:
-    gathered = _gather(ctx, uow, trade, ids, now, allowed_owner, lock=True)
+    gathered = _gather(ctx, uow, trade, ids, now, allowed_owner, lock=True, atr=atr)
     record(uow, gathered.rolled, now)  # the rolls of the whole fan-out, in a few statements
     # A reduce-only approval reserves too: the lots it closes, so that concurrent closes
     # cannot together close more than the position has.
@@ -484,7 +499,7 @@ def preview(
     with ctx.unit() as uow:
         now = uow.now()
         ids = _select(uow, command.accounts, allowed_owner)
-        gathered = _gather(ctx, uow, trade, ids, now, allowed_owner, lock=False)
+        gathered = _gather(ctx, uow, trade, ids, now, allowed_owner, lock=False, atr=command.atr)
     groups: dict[int, list[DecisionInputs]] = {}
     for inputs in gathered.inputs:  # one batch per market snapshot (one per data-age limit)
         groups.setdefault(id(inputs.market), []).append(inputs)
