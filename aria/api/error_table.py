@@ -8,6 +8,7 @@ imports no web framework, so the command line can use it without loading one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -76,3 +77,18 @@ def answer_for(error: BaseException) -> Answer | None:
         if kind in TABLE:
             return TABLE[kind]
     return None
+
+
+_INTERNALS = (
+    re.compile(r"\s*For further information visit https?://errors\.pydantic\.dev\S*"),
+    re.compile(r"\s*\[type=[^\]]*\]"),
+    re.compile(r"\s*\d+ validation errors? for \w+"),
+)
+
+
+def clean(message: str) -> str:
+    """A message without the validation library's internals: no links to its error pages, no
+    ``[type=…, input_value=…]`` fragments, no model class names."""
+    for pattern in _INTERNALS:
+        message = pattern.sub("", message)
+    return " ".join(message.split())

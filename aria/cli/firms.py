@@ -36,6 +36,9 @@ RulesOption = Annotated[
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print ``message`` on stderr and return the exit to raise."""
+    from aria.api.error_table import clean
+
+    message = clean(message)
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
 

@@ -376,10 +376,9 @@ def update(
     app.close()
 
 
-def _personality(text: str | None) -> dict[str, Any] | None:
-    if text is None:
-        return None
-    return {"seeded": True} if text == "seeded" else {"multiplier": text}
+def _personality(text: str | None) -> str | None:
+    # The API's vocabulary: "seeded" or a number (the command model reads both).
+    return text
 
 
 def _set_trading(

@@ -74,6 +74,16 @@ class PersonalityChoice(Command):
         tuple[Annotated[Decimal, Field(ge=0, lt=1)], Annotated[Decimal, Field(ge=0, lt=1)]] | None
     ) = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, data: object) -> object:
+        # One vocabulary for the CLI and the API: "seeded", or a number, stands for the object.
+        if isinstance(data, str) and data.strip().lower() == "seeded":
+            return {"seeded": True}
+        if isinstance(data, (str, int, float, Decimal)) and not isinstance(data, bool):
+            return {"multiplier": data}
+        return data
+
     @model_validator(mode="after")
     def _one(self) -> Self:
         if self.multiplier is not None and self.seeded:
