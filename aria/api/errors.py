@@ -70,8 +70,13 @@ def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
                 "message": message.removeprefix("Value error, "),
             }
         )
-    for item in fields:
-        if item["field"] == "(body)" and "valid dictionary" in item["message"]:
+    for item, raw in zip(fields, exc.errors(), strict=False):
+        if raw.get("type") == "json_invalid":
+            item["field"] = "(body)"
+            item["message"] = (
+                "not valid JSON: send a JSON document (Content-Type: application/json)"
+            )
+        elif item["field"] == "(body)" and "valid dictionary" in item["message"]:
             item["message"] = "send a JSON object (Content-Type: application/json)"
     first = fields[0] if fields else {"field": "(body)", "message": "invalid"}
     return error(422, "invalid_input", f"{first['field']}: {first['message']}", fields=fields[:20])
