@@ -5,6 +5,7 @@ JSON bodies."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -13,7 +14,10 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
+from typer.testing import CliRunner
 
+from aria.cli import app
 from tests.e2e.clients import STATE, Api, opened
 
 HEAVY = (
@@ -33,6 +37,7 @@ HEAVY = (
 INTERNALS = re.compile(
     r"errors\.pydantic\.dev|type=|input_value=|input_type=|validation errors? for"
 )
+OPEN_MARKET = "2026-12-02 15:00:00"  # a Wednesday: the walkthrough's FX market is open
 ARIA = str(Path(sys.executable).with_name("aria"))
 
 
@@ -55,13 +60,18 @@ def test_help_works() -> None:
 
 
 def run(folder: Path, *args: str, code: int = 0) -> str:
-    env = {"ARIA_DATABASE_URL": f"sqlite:///{folder / 'aria.db'}", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(
-        [ARIA, *args], capture_output=True, text=True, cwd=folder, env=env, check=False
-    )
-    assert done.returncode == code, done.stdout + done.stderr
-    assert not INTERNALS.search(done.stdout + done.stderr), done.stdout + done.stderr
-    return done.stdout + done.stderr
+    """``aria ARGS`` in ``folder`` on a Wednesday afternoon (FX open), its output checked."""
+    env = {"ARIA_DATABASE_URL": f"sqlite:///{folder / 'aria.db'}"}
+    cwd = Path.cwd()
+    os.chdir(folder)
+    try:
+        with freeze_time(OPEN_MARKET):
+            done = CliRunner().invoke(app, list(args), env=env)
+    finally:
+        os.chdir(cwd)
+    assert done.exit_code == code, done.output
+    assert not INTERNALS.search(done.output), done.output
+    return done.output
 
 
 @pytest.fixture
