@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -32,26 +31,23 @@ TIMEFRAMES = ("1d", "1m")
 _MARGIN = dt.timedelta(days=5)  # calendars reach past the bars: a weekend close after the last
 
 
+def _rows(text: str, where: str) -> list[tuple[dt.datetime, Decimal, Decimal, Decimal, Decimal]]:
+    """The bars of a CSV text, read as ``aria bars import`` reads them; a bad line fails."""
+    from aria.simulation.bars import read_bars
+
+    found = read_bars(text, where)
+    if found.problems:
+        more = f" (and {len(found.problems) - 1} more)" if len(found.problems) > 1 else ""
+        raise fail(f"{found.problems[0]}{more}")
+    return [(at, o, h, lo, c) for at, o, h, lo, c, _ in found.bars]
+
+
 def _read(symbol: str, text: str, where: str) -> Series:
-    """Bars from CSV text with the columns date, open, high, low, close."""
+    """Daily bars from CSV text: a time column (date, datetime, ...), open, high, low, close."""
     from aria.simulation.bars import Bar, Series
     from aria.sizing.errors import SizingError
 
-    bars = []
-    rows = csv.DictReader(text.splitlines())
-    need = {"date", "open", "high", "low", "close"}
-    if not need <= set(rows.fieldnames or ()):
-        raise fail(f"{where}: the header needs {', '.join(sorted(need))}")
-    for line, row in enumerate(rows, start=2):
-        try:
-            bars.append(
-                Bar(
-                    dt.date.fromisoformat(row["date"][:10]),
-                    *(Decimal(row[k]) for k in ("open", "high", "low", "close")),
-                )
-            )
-        except (ValueError, InvalidOperation):
-            raise fail(f"{where}: line {line}: not a date and four prices") from None
+    bars = [Bar(at.date(), o, h, lo, c) for at, o, h, lo, c in _rows(text, where)]
     try:
         return Series.of(symbol, bars)
     except SizingError as exc:
@@ -71,23 +67,11 @@ def _sample() -> dict[str, Series]:
 
 
 def _read_minutes(symbol: str, text: str, where: str) -> MinuteSeries:
-    """Minute bars from CSV text with the columns time (UTC, the bar's start), open, high, low,
-    close."""
+    """Minute bars from CSV text: a time column (UTC, the bar's start), open, high, low, close."""
     from aria.simulation.minute import MinuteBar, MinuteSeries
     from aria.sizing.errors import SizingError
 
-    bars = []
-    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    need = {"time", "open", "high", "low", "close"}
-    if not need <= set(rows.fieldnames or ()):
-        raise fail(f"{where}: the header needs {', '.join(sorted(need))}")
-    for line, row in enumerate(rows, start=2):
-        try:
-            at = dt.datetime.fromisoformat(row["time"])
-            at = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
-            bars.append(MinuteBar(at, *(Decimal(row[k]) for k in ("open", "high", "low", "close"))))
-        except (ValueError, InvalidOperation):
-            raise fail(f"{where}: line {line}: not a UTC time and four prices") from None
+    bars = [MinuteBar(at, o, h, lo, c) for at, o, h, lo, c in _rows(text, where)]
     try:
         return MinuteSeries.of(symbol, bars)
     except SizingError as exc:
@@ -151,19 +135,23 @@ def _day_span(series: Series) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-def _minute_files(paths: list[Path]) -> dict[str, MinuteSeries]:
+def _minute_files(specs: list[str]) -> dict[str, MinuteSeries]:
     series = {}
-    for path in paths:
-        symbol, where = _named(path)
+    for spec in specs:
+        symbol, where = _named(spec)
         series[symbol] = _read_minutes(symbol, _text(where), str(where))
     return series
 
 
-def _named(path: Path) -> tuple[str, Path]:
-    symbol, _, name = path.name.partition("=")
-    if name:  # SYMBOL=path
-        return symbol.upper(), path.with_name(name)
-    return path.stem.upper(), path
+def _named(spec: str) -> tuple[str, Path]:
+    """``SYMBOL=PATH`` (any path: absolute, ``../x.csv``) or a path whose file name gives the
+    symbol, MetaTrader style (``EURUSD1440.csv``, ``EURUSD_M1.csv``)."""
+    from aria.simulation.bars import named
+
+    symbol, sep, rest = spec.partition("=")
+    if sep and symbol and "/" not in symbol and "\\" not in symbol:
+        return symbol.strip().upper(), Path(rest)
+    return named(Path(spec).name)[0], Path(spec)
 
 
 def _text(path: Path) -> str:
@@ -173,10 +161,10 @@ def _text(path: Path) -> str:
         raise fail(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
-def _files(paths: list[Path]) -> dict[str, Series]:
+def _files(specs: list[str]) -> dict[str, Series]:
     series = {}
-    for path in paths:
-        symbol, where = _named(path)
+    for spec in specs:
+        symbol, where = _named(spec)
         series[symbol] = _read(symbol, _text(where), str(where))
     return series
 
@@ -237,11 +225,12 @@ def simulate(
         list[str] | None, typer.Option("--plan", help="firm/plan of the defaults (repeatable)")
     ] = None,
     bars: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Option(
             "--bars",
-            help="a CSV of bars (daily: date, open, high, low, close; 1m: time in UTC, open,"
-            " high, low, close), named by its file or SYMBOL=file; default: the shipped sample",
+            help="a CSV of bars with the header aria bars import reads (a time column, open,"
+            " high, low, close), as SYMBOL=PATH or a path named by its symbol (EURUSD1440.csv);"
+            " default: the shipped sample",
         ),
     ] = None,
     timeframe: Annotated[

@@ -553,7 +553,7 @@ def reason_lines(sized: list[SizedDecision]) -> list[str]:
                 lines.append(f"{d.account_id}: approved; binding limit: {d.binding}")
             continue
         for reason in d.reasons or [code_words(c) for c in d.reject_codes]:
-            lines.append(f"{d.account_id}: rejected: {reason}")
+            lines.append(f"{d.account_id}: {reason}")
     return lines
 
 

@@ -67,6 +67,8 @@ def data_uri(figure: Figure) -> str:
 
 
 def _figure() -> tuple[Figure, Axes]:
+    # Importing matplotlib.dates registers the converters that plot datetimes.
+    import matplotlib.dates  # noqa: F401
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=_SIZE, dpi=_DPI, layout="constrained")
