@@ -108,23 +108,43 @@ def query(
         end=parse_time(until, "--to"),
     )
     app = app_from()
-    rows = [_decision_row(d) for d in _decisions(app.context, filters, limit)]
+    found = _decisions(app.context, filters, limit)
+    rows = [_decision_row(d) for d in found]
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
     else:
+        from aria.cli.trading import code_words, lots_text
+
         table = Table(title=f"{len(rows)} decisions")
-        for column in ("Time", "Account", "Symbol", "Status", "Lots", "Risk", "Binding", "Codes"):
+        for column in (
+            "Time",
+            "Account",
+            "Symbol",
+            "Status",
+            "Lots",
+            "Risk",
+            "Binding",
+            "Codes",
+            "Why",
+        ):
             table.add_column(column, overflow="fold")
-        for r in rows:
+        for r, stored in zip(rows, found, strict=True):
+            d = stored.decision
+            why = (
+                "; ".join(d.reasons or [code_words(c) for c in d.reject_codes])
+                if d.reject_codes
+                else "—"
+            )
             table.add_row(
-                r["created_at"],
+                f"{stored.created_at:%Y-%m-%d %H:%M:%S} UTC",
                 r["account_id"],
                 f"{r['side']} {r['symbol']}",
                 r["status"],
-                r["lots"],
-                r["risk_amount"],
+                lots_text(d.lots),
+                f"{d.risk_amount:,.2f}",
                 r["binding"] or "—",
                 r["reject_codes"] or "—",
+                why,
             )
         out.print(table)
     app.close()

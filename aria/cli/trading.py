@@ -97,7 +97,14 @@ def list_accounts(
     app.close()
 
 
-def window_line(view: SessionView) -> str:
+def wall(moment: dt.datetime, zone: str = "UTC") -> str:
+    """A time as a wall clock in ``zone``, e.g. ``2026-12-07 16:00 America/Chicago``."""
+    from zoneinfo import ZoneInfo
+
+    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"
+
+
+def window_line(view: SessionView, zone: str = "UTC") -> str:
     """The next window that blocks the account's entries, as a trader reads it."""
     where = f"{view.symbol} ({view.calendar})"
     blocked = view.blocked
@@ -105,7 +112,7 @@ def window_line(view: SessionView) -> str:
         return f"sessions for {where}: no blocking window in the next four days"
     codes = ", ".join(blocked.codes)
     return (
-        f"sessions for {where}: entries refused from {blocked.start.isoformat()} ({codes}):"
+        f"sessions for {where}: entries refused from {wall(blocked.start, zone)} ({codes}):"
         f" {blocked.reasons[0]}"
     )
 
@@ -120,6 +127,7 @@ def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     app = app_from()
     risk = run_service(account_service.account_risk, app.context, account_id)
     account = risk.account
+    zone = risk.rules.daily_reset.zone  # the firm's day: its times read in its zone
     out.print(
         f"[bold]{account.id}[/] of {account.owner}: {risk.rules.label} ({account.currency})",
         highlight=False,
@@ -156,7 +164,7 @@ def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
         out.print("no state pushed yet", highlight=False)
     else:
         out.print(
-            f"as of {risk.state.as_of.isoformat()}: balance {_money(risk.state.balance)},"
+            f"as of {wall(risk.state.as_of, zone)}: balance {_money(risk.state.balance)},"
             f" equity {_money(risk.state.equity)}",
             highlight=False,
         )
@@ -180,14 +188,14 @@ def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
             highlight=False,
         )
     progress = run_service(account_service.account_objectives, app.context, account_id)
-    for line in objective_lines(progress):
+    for line in objective_lines(progress, zone):
         out.print(line, highlight=False)
     view = run_service(session_service.account_sessions, app.context, account_id)
-    out.print(window_line(view), highlight=False)
+    out.print(window_line(view, zone), highlight=False)
     app.close()
 
 
-def objective_lines(found: Objectives) -> list[str]:
+def objective_lines(found: Objectives, zone: str = "UTC") -> list[str]:
     """The phase's objectives as a trader reads them: target, trading days, time, best day."""
     if found.target is None:
         target = "no profit target"
@@ -201,14 +209,14 @@ def objective_lines(found: Objectives) -> list[str]:
     if found.min_trading_days:
         days += f" of {found.min_trading_days}"
     limit = (
-        f"ends {found.ends_at.isoformat()}{' (expired)' if found.expired else ''}"
+        f"ends {wall(found.ends_at, zone)}{' (expired)' if found.expired else ''}"
         if found.ends_at is not None
         else "no time limit"
     )
     lines = [f"objectives ({found.phase}): {target}; {days}; {limit}"]
     for rule in found.consistency:
         since = (
-            f"since the payout of {rule.window_start.isoformat()}: " if rule.window_start else ""
+            f"since the payout of {wall(rule.window_start, zone)}: " if rule.window_start else ""
         )
         lines.append(f"{since}{rule.summary}")
     if found.passed:

@@ -43,7 +43,7 @@ def test_show_and_size_name_the_flat_by_window(env: dict[str, str]) -> None:
     )
     shown = aria(env, "accounts", "show", "ts-1")
     assert (
-        "sessions for ES (cme_equity): entries refused from 2026-03-09T20:06:00+00:00"
+        "sessions for ES (cme_equity): entries refused from 2026-03-09 15:06 America/Chicago"
         " (flat_by_window)" in shown
     )
     sized = aria(
