@@ -83,6 +83,7 @@ _INTERNALS = (
     re.compile(r"\s*For further information visit https?://errors\.pydantic\.dev\S*"),
     re.compile(r"\s*\[type=[^\]]*\]"),
     re.compile(r"\s*\d+ validation errors? for \w+"),
+    re.compile(r" or instance of \w+"),
 )
 
 

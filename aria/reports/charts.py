@@ -67,8 +67,6 @@ def data_uri(figure: Figure) -> str:
 
 
 def _figure() -> tuple[Figure, Axes]:
-    # Importing matplotlib.dates registers the converters that plot datetimes.
-    import matplotlib.dates  # noqa: F401
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=_SIZE, dpi=_DPI, layout="constrained")
@@ -76,13 +74,18 @@ def _figure() -> tuple[Figure, Axes]:
 
 
 def _x(times: Sequence[dt.datetime]) -> ArrayLike:
-    # matplotlib plots datetimes through its unit converters, but its stubs admit only numbers.
-    return cast("ArrayLike", times)
+    # Times become matplotlib's day numbers here rather than through its unit converters,
+    # which are registered only by importing matplotlib.dates (a lazy import may come late).
+    from matplotlib.dates import date2num
+
+    return cast("ArrayLike", date2num(list(times)))  # type: ignore[no-untyped-call]
 
 
 def _x_limit(time: dt.datetime) -> float:
-    # Likewise for an axis limit: the stubs say float, the date converter takes a datetime.
-    return cast("float", time)
+    """An axis limit at ``time``, as matplotlib's day number."""
+    from matplotlib.dates import date2num
+
+    return float(date2num(time))  # type: ignore[no-untyped-call]
 
 
 def _time_axis(axes: Axes, times: Sequence[dt.datetime]) -> None:
