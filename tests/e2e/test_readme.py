@@ -19,13 +19,19 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
+import httpx
 import pytest
+import sqlalchemy as sa
 from freezegun import freeze_time
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from aria.cli import app
+from storage.engine import make_engine
+from tests.databases import POSTGRES_URL, require_postgres
 from tests.e2e.processes import serve
 from tests.readme import README, block, blocks, commands, fences
 
@@ -244,3 +250,39 @@ def test_the_development_block() -> None:
             assert "pytest" in shell(REPO, f"{command} --collect-only -q | tail -1")
         else:
             shell(REPO, command)
+
+
+@pytest.mark.postgres
+def test_the_postgres_roles_block(folder: Path) -> None:
+    # The block as written, on a scratch database and role names of this test's own (roles
+    # are global to the server), on the test server's address.
+    require_postgres()
+    tag = uuid.uuid4().hex[:8]
+    database, owner, app_role = f"aria_readme_{tag}", f"aria_owner_{tag}", f"aria_app_{tag}"
+    server = make_url(POSTGRES_URL)
+    where = f"{server.host}:{server.port or 5432}/{database}"
+    *steps, last = commands("db-roles")
+    assert last == "aria serve"
+    script = "\n".join(
+        step.replace("localhost/aria", where)
+        .replace("aria_owner", owner)
+        .replace("aria_app", app_role)
+        for step in steps
+    )
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{database}"'))
+    try:
+        done = shell(folder, f"set -e\n{script}\necho $ARIA_DATABASE_URL")
+        assert f"roles ready: {owner} owns the tables of public" in done
+        assert "schema at revision" in done
+        url = done.strip().splitlines()[-1]
+        with serve(url, folder / "serve.log") as running:
+            health = httpx.get(f"{running.base}/healthz", timeout=10)
+            assert health.json()["database"] == "ok", health.text
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            for role in (app_role, owner):
+                connection.execute(sa.text(f'DROP ROLE IF EXISTS "{role}"'))
+        admin.dispose()
