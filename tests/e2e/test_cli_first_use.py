@@ -300,3 +300,37 @@ def test_state_push_is_still_json(api: Api) -> None:
     )
     assert pushed.status_code in (200, 409), pushed.text
     assert shutil.which("true") is not None
+
+
+def test_simulate_reads_bars_from_any_path_with_the_import_header(tmp_path: Path) -> None:
+    from tests.e2e.test_cli_simulate import SMALL
+
+    data = resources.files("aria.demo") / "data"
+    elsewhere = tmp_path / "data"
+    elsewhere.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    for name in ("eurusd", "gbpusd", "nzdusd", "eurgbp", "xauusd"):
+        # The header aria bars import reads (time instead of date), MetaTrader-style names.
+        text = (data / f"{name}.csv").read_text("utf-8").replace("date,", "time,", 1)
+        (elsewhere / f"{name.upper()}1440.csv").write_text(text, encoding="utf-8")
+    bars = [
+        "--bars",
+        f"EURUSD={elsewhere / 'EURUSD1440.csv'}",
+        "--bars",
+        "GBPUSD=../data/GBPUSD1440.csv",
+        "--bars",
+        "../data/NZDUSD1440.csv",
+        "--bars",
+        str(elsewhere / "EURGBP1440.csv"),
+        "--bars",
+        "XAUUSD=../data/XAUUSD1440.csv",
+    ]
+    cwd = Path.cwd()
+    os.chdir(work)
+    try:
+        done = CliRunner().invoke(app, ["simulate", *SMALL, "--plan", "ftmo/2-step", *bars])
+    finally:
+        os.chdir(cwd)
+    assert done.exit_code == 0, done.output
+    assert "ftmo/2-step" in done.output
