@@ -545,10 +545,8 @@ def lots_text(lots: Decimal, step: Decimal | None = None) -> str:
 
 
 def price_text(price: Decimal | None) -> str:
-    """A price without trailing noise: at most the digits a quote has."""
-    if price is None:
-        return "—"
-    return f"{price.quantize(Decimal('0.00001')).normalize():f}" if price % 1 else f"{price:f}"
+    """A price on its tick grid as decided, without trailing zeros or an exponent."""
+    return "—" if price is None else f"{price.normalize():f}"
 
 
 def reason_lines(sized: list[SizedDecision]) -> list[str]:
@@ -649,7 +647,8 @@ def size(
     """Size one signal for accounts (ids, or a selector by owner, firm or strategy).
 
     Exit codes: 0 when at least one account approved, 3 when every account was rejected,
-    2 on bad input, 1 on other errors.
+    2 when the request cannot be carried out (bad input, an unknown account, the database
+    away), 1 on an unexpected error.
     """
     from aria.service import sizing as sizing_service
     from aria.service.commands import Signal, SizeRequest
