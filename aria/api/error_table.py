@@ -81,7 +81,8 @@ def answer_for(error: BaseException) -> Answer | None:
 
 _INTERNALS = (
     re.compile(r"\s*For further information visit https?://errors\.pydantic\.dev\S*"),
-    re.compile(r"\s*\[type=[^\]]*\]"),
+    # The bracket closes its line; an input value inside it may hold brackets of its own.
+    re.compile(r"[ \t]*\[type=[^\n]*\]"),
     re.compile(r"\s*\d+ validation errors? for \w+"),
     re.compile(r" or instance of \w+"),
 )
