@@ -35,7 +35,7 @@ from aria.sizing.batch import decide_batch
 from aria.sizing.columns import prepare
 from aria.sizing.decision import Decision, RejectCode
 from aria.sizing.errors import InvalidRequest, UnknownInstrument
-from aria.sizing.gates import instrument_refusal
+from aria.sizing.gates import NO_STATE_YET, instrument_refusal
 from aria.sizing.inputs import (
     DecisionInputs,
     Exposure,
@@ -52,7 +52,7 @@ from aria.sizing.profiles import Profile
 from aria.stored import Layers, SizingQuery, SizingSnapshot
 from firms.lifecycle import Rolled, roll_forward
 
-_NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NEVER = NO_STATE_YET  # the state of an account that was never pushed one
 
 
 @dataclass(frozen=True)

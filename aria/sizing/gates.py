@@ -149,8 +149,10 @@ def market_stale(now: dt.datetime, market: MarketSnapshot, profile: Profile) -> 
     return too_old(now, market.as_of, profile.data.max_market_age_seconds) is not None
 
 
-# The time the service gives an account no state was ever pushed for.
-NO_STATE_YET = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# The time the service gives the state of an account no state was ever pushed for. Decisions
+# recorded before it said so stored 1970-01-01 and keep the reason they were answered with
+# (an age in days), so they replay unchanged.
+NO_STATE_YET = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 
 
 def state_gates(inputs: DecisionInputs) -> list[Gate]:
