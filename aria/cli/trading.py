@@ -13,7 +13,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
-from aria.cli.firms import fail, failed, out
+from aria.cli.firms import err, fail, failed, out
 from aria.cli.ops import app_from
 
 if TYPE_CHECKING:
@@ -725,7 +725,8 @@ def _atr_as_of(symbol: str, text: str) -> Decimal:
         found: Decimal = run_service(market_service.atr_as_of, app.context, symbol, at)
     finally:
         app.close()
-    out.print(f"ATR of {symbol} as of {at:%Y-%m-%d %H:%M} UTC: {found:.6g}", highlight=False)
+    # On stderr: what --json prints on stdout stays one JSON document.
+    err.print(f"ATR of {symbol} as of {at:%Y-%m-%d %H:%M} UTC: {found:.6g}", highlight=False)
     return found
 
 

@@ -66,7 +66,8 @@ def _holds_nul(value: Any, depth: int = 0) -> bool:
 
 
 class PersonalityChoice(Command):
-    """A declared multiplier, or a seeded draw inside a band."""
+    """A declared multiplier, or a seeded draw inside a band; also written as the string
+    ``"seeded"`` or as a number (the multiplier), as the CLI's ``--personality`` takes it."""
 
     multiplier: Annotated[Decimal, Field(gt=0)] | None = None
     seeded: bool = False

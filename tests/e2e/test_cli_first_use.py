@@ -147,7 +147,7 @@ def test_historical_bars_size_as_of_their_date(folder: Path) -> None:
             "--json",
         ],
     )
-    body = json.loads(shown[shown.index("{") :])
+    body = json.loads(shown[shown.index("{") : shown.rindex("}") + 1])
     (decision,) = body["decisions"]
     assert decision["status"] == "approved", decision["reasons"]
     preview = run(
@@ -334,3 +334,17 @@ def test_simulate_reads_bars_from_any_path_with_the_import_header(tmp_path: Path
         os.chdir(cwd)
     assert done.exit_code == 0, done.output
     assert "ftmo/2-step" in done.output
+
+
+def test_json_output_of_a_historical_size_is_one_document(folder: Path) -> None:
+    run(folder, "bars", "import", "eurusd.csv")
+    run(folder, *["state", "push", "ftmo-1", "--balance", "100000", "--equity", "100000"])
+    env = {"ARIA_DATABASE_URL": f"sqlite:///{folder / 'aria.db'}"}
+    args = ["size", "-a", "ftmo-1", "--symbol", "EURUSD", "--side", "long", "--entry", "1.085"]
+    with freeze_time(OPEN_MARKET):
+        done = CliRunner().invoke(
+            app, [*args, "--stop-atr", "2", "--as-of", "2018-12-20T12:00Z", "--json"], env=env
+        )
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["decisions"][0]["status"] == "approved"
+    assert "ATR of EURUSD as of 2018-12-20 12:00 UTC" in done.stderr
