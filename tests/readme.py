@@ -7,6 +7,7 @@ commands CI itself runs, ``<!-- ci: run -->`` / ``<!-- ci: test -->``).
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -26,12 +27,36 @@ def block(name: str) -> str:
     return found[name]
 
 
+def fences() -> int:
+    """How many fenced blocks README.md has, named or not."""
+    return len(re.findall(r"^```", README.read_text(encoding="utf-8"), re.MULTILINE)) // 2
+
+
+def _complete(command: str) -> bool:
+    """True when ``command`` closes every quote it opens (a shell would run it)."""
+    try:
+        shlex.split(command)
+    except ValueError:
+        return False
+    return True
+
+
 def commands(name: str) -> list[str]:
-    """The block's commands: one per line, continuation lines joined, comments dropped."""
+    """The block's commands: one per line, continuation lines and lines inside a quoted
+    string (a JSON body spread over lines) joined, comments after `` # `` dropped."""
     joined = block(name).replace("\\\n", " ")
-    lines = []
+    lines: list[str] = []
+    pending = ""
     for raw in joined.splitlines():
-        line = re.sub(r"\s+#\s.*$", "", raw).strip()
+        text = raw if pending else re.sub(r"\s+#\s.*$", "", raw)
+        pending = f"{pending}\n{text}" if pending else text
+        if not _complete(pending):
+            continue
+        # A comment after a command that spanned lines: its last line may carry one.
+        line = re.sub(r"(['\"])\s+#\s[^'\"]*$", r"\1", pending).strip()
+        pending = ""
         if line and not line.startswith("#"):
             lines.append(line)
+    if pending:
+        raise ValueError(f"README block {name!r} leaves a quote open: {pending!r}")
     return lines

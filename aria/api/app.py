@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request, Response
 
 from aria import __version__, dashboard
-from aria.api import errors
+from aria.api import errors, static
 from aria.api.deps import known_query
 from aria.api.metrics import Metrics
 from aria.api.routes import accounts, audit, calendar, health, market, notifications, sizing
@@ -48,6 +48,8 @@ def create_app(
         description="Sizes trades across prop-firm accounts without breaching their rules.",
         lifespan=lifespan,
         dependencies=[Depends(known_query)],
+        docs_url=None,  # served by static.install_docs, from this server
+        redoc_url=None,
     )
     app.state.context = context
     app.state.rate_limit = rate_limit or RateLimit(DEFAULT_RATE, DEFAULT_BURST)
@@ -55,6 +57,8 @@ def create_app(
     app.state.heartbeat_limit = heartbeat_limit
     app.state.write_probe = health.WriteProbe()
     errors.install(app)
+    static.install_docs(app)
+    app.add_middleware(static.JsonBodies)
     for module in (sizing, accounts, market, audit, health, calendar, notifications):
         app.include_router(module.router)
     app.include_router(report_routes.router)

@@ -8,6 +8,7 @@ imports no web framework, so the command line can use it without loading one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -76,3 +77,20 @@ def answer_for(error: BaseException) -> Answer | None:
         if kind in TABLE:
             return TABLE[kind]
     return None
+
+
+_INTERNALS = (
+    re.compile(r"\s*For further information visit https?://errors\.pydantic\.dev\S*"),
+    # The bracket closes its line; an input value inside it may hold brackets of its own.
+    re.compile(r"[ \t]*\[type=[^\n]*\]"),
+    re.compile(r"\s*\d+ validation errors? for \w+"),
+    re.compile(r" or instance of \w+"),
+)
+
+
+def clean(message: str) -> str:
+    """A message without the validation library's internals: no links to its error pages, no
+    ``[type=…, input_value=…]`` fragments, no model class names."""
+    for pattern in _INTERNALS:
+        message = pattern.sub("", message)
+    return " ".join(message.split())

@@ -21,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aria.api.error_table import TRANSLATED, answer_for
+from aria.api.error_table import TRANSLATED, answer_for, clean
 from aria.api.security import AuthError, RateLimited
 
 log = logging.getLogger("aria.api")
@@ -38,8 +38,12 @@ class Busy(Exception):
 def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     """A JSON error response."""
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    for item in extra.get("fields", ()):
+        item["message"] = clean(item["message"])
     return JSONResponse(
-        {"error": {"code": code, "message": message, **extra}}, status_code=status, headers=headers
+        {"error": {"code": code, "message": clean(message), **extra}},
+        status_code=status,
+        headers=headers,
     )
 
 
@@ -66,6 +70,14 @@ def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
                 "message": message.removeprefix("Value error, "),
             }
         )
+    for item, raw in zip(fields, exc.errors(), strict=False):
+        if raw.get("type") == "json_invalid":
+            item["field"] = "(body)"
+            item["message"] = (
+                "not valid JSON: send a JSON document (Content-Type: application/json)"
+            )
+        elif item["field"] == "(body)" and "valid dictionary" in item["message"]:
+            item["message"] = "send a JSON object (Content-Type: application/json)"
     first = fields[0] if fields else {"field": "(body)", "message": "invalid"}
     return error(422, "invalid_input", f"{first['field']}: {first['message']}", fields=fields[:20])
 
@@ -124,7 +136,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:  # a body that is not JSON at all: invalid input like any other
-            return error(422, "invalid_input", f"(body): {exc.detail}; send a JSON document")
+            return error(
+                422,
+                "invalid_input",
+                f"(body): {exc.detail}; send a JSON document (Content-Type: application/json)",
+            )
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         response = error(exc.status_code, code, str(exc.detail))
         if exc.status_code == 405:

@@ -5,19 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from aria.audit.filters import DecisionFilter, EventFilter
 from aria.cli.firms import fail, out
 from aria.cli.ops import app_from
 from aria.cli.trading import run_service
-from aria.reports.spreadsheet import csv_text
-from aria.service import audit, checkpoints
-from aria.service import keys as key_service
-from aria.service.context import Context
+
+if TYPE_CHECKING:
+    from aria.audit.filters import DecisionFilter
+    from aria.service import audit
+    from aria.service.context import Context
 
 audit_app = typer.Typer(help="Compliance audit: query, verify, export.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -46,6 +46,8 @@ def parse_time(text: str | None, option: str) -> dt.datetime | None:
 
 
 def _decisions(ctx: Context, filters: DecisionFilter, limit: int | None) -> list[Any]:
+    from aria.service import audit
+
     found: list[Any] = []
     cursor = None
     while limit is None or len(found) < limit:
@@ -92,6 +94,8 @@ def query(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Decisions, newest first."""
+    from aria.audit.filters import DecisionFilter
+
     filters = DecisionFilter(
         account=account,
         owner=owner,
@@ -104,23 +108,43 @@ def query(
         end=parse_time(until, "--to"),
     )
     app = app_from()
-    rows = [_decision_row(d) for d in _decisions(app.context, filters, limit)]
+    found = _decisions(app.context, filters, limit)
+    rows = [_decision_row(d) for d in found]
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
     else:
+        from aria.cli.trading import code_words, lots_text
+
         table = Table(title=f"{len(rows)} decisions")
-        for column in ("Time", "Account", "Symbol", "Status", "Lots", "Risk", "Binding", "Codes"):
+        for column in (
+            "Time",
+            "Account",
+            "Symbol",
+            "Status",
+            "Lots",
+            "Risk",
+            "Binding",
+            "Codes",
+            "Why",
+        ):
             table.add_column(column, overflow="fold")
-        for r in rows:
+        for r, stored in zip(rows, found, strict=True):
+            d = stored.decision
+            why = (
+                "; ".join(d.reasons or [code_words(c) for c in d.reject_codes])
+                if d.reject_codes
+                else "—"
+            )
             table.add_row(
-                r["created_at"],
+                f"{stored.created_at:%Y-%m-%d %H:%M:%S} UTC",
                 r["account_id"],
                 f"{r['side']} {r['symbol']}",
                 r["status"],
-                r["lots"],
-                r["risk_amount"],
+                lots_text(d.lots),
+                f"{d.risk_amount:,.2f}",
                 r["binding"] or "—",
                 r["reject_codes"] or "—",
+                why,
             )
         out.print(table)
     app.close()
@@ -137,6 +161,9 @@ def events(
     limit: Limit = 50,
 ) -> None:
     """Rule events, newest first."""
+    from aria.audit.filters import EventFilter
+    from aria.service import audit
+
     filters = EventFilter(
         account=account,
         owner=owner,
@@ -170,6 +197,8 @@ def verify(
     ] = None,
 ) -> None:
     """Check every hash chain and replay every decision; exit 1 at the first problem."""
+    from aria.service import audit
+
     if against is not None:
         if account is not None:
             raise fail("--against checks every account in the checkpoint: drop --account")
@@ -201,6 +230,8 @@ def _print_verified(report: audit.VerifyReport) -> None:
 
 
 def _verify_against(path: Path) -> None:
+    from aria.service import checkpoints
+
     kept = run_service(checkpoints.parse, path.read_text(encoding="utf-8"))
     app = app_from()
     report = run_service(checkpoints.verify_against, app.context, kept)
@@ -232,6 +263,8 @@ def checkpoint(
     ] = None,
 ) -> None:
     """Print a signed digest of every chain head, to keep outside the database."""
+    from aria.service import checkpoints
+
     app = app_from()
     taken = run_service(checkpoints.take, app.context)
     app.close()
@@ -259,6 +292,9 @@ def export(
     until: Until = None,
 ) -> None:
     """Export every matching decision, with its inputs' hash, as CSV or JSON."""
+    from aria.audit.filters import DecisionFilter
+    from aria.reports.spreadsheet import csv_text
+
     if file_format not in ("csv", "json"):
         raise fail("--format: use csv or json")
     filters = DecisionFilter(
@@ -354,6 +390,8 @@ def create_key(
     ] = None,
 ) -> None:
     """Issue an API key; the key is shown once, only its hash is stored."""
+    from aria.service import keys as key_service
+
     app = app_from()
     issued = run_service(key_service.create_key, app.context, name, scope, owner)
     app.close()
@@ -368,6 +406,8 @@ def create_key(
 @keys_app.command("list")
 def list_keys() -> None:
     """List API keys (never their secrets)."""
+    from aria.service import keys as key_service
+
     app = app_from()
     keys = run_service(key_service.list_keys, app.context)
     app.close()
@@ -382,6 +422,8 @@ def list_keys() -> None:
 @keys_app.command("revoke")
 def revoke(key_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Revoke an API key."""
+    from aria.service import keys as key_service
+
     app = app_from()
     run_service(key_service.revoke_key, app.context, key_id)
     app.close()

@@ -12,8 +12,6 @@ from rich.table import Table
 from aria.cli.firms import err, fail, out
 from aria.cli.ops import app_from
 from aria.cli.trading import run_service
-from aria.service import calendar as calendar_service
-from firms.calendar_files import SAMPLE, sample_calendar
 
 calendar_app = typer.Typer(help="The economic calendar (news windows).", no_args_is_help=True)
 
@@ -43,6 +41,9 @@ def import_calendar(
     offset; currency or country; impact low, medium or high). ICS: VEVENTs with DTSTART,
     SUMMARY, and X-CURRENCY/X-IMPACT or CATEGORIES. A release imported twice is stored once.
     """
+    from aria.service import calendar as calendar_service
+    from firms.calendar_files import SAMPLE, sample_calendar
+
     if not files and not sample:
         raise fail("give a calendar file, or --sample for the calendar shipped with ARIA")
     app = app_from()
@@ -61,6 +62,8 @@ def list_calendar(
     currency: Annotated[str | None, typer.Option(help="only this currency's releases")] = None,
 ) -> None:
     """The stored releases in a span of time, by instant (UTC)."""
+    from aria.service import calendar as calendar_service
+
     app = app_from()
     first = _when(start, app.context.clock.now())
     last = _when(end, first + dt.timedelta(days=7))
@@ -85,6 +88,8 @@ def list_calendar(
 @calendar_app.command("show")
 def show_event(event_id: Annotated[str, typer.Argument(help="a release's id")]) -> None:
     """One release: its instant, currency, impact, title and kind."""
+    from aria.service import calendar as calendar_service
+
     app = app_from()
     event = run_service(calendar_service.event, app.context, event_id)
     for name, value in (

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from aria.cli.firms import out
-from aria.cli.trading import decisions_table
+from aria.cli.trading import decisions_table, reason_lines
 
 
 def demo(
@@ -37,6 +37,8 @@ def demo(
     )
     for title, decisions in result.signals:
         out.print(decisions_table(decisions, title))
+        for line in reason_lines(decisions):
+            out.print(line, highlight=False, markup=False)
     if result.verified is not None:
         verdict = "intact" if result.verified.ok else f"BROKEN: {result.verified.problem}"
         out.print(

@@ -6,17 +6,18 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from aria.api.error_table import answer_for
-from aria.settings import Settings
-from firms.catalog import Catalog, load_catalog
-from firms.errors import FirmsError
-from firms.model import Firm, Plan, Sourced
+if TYPE_CHECKING:
+    from firms.catalog import Catalog
+    from firms.model import Firm, Plan, Sourced
+
+# The command line loads what a command needs inside the command, so ``aria --help`` and
+# ``aria size`` start fast: no module-level import of the catalog, storage or the web stack.
 
 firms_app = typer.Typer(help="List the firm catalog and show rule sets.", no_args_is_help=False)
 rules_app = typer.Typer(help="Validate user rule files.", no_args_is_help=True)
@@ -35,6 +36,9 @@ RulesOption = Annotated[
 
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print ``message`` on stderr and return the exit to raise."""
+    from aria.api.error_table import clean
+
+    message = clean(message)
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
 
@@ -42,6 +46,8 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 def failed(error: Exception, message: str | None = None) -> typer.Exit:
     """Print an error of the service, storage, firms or sizing tree (or ``message`` about it)
     and return the exit the shared error table gives it."""
+    from aria.api.error_table import answer_for
+
     answer = answer_for(error)
     if answer is None:
         return fail(message or str(error))
@@ -51,6 +57,10 @@ def failed(error: Exception, message: str | None = None) -> typer.Exit:
 
 def catalog_from(rules: list[Path] | None) -> Catalog:
     """Load the catalog with the settings' rule files and any given on the command line."""
+    from aria.settings import Settings
+    from firms.catalog import load_catalog
+    from firms.errors import FirmsError
+
     try:
         files = [*Settings().rule_files, *(rules or [])]
         return load_catalog(files)
@@ -129,6 +139,8 @@ def list_firms(ctx: typer.Context, rules: RulesOption = None) -> None:
 
 
 def _print_block(name: str, block: Sourced, size: Decimal | None) -> None:
+    from firms.model import Sourced
+
     described = getattr(block, "describe", None)
     summary = described() if callable(described) else ""
     out.print(f"[bold]{name}[/] {summary}", highlight=False)
@@ -179,6 +191,8 @@ def show(
     rules: RulesOption = None,
 ) -> None:
     """Show a firm, or one plan's rule set with the source of every block."""
+    from firms.errors import FirmsError
+
     catalog = catalog_from(rules)
     try:
         firm = catalog.firm(firm_id)
@@ -217,6 +231,9 @@ def check(
     files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="user rule files (TOML)")],
 ) -> None:
     """Validate user rule files against the built-in catalog; exit 2 naming file, plan and field."""
+    from firms.catalog import load_catalog
+    from firms.errors import FirmsError
+
     try:
         catalog = load_catalog(files)
     except FirmsError as exc:

@@ -10,8 +10,6 @@ import typer
 from aria.cli.firms import out
 from aria.cli.ops import app_from
 from aria.cli.trading import run_service, validated
-from aria.service import accounts as account_service
-from aria.service.commands import Lifecycle, Promote
 
 AccountArg = Annotated[str, typer.Argument(metavar="ID")]
 Reason = Annotated[str, typer.Option(help="why (recorded)")]
@@ -30,6 +28,9 @@ def promote(
     actor: Actor = "cli",
 ) -> None:
     """Move an account to its plan's next phase (fresh anchors, that phase's rules)."""
+    from aria.service import accounts as account_service
+    from aria.service.commands import Promote
+
     command = validated(Promote, {"actor": actor, "reason": reason, "to_phase": to, "size": size})
     app = app_from()
     account = run_service(account_service.promote, app.context, account_id, command)
@@ -41,7 +42,11 @@ def promote(
     app.close()
 
 
-def _change(call: object, account_id: str, reason: str, actor: str, done: str) -> None:
+def _change(use_case: str, account_id: str, reason: str, actor: str, done: str) -> None:
+    from aria.service import accounts as account_service
+    from aria.service.commands import Lifecycle
+
+    call = getattr(account_service, use_case)
     command = validated(Lifecycle, {"actor": actor, "reason": reason})
     app = app_from()
     account = run_service(call, app.context, account_id, command)
@@ -52,14 +57,14 @@ def _change(call: object, account_id: str, reason: str, actor: str, done: str) -
 
 def reset(account_id: AccountArg, reason: Reason, actor: Actor = "cli") -> None:
     """Record the firm's reset of an evaluation: fresh anchors, trading active again."""
-    _change(account_service.reset_evaluation, account_id, reason, actor, "evaluation reset")
+    _change("reset_evaluation", account_id, reason, actor, "evaluation reset")
 
 
 def archive(account_id: AccountArg, reason: Reason, actor: Actor = "cli") -> None:
     """Archive an account: its history stays, sizing refuses it."""
-    _change(account_service.archive, account_id, reason, actor, "archived")
+    _change("archive", account_id, reason, actor, "archived")
 
 
 def unarchive(account_id: AccountArg, reason: Reason, actor: Actor = "cli") -> None:
     """Bring an archived account back with the trading state it had when archived."""
-    _change(account_service.unarchive, account_id, reason, actor, "unarchived")
+    _change("unarchive", account_id, reason, actor, "unarchived")

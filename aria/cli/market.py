@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.progress import Progress
 from rich.table import Table
 
 from aria.cli.firms import err, fail, out
 from aria.cli.ops import app_from
 from aria.cli.trading import run_service
-from aria.service import market as market_service
-from aria.service.commands import BarsBatch
-from aria.service.errors import plain
 
 bars_app = typer.Typer(help="Market bars.", no_args_is_help=True)
 
-TIME_COLUMNS = ("datetime", "date", "timestamp", "time")
 Bar = tuple[dt.datetime, Decimal, Decimal, Decimal, Decimal, Decimal | None]
 
 
@@ -35,58 +29,25 @@ class ParsedFile:
     symbol: str
     bars: list[Bar]
     problems: list[str]
-
-
-def _time(text: str) -> dt.datetime:
-    value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return (
-        value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-    )  # naive bar times are UTC
-
-
-def _price(text: str, name: str) -> Decimal:
-    value = Decimal(text.strip())
-    if not value.is_finite() or value <= 0:
-        raise ValueError(f"{name} must be a positive number")
-    return value
+    timeframe: str | None = None  # as the file's name says it, MetaTrader style
 
 
 def parse_csv(path: Path, symbol: str | None) -> ParsedFile:
-    """Parse ``path``: a header with a time column, open, high, low, close (and volume)."""
-    parsed = ParsedFile(path, (symbol or path.stem).upper(), [], [])
+    """Parse ``path`` (one reader with ``aria simulate``): a header with a time column, open,
+    high, low, close (and volume); the symbol and timeframe come from a MetaTrader-style name
+    (``EURUSD1440.csv``, ``EURUSD_M1.csv``) unless ``symbol`` is given."""
+    from aria.simulation.bars import named, read_bars
+
+    from_name, timeframe = named(path.name)
+    parsed = ParsedFile(path, (symbol or from_name).upper(), [], [], timeframe)
     try:
-        handle = path.open(newline="", encoding="utf-8")
-    except OSError as exc:
-        parsed.problems.append(f"{path}: cannot be read: {exc.strerror or exc}")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        parsed.problems.append(f"{path}: cannot be read: {reason}")
         return parsed
-    with handle:
-        reader = csv.DictReader(handle)
-        columns = {name.strip().lower(): name for name in (reader.fieldnames or [])}
-        time_column = next((columns[c] for c in TIME_COLUMNS if c in columns), None)
-        missing = [c for c in ("open", "high", "low", "close") if c not in columns]
-        if time_column is None or missing:
-            need = ", ".join(["a time column", *missing] if time_column is None else missing)
-            parsed.problems.append(f"{path}: line 1: the header lacks {need}")
-            return parsed
-        seen: set[dt.datetime] = set()
-        for line, row in enumerate(reader, start=2):
-            try:
-                when = _time(row[time_column])
-                o, h, lo, c = (_price(row[columns[n]], n) for n in ("open", "high", "low", "close"))
-                volume_text = row.get(columns.get("volume", ""), "") or ""
-                volume = Decimal(volume_text) if volume_text.strip() else None
-                if not (lo <= min(o, c) and max(o, c) <= h):
-                    raise ValueError("open and close must lie between low and high")
-                if when in seen:
-                    raise ValueError(f"a second bar at {when.isoformat()}")
-                seen.add(when)
-            except (ValueError, InvalidOperation, KeyError, TypeError) as exc:
-                message = (
-                    str(exc) if isinstance(exc, ValueError) and str(exc) else "not a valid bar"
-                )
-                parsed.problems.append(f"{path}: line {line}: {message}")
-                continue
-            parsed.bars.append((when, o, h, lo, c, volume))
+    found = read_bars(text, str(path))
+    parsed.bars, parsed.problems = found.bars, found.problems
     return parsed
 
 
@@ -98,7 +59,10 @@ def import_bars(
     symbol: Annotated[
         str | None, typer.Option(help="the symbol (default: each file's name)")
     ] = None,
-    timeframe: Annotated[str, typer.Option(help="bar timeframe")] = "1d",
+    timeframe: Annotated[
+        str | None,
+        typer.Option(help="bar timeframe (default: from a MetaTrader-style file name, else 1d)"),
+    ] = None,
     keep_weekend_bars: Annotated[
         bool,
         typer.Option(
@@ -120,6 +84,12 @@ def import_bars(
     Bar times are the bar's start. Future-dated bars and outliers (a true range more than
     ARIA_BAR_OUTLIER_MULTIPLE times the median of the bars around it) refuse the import.
     """
+    from pydantic import ValidationError
+
+    from aria.service import market as market_service
+    from aria.service.commands import BarsBatch
+    from aria.service.errors import plain
+
     if symbol is not None and len(files) > 1:
         raise fail("--symbol names the symbol of one file; give one file or none")
     parsed = [parse_csv(path, symbol) for path in files]
@@ -137,7 +107,7 @@ def import_bars(
             BarsBatch.model_validate(
                 {
                     "symbol": f.symbol,
-                    "timeframe": timeframe,
+                    "timeframe": timeframe or f.timeframe or "1d",
                     "bars": f.bars,
                     "keep_weekend_bars": keep_weekend_bars,
                     "allow_outliers": allow_outliers,
@@ -176,11 +146,22 @@ def import_bars(
             )
         for outlier in d.outliers:
             err.print(f"{d.symbol}: outlier stored as asked: {outlier}", highlight=False)
+    # Sizing reads the volatility and correlations the jobs compute: compute them now, so the
+    # bars just imported can be used at once.
+    refreshed = run_service(market_service.refresh_analytics, app.context)
+    out.print(
+        f"volatility computed for {refreshed.volatility} symbol"
+        f"{'s' if refreshed.volatility != 1 else ''};"
+        f" correlations {'updated' if refreshed.correlations else 'unchanged'}",
+        highlight=False,
+    )
     app.close()
 
 
 def instruments() -> None:
     """List the instruments ARIA can size."""
+    from aria.service import market as market_service
+
     app = app_from()
     catalog = market_service.instruments(app.context)
     table = Table(title="Instruments")

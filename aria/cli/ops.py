@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from aria.bootstrap import App, build, tune_for_serving
 from aria.cli.firms import err, fail, failed, out
-from aria.settings import Settings
-from storage.engine import display_url, scrub_url
-from storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from aria.bootstrap import App
 
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
@@ -22,6 +21,10 @@ jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
 
 def app_from(migrate: bool = False) -> App:
     """Build ARIA from the environment, turning storage problems into one clear line."""
+    from aria.bootstrap import build
+    from aria.settings import Settings
+    from storage.errors import StorageError
+
     url = ""
     try:
         settings = Settings()
@@ -34,12 +37,16 @@ def app_from(migrate: bool = False) -> App:
 
 
 def _masked(message: str, url: str) -> str:
+    from storage.engine import scrub_url
+
     # A driver's message may quote the URL: the password must not reach a terminal or a log.
     return scrub_url(message, url) if url else message
 
 
 def init() -> None:
     """Create (or upgrade) the database and check the catalogs load."""
+    from storage.engine import display_url
+
     app = app_from(migrate=True)
     out.print(
         f"database ready at {display_url(app.settings.database_url)}"
@@ -81,7 +88,9 @@ def roles(
     Connects to ARIA_MIGRATION_DATABASE_URL if set, else ARIA_DATABASE_URL. Then run ARIA
     with ARIA_DATABASE_URL as the application role and ARIA_MIGRATION_DATABASE_URL as the owner.
     """
+    from aria.settings import Settings
     from storage.engine import make_engine
+    from storage.errors import StorageError
     from storage.roles import RolePlan, apply_roles, plan_roles
 
     def password(variable: str | None) -> str | None:
@@ -178,14 +187,29 @@ def once(
     except KeyError as exc:
         raise fail(str(exc.args[0])) from None
     app = app_from()
-    report: Any = run_job(app.context, job_id)
-    out.print(f"{job_id}: {report}", highlight=False)
+    report = run_job(app.context, job_id)
+    out.print(job_line(job_id, report), highlight=False)
     app.close()
+
+
+def job_line(job_id: str, report: object) -> str:
+    """What one job run did, as a line a person reads (not a Python repr)."""
+    done, skipped = getattr(report, "done", None), getattr(report, "skipped", None)
+    if not isinstance(done, int) or not isinstance(skipped, int):
+        return f"{job_id}: ran" + ("" if report is None else f": {report}")
+    line = f"{job_id}: ran; {done} done, {skipped} skipped (nothing new to do)"
+    if not skipped:
+        line = f"{job_id}: ran; {done} done"
+    details = getattr(report, "details", None) or {}
+    if isinstance(details, dict) and details:
+        line += " (" + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in details.items()) + ")"
+    return line
 
 
 @jobs_app.command("run")
 def run() -> None:
     """Start the scheduler process (one per database); Ctrl-C stops it."""
+    from aria.bootstrap import tune_for_serving
     from jobs.runner import blocking
 
     logging.basicConfig(

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from aria.bootstrap import tune_for_serving
 from aria.cli.firms import err
 from aria.cli.ops import app_from
 
@@ -38,6 +37,7 @@ def serve(
 
     from aria.api.app import create_app
     from aria.api.security import RateLimit
+    from aria.bootstrap import tune_for_serving
     from jobs.runner import background
     from jobs.schedule import HEARTBEAT_SECONDS
 

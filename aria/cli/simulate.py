@@ -2,39 +2,26 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from aria.calendars import CalendarUnavailable, calendar
 from aria.cli.firms import fail, failed, out
-from aria.reports.charts import png, simulation_chart
-from aria.simulation.bars import Bar, Series
-from aria.simulation.engine import simulate as run_simulation
-from aria.simulation.minute import MinuteBar, MinuteSeries, simulate_minutes
-from aria.simulation.result import SimulationResult
-from aria.simulation.setup import (
-    ARIA,
-    BASELINE,
-    DEFAULT_PLANS,
-    MINUTE_PLANS,
-    SimConfig,
-    default_policies,
-)
-from aria.sizing.errors import SizingError
-from aria.sizing.instruments import InstrumentCatalog, calendar_of, load_instruments
-from firms.calendar_files import read_calendar
-from firms.catalog import load_catalog
-from firms.errors import CalendarFileError
-from firms.news import EconomicEvent
-from firms.sessions import Calendar
+
+if TYPE_CHECKING:
+    from aria.simulation.bars import Series
+    from aria.simulation.minute import MinuteSeries
+    from aria.simulation.result import SimulationResult
+    from aria.simulation.setup import SimConfig
+    from aria.sizing.instruments import InstrumentCatalog
+    from firms.news import EconomicEvent
+    from firms.sessions import Calendar
 
 SAMPLE = ("eurusd", "gbpusd", "nzdusd", "eurgbp", "xauusd", "spy")
 MINUTE_SAMPLE = {"EURUSD": "eurusd", "XAUUSD": "xauusd", "GER40": "ger40", "SPY": "spy"}
@@ -44,23 +31,23 @@ TIMEFRAMES = ("1d", "1m")
 _MARGIN = dt.timedelta(days=5)  # calendars reach past the bars: a weekend close after the last
 
 
+def _rows(text: str, where: str) -> list[tuple[dt.datetime, Decimal, Decimal, Decimal, Decimal]]:
+    """The bars of a CSV text, read as ``aria bars import`` reads them; a bad line fails."""
+    from aria.simulation.bars import read_bars
+
+    found = read_bars(text, where)
+    if found.problems:
+        more = f" (and {len(found.problems) - 1} more)" if len(found.problems) > 1 else ""
+        raise fail(f"{found.problems[0]}{more}")
+    return [(at, o, h, lo, c) for at, o, h, lo, c, _ in found.bars]
+
+
 def _read(symbol: str, text: str, where: str) -> Series:
-    """Bars from CSV text with the columns date, open, high, low, close."""
-    bars = []
-    rows = csv.DictReader(text.splitlines())
-    need = {"date", "open", "high", "low", "close"}
-    if not need <= set(rows.fieldnames or ()):
-        raise fail(f"{where}: the header needs {', '.join(sorted(need))}")
-    for line, row in enumerate(rows, start=2):
-        try:
-            bars.append(
-                Bar(
-                    dt.date.fromisoformat(row["date"][:10]),
-                    *(Decimal(row[k]) for k in ("open", "high", "low", "close")),
-                )
-            )
-        except (ValueError, InvalidOperation):
-            raise fail(f"{where}: line {line}: not a date and four prices") from None
+    """Daily bars from CSV text: a time column (date, datetime, ...), open, high, low, close."""
+    from aria.simulation.bars import Bar, Series
+    from aria.sizing.errors import SizingError
+
+    bars = [Bar(at.date(), o, h, lo, c) for at, o, h, lo, c in _rows(text, where)]
     try:
         return Series.of(symbol, bars)
     except SizingError as exc:
@@ -80,20 +67,11 @@ def _sample() -> dict[str, Series]:
 
 
 def _read_minutes(symbol: str, text: str, where: str) -> MinuteSeries:
-    """Minute bars from CSV text with the columns time (UTC, the bar's start), open, high, low,
-    close."""
-    bars = []
-    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    need = {"time", "open", "high", "low", "close"}
-    if not need <= set(rows.fieldnames or ()):
-        raise fail(f"{where}: the header needs {', '.join(sorted(need))}")
-    for line, row in enumerate(rows, start=2):
-        try:
-            at = dt.datetime.fromisoformat(row["time"])
-            at = at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
-            bars.append(MinuteBar(at, *(Decimal(row[k]) for k in ("open", "high", "low", "close"))))
-        except (ValueError, InvalidOperation):
-            raise fail(f"{where}: line {line}: not a UTC time and four prices") from None
+    """Minute bars from CSV text: a time column (UTC, the bar's start), open, high, low, close."""
+    from aria.simulation.minute import MinuteBar, MinuteSeries
+    from aria.sizing.errors import SizingError
+
+    bars = [MinuteBar(at, o, h, lo, c) for at, o, h, lo, c in _rows(text, where)]
     try:
         return MinuteSeries.of(symbol, bars)
     except SizingError as exc:
@@ -113,11 +91,16 @@ def _minute_sample() -> dict[str, MinuteSeries]:
 
 
 def _sample_news() -> list[EconomicEvent]:
+    from firms.calendar_files import read_calendar
+
     text = (resources.files("aria.demo") / "data" / MINUTE_NEWS).read_text("utf-8")
     return read_calendar(text, MINUTE_NEWS)
 
 
 def _news(path: Path | None) -> list[EconomicEvent]:
+    from firms.calendar_files import read_calendar
+    from firms.errors import CalendarFileError
+
     if path is None:
         return _sample_news()
     try:
@@ -130,6 +113,10 @@ def _calendars(
     spans: dict[str, tuple[dt.datetime, dt.datetime]], instruments: InstrumentCatalog
 ) -> dict[str, Calendar]:
     """Each symbol's trading calendar over its bars (a symbol ARIA does not know gets none)."""
+    from aria.calendars import CalendarUnavailable, calendar
+    from aria.sizing.errors import SizingError
+    from aria.sizing.instruments import calendar_of
+
     found = {}
     for symbol, (start, end) in spans.items():
         try:
@@ -148,19 +135,23 @@ def _day_span(series: Series) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-def _minute_files(paths: list[Path]) -> dict[str, MinuteSeries]:
+def _minute_files(specs: list[str]) -> dict[str, MinuteSeries]:
     series = {}
-    for path in paths:
-        symbol, where = _named(path)
+    for spec in specs:
+        symbol, where = _named(spec)
         series[symbol] = _read_minutes(symbol, _text(where), str(where))
     return series
 
 
-def _named(path: Path) -> tuple[str, Path]:
-    symbol, _, name = path.name.partition("=")
-    if name:  # SYMBOL=path
-        return symbol.upper(), path.with_name(name)
-    return path.stem.upper(), path
+def _named(spec: str) -> tuple[str, Path]:
+    """``SYMBOL=PATH`` (any path: absolute, ``../x.csv``) or a path whose file name gives the
+    symbol, MetaTrader style (``EURUSD1440.csv``, ``EURUSD_M1.csv``)."""
+    from aria.simulation.bars import named
+
+    symbol, sep, rest = spec.partition("=")
+    if sep and symbol and "/" not in symbol and "\\" not in symbol:
+        return symbol.strip().upper(), Path(rest)
+    return named(Path(spec).name)[0], Path(spec)
 
 
 def _text(path: Path) -> str:
@@ -170,10 +161,10 @@ def _text(path: Path) -> str:
         raise fail(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
-def _files(paths: list[Path]) -> dict[str, Series]:
+def _files(specs: list[str]) -> dict[str, Series]:
     series = {}
-    for path in paths:
-        symbol, where = _named(path)
+    for spec in specs:
+        symbol, where = _named(spec)
         series[symbol] = _read(symbol, _text(where), str(where))
     return series
 
@@ -234,11 +225,12 @@ def simulate(
         list[str] | None, typer.Option("--plan", help="firm/plan of the defaults (repeatable)")
     ] = None,
     bars: Annotated[
-        list[Path] | None,
+        list[str] | None,
         typer.Option(
             "--bars",
-            help="a CSV of bars (daily: date, open, high, low, close; 1m: time in UTC, open,"
-            " high, low, close), named by its file or SYMBOL=file; default: the shipped sample",
+            help="a CSV of bars with the header aria bars import reads (a time column, open,"
+            " high, low, close), as SYMBOL=PATH or a path named by its symbol (EURUSD1440.csv);"
+            " default: the shipped sample",
         ),
     ] = None,
     timeframe: Annotated[
@@ -269,6 +261,21 @@ def simulate(
     futures (ES, MES) are SPY × 10. With --timeframe 1m the default policies are ARIA and the
     baseline.
     """
+    from aria.reports.charts import png, simulation_chart
+    from aria.simulation.engine import simulate as run_simulation
+    from aria.simulation.minute import simulate_minutes
+    from aria.simulation.setup import (
+        ARIA,
+        BASELINE,
+        DEFAULT_PLANS,
+        MINUTE_PLANS,
+        SimConfig,
+        default_policies,
+    )
+    from aria.sizing.errors import SizingError
+    from aria.sizing.instruments import load_instruments
+    from firms.catalog import load_catalog
+
     if timeframe not in TIMEFRAMES:
         raise fail(f"unknown timeframe {timeframe}; one of {', '.join(TIMEFRAMES)}")
     minutes = timeframe == "1m"

@@ -6,19 +6,16 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from aria.cli.firms import RulesOption, catalog_from, err, fail, failed, out
-from aria.settings import Settings
-from aria.sizing.decision import Decision
-from aria.sizing.errors import SizingError
-from aria.sizing.instruments import InstrumentCatalog, load_instruments
-from aria.sizing.pipeline import decide as run_pipeline
-from aria.sizing.profiles import preset_document, preset_names, resolve_profile
-from aria.sizing.scenario import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from aria.sizing.decision import Decision
+    from aria.sizing.instruments import InstrumentCatalog
 
 InstrumentsOption = Annotated[
     list[Path] | None,
@@ -32,6 +29,10 @@ InstrumentsOption = Annotated[
 
 def instruments_from(files: list[Path] | None) -> InstrumentCatalog:
     """The instrument catalog with the settings' files and any given on the command line."""
+    from aria.settings import Settings
+    from aria.sizing.errors import SizingError
+    from aria.sizing.instruments import load_instruments
+
     try:
         return load_instruments([*Settings().instrument_files, *(files or [])])
     except SizingError as exc:
@@ -72,6 +73,10 @@ def decide(
     instruments: InstrumentsOption = None,
 ) -> None:
     """Size one trade from a scenario document and print the decision as JSON."""
+    from aria.sizing.errors import SizingError
+    from aria.sizing.pipeline import decide as run_pipeline
+    from aria.sizing.scenario import load_scenario
+
     data = _read(source)
     catalog, instrument_catalog = catalog_from(rules), instruments_from(instruments)
     try:
@@ -91,12 +96,17 @@ class SchemaName(StrEnum):
 
 def schema(name: Annotated[SchemaName, typer.Argument(help="scenario or decision")]) -> None:
     """Print the JSON Schema of a scenario or a decision."""
+    from aria.sizing.decision import Decision
+    from aria.sizing.scenario import Scenario
+
     model = Scenario if name is SchemaName.SCENARIO else Decision
     typer.echo(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False))
 
 
 def presets() -> None:
     """List the sizing presets and what each does."""
+    from aria.sizing.profiles import preset_document, preset_names, resolve_profile
+
     table = Table(title="Sizing presets")
     for column in ("Preset", "Method", "Combine", "Description"):
         table.add_column(column, overflow="fold")

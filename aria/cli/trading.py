@@ -7,33 +7,20 @@ import json
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
-from aria.api.error_table import TRANSLATED
-from aria.cli.firms import fail, failed, out
+from aria.cli.firms import err, fail, failed, out
 from aria.cli.ops import app_from
-from aria.service import accounts as account_service
-from aria.service import calendar as calendar_service
-from aria.service import sessions as session_service
-from aria.service import sizing as sizing_service
-from aria.service.commands import (
-    CreateAccount,
-    PushState,
-    RecordCashFlow,
-    SetTrading,
-    Signal,
-    SizeRequest,
-    UpdateAccount,
-)
-from aria.service.errors import plain
-from aria.service.sessions import SessionView
-from aria.service.sizing import SizedDecision
-from aria.sizing.sessions import SESSION_PREFIX
-from firms.progress import Objectives
+
+if TYPE_CHECKING:
+    from aria.service.commands import Signal
+    from aria.service.sessions import SessionView
+    from aria.service.sizing import SizedDecision
+    from firms.progress import Objectives
 
 accounts_app = typer.Typer(
     help="Accounts: list, show, open, change, promote, reset, archive, disable and enable,"
@@ -48,6 +35,8 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 def validated(model: type[ModelT], data: dict[str, Any]) -> ModelT:
     """``model`` validated from ``data``; a problem is one line naming the field (exit 2)."""
+    from aria.service.errors import plain
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -57,6 +46,8 @@ def validated(model: type[ModelT], data: dict[str, Any]) -> ModelT:
 
 def run_service(call: Any, *args: Any, **kwargs: Any) -> Any:
     """Call a use case; its errors become one clear line and the exit code of the error table."""
+    from aria.api.error_table import TRANSLATED
+
     try:
         return call(*args, **kwargs)
     except TRANSLATED as exc:
@@ -74,6 +65,8 @@ def list_accounts(
     strategy: Annotated[str | None, typer.Option(help="only accounts of this strategy")] = None,
 ) -> None:
     """List accounts."""
+    from aria.service import accounts as account_service
+
     app = app_from()
     found = run_service(
         account_service.list_accounts, app.context, owner=owner, firm=firm, strategy=strategy
@@ -104,7 +97,14 @@ def list_accounts(
     app.close()
 
 
-def window_line(view: SessionView) -> str:
+def wall(moment: dt.datetime, zone: str = "UTC") -> str:
+    """A time as a wall clock in ``zone``, e.g. ``2026-12-07 16:00 America/Chicago``."""
+    from zoneinfo import ZoneInfo
+
+    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"
+
+
+def window_line(view: SessionView, zone: str = "UTC") -> str:
     """The next window that blocks the account's entries, as a trader reads it."""
     where = f"{view.symbol} ({view.calendar})"
     blocked = view.blocked
@@ -112,7 +112,7 @@ def window_line(view: SessionView) -> str:
         return f"sessions for {where}: no blocking window in the next four days"
     codes = ", ".join(blocked.codes)
     return (
-        f"sessions for {where}: entries refused from {blocked.start.isoformat()} ({codes}):"
+        f"sessions for {where}: entries refused from {wall(blocked.start, zone)} ({codes}):"
         f" {blocked.reasons[0]}"
     )
 
@@ -120,9 +120,14 @@ def window_line(view: SessionView) -> str:
 @accounts_app.command("show")
 def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """One account with its floors and headroom now."""
+    from aria.service import accounts as account_service
+    from aria.service import calendar as calendar_service
+    from aria.service import sessions as session_service
+
     app = app_from()
     risk = run_service(account_service.account_risk, app.context, account_id)
     account = risk.account
+    zone = risk.rules.daily_reset.zone  # the firm's day: its times read in its zone
     out.print(
         f"[bold]{account.id}[/] of {account.owner}: {risk.rules.label} ({account.currency})",
         highlight=False,
@@ -159,7 +164,7 @@ def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
         out.print("no state pushed yet", highlight=False)
     else:
         out.print(
-            f"as of {risk.state.as_of.isoformat()}: balance {_money(risk.state.balance)},"
+            f"as of {wall(risk.state.as_of, zone)}: balance {_money(risk.state.balance)},"
             f" equity {_money(risk.state.equity)}",
             highlight=False,
         )
@@ -183,14 +188,14 @@ def show(account_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
             highlight=False,
         )
     progress = run_service(account_service.account_objectives, app.context, account_id)
-    for line in objective_lines(progress):
+    for line in objective_lines(progress, zone):
         out.print(line, highlight=False)
     view = run_service(session_service.account_sessions, app.context, account_id)
-    out.print(window_line(view), highlight=False)
+    out.print(window_line(view, zone), highlight=False)
     app.close()
 
 
-def objective_lines(found: Objectives) -> list[str]:
+def objective_lines(found: Objectives, zone: str = "UTC") -> list[str]:
     """The phase's objectives as a trader reads them: target, trading days, time, best day."""
     if found.target is None:
         target = "no profit target"
@@ -204,14 +209,14 @@ def objective_lines(found: Objectives) -> list[str]:
     if found.min_trading_days:
         days += f" of {found.min_trading_days}"
     limit = (
-        f"ends {found.ends_at.isoformat()}{' (expired)' if found.expired else ''}"
+        f"ends {wall(found.ends_at, zone)}{' (expired)' if found.expired else ''}"
         if found.ends_at is not None
         else "no time limit"
     )
     lines = [f"objectives ({found.phase}): {target}; {days}; {limit}"]
     for rule in found.consistency:
         since = (
-            f"since the payout of {rule.window_start.isoformat()}: " if rule.window_start else ""
+            f"since the payout of {wall(rule.window_start, zone)}: " if rule.window_start else ""
         )
         lines.append(f"{since}{rule.summary}")
     if found.passed:
@@ -248,6 +253,9 @@ def create(
 ) -> None:
     """Open an account under a firm's plan; warns when it puts its owner or household past
     the firm's cap on accounts."""
+    from aria.service import accounts as account_service
+    from aria.service.commands import CreateAccount
+
     choice = _personality(personality)
     command = validated(
         CreateAccount,
@@ -348,6 +356,9 @@ def update(
     """Change an account's label, profile, strategy, household, personality, what it may
     trade, its checkout options or its broker symbol aliases; each change is recorded with
     who and why."""
+    from aria.service import accounts as account_service
+    from aria.service.commands import UpdateAccount
+
     body: dict[str, Any] = {"actor": actor, "reason": reason}
     if label is not None:
         body["label"] = label
@@ -408,15 +419,17 @@ def _aliases(given: list[str]) -> dict[str, str]:
     return found
 
 
-def _personality(text: str | None) -> dict[str, Any] | None:
-    if text is None:
-        return None
-    return {"seeded": True} if text == "seeded" else {"multiplier": text}
+def _personality(text: str | None) -> str | None:
+    # The API's vocabulary: "seeded" or a number (the command model reads both).
+    return text
 
 
 def _set_trading(
     account_id: str, enabled: bool, reason: str, actor: str, force: bool = False
 ) -> None:
+    from aria.service import accounts as account_service
+    from aria.service.commands import SetTrading
+
     app = app_from()
     command = validated(
         SetTrading, {"enabled": enabled, "actor": actor, "reason": reason, "force": force}
@@ -465,6 +478,9 @@ def cash_flow(
 ) -> None:
     """Record a deposit, payout, fee or scaling: never a trading loss or profit; the firm's
     rule moves the floors."""
+    from aria.service import accounts as account_service
+    from aria.service.commands import RecordCashFlow
+
     body: dict[str, Any] = {"kind": kind, "amount": amount, "actor": actor}
     for name, value in (("at", at), ("reference", reference), ("note", note)):
         if value is not None:
@@ -501,6 +517,9 @@ def push(
     ] = None,
 ) -> None:
     """Push the broker's balance, equity and open positions."""
+    from aria.service import accounts as account_service
+    from aria.service.commands import PushState
+
     held: list[Any] = []
     if positions is not None:
         try:
@@ -524,6 +543,61 @@ def push(
     app.close()
 
 
+# ``aria size`` exit codes, for scripts: bad input and errors keep the error table's codes.
+EXIT_APPROVED = 0  # at least one account approved
+EXIT_ALL_REJECTED = 3  # every account was rejected
+
+# What each reject code means, for tables that show codes without their reasons.
+CODE_WORDS = {
+    "daily_loss_headroom": "no room under the daily loss floor",
+    "max_loss_headroom": "no room under the maximum loss floor",
+    "floating_loss_headroom": "no room under the floating loss limit",
+    "stale_data": "account state or market data missing or too old",
+    "halted": "the account is halted",
+    "account_archived": "the account is archived",
+    "account_closed": "the firm closed the account",
+    "reducing_only": "the account may only reduce exposure",
+    "below_min_lot": "the size left is below the minimum lot",
+    "stop_too_close": "the stop is too close to the entry",
+    "market_closed": "the market is closed",
+    "news_window": "inside a news window",
+    "instrument_not_allowed": "the account may not trade this instrument",
+    "missing_conversion_rate": "a conversion rate is missing",
+}
+
+
+def code_words(code: str) -> str:
+    """A reject code as words a trader reads."""
+    return CODE_WORDS.get(code, code.replace("_", " "))
+
+
+def lots_text(lots: Decimal, step: Decimal | None = None) -> str:
+    """Lots on their lot step (or as given when the step is unknown), never in exponent form."""
+    if step is not None and step > 0:
+        lots = (lots / step).to_integral_value(rounding="ROUND_DOWN") * step
+        return f"{lots.quantize(step.normalize()) if lots else Decimal(0):f}"
+    return f"{lots.normalize():f}"
+
+
+def price_text(price: Decimal | None) -> str:
+    """A price on its tick grid as decided, without trailing zeros or an exponent."""
+    return "—" if price is None else f"{price.normalize():f}"
+
+
+def reason_lines(sized: list[SizedDecision]) -> list[str]:
+    """Every decision's reasons in words, under the table: why each was refused or clipped."""
+    lines = []
+    for item in sized:
+        d = item.decision
+        if d.approved:
+            if d.binding:
+                lines.append(f"{d.account_id}: approved; binding limit: {d.binding}")
+            continue
+        for reason in d.reasons or [code_words(c) for c in d.reject_codes]:
+            lines.append(f"{d.account_id}: {reason}")
+    return lines
+
+
 def decisions_table(sized: list[SizedDecision], title: str = "Decisions") -> Table:
     """A rich table of decisions: status, size, risk, binding constraint, factors, codes."""
     table = Table(title=title)
@@ -542,15 +616,16 @@ def decisions_table(sized: list[SizedDecision], title: str = "Decisions") -> Tab
     for item in sized:
         d = item.decision
         factors = " ".join(
-            f"{name} {factor.value.normalize():f}" for name, factor in d.factors.items()
+            f"{name} {factor.value.quantize(Decimal('0.0001')).normalize():f}"
+            for name, factor in d.factors.items()
         )
         table.add_row(
             d.account_id,
             f"{d.side} {d.symbol}",
             "[green]approved[/]" if d.approved else "[red]rejected[/]",
-            f"{d.lots.normalize():f}",
-            f"{d.risk_amount:,.2f}",
-            f"{d.stop}" if d.stop is not None else "—",
+            lots_text(d.lots),
+            _money(d.risk_amount),
+            price_text(d.stop),
             d.binding or "—",
             factors or "—",
             " ".join(d.reject_codes) or "—",
@@ -591,8 +666,28 @@ def size(
             "--preview", help="show what sizing would answer, reserving and recording nothing"
         ),
     ] = False,
+    atr: Annotated[
+        str | None,
+        typer.Option(help="size with this ATR instead of the one computed from stored bars"),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="size with the ATR of the stored bars up to this time (ISO, e.g."
+            " 2018-12-20T12:00Z): a historical date",
+        ),
+    ] = None,
 ) -> None:
-    """Size one signal for accounts (ids, or a selector by owner, firm or strategy)."""
+    """Size one signal for accounts (ids, or a selector by owner, firm or strategy).
+
+    Exit codes: 0 when at least one account approved, 3 when every account was rejected,
+    2 when the request cannot be carried out (bad input, an unknown account, the database
+    away), 1 on an unexpected error.
+    """
+    from aria.service import sizing as sizing_service
+    from aria.service.commands import Signal, SizeRequest
+
     selector = (
         None
         if account
@@ -609,13 +704,21 @@ def size(
         "confidence": confidence,
         "strategy": strategy,
         "spread": spread,
+        "atr": atr,
     }
+    if as_of is not None and atr is not None:
+        raise fail("give either --atr or --as-of, not both")
     if preview:
-        _preview(validated(Signal, signal), as_json)
+        checked = validated(Signal, signal)
+        if as_of is not None:
+            checked = checked.model_copy(update={"atr": _atr_as_of(checked.symbol, as_of)})
+        _preview(checked, as_json)
         return
     command = validated(
         SizeRequest, {"request_id": request_id or f"cli-{uuid.uuid4().hex}", **signal}
     )
+    if as_of is not None:
+        command = command.model_copy(update={"atr": _atr_as_of(command.symbol, as_of)})
     app = app_from()
     result = run_service(sizing_service.size, app.context, command)
     if as_json:
@@ -635,17 +738,37 @@ def size(
                 f"Request {result.request_id}" + (" (replayed)" if result.replayed else ""),
             )
         )
-        for item in result.decisions:  # the news state, with its reason, not only the code
-            for reason in item.decision.reasons:
-                if "news window" in reason:
-                    out.print(f"{item.decision.account_id}: {reason}", highlight=False)
-        for line in session_lines(result.decisions):
-            out.print(line, highlight=False)
+        for line in reason_lines(result.decisions):
+            out.print(line, highlight=False, markup=False)
     app.close()
+    if not any(item.decision.approved for item in result.decisions):
+        raise typer.Exit(EXIT_ALL_REJECTED)
+
+
+def _atr_as_of(symbol: str, text: str) -> Decimal:
+    """The ATR of ``symbol`` from the bars stored up to the time ``text`` names."""
+    from aria.service import market as market_service
+
+    try:
+        at = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise fail(f"--as-of: {text!r} is not a time such as 2018-12-20T12:00Z") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    app = app_from()
+    try:
+        found: Decimal = run_service(market_service.atr_as_of, app.context, symbol, at)
+    finally:
+        app.close()
+    # On stderr: what --json prints on stdout stays one JSON document.
+    err.print(f"ATR of {symbol} as of {at:%Y-%m-%d %H:%M} UTC: {found:.6g}", highlight=False)
+    return found
 
 
 def session_lines(sized: list[SizedDecision]) -> list[str]:
     """Why each decision a time rule or a closed market refused was refused."""
+    from aria.sizing.sessions import SESSION_PREFIX
+
     return [
         f"{item.decision.account_id}: {reason}"
         for item in sized
@@ -655,6 +778,8 @@ def session_lines(sized: list[SizedDecision]) -> list[str]:
 
 
 def _preview(signal: Signal, as_json: bool) -> None:
+    from aria.service import sizing as sizing_service
+
     app = app_from()
     as_of, rows = run_service(sizing_service.preview, app.context, signal)
     app.close()
@@ -673,16 +798,21 @@ def _preview(signal: Signal, as_json: bool) -> None:
             ],
         }
         typer.echo(json.dumps(body, indent=2))
+        if rows and not any(r.status == "approved" for r in rows):
+            raise typer.Exit(EXIT_ALL_REJECTED)
         return
     table = Table(title=f"Preview at {as_of:%Y-%m-%d %H:%M:%S} UTC — nothing reserved or recorded")
-    for column in ("Account", "Status", "Lots", "Binding", "Codes"):
+    for column in ("Account", "Status", "Lots", "Binding", "Codes", "Why"):
         table.add_column(column, overflow="fold")
     for r in rows:
         table.add_row(
             r.account_id,
             "[green]approved[/]" if r.status == "approved" else "[red]rejected[/]",
-            f"{r.lots.normalize():f}",
+            lots_text(r.lots),
             r.binding or "—",
             " ".join(r.reject_codes) or "—",
+            "; ".join(code_words(c) for c in r.reject_codes) or "—",
         )
     out.print(table)
+    if rows and not any(r.status == "approved" for r in rows):
+        raise typer.Exit(EXIT_ALL_REJECTED)

@@ -67,13 +67,24 @@ def _holds_nul(value: Any, depth: int = 0) -> bool:
 
 
 class PersonalityChoice(Command):
-    """A declared multiplier, or a seeded draw inside a band."""
+    """A declared multiplier, or a seeded draw inside a band; also written as the string
+    ``"seeded"`` or as a number (the multiplier), as the CLI's ``--personality`` takes it."""
 
     multiplier: Annotated[Decimal, Field(gt=0)] | None = None
     seeded: bool = False
     band: (
         tuple[Annotated[Decimal, Field(ge=0, lt=1)], Annotated[Decimal, Field(ge=0, lt=1)]] | None
     ) = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, data: object) -> object:
+        # One vocabulary for the CLI and the API: "seeded", or a number, stands for the object.
+        if isinstance(data, str) and data.strip().lower() == "seeded":
+            return {"seeded": True}
+        if isinstance(data, (str, int, float, Decimal)) and not isinstance(data, bool):
+            return {"multiplier": data}
+        return data
 
     @model_validator(mode="after")
     def _one(self) -> Self:
@@ -249,6 +260,14 @@ class Signal(Command):
     strategy: Identifier | None = None
     spread: PositiveDecimal | None = None
     reduce_only: bool = False
+    atr: PositiveDecimal | None = Field(
+        default=None,
+        description="the ATR to size with instead of the one computed from stored bars (a"
+        " historical date, or data ARIA does not hold)",
+    )
+    request_id: RequestId | None = Field(
+        default=None, description="accepted for symmetry with sizing; a preview records nothing"
+    )
 
     @model_validator(mode="after")
     def _accounts(self) -> Self:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 import numpy as np
 
@@ -11,6 +13,7 @@ from aria.service.commands import BarsBatch
 from aria.service.context import Context
 from aria.service.errors import Forbidden, InvalidInput
 from aria.service.ports import UnitOfWork
+from aria.sizing import market as analytics
 from aria.sizing.bars import (
     BarsRefused,
     Prepared,
@@ -21,6 +24,8 @@ from aria.sizing.bars import (
 )
 from aria.sizing.instruments import Instrument, InstrumentCatalog
 from aria.sizing.market import Correlation, VolatilitySnapshot
+
+_ALL_BARS = 1_000_000  # every stored bar of one symbol: a historical ATR needs the oldest
 
 
 @dataclass(frozen=True)
@@ -146,3 +151,50 @@ def correlations_of(ctx: Context, symbols: list[str]) -> tuple[int, Correlation]
         matrix=matrix.matrix[np.ix_(index, index)],
         observations=matrix.observations[np.ix_(index, index)],
     )
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What the volatility and correlation computation did after an import."""
+
+    volatility: int
+    correlations: int
+
+
+def refresh_analytics(ctx: Context) -> Refreshed:
+    """Compute ATR, regime and correlations for newly stored bars now, as their jobs would,
+    so sizing can use bars right after an import (each job still claims its slot)."""
+    from aria.service import maintenance
+
+    volatility = maintenance.volatility(ctx)
+    correlations = maintenance.correlations(ctx)
+    return Refreshed(volatility.done, correlations.done)
+
+
+def atr_as_of(ctx: Context, symbol: str, at: dt.datetime) -> Decimal:
+    """The ATR of ``symbol`` from the stored bars that had closed by ``at`` (a historical
+    date), or :class:`InvalidInput` saying how many bars there were."""
+    options = ctx.options
+    with ctx.unit() as uow:
+        rows = uow.market.bars([symbol], options.timeframe, _ALL_BARS).get(symbol, [])
+    rows = [r for r in rows if r[0] <= at]
+    need = max(options.bars.min_atr_bars, options.atr_period + 1)
+    if len(rows) < need:
+        raise InvalidInput(
+            f"{symbol} has {len(rows)} {options.timeframe} bars up to {at.isoformat()}:"
+            f" an ATR needs {need}"
+        )
+    snapshot = analytics.volatility_snapshot(
+        symbol,
+        options.timeframe,
+        [r[0] for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+        [r[4] for r in rows],
+        at,
+        period=options.atr_period,
+        lookback=options.percentile_lookback,
+    )
+    if snapshot.atr is None:
+        raise InvalidInput(f"{symbol}: no ATR from its bars up to {at.isoformat()}")
+    return snapshot.atr

@@ -36,7 +36,7 @@ from aria.sizing.batch import decide_batch
 from aria.sizing.columns import prepare
 from aria.sizing.decision import Decision, RejectCode
 from aria.sizing.errors import InvalidRequest, UnknownInstrument
-from aria.sizing.gates import instrument_refusal
+from aria.sizing.gates import NO_STATE_YET, instrument_refusal
 from aria.sizing.inputs import (
     DecisionInputs,
     Exposure,
@@ -54,7 +54,7 @@ from aria.sizing.symbols import normalise
 from aria.stored import Layers, SizingQuery, SizingSnapshot
 from firms.lifecycle import Rolled, roll_forward
 
-_NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NEVER = NO_STATE_YET  # the state of an account that was never pushed one
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,9 @@ class SizingResult:
 
 def request_digest(command: SizeRequest) -> str:
     """Hash of what the request asks, so a reused id with a different request is caught."""
-    body = command.model_dump(mode="json", exclude={"request_id"})
+    # An explicit ATR is newer than most stored digests: left out when absent, they still match.
+    leave_out = {"request_id"} | ({"atr"} if command.atr is None else set())
+    body = command.model_dump(mode="json", exclude=leave_out)
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
@@ -187,7 +189,9 @@ def size(ctx: Context, command: SizeRequest, allowed_owner: str | None = None) -
                 raise Conflict(f"request id {command.request_id!r} is being processed; retry it")
             return replay
         ids = _select(uow, command.accounts, allowed_owner)
-        decisions = _decide_all(ctx, uow, command.request_id, trade, ids, now, allowed_owner, scope)
+        decisions = _decide_all(
+            ctx, uow, command.request_id, trade, ids, now, allowed_owner, scope, command.atr
+        )
         uow.commit()
         return SizingResult(command.request_id, decisions, False)
 
@@ -202,7 +206,12 @@ class _Market:
 
 
 def _market_for(
-    market: _Market, symbol: str, held: set[str], profile: Profile, now: dt.datetime
+    market: _Market,
+    symbol: str,
+    held: set[str],
+    profile: Profile,
+    now: dt.datetime,
+    atr: Decimal | None = None,
 ) -> MarketSnapshot:
     snapshot = market.snapshots.get(symbol)
     correlations: dict[str, Decimal] = {}
@@ -211,6 +220,8 @@ def _market_for(
             value = market.correlation.between(symbol, other)
             if value is not None:
                 correlations[other] = Decimal(f"{value:.6f}")
+    if atr is not None:  # the caller's ATR, taken as of now: no regime is known for it
+        return MarketSnapshot(as_of=now, atr=atr, correlations=correlations, rates=market.rates)
     limit = dt.timedelta(seconds=profile.data.max_market_age_seconds)
     if snapshot is None or now - snapshot.as_of > limit or snapshot.atr is None:
         if snapshot is None:
@@ -282,8 +293,10 @@ def _load_market(ctx: Context, uow: UnitOfWork, snapshot: SizingSnapshot) -> _Ma
 class _Shared:
     """Inputs parts a fan-out shares, built once per distinct value so they hash once."""
 
-    def __init__(self, market: _Market, symbol: str, now: dt.datetime) -> None:
-        self.market, self.symbol, self.now = market, symbol, now
+    def __init__(
+        self, market: _Market, symbol: str, now: dt.datetime, atr: Decimal | None = None
+    ) -> None:
+        self.market, self.symbol, self.now, self.atr = market, symbol, now, atr
         self._snapshots: dict[tuple[frozenset[str], int], MarketSnapshot] = {}
 
     def market_for(self, held: set[str], profile: Profile) -> MarketSnapshot:
@@ -291,7 +304,7 @@ class _Shared:
         found = self._snapshots.get(key)
         if found is None:
             found = self._snapshots[key] = _market_for(
-                self.market, self.symbol, held, profile, self.now
+                self.market, self.symbol, held, profile, self.now, self.atr
             )
         return found
 
@@ -313,6 +326,7 @@ def _gather(
     allowed_owner: str | None,
     *,
     lock: bool,
+    atr: Decimal | None = None,
 ) -> _Gathered:
     """Load the accounts (locked to write, or not for a preview) and build their inputs."""
     sent = trade.symbol
@@ -368,7 +382,7 @@ def _gather(
     if trade.symbol not in market.snapshots:
         # Only an alias can name an instrument the load did not expect: read its market too.
         market.snapshots.update(uow.market.snapshots([trade.symbol]))
-    shared = _Shared(market, trade.symbol, now)
+    shared = _Shared(market, trade.symbol, now, atr)
     order = {account_id: index for index, account_id in enumerate(ids)}
     # An account that may not trade the instrument is skipped: it answers instrument_not_allowed
     # and takes no part in its siblings' allocation and copy rules.
@@ -477,8 +491,9 @@ def _decide_all(
     now: dt.datetime,
     allowed_owner: str | None,
     scope: str,
+    atr: Decimal | None = None,
 ) -> list[SizedDecision]:
-    gathered = _gather(ctx, uow, trade, ids, now, allowed_owner, lock=True)
+    gathered = _gather(ctx, uow, trade, ids, now, allowed_owner, lock=True, atr=atr)
     record(uow, gathered.rolled, now)  # the rolls of the whole fan-out, in a few statements
     # A reduce-only approval reserves too: the lots it closes, so that concurrent closes
     # cannot together close more than the position has.
@@ -515,7 +530,7 @@ def preview(
     with ctx.unit() as uow:
         now = uow.now()
         ids = _select(uow, command.accounts, allowed_owner)
-        gathered = _gather(ctx, uow, trade, ids, now, allowed_owner, lock=False)
+        gathered = _gather(ctx, uow, trade, ids, now, allowed_owner, lock=False, atr=command.atr)
     groups: dict[int, list[DecisionInputs]] = {}
     for inputs in gathered.inputs:  # one batch per market snapshot (one per data-age limit)
         groups.setdefault(id(inputs.market), []).append(inputs)

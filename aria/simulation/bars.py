@@ -97,3 +97,98 @@ class Series:
     def by_day(self) -> dict[dt.date, Bar]:
         """The bars keyed by day."""
         return {bar.day: bar for bar in self.bars}
+
+
+# One reader of bar files for ``aria bars import`` and ``aria simulate``: CSV text with a header
+# naming a time column (or MetaTrader's separate <DATE> and <TIME>), open, high, low, close and
+# an optional volume, separated by commas, tabs or semicolons.
+TIME_COLUMNS = ("datetime", "date", "timestamp", "time")
+VOLUME_COLUMNS = ("volume", "tickvol", "vol")
+RawBar = tuple[dt.datetime, Decimal, Decimal, Decimal, Decimal, Decimal | None]
+_MINUTES = {"1": "1m", "5": "5m", "15": "15m", "60": "1h", "240": "4h", "1440": "1d"}
+_LETTERS = {"M1": "1m", "M5": "5m", "M15": "15m", "H1": "1h", "H4": "4h", "D1": "1d"}
+
+
+@dataclass
+class CsvBars:
+    """The bars of one file's text, or the lines that were wrong in it (line numbers of the
+    text, the header being line 1)."""
+
+    bars: list[RawBar] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def named(filename: str) -> tuple[str, str | None]:
+    """The symbol, and the timeframe where the name says it, of a bar file named like a
+    MetaTrader export: ``EURUSD1440.csv`` (EURUSD, 1d), ``EURUSD60.csv`` (1h),
+    ``EURUSD_M1.csv`` or ``eurusd-m1.csv`` (1m), ``EURUSD.csv`` (no timeframe)."""
+    stem = filename.rsplit("/", 1)[-1].split(".", 1)[0] if "." in filename else filename
+    base, sep, suffix = stem.replace("-", "_").rpartition("_")
+    if sep and suffix.upper() in _LETTERS:
+        return base.upper(), _LETTERS[suffix.upper()]
+    digits = len(stem) - len(stem.rstrip("0123456789"))
+    head, tail = stem[: len(stem) - digits], stem[len(stem) - digits :]
+    # Trailing minutes name a timeframe only after a six-letter pair (US30 stays a symbol).
+    if tail in _MINUTES and len(head) == 6 and head.isalpha():
+        return head.upper(), _MINUTES[tail]
+    return stem.upper(), None
+
+
+def _time(text: str) -> dt.datetime:
+    cleaned = text.strip().replace("Z", "+00:00")
+    if len(cleaned) >= 10 and cleaned[4] == "." and cleaned[7] == ".":  # MetaTrader 2018.12.20
+        cleaned = cleaned[:10].replace(".", "-") + cleaned[10:]
+    value = dt.datetime.fromisoformat(cleaned)
+    # Naive bar times are UTC.
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _price(text: str, name: str) -> Decimal:
+    value = Decimal(text.strip())
+    if not value.is_finite() or value <= 0:
+        raise ValueError(f"{name} must be a positive number")
+    return value
+
+
+def read_bars(text: str, where: str) -> CsvBars:
+    """Parse the CSV ``text`` of a bar file named ``where`` (for messages)."""
+    parsed = CsvBars()
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not lines:
+        parsed.problems.append(f"{where}: line 1: the file is empty")
+        return parsed
+    separator = max(("\t", ";", ","), key=lines[0].count)
+    header = [c.strip().strip("<>").lower() for c in lines[0].split(separator)]
+    index = {name: i for i, name in enumerate(header)}
+    split_time = "date" in index and "time" in index  # MetaTrader: <DATE> and <TIME> apart
+    time_column = next((c for c in TIME_COLUMNS if c in index), None)
+    missing = [c for c in ("open", "high", "low", "close") if c not in index]
+    if time_column is None or missing:
+        need = ", ".join(["a time column", *missing] if time_column is None else missing)
+        parsed.problems.append(f"{where}: line 1: the header lacks {need}")
+        return parsed
+    volume_column = next((c for c in VOLUME_COLUMNS if c in index), None)
+    seen: set[dt.datetime] = set()
+    for line, raw in enumerate(lines[1:], start=2):
+        cells = raw.split(separator)
+        try:
+            stamp = (
+                f"{cells[index['date']].strip()}T{cells[index['time']].strip()}"
+                if split_time
+                else cells[index[time_column]]
+            )
+            when = _time(stamp)
+            o, h, lo, c = (_price(cells[index[n]], n) for n in ("open", "high", "low", "close"))
+            volume_text = cells[index[volume_column]].strip() if volume_column else ""
+            volume = Decimal(volume_text) if volume_text else None
+            if not (lo <= min(o, c) and max(o, c) <= h):
+                raise ValueError("open and close must lie between low and high")
+            if when in seen:
+                raise ValueError(f"a second bar at {when.isoformat()}")
+            seen.add(when)
+        except (ValueError, ArithmeticError, IndexError, KeyError) as exc:
+            message = str(exc) if isinstance(exc, ValueError) and str(exc) else "not a valid bar"
+            parsed.problems.append(f"{where}: line {line}: {message}")
+            continue
+        parsed.bars.append((when, o, h, lo, c, volume))
+    return parsed

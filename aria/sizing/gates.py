@@ -149,10 +149,24 @@ def market_stale(now: dt.datetime, market: MarketSnapshot, profile: Profile) -> 
     return too_old(now, market.as_of, profile.data.max_market_age_seconds) is not None
 
 
+# The time the service gives the state of an account no state was ever pushed for. Decisions
+# recorded before it said so stored 1970-01-01 and keep the reason they were answered with
+# (an age in days), so they replay unchanged.
+NO_STATE_YET = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
 def state_gates(inputs: DecisionInputs) -> list[Gate]:
-    """An account state older than the profile allows."""
+    """An account state older than the profile allows, or none pushed yet."""
     limit = inputs.profile.data.max_state_age_seconds
     age = too_old(inputs.now, inputs.state.as_of, limit)
+    if age is not None and inputs.state.as_of <= NO_STATE_YET:
+        return [
+            (
+                RejectCode.STALE_DATA,
+                "no state pushed yet for this account: push its balance and equity first"
+                " (aria state push, or PUT /v1/accounts/{id}/state)",
+            )
+        ]
     if age is not None:
         return [(RejectCode.STALE_DATA, f"account state is {age} old (limit {limit} s)")]
     return []

@@ -94,6 +94,7 @@ def test_size_and_show_state_the_news_with_the_reason(env: dict[str, str], tmp_p
         "1.1",
         "--stop",
         "1.095",
+        code=3,  # every account rejected
     )
     assert "news_window" in sized
     assert "forbids opening EURUSD inside the news window" in " ".join(sized.split())

@@ -77,6 +77,7 @@ def test_cli_lifecycle_commands(env: dict[str, str]) -> None:
         "--stop",
         "1.26",
         "--json",
+        code=3,  # every account rejected: the account is archived
     )
     assert '"account_archived"' in decided
     assert "unarchive it before you enable it" in aria(

@@ -22,9 +22,9 @@ def env(tmp_path: Path) -> dict[str, str]:
     return values
 
 
-def aria(env: dict[str, str], *args: str) -> str:
+def aria(env: dict[str, str], *args: str, code: int = 0) -> str:
     result = runner.invoke(app, list(args), env=env, terminal_width=300)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == code, result.output
     return result.output
 
 
@@ -43,13 +43,14 @@ def test_show_and_size_name_the_flat_by_window(env: dict[str, str]) -> None:
     )
     shown = aria(env, "accounts", "show", "ts-1")
     assert (
-        "sessions for ES (cme_equity): entries refused from 2026-03-09T20:06:00+00:00"
+        "sessions for ES (cme_equity): entries refused from 2026-03-09 15:06 America/Chicago"
         " (flat_by_window)" in shown
     )
     sized = aria(
         env,
         *("size", "-a", "ts-1", "--symbol", "ES", "--side", "long"),
         *("--entry", "6000", "--stop", "5990"),
+        code=3,  # every account rejected
     )
     assert "flat_by_window" in sized
     assert "ts-1: session: " in sized

@@ -71,7 +71,7 @@ def test_an_apex_pa_best_day_counts_from_the_latest_payout(
     assert (best.best_day_profit, best.profit, best.satisfied) == (D(800), D(2_700), True)
     assert best.window_start == utc(2026, 6, 3, 12)
     assert objective_lines(found)[1] == (
-        "since the payout of 2026-06-03T12:00:00+00:00:"
+        "since the payout of 2026-06-03 12:00 UTC:"
         " best day 800.00: 29.63 % of total profit (limit 30 %), met"
     )
 
