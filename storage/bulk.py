@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
@@ -26,6 +25,8 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[Mapping[str, A
     if dialect.name != "postgresql":
         connection.execute(table.insert(), list(rows))
         return
+    import psycopg  # only here: a SQLite install never loads the PostgreSQL driver
+
     names = list(rows[0])
     processors = [table.c[name].type.bind_processor(dialect) for name in names]
     columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)

@@ -364,6 +364,8 @@ class BarsOut(CountOut):
     merged: int
     dropped: int
     outliers: list[str]
+    volatility: int = 0  # symbols whose ATR and regime were computed after the import
+    correlations: int = 0  # correlation matrices computed after the import
 
 
 class PlanOut(Out):

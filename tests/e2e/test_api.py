@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -280,6 +281,8 @@ def test_bars_firms_and_instruments(api: Api) -> None:
         "merged": 0,
         "dropped": 0,
         "outliers": [],
+        "volatility": 1,  # computed at once: a snapshot without an ATR yet (one bar)
+        "correlations": 0,
     }
     unknown = api.client.post("/v1/bars", json={**bars, "symbol": "NOPE"}, headers=api.admin)
     assert unknown.status_code == 422
@@ -372,3 +375,26 @@ def test_only_an_unrestricted_admin_key_writes_bars_and_only_closed_ones(api: Ap
     with api.context.unit() as uow:
         assert uow.market.bars(["GBPUSD"], "1d", 10)["GBPUSD"] == []
     assert api.client.post("/v1/bars", json=bars, headers=api.admin).json()["stored"] == 1
+
+
+def test_bars_posted_size_an_atr_stop_at_once(api: Api) -> None:
+    # No job run in between: the ATR is computed before the bars' answer, as after
+    # `aria bars import`, so an ATR stop is sized rather than refused as stale data.
+    opened(api, "atr-1")
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    rows = []
+    for day in range(93):  # to 2026-06-01, the day before the clock
+        close = 1.27 + 0.001 * (day % 7)
+        at = (start + dt.timedelta(days=day)).isoformat().replace("+00:00", "Z")
+        rows.append([at, str(close), str(close + 0.004), str(close - 0.004), str(close), None])
+    posted = api.client.post("/v1/bars", json={"symbol": "GBPUSD", "bars": rows}, headers=api.admin)
+    assert posted.status_code == 200, posted.text
+    assert posted.json()["volatility"] >= 1
+    body = {"symbol": "GBPUSD", "side": "long", "entry": "1.2700", "stop_atr_multiple": 2}
+    answer = api.client.post(
+        "/v1/sizing/preview", json={"accounts": ["atr-1"], **body}, headers=api.sizer
+    )
+    assert answer.status_code == 200, answer.text
+    row = answer.json()["accounts"][0]
+    assert row["status"] == "approved", row
+    assert "stale_data" not in row["reject_codes"]

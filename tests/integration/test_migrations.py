@@ -29,7 +29,7 @@ from aria.sizing.scenario import load_scenario
 from firms.catalog import load_catalog
 from storage import translate
 from storage.rows import AccountRow, Base, TrackerRow
-from storage.schema import current_revision, downgrade, head_revision, upgrade
+from storage.schema import CODE_REVISION, current_revision, downgrade, head_revision, upgrade
 from tests.builders import ask, open_account, push, utc
 from tests.clocks import SettableClock
 from tests.databases import make_context
@@ -251,3 +251,9 @@ def test_revision_13_adds_the_notification_and_alert_tables(blank_engine: Engine
     assert set(sa.inspect(blank_engine).get_table_names()) >= NOTIFICATION_TABLES
     downgrade(blank_engine, "0012")
     assert not NOTIFICATION_TABLES & set(sa.inspect(blank_engine).get_table_names())
+
+
+def test_the_revision_processes_check_against_is_the_newest_script() -> None:
+    # Processes compare the database with CODE_REVISION, not with the scripts: a new
+    # revision must move it, or every process would refuse (or accept) the wrong schema.
+    assert head_revision() == CODE_REVISION

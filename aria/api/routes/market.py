@@ -19,11 +19,19 @@ router = APIRouter(prefix="/v1", responses=ERRORS, tags=["market"])
 def bars(body: BarsBatch, ctx: Ctx, caller: Admin) -> BarsOut:
     """Check and store closed bars of one symbol (a bar at an existing time replaces it).
 
-    Market data is global: only an admin key with no owner restriction may write it.
+    Market data is global: only an admin key with no owner restriction may write it. The
+    volatility and correlations of the new bars are computed before the answer, so sizing can
+    use them at once (as after ``aria bars import``).
     """
     done = market.ingest_bars(ctx, body, caller.owner)
+    refreshed = market.refresh_analytics(ctx) if done.stored else None
     return BarsOut(
-        stored=done.stored, merged=done.merged, dropped=done.dropped, outliers=list(done.outliers)
+        stored=done.stored,
+        merged=done.merged,
+        dropped=done.dropped,
+        outliers=list(done.outliers),
+        volatility=refreshed.volatility if refreshed else 0,
+        correlations=refreshed.correlations if refreshed else 0,
     )
 
 
