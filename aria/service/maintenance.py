@@ -17,15 +17,19 @@ from typing import Any
 from accounts.model import Account, HaltKind, TradingStatus
 from aria.service import checkpoints, sessions
 from aria.service.accounts import cross_account_ref, phase_start, rules_of
-from aria.service.context import Context
+from aria.service.context import Context, ServiceOptions
 from aria.service.profile_layers import prefetch, profile_for
 from aria.service.tracking import record
 from aria.sizing import market as analytics
 from aria.sizing.gates import contract_of
 from aria.sizing.instruments import calendar_of
+from aria.sizing.market import VolatilitySnapshot
 from firms import cross_account
 from firms.lifecycle import SYSTEM, recheck, roll_forward
 from firms.sessions import Calendar
+
+# A stored bar: its start, open, high, low and close.
+BarRow = tuple[dt.datetime, float, float, float, float]
 
 log = logging.getLogger(__name__)
 _GONE = (HaltKind.CLOSED, HaltKind.ARCHIVED)  # accounts no time rule concerns any more
@@ -44,6 +48,23 @@ class JobReport:
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def snapshot_of(
+    options: ServiceOptions, symbol: str, rows: Sequence[BarRow], at: dt.datetime
+) -> VolatilitySnapshot:
+    """ATR, percentile and regime of ``symbol`` from its stored bar rows, as of ``at``."""
+    return analytics.volatility_snapshot(
+        symbol,
+        options.timeframe,
+        [r[0] for r in rows],
+        [r[2] for r in rows],
+        [r[3] for r in rows],
+        [r[4] for r in rows],
+        at,
+        period=options.atr_period,
+        lookback=options.percentile_lookback,
+    )
 
 
 def volatility(ctx: Context) -> JobReport:
@@ -65,18 +86,7 @@ def volatility(ctx: Context) -> JobReport:
             ):
                 report.skipped += 1
                 continue
-            times = [r[0] for r in rows]
-            snapshot = analytics.volatility_snapshot(
-                symbol,
-                options.timeframe,
-                times,
-                [r[2] for r in rows],
-                [r[3] for r in rows],
-                [r[4] for r in rows],
-                now,
-                period=options.atr_period,
-                lookback=options.percentile_lookback,
-            )
+            snapshot = snapshot_of(options, symbol, rows, now)
             if len(rows) < max(policy.min_atr_bars, options.atr_period + 1):
                 # An ATR from a few weeks of bars is a guess anyone can steer with a handful
                 # of bars: publish the last close (conversion rates need it), no ATR.

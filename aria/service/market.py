@@ -13,7 +13,6 @@ from aria.service.commands import BarsBatch
 from aria.service.context import Context
 from aria.service.errors import Forbidden, InvalidInput
 from aria.service.ports import UnitOfWork
-from aria.sizing import market as analytics
 from aria.sizing.bars import (
     BarsRefused,
     Prepared,
@@ -184,17 +183,9 @@ def atr_as_of(ctx: Context, symbol: str, at: dt.datetime) -> Decimal:
             f"{symbol} has {len(rows)} {options.timeframe} bars up to {at.isoformat()}:"
             f" an ATR needs {need}"
         )
-    snapshot = analytics.volatility_snapshot(
-        symbol,
-        options.timeframe,
-        [r[0] for r in rows],
-        [r[2] for r in rows],
-        [r[3] for r in rows],
-        [r[4] for r in rows],
-        at,
-        period=options.atr_period,
-        lookback=options.percentile_lookback,
-    )
+    from aria.service.maintenance import snapshot_of
+
+    snapshot = snapshot_of(options, symbol, rows, at)
     if snapshot.atr is None:
         raise InvalidInput(f"{symbol}: no ATR from its bars up to {at.isoformat()}")
     return snapshot.atr
