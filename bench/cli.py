@@ -14,7 +14,7 @@ from rich.table import Table
 from aria.bootstrap import tune_for_serving
 from bench import http, jobs, memory, pure, service
 from bench.fixtures import POSTGRES_URL
-from bench.harness import Figure, write
+from bench.harness import NOTES, Figure, load, write
 
 PARTS = ("pure", "service", "http", "jobs", "memory")
 
@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--out", type=Path, default=None, help="results file (default bench/results/latest.json)"
     )
+    parser.add_argument(
+        "--sqlite-only", action="store_true", help="skip PostgreSQL even when it answers"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     tune_for_serving()  # measured as `aria serve` and `aria jobs run` run
@@ -50,8 +53,9 @@ def main(argv: list[str] | None = None) -> None:
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         parser.error(f"unknown parts: {', '.join(unknown)}")
-    backends = _backends()
-    if "postgres" not in backends:
+    load_before = load()
+    backends = ("sqlite",) if args.sqlite_only else _backends()
+    if "postgres" not in backends and not args.sqlite_only:
         console.print("[yellow]PostgreSQL does not answer: measuring SQLite only[/]")
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="aria-bench-") as scratch:
@@ -64,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
                     figures += service.run(args.quick, folder, backends)
                 elif part == "http":
                     figures += http.run(args.quick, folder)
+                    figures += http.processes(args.quick, folder, backends)
                 elif part == "jobs":
                     figures += jobs.correlation(args.quick)
                     figures += jobs.volatility(args.quick, folder)
@@ -72,10 +77,29 @@ def main(argv: list[str] | None = None) -> None:
                     figures += memory.run(args.quick, folder)
     table = Table(title="ARIA benchmarks" + (" (quick)" if args.quick else ""))
     table.add_column("Figure", no_wrap=True)
-    for column in ("Unit", "p50", "p99", "max", "n"):
+    for column in ("Unit", "p50", "p99", "max", "n", "anchor p50", "× anchor"):
         table.add_column(column, justify="right")
+    table.add_column("Anchor", no_wrap=True)
     for f in figures:
-        table.add_row(f.name, f.unit, f"{f.p50:,.3f}", f"{f.p99:,.3f}", f"{f.max:,.3f}", f"{f.n:,}")
-    Console(width=max(console.width, 120)).print(table)
-    path = write(figures, args.quick, args.out)
+        table.add_row(
+            f.name,
+            f.unit,
+            f"{f.p50:,.3f}",
+            f"{f.p99:,.3f}",
+            f"{f.max:,.3f}",
+            f"{f.n:,}",
+            "" if f.anchor_p50 is None else f"{f.anchor_p50:,.3f}",
+            "" if f.ratio is None else f"{f.ratio:,.2f}",
+            f.anchor or "",
+        )
+    Console(width=max(console.width, 160)).print(table)
+    load_after = load()
+    console.print(
+        f"load average {load_before['load_1m']:.2f} before, {load_after['load_1m']:.2f} after"
+        f" ({load_after['cpus']} CPUs); anchor p50 is in the figure's time unit (µs for rates),"
+        " × anchor is the median over rounds of the figure's time ÷ the anchor's"
+    )
+    for text in NOTES:
+        console.print(f"[yellow]{text}[/]")
+    path = write(figures, args.quick, args.out, load_before=load_before, notes=NOTES)
     console.print(f"wrote {path}")

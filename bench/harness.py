@@ -10,7 +10,7 @@ import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -19,7 +19,13 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 @dataclass(frozen=True)
 class Figure:
-    """One measured figure: a name, a unit, and its distribution over ``n`` samples."""
+    """One measured figure: a name, a unit, and its distribution over ``n`` samples.
+
+    An anchored figure also names the anchor timed beside it in the same process and gives
+    ``ratio``, the median over rounds of (figure's time ÷ anchor's time); ``anchor_p50`` is the
+    anchor's median time in the figure's unit per its own call. A missing anchor leaves the
+    three fields ``None``.
+    """
 
     name: str
     unit: str
@@ -27,6 +33,9 @@ class Figure:
     p99: float
     max: float
     n: int
+    anchor: str | None = None
+    anchor_p50: float | None = None
+    ratio: float | None = None
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -77,9 +86,90 @@ def timed(call: Callable[[], object], repeat: int, warmup: int = 1) -> list[floa
     return samples
 
 
+@dataclass(frozen=True)
+class Anchor:
+    """A reference operation timed beside a figure: its name and one call of it."""
+
+    name: str
+    call: Callable[[], object]
+
+
+def interleaved(
+    call: Callable[[], object],
+    anchor: Anchor | None,
+    rounds: int,
+    per_round: int = 1,
+    anchor_per_round: int | None = None,
+    warmup: int = 1,
+) -> tuple[list[float], list[float], list[float]]:
+    """Time ``anchor`` then ``call`` in each of ``rounds`` rounds, in this process.
+
+    Returns the figure's samples (seconds per call, ``per_round`` per round), the anchor's
+    (seconds per call, the median of each round) and the ratio of each round (the figure's
+    median over the anchor's median of that round), so a machine that slows down for a
+    while slows both sides of a ratio alike.
+    """
+    for _ in range(warmup):
+        call()
+        if anchor is not None:
+            anchor.call()
+    gc.collect()
+    samples: list[float] = []
+    anchors: list[float] = []
+    ratios: list[float] = []
+    for _ in range(rounds):
+        round_anchor: list[float] = []
+        if anchor is not None:
+            for _ in range(anchor_per_round or per_round):
+                started = time.perf_counter()
+                anchor.call()
+                round_anchor.append(time.perf_counter() - started)
+        round_samples = []
+        for _ in range(per_round):
+            started = time.perf_counter()
+            call()
+            round_samples.append(time.perf_counter() - started)
+        samples += round_samples
+        if round_anchor:
+            anchor_median = statistics.median(round_anchor)
+            anchors.append(anchor_median)
+            ratios.append(statistics.median(round_samples) / anchor_median)
+    return samples, anchors, ratios
+
+
+def anchored(
+    figure: Figure, anchor: Anchor | None, anchor_s: Sequence[float], ratios: Sequence[float]
+) -> Figure:
+    """``figure`` with its anchor's median time (in the figure's time unit) and median ratio."""
+    if anchor is None or not ratios:
+        return figure
+    scale = {"ms": 1e3, "us": 1e6, "s": 1.0}.get(figure.unit, 1e6)
+    return replace(
+        figure,
+        anchor=anchor.name,
+        anchor_p50=statistics.median(anchor_s) * scale,
+        ratio=statistics.median(ratios),
+    )
+
+
+def load() -> dict[str, object]:
+    """The machine's load now: the 1, 5 and 15 minute load averages and the CPU count."""
+    one, five, fifteen = os.getloadavg()
+    return {"load_1m": one, "load_5m": five, "load_15m": fifteen, "cpus": os.cpu_count()}
+
+
 def machine() -> dict[str, object]:
     """What the figures were measured on."""
-    packages = ("numpy", "scipy", "sqlalchemy", "psycopg", "fastapi", "uvicorn", "pydantic")
+    packages = (
+        "numpy",
+        "scipy",
+        "sqlalchemy",
+        "psycopg",
+        "fastapi",
+        "uvicorn",
+        "pydantic",
+        "nautilus_trader",
+    )
     versions = {}
     for package in packages:
         try:
@@ -95,14 +185,23 @@ def machine() -> dict[str, object]:
     }
 
 
-def write(figures: list[Figure], quick: bool, path: Path | None = None) -> Path:
-    """Write ``latest.json`` (machine, versions, figures) and return its path."""
+def write(
+    figures: list[Figure],
+    quick: bool,
+    path: Path | None = None,
+    *,
+    load_before: dict[str, object] | None = None,
+    notes: Sequence[str] = (),
+) -> Path:
+    """Write ``latest.json`` (machine, load, notes, figures) and return its path."""
     target = path or RESULTS / "latest.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     body = {
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "quick": quick,
         "machine": machine(),
+        "load": {"before": load_before or load(), "after": load()},
+        "notes": list(notes),
         "figures": [asdict(f) for f in figures],
     }
     target.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
@@ -112,3 +211,12 @@ def write(figures: list[Figure], quick: bool, path: Path | None = None) -> Path:
 def median(values: Sequence[float]) -> float:
     """The median."""
     return statistics.median(values)
+
+
+NOTES: list[str] = []
+
+
+def note(text: str) -> None:
+    """Record something the run could not measure (printed and written with the results)."""
+    if text not in NOTES:
+        NOTES.append(text)

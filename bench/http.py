@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,7 +20,26 @@ import httpx
 
 from aria.service.keys import create_key
 from bench.fixtures import database, populate
-from bench.harness import Figure, latency, value
+from bench.harness import Figure, latency, note, value
+
+
+def _script() -> str:
+    script = shutil.which("aria", path=str(Path(sys.executable).parent))
+    if script is None:
+        raise RuntimeError("the aria script is not installed next to this Python")
+    return script
+
+
+def has_workers() -> bool:
+    """Whether ``aria serve`` takes ``--workers`` (several server processes)."""
+    shown = subprocess.run(
+        [_script(), "serve", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    return "--workers" in shown.stdout
 
 
 def _free_port() -> int:
@@ -31,18 +50,28 @@ def _free_port() -> int:
 
 @contextmanager
 def server(
-    database_url: str, extra_env: dict[str, str] | None = None, log_path: Path | None = None
+    database_url: str,
+    extra_env: dict[str, str] | None = None,
+    log_path: Path | None = None,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """An ``aria serve --no-scheduler`` process on a free loopback port."""
-    script = shutil.which("aria", path=str(Path(sys.executable).parent))
-    if script is None:
-        raise RuntimeError("the aria script is not installed next to this Python")
+    script = _script()
     port = _free_port()
     env = {**os.environ, "ARIA_DATABASE_URL": database_url, **(extra_env or {})}
     log = open(log_path or os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - closed below
     # The server's output goes to a file, never to a pipe nobody reads (a full pipe blocks it).
     process = subprocess.Popen(
-        [script, "serve", "--port", str(port), "--no-scheduler", "--log-level", "warning"],
+        [
+            script,
+            "serve",
+            "--port",
+            str(port),
+            "--no-scheduler",
+            "--log-level",
+            "warning",
+            *extra_args,
+        ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -97,6 +126,48 @@ def load(
     for thread in threads:
         thread.join()
     return samples, errors
+
+
+def _singles(ids: list[str], tag: str) -> Iterator[dict[str, object]]:
+    for n in itertools.count():
+        yield {
+            "request_id": f"{tag}-{n}",
+            "accounts": [ids[n % len(ids)]],
+            "symbol": "EURUSD",
+            "side": "long",
+            "entry": "1.0850",
+            "stop": "1.0800",
+        }
+
+
+def processes(quick: bool, folder: Path, backends: tuple[str, ...]) -> list[Figure]:
+    """Figures ``http.single_ms.<db>.w<P>.c<k>``: 1 and 2 server processes (``--workers``),
+    1 and 8 clients, on PostgreSQL (SQLite has one writer), or a note when not available."""
+    if "postgres" not in backends:
+        note("HTTP with 2 server processes not measured: it needs PostgreSQL")
+        return []
+    if not has_workers():
+        note("HTTP with 2 server processes not measured: `aria serve --workers` does not exist")
+        return []
+    figures: list[Figure] = []
+    seconds = 1.5 if quick else 10.0
+    with database("postgres", folder) as db:
+        db.clock.current = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+        ids = populate(db, 1000)
+        token = create_key(db.context, "bench", ["size"]).token
+        url = db.engine.url.render_as_string(hide_password=False)
+        env = {"ARIA_RESERVATION_TTL_SECONDS": "1", "ARIA_RATE_LIMIT": "0"}
+        for workers in (1, 2):
+            log = folder / f"server-w{workers}.log"
+            with server(url, env, log, ["--workers", str(workers)]) as (base, _):
+                bodies = _singles(ids, f"w{workers}")
+                load(base, token, bodies, 1, 1.0)  # warm up
+                for clients in (1, 8):
+                    samples, errors = load(base, token, bodies, clients, seconds)
+                    name = f"http.single_ms.postgres.w{workers}.c{clients}"
+                    figures.append(latency(name, samples))
+                    figures.append(value(f"{name}.errors", "count", [errors]))
+    return figures
 
 
 def run(quick: bool, folder: Path) -> list[Figure]:

@@ -13,8 +13,9 @@ from aria.service import maintenance
 from aria.service.market import add_instrument
 from aria.sizing import market
 from aria.sizing.instruments import Instrument
+from bench.anchors import corrcoef
 from bench.fixtures import Database, database, populate
-from bench.harness import Figure, latency, timed
+from bench.harness import Figure, anchored, interleaved, latency, timed
 
 
 def _series(symbols: int, bars: int, seed: int = 7) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -30,7 +31,7 @@ def _series(symbols: int, bars: int, seed: int = 7) -> dict[str, tuple[np.ndarra
 
 
 def correlation(quick: bool) -> list[Figure]:
-    """Figures ``jobs.correlation_ms.<S>x<T>``, alignment included."""
+    """Figures ``jobs.correlation_ms.<S>x<T>``, alignment included, beside ``numpy.corrcoef``."""
     figures = []
     shapes = (
         [(50, 250), (200, 250), (500, 1000)]
@@ -39,8 +40,17 @@ def correlation(quick: bool) -> list[Figure]:
     )
     for symbols, bars in shapes:
         series = _series(symbols, bars)
-        samples = timed(lambda s=series: market.correlation(s), repeat=3 if quick else 10)
-        figures.append(latency(f"jobs.correlation_ms.{symbols}x{bars}", samples))
+        # The anchor: numpy's correlation of the same closes, already aligned (gaps filled).
+        aligned = np.vstack([np.interp(np.arange(bars) * 86_400, t, c) for t, c in series.values()])
+        anchor = corrcoef(aligned)
+        samples, anchor_s, ratios = interleaved(
+            lambda s=series: market.correlation(s), anchor, rounds=5 if quick else 10
+        )
+        figures.append(
+            anchored(
+                latency(f"jobs.correlation_ms.{symbols}x{bars}", samples), anchor, anchor_s, ratios
+            )
+        )
     return figures
 
 

@@ -5,6 +5,7 @@ position, with their siblings as the cross-account rules see them)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from aria.sizing.inputs import DecisionInputs, Exposure, OtherAccount
 from aria.sizing.instruments import load_instruments
 from aria.sizing.pipeline import decide
 from aria.sizing.scenario import load_scenario
-from bench.harness import Figure, rate, timed, value
+from bench.anchors import nautilus
+from bench.harness import Anchor, Figure, anchored, interleaved, latency, rate, value
 from firms.catalog import load_catalog
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -97,39 +99,166 @@ def fanout(count: int, preset: str = "aria") -> list[DecisionInputs]:
     ]
 
 
+def repeated(anchor: Anchor | None, times: int) -> Anchor | None:
+    """The anchor called ``times`` times in a row (to set beside a trial of as many units)."""
+    if anchor is None:
+        return None
+
+    def calls(call: Callable[[], object] = anchor.call) -> None:
+        for _ in range(times):
+            call()
+
+    return Anchor(anchor.name, calls)
+
+
+HELD = ("GBPUSD", "AUDUSD", "NZDUSD")
+
+
+def with_positions(count: int, per_trial: int) -> list[DecisionInputs]:
+    """``per_trial`` accounts of the ``aria`` example, each holding ``count`` small positions."""
+    base = _example("aria")
+    rates = {"GBPUSD": Decimal("1.2690"), "AUDUSD": Decimal("0.6620"), "NZDUSD": Decimal("0.6010")}
+    entries = {"GBPUSD": "1.2650", "AUDUSD": "0.6600", "NZDUSD": "0.6000"}
+    positions = tuple(
+        Position(
+            symbol=HELD[index % len(HELD)],
+            side=Side.LONG,
+            lots=Decimal("0.01"),
+            entry=Decimal(entries[HELD[index % len(HELD)]]),
+            price=rates[HELD[index % len(HELD)]],
+            stop=Decimal(entries[HELD[index % len(HELD)]]) - Decimal("0.0050"),
+        )
+        for index in range(count)
+    )
+    market = base.market.model_copy(update={"rates": {**base.market.rates, **rates}})
+    instruments = {symbol: INSTRUMENTS.get(symbol) for symbol in HELD} if count else {}
+    inputs = []
+    for index in range(per_trial):
+        account = base.account.model_copy(update={"id": f"{base.account.id}-{index}"})
+        state = base.state.model_copy(
+            update={"equity": base.state.equity + Decimal(index % 97), "positions": positions}
+        )
+        inputs.append(
+            base.model_copy(
+                update={
+                    "account": account,
+                    "state": state,
+                    "market": market,
+                    "instruments": instruments,
+                }
+            )
+        )
+    return inputs
+
+
+def _decide_all(inputs: list[DecisionInputs]) -> Callable[[], None]:
+    def trial() -> None:
+        for item in inputs:
+            decide(item)
+
+    return trial
+
+
 def run(quick: bool) -> list[Figure]:
-    """Figures ``pure.decisions_per_s.<preset>``, ``pure.batch_decisions_per_s.<N>`` and the
-    cost of preparing a book, ``pure.batch_prepare_us_per_account.<N>``."""
+    """Figures ``pure.decisions_per_s.<preset>``, ``pure.decision_us.positions.<K>``, the
+    batch engine's ``pure.batch_decisions_per_s.<N>``, the cost of preparing a book,
+    ``pure.batch_prepare_us_per_account.<N>``, and both together,
+    ``pure.batch_end_to_end_us_per_account.<N>``; each beside NautilusTrader's sizer."""
     figures = []
+    anchor = nautilus()
     per_trial = 200 if quick else 1000
+    rounds = 3 if quick else 10
     for preset in PRESETS:
-        inputs = _accounts(preset, per_trial)
-
-        def trial(inputs: list[DecisionInputs] = inputs) -> None:
-            for item in inputs:
-                decide(item)
-
-        samples = timed(trial, repeat=3 if quick else 10)
-        figures.append(rate(f"pure.decisions_per_s.{preset}", per_trial, samples))
+        samples, anchor_s, ratios = interleaved(
+            _decide_all(_accounts(preset, per_trial)), repeated(anchor, per_trial), rounds
+        )
+        figures.append(
+            anchored(
+                rate(f"pure.decisions_per_s.{preset}", per_trial, samples),
+                anchor,
+                [a / per_trial for a in anchor_s],
+                ratios,
+            )
+        )
+    per_position_trial = 100 if quick else 500
+    for count in (0, 5, 20, 50):
+        samples, anchor_s, ratios = interleaved(
+            _decide_all(with_positions(count, per_position_trial)),
+            repeated(anchor, per_position_trial),
+            rounds,
+        )
+        figures.append(
+            anchored(
+                latency(
+                    f"pure.decision_us.positions.{count}",
+                    [s / per_position_trial for s in samples],
+                    unit="us",
+                ),
+                anchor,
+                [a / per_position_trial for a in anchor_s],
+                ratios,
+            )
+        )
     for count in (1000,) if quick else (1000, 10_000):
         inputs = fanout(count)
         signal = inputs[0]
-        prepared = timed(lambda inputs=inputs: prepare(inputs), repeat=1 if quick else 3)
+        batch_rounds = 1 if quick else 3
+        prepared, anchor_s, ratios = interleaved(
+            lambda inputs=inputs: prepare(inputs),
+            repeated(anchor, count),
+            batch_rounds,
+            warmup=0,
+        )
         figures.append(
-            value(
-                f"pure.batch_prepare_us_per_account.{count}",
-                "us",
-                [s / count * 1e6 for s in prepared],
+            anchored(
+                value(
+                    f"pure.batch_prepare_us_per_account.{count}",
+                    "us",
+                    [s / count * 1e6 for s in prepared],
+                ),
+                anchor,
+                [a / count for a in anchor_s],
+                ratios,
             )
         )
         book = prepare(inputs)
-        samples = timed(
+        samples, anchor_s, ratios = interleaved(
             lambda book=book, signal=signal: decide_batch(
                 book, signal.request, signal.instrument, signal.market
             ),
-            repeat=5 if quick else 20,
+            repeated(anchor, count),
+            5 if quick else 20,
         )
-        figures.append(rate(f"pure.batch_decisions_per_s.{count}", count, samples))
+        figures.append(
+            anchored(
+                rate(f"pure.batch_decisions_per_s.{count}", count, samples),
+                anchor,
+                [a / count for a in anchor_s],
+                ratios,
+            )
+        )
+
+        def end_to_end(
+            inputs: list[DecisionInputs] = inputs, signal: DecisionInputs = signal
+        ) -> None:
+            book = prepare(inputs)
+            decide_batch(book, signal.request, signal.instrument, signal.market)
+
+        samples, anchor_s, ratios = interleaved(
+            end_to_end, repeated(anchor, count), batch_rounds, warmup=0
+        )
+        figures.append(
+            anchored(
+                value(
+                    f"pure.batch_end_to_end_us_per_account.{count}",
+                    "us",
+                    [s / count * 1e6 for s in samples],
+                ),
+                anchor,
+                [a / count for a in anchor_s],
+                ratios,
+            )
+        )
         decided = decide_batch(book, signal.request, signal.instrument, signal.market)
         figures.append(
             value(f"pure.batch_by_scalar.{count}", "count", [float(decided.by_scalar.sum())])
