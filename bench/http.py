@@ -141,14 +141,16 @@ def _singles(ids: list[str], tag: str) -> Iterator[dict[str, object]]:
 
 
 def processes(quick: bool, folder: Path, backends: tuple[str, ...]) -> list[Figure]:
-    """Figures ``http.single_ms.<db>.w<P>.c<k>``: 1 and 2 server processes (``--workers``),
-    1 and 8 clients, on PostgreSQL (SQLite has one writer), or a note when not available."""
+    """Figures ``http.single_ms.postgres.w<P>.c<k>``: 1 and 2 server processes
+    (``--workers``), 1 and 8 clients, on PostgreSQL (SQLite has one writer); one process and
+    a note when ``--workers`` is not available."""
     if "postgres" not in backends:
         note("HTTP with 2 server processes not measured: it needs PostgreSQL")
         return []
-    if not has_workers():
+    # Without ``--workers`` one process is still measured on PostgreSQL, the baseline of two.
+    several = has_workers()
+    if not several:
         note("HTTP with 2 server processes not measured: `aria serve --workers` does not exist")
-        return []
     figures: list[Figure] = []
     seconds = 1.5 if quick else 10.0
     with database("postgres", folder) as db:
@@ -157,9 +159,10 @@ def processes(quick: bool, folder: Path, backends: tuple[str, ...]) -> list[Figu
         token = create_key(db.context, "bench", ["size"]).token
         url = db.engine.url.render_as_string(hide_password=False)
         env = {"ARIA_RESERVATION_TTL_SECONDS": "1", "ARIA_RATE_LIMIT": "0"}
-        for workers in (1, 2):
+        for workers in (1, 2) if several else (1,):
             log = folder / f"server-w{workers}.log"
-            with server(url, env, log, ["--workers", str(workers)]) as (base, _):
+            args = ["--workers", str(workers)] if several else []
+            with server(url, env, log, args) as (base, _):
                 bodies = _singles(ids, f"w{workers}")
                 load(base, token, bodies, 1, 1.0)  # warm up
                 for clients in (1, 8):
