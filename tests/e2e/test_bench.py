@@ -85,3 +85,49 @@ def test_the_quick_benchmark_runs_and_writes_every_figure_with_its_anchor(tmp_pa
     assert figures["http.single_errors.c8"]["max"] == 0
     assert figures["pure.batch_by_scalar.1000"]["max"] < 1000
     assert "× anchor" in result.stdout
+
+
+class _FakeTime:
+    """A perf_counter that moves only when a timed call says so."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+def test_anchors_are_timed_in_rounds_and_the_ratio_is_the_median_of_the_rounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bench import harness
+
+    clock = _FakeTime()
+    monkeypatch.setattr(harness.time, "perf_counter", clock.perf_counter)
+    order: list[str] = []
+    # The figure costs 3, 3, 30 (a disturbed round), the anchor 1, 1, 10 in the same rounds.
+    figure_costs = iter([0.0, 3.0, 3.0, 30.0])  # the first is the warm-up
+    anchor_costs = iter([0.0, 1.0, 1.0, 10.0])
+
+    def figure() -> None:
+        order.append("figure")
+        clock.now += next(figure_costs)
+
+    def anchor() -> None:
+        order.append("anchor")
+        clock.now += next(anchor_costs)
+
+    samples, anchor_s, ratios = harness.interleaved(figure, harness.Anchor("a", anchor), 3)
+    assert order == ["figure", "anchor"] + ["anchor", "figure"] * 3
+    assert samples == [3.0, 3.0, 30.0]
+    assert anchor_s == [1.0, 1.0, 10.0]
+    assert ratios == [3.0, 3.0, 3.0]
+    result = harness.anchored(
+        harness.latency("f", samples), harness.Anchor("a", anchor), anchor_s, ratios
+    )
+    assert result.ratio == 3.0
+    assert result.anchor == "a"
+    assert result.anchor_p50 == 1000.0  # 1 s in the figure's unit, ms
+    # Without an anchor (NautilusTrader missing) the figure keeps no ratio.
+    bare = harness.anchored(harness.latency("f", samples), None, [], [])
+    assert (bare.anchor, bare.anchor_p50, bare.ratio) == (None, None, None)
