@@ -267,18 +267,35 @@ def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
     if not capped and not identical and (rules is None or rules.copy_trading is None):
         return []  # only this account's own caps and copy policy can flag it
     me = account_ref(inputs)
-    refs = {other.id: other_ref(inputs, other) for other in inputs.others}
     # Fan-out siblings count in signal order; one without an order counts before this account.
     siblings = sorted((o for o in inputs.others if o.same_signal), key=lambda o: (_order(o), o.id))
+    refs = {o.id: other_ref(inputs, o) for o in siblings}
     before = [refs[o.id] for o in siblings if _order(o) < inputs.signal_order]
     after = [refs[o.id] for o in siblings if _order(o) >= inputs.signal_order]
+    if me.account_id in refs:  # listed among its own siblings: counted alone, as it asks
+        return _fanout_alone(me, before, after)
+    counted, copied = owner_findings((*before, me, *after)).get(me.account_id, ((), ()))
+    found = list(counted)
+    # One signal on several accounts is a copy of the first of them at the firm.
+    for source in before:
+        if source.firm == me.firm:
+            found += [
+                (RejectCode.COPY_FORBIDDEN, f.detail)
+                for f in cross_account.copy_findings(source, [me])
+            ]
+    return found + list(copied)
+
+
+def _fanout_alone(
+    me: cross_account.AccountRef,
+    before: list[cross_account.AccountRef],
+    after: list[cross_account.AccountRef],
+) -> list[Gate]:
     found: list[Gate] = [
         (RejectCode.ALLOCATION_CAP, finding.detail)
         for finding in cross_account.allocation_findings([*before, me, *after])
         if finding.account_id == me.account_id
     ]
-    # One signal on several accounts is one identical trade, and a copy of the first of them
-    # at the firm; the accounts after this one do not change what it is counted after.
     found += [
         (RejectCode.IDENTICAL_TRADING_CAP, finding.detail)
         for finding in cross_account.identical_findings([*before, me])
@@ -295,6 +312,45 @@ def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
         for finding in cross_account.copy_cap_findings([*before, me])
         if finding.account_id == me.account_id
     ]
+    return found
+
+
+OwnerGates = dict[str, tuple[tuple[Gate, ...], tuple[Gate, ...]]]
+# The last ordered list of an owner's accounts receiving a signal, and what it flags: every
+# account of the owner in a fan-out sees the same list, so it is counted once, not per account.
+_last_owner: list[tuple[tuple[cross_account.AccountRef, ...], OwnerGates]] = []
+
+
+def owner_findings(accounts: tuple[cross_account.AccountRef, ...]) -> OwnerGates:
+    """Per account of ``accounts`` (one owner's accounts taking one signal, in signal order):
+    its allocation and identical-trading findings, and then its copy-capital findings.
+
+    Each account's findings depend only on the accounts counted before it (the accounts after
+    it do not change what it is counted after), so one pass over the whole list answers for
+    all of them; the answer for the last list asked is kept.
+    """
+    remembered = _last_owner[:1]  # one read: another thread may replace it meanwhile
+    if remembered and remembered[0][0] == accounts:
+        return remembered[0][1]
+    counted: dict[str, list[Gate]] = {}
+    for finding in cross_account.allocation_findings(accounts):
+        counted.setdefault(finding.account_id, []).append(
+            (RejectCode.ALLOCATION_CAP, finding.detail)
+        )
+    for finding in cross_account.identical_findings(accounts):
+        counted.setdefault(finding.account_id, []).append(
+            (RejectCode.IDENTICAL_TRADING_CAP, finding.detail)
+        )
+    copied: dict[str, list[Gate]] = {}
+    for finding in cross_account.copy_cap_findings(accounts):
+        copied.setdefault(finding.account_id, []).append(
+            (RejectCode.COPY_FORBIDDEN, finding.detail)
+        )
+    found = {
+        account_id: (tuple(counted.get(account_id, ())), tuple(copied.get(account_id, ())))
+        for account_id in counted.keys() | copied.keys()
+    }
+    _last_owner[:] = [(accounts, found)]
     return found
 
 
