@@ -31,7 +31,7 @@ from aria.sizing import limits as limit_table
 from aria.sizing.adjusters import combine
 from aria.sizing.decision import RejectCode
 from aria.sizing.exposure import value_book
-from aria.sizing.gates import account_ref, forbids_within, other_ref
+from aria.sizing.gates import account_ref, forbids_within, sibling_refs
 from aria.sizing.inputs import DecisionInputs, shared_part
 from aria.sizing.limits.base import Floats, Table
 from aria.sizing.pipeline import account_view, headroom_of
@@ -271,10 +271,9 @@ def _expose(rows: _Rows, item: DecisionInputs) -> None:
         if within:
             rows.expose("within", position.symbol, position.side.sign, rules)
     me = account_ref(item)
-    for other in item.others:
-        if not other.positions:
-            continue
-        if not cross_account.hedge_forbidden(me, other_ref(item, other)):  # as hedge_gates
+    holding = [other for other in item.others if other.positions]
+    for other, ref in zip(holding, sibling_refs(item, holding), strict=True):
+        if not cross_account.hedge_forbidden(me, ref):  # as hedge_gates
             continue
         for exposure in other.positions:
             rows.expose("hedged", exposure.symbol, exposure.side.sign, rules)
