@@ -6,6 +6,7 @@ And the cross-account gates counted once per owner answer as counting them per a
 from __future__ import annotations
 
 import json
+import math
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from aria.sizing.decision import RejectCode
 from aria.sizing.gates import _order, account_ref, fanout_gates, other_ref, owner_findings
 from aria.sizing.inputs import DecisionInputs
 from aria.sizing.instruments import load_instruments
+from aria.sizing.limits.base import Floats
 from aria.sizing.pipeline import decide
 from aria.sizing.scenario import load_scenario
 from firms import cross_account
@@ -56,7 +58,7 @@ def _allocations(monkeypatch: pytest.MonkeyPatch, count: int) -> int:
     made: list[int] = []
     original = columns.allocate
 
-    def counting(length: int) -> columns.Floats:
+    def counting(length: int) -> Floats:
         made.append(length)
         return original(length)
 
@@ -76,12 +78,19 @@ def test_each_per_class_column_is_allocated_once_however_many_accounts(
     assert many == few  # O(keys), not O(accounts × keys)
 
 
-def test_a_column_an_account_lacks_is_none_in_its_row() -> None:
-    inputs = _book(3)
-    book = prepare(inputs)
-    for table in book.table.by_class.values():
-        for column in table.values():
-            assert len(column) == 3
+def test_a_class_an_account_has_no_limit_for_is_nan_in_its_row() -> None:
+    first, second, third = _book(3)
+    second = second.model_copy(update={"rules": second.rules.model_copy(update={"limits": None})})
+    limits = first.rules.limits
+    assert limits is not None
+    assert limits.leverage
+    book = prepare([first, second, third])
+    leverage = book.table.by_class["leverage"]
+    assert set(leverage) == set(limits.leverage)
+    for asset_class, ratio in limits.leverage.items():
+        column = leverage[asset_class]
+        assert column[0] == column[2] == float(ratio)
+        assert math.isnan(column[1])
 
 
 def _as_before(inputs: DecisionInputs) -> list[gate_module.Gate]:
