@@ -350,9 +350,12 @@ def _fanout_alone(
 
 
 OwnerGates = dict[str, tuple[tuple[Gate, ...], tuple[Gate, ...]]]
-# The last ordered list of an owner's accounts receiving a signal, and what it flags: every
-# account of the owner in a fan-out sees the same list, so it is counted once, not per account.
-_last_owner: list[tuple[tuple[cross_account.AccountRef, ...], OwnerGates]] = []
+# The last ordered lists of owners' accounts receiving a signal, and what they flag: every
+# account of an owner in a fan-out sees the same list, so it is counted once, not per account.
+# A few are kept, as a fan-out's owners come interleaved; lists of other owners differ at
+# their first account, so looking through them costs little.
+_last_owners: list[tuple[tuple[cross_account.AccountRef, ...], OwnerGates]] = []
+_OWNERS = 16
 
 
 def owner_findings(accounts: tuple[cross_account.AccountRef, ...]) -> OwnerGates:
@@ -361,11 +364,11 @@ def owner_findings(accounts: tuple[cross_account.AccountRef, ...]) -> OwnerGates
 
     Each account's findings depend only on the accounts counted before it (the accounts after
     it do not change what it is counted after), so one pass over the whole list answers for
-    all of them; the answer for the last list asked is kept.
+    all of them; the answers for the last few lists asked are kept.
     """
-    remembered = _last_owner[:1]  # one read: another thread may replace it meanwhile
-    if remembered and remembered[0][0] == accounts:
-        return remembered[0][1]
+    for listed, answer in list(_last_owners):  # a copy: another thread may change the list
+        if listed == accounts:
+            return answer
     counted: dict[str, list[Gate]] = {}
     for finding in cross_account.allocation_findings(accounts):
         counted.setdefault(finding.account_id, []).append(
@@ -384,7 +387,7 @@ def owner_findings(accounts: tuple[cross_account.AccountRef, ...]) -> OwnerGates
         account_id: (tuple(counted.get(account_id, ())), tuple(copied.get(account_id, ())))
         for account_id in counted.keys() | copied.keys()
     }
-    _last_owner[:] = [(accounts, found)]
+    _last_owners[:] = [(accounts, found), *_last_owners[: _OWNERS - 1]]
     return found
 
 
