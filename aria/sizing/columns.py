@@ -14,7 +14,7 @@ What depends on the signal is left to :func:`aria.sizing.batch.decide_batch`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,7 +31,7 @@ from aria.sizing import limits as limit_table
 from aria.sizing.adjusters import combine
 from aria.sizing.decision import RejectCode
 from aria.sizing.exposure import value_book
-from aria.sizing.gates import account_ref, forbids_within, other_ref
+from aria.sizing.gates import account_ref, forbids_within, sibling_refs
 from aria.sizing.inputs import DecisionInputs, shared_part
 from aria.sizing.limits.base import Floats, Table
 from aria.sizing.pipeline import account_view, headroom_of
@@ -98,6 +98,12 @@ class FanOut:
         return len(self.inputs)
 
 
+def allocate(count: int) -> Floats:
+    """A column of ``count`` accounts, none of which has the value yet (the one place a
+    per-class or keyed column is allocated: a test counts the calls)."""
+    return np.full(count, _NONE, dtype=np.float64)
+
+
 class _Rows:
     """Collects one row per account while a fan-out is prepared."""
 
@@ -106,8 +112,8 @@ class _Rows:
         self.index = 0
         self.floats: dict[str, list[float]] = {}
         self.flags: dict[str, list[bool]] = {}
-        self.by_class: dict[str, dict[str, list[float]]] = {}
-        self.keyed: dict[str, dict[str, list[float]]] = {}
+        self.by_class: dict[str, dict[str, Floats]] = {}
+        self.keyed: dict[str, dict[str, Floats]] = {}
         self.exposures: dict[str, tuple[list[int], list[int], list[int], list[int]]] = {
             name: ([], [], [], []) for name in ("held", "within", "hedged")
         }
@@ -121,15 +127,18 @@ class _Rows:
         self.flags.setdefault(key, []).append(value)
 
     def put_class(self, key: str, values: Mapping[AssetClass, Decimal]) -> None:
-        table = self.by_class.setdefault(key, {})
-        for asset_class, value in values.items():
-            column = table.setdefault(asset_class, [_NONE] * self.count)
-            column[self.index] = float(value)
+        self._into(self.by_class.setdefault(key, {}), values.items())
 
     def put_keyed(self, key: str, values: Mapping[str, Decimal]) -> None:
-        table = self.keyed.setdefault(key, {})
-        for name, value in values.items():
-            column = table.setdefault(name, [_NONE] * self.count)
+        self._into(self.keyed.setdefault(key, {}), values.items())
+
+    def _into(self, table: dict[str, Floats], values: Iterable[tuple[str, Decimal]]) -> None:
+        # Each column is allocated once, when its first value arrives, at its full length:
+        # building it again for every account made preparing a book quadratic.
+        for name, value in values:
+            column = table.get(name)
+            if column is None:
+                column = table[name] = allocate(self.count)
             column[self.index] = float(value)
 
     def expose(
@@ -152,14 +161,8 @@ class _Rows:
         return Table(
             floats={k: np.array(v, dtype=np.float64) for k, v in self.floats.items()},
             flags={k: np.array(v, dtype=np.bool_) for k, v in self.flags.items()},
-            by_class={
-                key: {k: np.array(v, dtype=np.float64) for k, v in table.items()}
-                for key, table in self.by_class.items()
-            },
-            keyed={
-                key: {k: np.array(v, dtype=np.float64) for k, v in table.items()}
-                for key, table in self.keyed.items()
-            },
+            by_class={key: dict(table) for key, table in self.by_class.items()},
+            keyed={key: dict(table) for key, table in self.keyed.items()},
         )
 
     def exposed(self, name: str) -> Exposures:
@@ -268,10 +271,9 @@ def _expose(rows: _Rows, item: DecisionInputs) -> None:
         if within:
             rows.expose("within", position.symbol, position.side.sign, rules)
     me = account_ref(item)
-    for other in item.others:
-        if not other.positions:
-            continue
-        if not cross_account.hedge_forbidden(me, other_ref(item, other)):  # as hedge_gates
+    holding = [other for other in item.others if other.positions]
+    for other, ref in zip(holding, sibling_refs(item, holding), strict=True):
+        if not cross_account.hedge_forbidden(me, ref):  # as hedge_gates
             continue
         for exposure in other.positions:
             rows.expose("hedged", exposure.symbol, exposure.side.sign, rules)

@@ -16,7 +16,7 @@ at what the signal says).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ from aria.sizing.inputs import DecisionInputs, MarketSnapshot, OtherAccount, Tra
 from aria.sizing.instruments import Instrument
 from aria.sizing.profiles import Profile
 from firms import cross_account
+from firms.cross_account import AccountRef
 from firms.model import CrossAccountRules
 from firms.ruleset import RuleSet
 
@@ -70,6 +71,38 @@ def other_ref(inputs: DecisionInputs, other: OtherAccount) -> cross_account.Acco
         else (inputs.rules.cross_account if other.firm == inputs.account.firm else None),
         strategy=other.strategy,
     )
+
+
+# The refs of an owner's accounts as one of them sees them (its owner, firm and rules): every
+# account of the owner in a fan-out sees its siblings alike, so each is built once, not once
+# per account. Bounded: forgotten wholesale when it holds too many viewpoints or accounts
+# (a later request's accounts are new objects, so what an earlier one left is never read).
+_Built = dict[int, tuple[OtherAccount, AccountRef]]
+_refs_by_view: dict[tuple[str, str, int], tuple[CrossAccountRules | None, _Built]] = {}
+_VIEWS = 64
+_ENTRIES = 40_000
+_held = [0]  # the accounts held over every viewpoint
+
+
+def sibling_refs(inputs: DecisionInputs, others: Iterable[OtherAccount]) -> list[AccountRef]:
+    """``other_ref`` of each of ``others``, built once per viewpoint and account."""
+    rules = inputs.rules.cross_account
+    view = (inputs.account.owner, inputs.account.firm, id(rules))
+    if len(_refs_by_view) >= _VIEWS or _held[0] >= _ENTRIES:
+        _refs_by_view.clear()
+        _held[0] = 0
+    remembered = _refs_by_view.get(view)
+    if remembered is None or remembered[0] is not rules:  # held, so its id is not reused
+        remembered = _refs_by_view[view] = (rules, {})
+    built = remembered[1]
+    refs = []
+    for other in others:
+        found = built.get(id(other))
+        if found is None or found[0] is not other:
+            found = built[id(other)] = (other, other_ref(inputs, other))
+            _held[0] += 1
+        refs.append(found[1])
+    return refs
 
 
 def _order(other: OtherAccount) -> int:
@@ -186,9 +219,10 @@ def hedge_gates(inputs: DecisionInputs) -> list[Gate]:
     if not any(o.positions for o in inputs.others):
         return []
     me = account_ref(inputs)
+    holding = [o for o in inputs.others if o.positions]
     held = [
-        cross_account.Exposure(other_ref(inputs, o), p.symbol, p.side)
-        for o in inputs.others
+        cross_account.Exposure(ref, p.symbol, p.side)
+        for o, ref in zip(holding, sibling_refs(inputs, holding), strict=True)
         for p in o.positions
     ]
     candidate = cross_account.Exposure(me, inputs.request.symbol, inputs.request.side)
@@ -267,18 +301,35 @@ def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
     if not capped and not identical and (rules is None or rules.copy_trading is None):
         return []  # only this account's own caps and copy policy can flag it
     me = account_ref(inputs)
-    refs = {other.id: other_ref(inputs, other) for other in inputs.others}
     # Fan-out siblings count in signal order; one without an order counts before this account.
     siblings = sorted((o for o in inputs.others if o.same_signal), key=lambda o: (_order(o), o.id))
+    refs = dict(zip((o.id for o in siblings), sibling_refs(inputs, siblings), strict=True))
     before = [refs[o.id] for o in siblings if _order(o) < inputs.signal_order]
     after = [refs[o.id] for o in siblings if _order(o) >= inputs.signal_order]
+    if me.account_id in refs:  # listed among its own siblings: counted alone, as it asks
+        return _fanout_alone(me, before, after)
+    counted, copied = owner_findings((*before, me, *after)).get(me.account_id, ((), ()))
+    found = list(counted)
+    # One signal on several accounts is a copy of the first of them at the firm.
+    for source in before:
+        if source.firm == me.firm:
+            found += [
+                (RejectCode.COPY_FORBIDDEN, f.detail)
+                for f in cross_account.copy_findings(source, [me])
+            ]
+    return found + list(copied)
+
+
+def _fanout_alone(
+    me: cross_account.AccountRef,
+    before: list[cross_account.AccountRef],
+    after: list[cross_account.AccountRef],
+) -> list[Gate]:
     found: list[Gate] = [
         (RejectCode.ALLOCATION_CAP, finding.detail)
         for finding in cross_account.allocation_findings([*before, me, *after])
         if finding.account_id == me.account_id
     ]
-    # One signal on several accounts is one identical trade, and a copy of the first of them
-    # at the firm; the accounts after this one do not change what it is counted after.
     found += [
         (RejectCode.IDENTICAL_TRADING_CAP, finding.detail)
         for finding in cross_account.identical_findings([*before, me])
@@ -295,6 +346,48 @@ def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
         for finding in cross_account.copy_cap_findings([*before, me])
         if finding.account_id == me.account_id
     ]
+    return found
+
+
+OwnerGates = dict[str, tuple[tuple[Gate, ...], tuple[Gate, ...]]]
+# The last ordered lists of owners' accounts receiving a signal, and what they flag: every
+# account of an owner in a fan-out sees the same list, so it is counted once, not per account.
+# A few are kept, as a fan-out's owners come interleaved; lists of other owners differ at
+# their first account, so looking through them costs little.
+_last_owners: list[tuple[tuple[cross_account.AccountRef, ...], OwnerGates]] = []
+_OWNERS = 16
+
+
+def owner_findings(accounts: tuple[cross_account.AccountRef, ...]) -> OwnerGates:
+    """Per account of ``accounts`` (one owner's accounts taking one signal, in signal order):
+    its allocation and identical-trading findings, and then its copy-capital findings.
+
+    Each account's findings depend only on the accounts counted before it (the accounts after
+    it do not change what it is counted after), so one pass over the whole list answers for
+    all of them; the answers for the last few lists asked are kept.
+    """
+    for listed, answer in list(_last_owners):  # a copy: another thread may change the list
+        if listed == accounts:
+            return answer
+    counted: dict[str, list[Gate]] = {}
+    for finding in cross_account.allocation_findings(accounts):
+        counted.setdefault(finding.account_id, []).append(
+            (RejectCode.ALLOCATION_CAP, finding.detail)
+        )
+    for finding in cross_account.identical_findings(accounts):
+        counted.setdefault(finding.account_id, []).append(
+            (RejectCode.IDENTICAL_TRADING_CAP, finding.detail)
+        )
+    copied: dict[str, list[Gate]] = {}
+    for finding in cross_account.copy_cap_findings(accounts):
+        copied.setdefault(finding.account_id, []).append(
+            (RejectCode.COPY_FORBIDDEN, finding.detail)
+        )
+    found = {
+        account_id: (tuple(counted.get(account_id, ())), tuple(copied.get(account_id, ())))
+        for account_id in counted.keys() | copied.keys()
+    }
+    _last_owners[:] = [(accounts, found), *_last_owners[: _OWNERS - 1]]
     return found
 
 
