@@ -398,3 +398,18 @@ def inactivity(ctx: Context) -> JobReport:
             report.done += 1
         uow.commit()
     return report
+
+
+def prune_snapshots(ctx: Context) -> JobReport:
+    """Delete volatility snapshots older than the retention, keeping each symbol's latest.
+
+    Decisions copy the market values they used into their stored inputs, so no replay needs
+    an old snapshot row.
+    """
+    report = JobReport("prune_snapshots")
+    before = ctx.clock.now() - dt.timedelta(days=ctx.options.snapshot_retention_days)
+    with ctx.unit() as uow:
+        report.done = uow.market.prune_snapshots(before)
+        uow.commit()
+    report.details["before"] = before.isoformat()
+    return report

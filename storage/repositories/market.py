@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -23,41 +23,40 @@ _CORRELATION_HEAD = (
     .order_by(CORRELATIONS.c.version.desc())
     .limit(1)
 )
-_SNAPSHOT_RANK = (
-    sa.func.row_number()
-    .over(
-        partition_by=SNAPSHOTS.c.symbol,
-        order_by=(SNAPSHOTS.c.computed_at.desc(), SNAPSHOTS.c.id.desc()),
+# Each symbol's newest row is found by one index seek on ``(symbol, computed_at)`` (the row id
+# is the tie-break, as it always was), so the cost does not grow with the history kept.
+_PAIRS = tuple(sorted(base + quote for base in CURRENCIES for quote in CURRENCIES if base != quote))
+
+
+def latest_snapshots_statement(symbols: Sequence[str]) -> Any:
+    """The query for the newest snapshot row of each symbol (one index seek per symbol)."""
+    wanted = (
+        sa.values(sa.column("symbol", sa.String), name="wanted")
+        .data([(s,) for s in sorted(set(symbols))])
+        .cte("wanted")
     )
-    .label("rank")
-)
-
-
-def _latest_snapshots_where(where: Any) -> Any:
-    inner = sa.select(SNAPSHOTS, _SNAPSHOT_RANK).where(where).subquery()
-    return sa.select(*(inner.c[c.name] for c in SNAPSHOTS.c)).where(inner.c.rank == 1)
-
-
-_LATEST_SNAPSHOTS = _latest_snapshots_where(
-    SNAPSHOTS.c.symbol.in_(sa.bindparam("symbols", expanding=True))
-)
-_LATEST_PAIRS = _latest_snapshots_where(sa.func.length(SNAPSHOTS.c.symbol) == 6)
-_LATEST_SNAPSHOTS_AND_PAIRS = _latest_snapshots_where(
-    sa.or_(
-        SNAPSHOTS.c.symbol.in_(sa.bindparam("symbols", expanding=True)),
-        sa.func.length(SNAPSHOTS.c.symbol) == 6,
+    row = SNAPSHOTS.alias("newest")
+    newest = (
+        sa.select(row.c.id)
+        .where(row.c.symbol == wanted.c.symbol)
+        .order_by(row.c.computed_at.desc(), row.c.id.desc())
+        .limit(1)
+        .correlate(wanted)
+        .scalar_subquery()
     )
-)
+    return sa.select(SNAPSHOTS).where(SNAPSHOTS.c.id.in_(sa.select(newest).select_from(wanted)))
 
 
 def _is_pair(symbol: str) -> bool:
     return len(symbol) == 6 and symbol[:3] in CURRENCIES and symbol[3:] in CURRENCIES
 
 
-def _latest(session: Session, statement: Any, **params: Any) -> dict[str, VolatilitySnapshot]:
+def _latest(session: Session, symbols: Sequence[str]) -> dict[str, VolatilitySnapshot]:
+    if not symbols:
+        return {}
     return {
         row.symbol: translate_market.snapshot_from_row(row)
-        for row in session.execute(statement, params)
+        for row in session.execute(latest_snapshots_statement(symbols))
     }
 
 
@@ -65,7 +64,7 @@ def snapshots_and_pairs(
     session: Session, symbols: Sequence[str]
 ) -> tuple[dict[str, VolatilitySnapshot], dict[str, VolatilitySnapshot]]:
     """The latest snapshot of each symbol, and of every currency pair, in one query."""
-    latest = _latest(session, _LATEST_SNAPSHOTS_AND_PAIRS, symbols=sorted(set(symbols)))
+    latest = _latest(session, sorted(set(symbols) | set(_PAIRS)))
     wanted = set(symbols)
     return (
         {s: v for s, v in latest.items() if s in wanted},
@@ -167,12 +166,26 @@ class MarketRepository:
         self.session.execute(SNAPSHOTS.insert(), translate_market.snapshot_values(snapshot))
 
     def snapshots(self, symbols: Sequence[str]) -> dict[str, VolatilitySnapshot]:
-        if not symbols:
-            return {}
-        return _latest(self.session, _LATEST_SNAPSHOTS, symbols=sorted(set(symbols)))
+        return _latest(self.session, symbols)
 
     def currency_pairs(self) -> dict[str, VolatilitySnapshot]:
-        return {s: v for s, v in _latest(self.session, _LATEST_PAIRS).items() if _is_pair(s)}
+        return _latest(self.session, _PAIRS)
+
+    def prune_snapshots(self, before: dt.datetime) -> int:
+        newer = SNAPSHOTS.alias("newer")
+        superseded = sa.exists().where(
+            newer.c.symbol == SNAPSHOTS.c.symbol,
+            sa.or_(
+                newer.c.computed_at > SNAPSHOTS.c.computed_at,
+                sa.and_(
+                    newer.c.computed_at == SNAPSHOTS.c.computed_at, newer.c.id > SNAPSHOTS.c.id
+                ),
+            ),
+        )
+        result = self.session.execute(
+            SNAPSHOTS.delete().where(SNAPSHOTS.c.computed_at < before, superseded)
+        )
+        return int(cast("sa.CursorResult[Any]", result).rowcount or 0)
 
     def save_correlation(
         self, universe: str, correlation: Correlation, as_of: dt.datetime, at: dt.datetime
