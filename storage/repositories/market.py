@@ -28,7 +28,7 @@ _CORRELATION_HEAD = (
 _PAIRS = tuple(sorted(base + quote for base in CURRENCIES for quote in CURRENCIES if base != quote))
 
 
-def latest_snapshots_statement(symbols: Sequence[str]) -> Any:
+def latest_snapshots_statement(symbols: Sequence[str], dialect: str) -> Any:
     """The query for the newest snapshot row of each symbol (one index seek per symbol)."""
     wanted = (
         sa.values(sa.column("symbol", sa.String), name="wanted")
@@ -37,14 +37,28 @@ def latest_snapshots_statement(symbols: Sequence[str]) -> Any:
     )
     row = SNAPSHOTS.alias("newest")
     newest = (
+        sa.select(row)
+        .where(row.c.symbol == wanted.c.symbol)
+        .order_by(row.c.computed_at.desc(), row.c.id.desc())
+        .limit(1)
+    )
+    if dialect == "postgresql":
+        # PostgreSQL would hash-join an IN list against the whole table; LATERAL keeps it to
+        # one index probe per wanted symbol.
+        lateral = newest.lateral("latest")
+        return sa.select(*lateral.c).select_from(wanted).join(lateral, sa.true())
+    # SQLite has no LATERAL; it runs the correlated subquery once per symbol, then looks
+    # each row up by primary key.
+    newest_id = (
         sa.select(row.c.id)
         .where(row.c.symbol == wanted.c.symbol)
         .order_by(row.c.computed_at.desc(), row.c.id.desc())
         .limit(1)
         .correlate(wanted)
-        .scalar_subquery()
     )
-    return sa.select(SNAPSHOTS).where(SNAPSHOTS.c.id.in_(sa.select(newest).select_from(wanted)))
+    return sa.select(SNAPSHOTS).where(
+        SNAPSHOTS.c.id.in_(sa.select(newest_id.scalar_subquery()).select_from(wanted))
+    )
 
 
 def _is_pair(symbol: str) -> bool:
@@ -56,7 +70,9 @@ def _latest(session: Session, symbols: Sequence[str]) -> dict[str, VolatilitySna
         return {}
     return {
         row.symbol: translate_market.snapshot_from_row(row)
-        for row in session.execute(latest_snapshots_statement(symbols))
+        for row in session.execute(
+            latest_snapshots_statement(symbols, session.get_bind().dialect.name)
+        )
     }
 
 
