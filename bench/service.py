@@ -6,6 +6,7 @@ faster, so "audited decision ÷ bare commit" says how much work ARIA adds around
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 
 from aria.service.commands import SizeRequest
 from aria.service.sizing import size
-from bench.fixtures import Database, database, populate
+from bench.fixtures import INSTRUMENTS, Database, database, populate
 from bench.harness import Figure, latency, timed, value
 
 _counter = itertools.count()
@@ -94,4 +95,58 @@ def run(quick: bool, folder: Path, backends: tuple[str, ...]) -> list[Figure]:
                     [s / commit_p50 for s in single],
                 )
             )
+    figures.extend(single_decision_by_snapshots(quick, folder, backends))
+    return figures
+
+
+def single_decision_by_snapshots(
+    quick: bool, folder: Path, backends: tuple[str, ...]
+) -> list[Figure]:
+    """``service.single_decision_by_snapshots_ms.<db>.<rows>``: one audited decision, by history.
+
+    The volatility job adds a snapshot per symbol and bar (~13,000 rows a year); the cost of a
+    decision must not grow with them.
+    """
+    from decimal import Decimal
+
+    from aria.sizing.market import VolatilitySnapshot
+    from storage.rows import SnapshotRow
+    from storage.translate_market import snapshot_values
+
+    symbols = ["EURUSD", "GBPUSD", *sorted(INSTRUMENTS.instruments)[:48]]
+    figures: list[Figure] = []
+    for backend in backends:
+        for rows in (0, 5_000, 50_000):
+            with database(backend, folder) as db:
+                ids = populate(db, 1)
+                start = db.clock.now() - dt.timedelta(days=rows // len(symbols) + 1)
+                history = [
+                    snapshot_values(
+                        VolatilitySnapshot(
+                            symbol=symbols[n % len(symbols)],
+                            timeframe="1d",
+                            as_of=start + dt.timedelta(days=n // len(symbols)),
+                            atr=Decimal("0.0060"),
+                            atr_percentile=Decimal("50"),
+                            regime="normal",
+                            daily_volatility=Decimal("0.006"),
+                            last_close=Decimal("1.0850"),
+                            bars=300,
+                            computed_at=start + dt.timedelta(days=n // len(symbols)),
+                        )
+                    )
+                    for n in range(rows)
+                ]
+                with db.engine.begin() as connection:
+                    for first in range(0, rows, 5_000):
+                        connection.execute(
+                            SnapshotRow.__table__.insert(), history[first : first + 5_000]
+                        )
+                    connection.exec_driver_sql(
+                        "ANALYZE" if backend == "sqlite" else "ANALYZE market_snapshots"
+                    )
+                samples = fanout(db, ids, 20 if quick else 40)
+                figures.append(
+                    latency(f"service.single_decision_by_snapshots_ms.{backend}.{rows}", samples)
+                )
     return figures

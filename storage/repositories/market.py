@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -25,40 +26,57 @@ _CORRELATION_HEAD = (
 )
 # Each symbol's newest row is found by one index seek on ``(symbol, computed_at)`` (the row id
 # is the tie-break, as it always was), so the cost does not grow with the history kept.
-_PAIRS = tuple(sorted(base + quote for base in CURRENCIES for quote in CURRENCIES if base != quote))
-
-
-def latest_snapshots_statement(symbols: Sequence[str], dialect: str) -> Any:
-    """The query for the newest snapshot row of each symbol (one index seek per symbol)."""
-    wanted = (
-        sa.values(sa.column("symbol", sa.String), name="wanted")
-        .data([(s,) for s in sorted(set(symbols))])
-        .cte("wanted")
+# Every six-letter currency pair there can be (the set the old ``length(symbol) = 6`` filter
+# could find).
+_PAIRS = tuple(
+    sorted(
+        base + quote
+        for base in CURRENCIES
+        for quote in CURRENCIES
+        if base != quote and len(base + quote) == 6
     )
-    row = SNAPSHOTS.alias("newest")
-    newest = (
-        sa.select(row)
-        .where(row.c.symbol == wanted.c.symbol)
-        .order_by(row.c.computed_at.desc(), row.c.id.desc())
-        .limit(1)
+)
+
+
+_COLUMNS = ", ".join(c.name for c in SNAPSHOTS.c)
+_LATEST_COLUMNS = ", ".join(f"latest.{c.name}" for c in SNAPSHOTS.c)
+_NEWEST = (
+    "SELECT {what} FROM market_snapshots AS newest WHERE newest.symbol = wanted.symbol"
+    " ORDER BY newest.computed_at DESC, newest.id DESC LIMIT 1"
+)
+
+
+@lru_cache(maxsize=256)
+def _latest_text(count: int, dialect: str) -> sa.TextualSelect:
+    # Plain text, one statement per number of symbols: SQLAlchemy caches its compiled form,
+    # which it cannot do for a VALUES list (compiling 462 pairs costs more than reading them).
+    cast_to = "CAST(:s{} AS VARCHAR)" if dialect == "postgresql" else ":s{}"
+    wanted = "WITH wanted(symbol) AS (VALUES " + ", ".join(
+        "(" + cast_to.format(i) + ")" for i in range(count)
     )
     if dialect == "postgresql":
-        # PostgreSQL would hash-join an IN list against the whole table; LATERAL keeps it to
-        # one index probe per wanted symbol.
-        lateral = newest.lateral("latest")
-        return sa.select(*lateral.c).select_from(wanted).join(lateral, sa.true())
-    # SQLite has no LATERAL; it runs the correlated subquery once per symbol, then looks
-    # each row up by primary key.
-    newest_id = (
-        sa.select(row.c.id)
-        .where(row.c.symbol == wanted.c.symbol)
-        .order_by(row.c.computed_at.desc(), row.c.id.desc())
-        .limit(1)
-        .correlate(wanted)
-    )
-    return sa.select(SNAPSHOTS).where(
-        SNAPSHOTS.c.id.in_(sa.select(newest_id.scalar_subquery()).select_from(wanted))
-    )
+        # An IN list would be hash-joined against the whole table; LATERAL keeps PostgreSQL
+        # to one index probe per wanted symbol.
+        query = (
+            f"{wanted}) SELECT {_LATEST_COLUMNS} FROM wanted CROSS JOIN LATERAL"
+            f" ({_NEWEST.format(what='newest.*')}) AS latest"
+        )
+    else:
+        # SQLite has no LATERAL: the correlated subquery runs once per symbol, and each row is
+        # then read by its primary key.
+        query = (
+            f"{wanted}) SELECT {_COLUMNS} FROM market_snapshots WHERE id IN"
+            f" (SELECT ({_NEWEST.format(what='newest.id')}) FROM wanted)"
+        )
+    return sa.text(query).columns(*SNAPSHOTS.c)
+
+
+def latest_snapshots_statement(
+    symbols: Sequence[str], dialect: str
+) -> tuple[sa.TextualSelect, dict[str, str]]:
+    """The query for the newest snapshot row of each symbol (one index seek per symbol)."""
+    wanted = sorted(set(symbols))
+    return _latest_text(len(wanted), dialect), {f"s{i}": s for i, s in enumerate(wanted)}
 
 
 def _is_pair(symbol: str) -> bool:
@@ -71,7 +89,7 @@ def _latest(session: Session, symbols: Sequence[str]) -> dict[str, VolatilitySna
     return {
         row.symbol: translate_market.snapshot_from_row(row)
         for row in session.execute(
-            latest_snapshots_statement(symbols, session.get_bind().dialect.name)
+            *latest_snapshots_statement(symbols, session.get_bind().dialect.name)
         )
     }
 
