@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from aria.service import audit, maintenance
@@ -169,3 +171,34 @@ def test_latest_does_not_depend_on_the_number_of_symbols_asked(
     with ctx.unit() as uow:
         latest = uow.market.snapshots(symbols + symbols)
     assert sorted(latest) == sorted(symbols)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    writes=st.lists(
+        st.tuples(st.sampled_from(["GBPUSD", "EURUSD", "XAUUSD", "US30"]), st.integers(0, 3)),
+        max_size=30,
+    )
+)
+def test_latest_is_the_newest_computed_then_written_for_any_history(
+    ctx: Context, engine: Engine, writes: list[tuple[str, int]]
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(SNAPSHOTS.delete())
+    day = utc(2026, 6, 1)
+    expected: dict[str, tuple[int, Decimal]] = {}
+    for n, (symbol, hour) in enumerate(writes):
+        _save(ctx, _snapshot(symbol, day + dt.timedelta(hours=hour), f"{n + 1}"))
+        if symbol not in expected or hour >= expected[symbol][0]:
+            expected[symbol] = (hour, Decimal(n + 1))  # a later write wins a tie
+    with ctx.unit() as uow:
+        latest = uow.market.snapshots(["GBPUSD", "EURUSD", "XAUUSD", "US30"])
+        pairs = uow.market.currency_pairs()
+    assert {s: v.last_close for s, v in latest.items()} == {s: c for s, (_, c) in expected.items()}
+    assert {s: v.last_close for s, v in pairs.items()} == {
+        s: c for s, (_, c) in expected.items() if s in ("GBPUSD", "EURUSD")
+    }
