@@ -46,37 +46,35 @@ _NEWEST = (
 )
 
 
+# PostgreSQL takes the symbols as one array (one statement whatever their number); an IN list
+# would be hash-joined against the whole table, so LATERAL keeps it to one index probe each.
+_LATEST_POSTGRESQL = sa.text(
+    f"SELECT {_LATEST_COLUMNS} FROM unnest(CAST(:symbols AS VARCHAR[])) AS wanted(symbol)"
+    f" CROSS JOIN LATERAL ({_NEWEST.format(what='newest.*')}) AS latest"
+).columns(*SNAPSHOTS.c)
+
+
 @lru_cache(maxsize=256)
-def _latest_text(count: int, dialect: str) -> sa.TextualSelect:
+def _latest_sqlite(count: int) -> sa.TextualSelect:
     # Plain text, one statement per number of symbols: SQLAlchemy caches its compiled form,
-    # which it cannot do for a VALUES list (compiling 462 pairs costs more than reading them).
-    cast_to = "CAST(:s{} AS VARCHAR)" if dialect == "postgresql" else ":s{}"
-    wanted = "WITH wanted(symbol) AS (VALUES " + ", ".join(
-        "(" + cast_to.format(i) + ")" for i in range(count)
-    )
-    if dialect == "postgresql":
-        # An IN list would be hash-joined against the whole table; LATERAL keeps PostgreSQL
-        # to one index probe per wanted symbol.
-        query = (
-            f"{wanted}) SELECT {_LATEST_COLUMNS} FROM wanted CROSS JOIN LATERAL"
-            f" ({_NEWEST.format(what='newest.*')}) AS latest"
-        )
-    else:
-        # SQLite has no LATERAL: the correlated subquery runs once per symbol, and each row is
-        # then read by its primary key.
-        query = (
-            f"{wanted}) SELECT {_COLUMNS} FROM market_snapshots WHERE id IN"
-            f" (SELECT ({_NEWEST.format(what='newest.id')}) FROM wanted)"
-        )
-    return sa.text(query).columns(*SNAPSHOTS.c)
+    # which it cannot do for a VALUES list (compiling 420 pairs costs more than reading them).
+    # SQLite has no LATERAL: the correlated subquery runs once per symbol, and each row is then
+    # read by its primary key.
+    wanted = ", ".join(f"(:s{i})" for i in range(count))
+    return sa.text(
+        f"WITH wanted(symbol) AS (VALUES {wanted}) SELECT {_COLUMNS} FROM market_snapshots"
+        f" WHERE id IN (SELECT ({_NEWEST.format(what='newest.id')}) FROM wanted)"
+    ).columns(*SNAPSHOTS.c)
 
 
 def latest_snapshots_statement(
     symbols: Sequence[str], dialect: str
-) -> tuple[sa.TextualSelect, dict[str, str]]:
+) -> tuple[sa.TextualSelect, dict[str, Any]]:
     """The query for the newest snapshot row of each symbol (one index seek per symbol)."""
     wanted = sorted(set(symbols))
-    return _latest_text(len(wanted), dialect), {f"s{i}": s for i, s in enumerate(wanted)}
+    if dialect == "postgresql":
+        return _LATEST_POSTGRESQL, {"symbols": wanted}
+    return _latest_sqlite(len(wanted)), {f"s{i}": s for i, s in enumerate(wanted)}
 
 
 def _is_pair(symbol: str) -> bool:
