@@ -407,9 +407,15 @@ def prune_snapshots(ctx: Context) -> JobReport:
     an old snapshot row.
     """
     report = JobReport("prune_snapshots")
-    before = ctx.clock.now() - dt.timedelta(days=ctx.options.snapshot_retention_days)
+    now = ctx.clock.now()
+    before = now - dt.timedelta(days=ctx.options.snapshot_retention_days)
+    slot = now.date().isoformat()  # once a day, however often the job is started
     with ctx.unit() as uow:
+        if not uow.jobs.claim("prune_snapshots", slot, now):
+            report.skipped += 1
+            return report
         report.done = uow.market.prune_snapshots(before)
+        uow.jobs.finish("prune_snapshots", slot, "done", {"deleted": report.done}, now)
         uow.commit()
     report.details["before"] = before.isoformat()
     return report
