@@ -108,6 +108,13 @@ class Settings(BaseSettings):
     notify_max_backoff_seconds: float = Field(
         default=3600.0, gt=0, le=86400, description="the longest delay between two attempts"
     )
+    snapshot_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="days of volatility snapshots the prune_snapshots job keeps; each symbol's"
+        " latest is always kept",
+    )
 
     @field_validator("database_url", "migration_database_url")
     @classmethod

@@ -121,6 +121,14 @@ JOBS: tuple[JobSpec, ...] = (
         {"minutes": 1},
         "alert, once per crossing, on accounts holding positions with stale state or bars",
     ),
+    JobSpec(
+        "prune_snapshots",
+        maintenance.prune_snapshots,
+        "interval",
+        {"hours": 24},
+        "delete volatility snapshots older than ARIA_SNAPSHOT_RETENTION_DAYS (each symbol's"
+        " latest is kept)",
+    ),
 )
 
 HEARTBEAT_SECONDS = 30

@@ -892,6 +892,14 @@ class FakeMarketRepository(_Part):
         """The latest snapshot of every currency pair."""
         return self._latest(_is_pair)
 
+    def prune_snapshots(self, before: dt.datetime) -> int:
+        """Delete snapshots computed before ``before``, except each symbol's latest."""
+        kept = {id(s) for s in self._latest(lambda _: True).values()}
+        remaining = [s for s in self.t.snapshots if id(s) in kept or s.computed_at >= before]
+        pruned = len(self.t.snapshots) - len(remaining)
+        self.t.snapshots[:] = remaining
+        return pruned
+
     def save_correlation(
         self, universe: str, correlation: Correlation, as_of: dt.datetime, at: dt.datetime
     ) -> int:

@@ -398,3 +398,24 @@ def inactivity(ctx: Context) -> JobReport:
             report.done += 1
         uow.commit()
     return report
+
+
+def prune_snapshots(ctx: Context) -> JobReport:
+    """Delete volatility snapshots older than the retention, keeping each symbol's latest.
+
+    Decisions copy the market values they used into their stored inputs, so no replay needs
+    an old snapshot row.
+    """
+    report = JobReport("prune_snapshots")
+    now = ctx.clock.now()
+    before = now - dt.timedelta(days=ctx.options.snapshot_retention_days)
+    slot = now.date().isoformat()  # once a day, however often the job is started
+    with ctx.unit() as uow:
+        if not uow.jobs.claim("prune_snapshots", slot, now):
+            report.skipped += 1
+            return report
+        report.done = uow.market.prune_snapshots(before)
+        uow.jobs.finish("prune_snapshots", slot, "done", {"deleted": report.done}, now)
+        uow.commit()
+    report.details["before"] = before.isoformat()
+    return report

@@ -300,6 +300,10 @@ class MarketRepository(Protocol):
         """The latest snapshot of every six-letter currency pair (for conversion rates)."""
         ...
 
+    def prune_snapshots(self, before: dt.datetime) -> int:
+        """Delete snapshots computed before ``before``, except each symbol's latest; the count."""
+        ...
+
     def save_correlation(
         self, universe: str, correlation: Correlation, as_of: dt.datetime, at: dt.datetime
     ) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -23,41 +24,71 @@ _CORRELATION_HEAD = (
     .order_by(CORRELATIONS.c.version.desc())
     .limit(1)
 )
-_SNAPSHOT_RANK = (
-    sa.func.row_number()
-    .over(
-        partition_by=SNAPSHOTS.c.symbol,
-        order_by=(SNAPSHOTS.c.computed_at.desc(), SNAPSHOTS.c.id.desc()),
-    )
-    .label("rank")
-)
-
-
-def _latest_snapshots_where(where: Any) -> Any:
-    inner = sa.select(SNAPSHOTS, _SNAPSHOT_RANK).where(where).subquery()
-    return sa.select(*(inner.c[c.name] for c in SNAPSHOTS.c)).where(inner.c.rank == 1)
-
-
-_LATEST_SNAPSHOTS = _latest_snapshots_where(
-    SNAPSHOTS.c.symbol.in_(sa.bindparam("symbols", expanding=True))
-)
-_LATEST_PAIRS = _latest_snapshots_where(sa.func.length(SNAPSHOTS.c.symbol) == 6)
-_LATEST_SNAPSHOTS_AND_PAIRS = _latest_snapshots_where(
-    sa.or_(
-        SNAPSHOTS.c.symbol.in_(sa.bindparam("symbols", expanding=True)),
-        sa.func.length(SNAPSHOTS.c.symbol) == 6,
+# Each symbol's newest row is found by one index seek on ``(symbol, computed_at)`` (the row id
+# is the tie-break, as it always was), so the cost does not grow with the history kept.
+# Every six-letter currency pair there can be (the set the old ``length(symbol) = 6`` filter
+# could find).
+_PAIRS = tuple(
+    sorted(
+        base + quote
+        for base in CURRENCIES
+        for quote in CURRENCIES
+        if base != quote and len(base + quote) == 6
     )
 )
+
+
+_COLUMNS = ", ".join(c.name for c in SNAPSHOTS.c)
+_LATEST_COLUMNS = ", ".join(f"latest.{c.name}" for c in SNAPSHOTS.c)
+_NEWEST = (
+    "SELECT {what} FROM market_snapshots AS newest WHERE newest.symbol = wanted.symbol"
+    " ORDER BY newest.computed_at DESC, newest.id DESC LIMIT 1"
+)
+
+
+# PostgreSQL takes the symbols as one array (one statement whatever their number); an IN list
+# would be hash-joined against the whole table, so LATERAL keeps it to one index probe each.
+_LATEST_POSTGRESQL = sa.text(
+    f"SELECT {_LATEST_COLUMNS} FROM unnest(CAST(:symbols AS VARCHAR[])) AS wanted(symbol)"
+    f" CROSS JOIN LATERAL ({_NEWEST.format(what='newest.*')}) AS latest"
+).columns(*SNAPSHOTS.c)
+
+
+@lru_cache(maxsize=256)
+def _latest_sqlite(count: int) -> sa.TextualSelect:
+    # Plain text, one statement per number of symbols: SQLAlchemy caches its compiled form,
+    # which it cannot do for a VALUES list (compiling 420 pairs costs more than reading them).
+    # SQLite has no LATERAL: the correlated subquery runs once per symbol, and each row is then
+    # read by its primary key.
+    wanted = ", ".join(f"(:s{i})" for i in range(count))
+    return sa.text(
+        f"WITH wanted(symbol) AS (VALUES {wanted}) SELECT {_COLUMNS} FROM market_snapshots"
+        f" WHERE id IN (SELECT ({_NEWEST.format(what='newest.id')}) FROM wanted)"
+    ).columns(*SNAPSHOTS.c)
+
+
+def latest_snapshots_statement(
+    symbols: Sequence[str], dialect: str
+) -> tuple[sa.TextualSelect, dict[str, Any]]:
+    """The query for the newest snapshot row of each symbol (one index seek per symbol)."""
+    wanted = sorted(set(symbols))
+    if dialect == "postgresql":
+        return _LATEST_POSTGRESQL, {"symbols": wanted}
+    return _latest_sqlite(len(wanted)), {f"s{i}": s for i, s in enumerate(wanted)}
 
 
 def _is_pair(symbol: str) -> bool:
     return len(symbol) == 6 and symbol[:3] in CURRENCIES and symbol[3:] in CURRENCIES
 
 
-def _latest(session: Session, statement: Any, **params: Any) -> dict[str, VolatilitySnapshot]:
+def _latest(session: Session, symbols: Sequence[str]) -> dict[str, VolatilitySnapshot]:
+    if not symbols:
+        return {}
     return {
         row.symbol: translate_market.snapshot_from_row(row)
-        for row in session.execute(statement, params)
+        for row in session.execute(
+            *latest_snapshots_statement(symbols, session.get_bind().dialect.name)
+        )
     }
 
 
@@ -65,7 +96,7 @@ def snapshots_and_pairs(
     session: Session, symbols: Sequence[str]
 ) -> tuple[dict[str, VolatilitySnapshot], dict[str, VolatilitySnapshot]]:
     """The latest snapshot of each symbol, and of every currency pair, in one query."""
-    latest = _latest(session, _LATEST_SNAPSHOTS_AND_PAIRS, symbols=sorted(set(symbols)))
+    latest = _latest(session, sorted(set(symbols) | set(_PAIRS)))
     wanted = set(symbols)
     return (
         {s: v for s, v in latest.items() if s in wanted},
@@ -167,12 +198,26 @@ class MarketRepository:
         self.session.execute(SNAPSHOTS.insert(), translate_market.snapshot_values(snapshot))
 
     def snapshots(self, symbols: Sequence[str]) -> dict[str, VolatilitySnapshot]:
-        if not symbols:
-            return {}
-        return _latest(self.session, _LATEST_SNAPSHOTS, symbols=sorted(set(symbols)))
+        return _latest(self.session, symbols)
 
     def currency_pairs(self) -> dict[str, VolatilitySnapshot]:
-        return {s: v for s, v in _latest(self.session, _LATEST_PAIRS).items() if _is_pair(s)}
+        return _latest(self.session, _PAIRS)
+
+    def prune_snapshots(self, before: dt.datetime) -> int:
+        newer = SNAPSHOTS.alias("newer")
+        superseded = sa.exists().where(
+            newer.c.symbol == SNAPSHOTS.c.symbol,
+            sa.or_(
+                newer.c.computed_at > SNAPSHOTS.c.computed_at,
+                sa.and_(
+                    newer.c.computed_at == SNAPSHOTS.c.computed_at, newer.c.id > SNAPSHOTS.c.id
+                ),
+            ),
+        )
+        result = self.session.execute(
+            SNAPSHOTS.delete().where(SNAPSHOTS.c.computed_at < before, superseded)
+        )
+        return int(cast("sa.CursorResult[Any]", result).rowcount or 0)
 
     def save_correlation(
         self, universe: str, correlation: Correlation, as_of: dt.datetime, at: dt.datetime
