@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.model import Account
+from aria.audit.notices import DEFAULT_KINDS
 from aria.reports import charts
 from aria.reports.compliance import headroom_rows, objective_bars, positions_section
 from aria.reports.markup import (
@@ -309,8 +310,9 @@ def _events(events: Sequence[StoredEvent]) -> str:
     return section(title, grid(("time", "account", "kind", "actor", "reason"), rows), note)
 
 
-# Kinds a reviewer looks at first, highlighted as the compliance report highlights overrides.
-_ALARMS = frozenset({"breach", "risk_violation", "enabled_forced", "halted"})
+# Highlighted as the compliance report highlights overrides: the kinds a trader is alerted
+# to, and an operator overriding a failure.
+_ALARMS = frozenset(DEFAULT_KINDS) | {"enabled_forced"}
 _FORCED = ' class="forced"'
 
 
