@@ -71,6 +71,7 @@ def options_from(settings: Settings) -> ServiceOptions:
         notify_timeout_seconds=settings.notify_timeout_seconds,
         notify_backoff_seconds=settings.notify_backoff_seconds,
         notify_max_backoff_seconds=settings.notify_max_backoff_seconds,
+        notify_private_hosts=settings.notify_private_hosts,
         snapshot_retention_days=settings.snapshot_retention_days,
     )
 

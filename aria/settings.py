@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     notify_max_backoff_seconds: float = Field(
         default=3600.0, gt=0, le=86400, description="the longest delay between two attempts"
     )
+    notify_private_hosts: bool = Field(
+        default=False,
+        description="let webhooks and apprise's HTTP channels reach loopback, private and"
+        " link-local addresses (a receiver on this machine or inside the network)",
+    )
     snapshot_retention_days: int = Field(
         default=30,
         ge=1,

@@ -55,6 +55,7 @@ class ServiceOptions:
     notify_timeout_seconds: float = 10.0
     notify_backoff_seconds: float = 5.0
     notify_max_backoff_seconds: float = 3600.0
+    notify_private_hosts: bool = False  # may a webhook reach a private or loopback address
     # Days of volatility snapshots the prune_snapshots job keeps (each symbol's latest always).
     snapshot_retention_days: int = 30
 

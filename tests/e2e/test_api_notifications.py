@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aria.service.keys import create_key
 from tests.e2e.clients import Api
 from tests.e2e.receiver import receiver
@@ -10,6 +12,8 @@ SUBSCRIPTIONS = "/v1/notifications/subscriptions"
 
 
 def test_create_list_test_and_remove_a_webhook(api: Api) -> None:
+    # The receiver listens on this machine: allowed only when private hosts are (see below).
+    api.context.options = replace(api.context.options, notify_private_hosts=True)
     with receiver(secret="whsec_0123456789abcdef") as hook:
         made = api.client.post(
             SUBSCRIPTIONS,
@@ -69,3 +73,21 @@ def test_keys_without_admin_or_of_another_owner_are_refused(api: Api) -> None:
         api.client.post(SUBSCRIPTIONS, json={**body, "url": "ntfy"}, headers=api.admin).status_code
         == 422
     )
+
+
+def test_a_webhook_to_this_machine_or_the_network_is_refused_unless_allowed(api: Api) -> None:
+    # A key that may add subscriptions must not make the server POST to internal services.
+    with receiver(secret="whsec_0123456789abcdef") as hook:
+        for url in (hook.url, "http://10.0.0.5/hook", "http://169.254.169.254/latest"):
+            made = api.client.post(
+                SUBSCRIPTIONS,
+                json={"owner": "alice", "channel": "webhook", "url": url, "secret": hook.secret},
+                headers=api.admin,
+            )
+            assert made.status_code == 201, made.text
+            tested = api.client.post(
+                f"{SUBSCRIPTIONS}/{made.json()['id']}/test", headers=api.admin
+            ).json()
+            assert tested["delivered"] is False
+            assert "private or reserved address" in tested["error"], tested
+        assert hook.got == []
