@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI
 
 from aria import __version__, dashboard
 from aria.api import errors, static
 from aria.api.deps import known_query
-from aria.api.metrics import Metrics
+from aria.api.metrics import Measure, Metrics
 from aria.api.routes import accounts, audit, calendar, health, market, notifications, sizing
 from aria.api.routes import reports as report_routes
 from aria.api.security import RateLimit
@@ -63,18 +62,6 @@ def create_app(
         app.include_router(module.router)
     app.include_router(report_routes.router)
     dashboard.install(app)  # pages, live stream and static files under /dashboard
-
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        app.state.metrics.latency.labels(route=path, method=request.method).observe(
-            time.perf_counter() - started
-        )
-        return response
-
+    # Added last, so outermost: the time includes reading the body and every other layer.
+    app.add_middleware(Measure, metrics=app.state.metrics)
     return app

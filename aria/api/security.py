@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -71,7 +71,11 @@ def bearer_token(request: Request) -> str:
 
 
 def principal(request: Request) -> Principal:
-    """The authenticated caller."""
+    """The authenticated caller.
+
+    The one dependency that reads the database, so the one a request runs in the thread pool
+    before its route: the scope check and the other dependencies run on the event loop.
+    """
     token = bearer_token(request)
     # No cache: a remembered key would outlive its revocation on every server that held it.
     found = authenticate(request.app.state.context, token)
@@ -82,10 +86,10 @@ def principal(request: Request) -> Principal:
     return found
 
 
-def requires(scope: Scope) -> Callable[[Principal], Principal]:
+def requires(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through only keys with ``scope``."""
 
-    def check(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+    async def check(caller: Annotated[Principal, Depends(principal)]) -> Principal:
         if not caller.allows(scope):
             raise AuthError(403, f"this key lacks the '{scope.value}' scope")
         return caller

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
+from aria.api.answers import encoded
 from aria.api.deps import Ctx, DecisionId
 from aria.api.schemas import (
     ERRORS,
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/v1", responses=ERRORS, tags=["sizing"])
 
 
 @router.post("/sizing", response_model=SizingOut)
-def size(body: SizeRequest, ctx: Ctx, caller: Sizer, request: Request) -> SizingOut:
+def size(body: SizeRequest, ctx: Ctx, caller: Sizer, request: Request) -> Response:
     """Size one signal for one account or many; a repeated request id returns the stored answer."""
     result = sizing.size(ctx, body, allowed_owner=caller.owner)
     if not result.replayed:
@@ -30,16 +31,17 @@ def size(body: SizeRequest, ctx: Ctx, caller: Sizer, request: Request) -> Sizing
                 d.decision.status, [c.value for c in d.decision.reject_codes]
             )
     decisions = [DecisionOut.stored(d.decision_id, d.decision) for d in result.decisions]
-    return SizingOut.model_construct(
+    answer = SizingOut.model_construct(
         request_id=result.request_id, replayed=result.replayed, decisions=decisions
     )
+    return encoded(answer)
 
 
 @router.post("/sizing/preview", response_model=PreviewOut)
-def preview(body: Signal, ctx: Ctx, caller: Sizer) -> PreviewOut:
+def preview(body: Signal, ctx: Ctx, caller: Sizer) -> Response:
     """What sizing would answer now for each account, without reserving or recording anything."""
     as_of, rows = sizing.preview(ctx, body, allowed_owner=caller.owner)
-    return PreviewOut(
+    answer = PreviewOut(
         as_of=as_of,
         accounts=[
             PreviewRowOut(
@@ -52,6 +54,7 @@ def preview(body: Signal, ctx: Ctx, caller: Sizer) -> PreviewOut:
             for row in rows
         ],
     )
+    return encoded(answer)
 
 
 @router.post("/decisions/{decision_id}/cancel", response_model=CancelOut)

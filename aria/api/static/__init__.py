@@ -51,5 +51,7 @@ class JsonBodies:
             if kind.split(b";")[0].strip().lower() in _TAKEN_AS_JSON:
                 headers = [(k, v) for k, v in headers if k != b"content-type"]
                 headers.append((b"content-type", b"application/json"))
-                scope = {**scope, "headers": headers}
+                # In place: the layers around this one (the latency metric) see the same
+                # scope, and so the route the router matched in it.
+                scope["headers"] = headers
         await self.app(scope, receive, send)
