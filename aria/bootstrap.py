@@ -77,9 +77,16 @@ def options_from(settings: Settings) -> ServiceOptions:
 
 
 def build(
-    settings: Settings | None = None, *, migrate: bool = False, clock: Clock | None = None
+    settings: Settings | None = None,
+    *,
+    migrate: bool = False,
+    clock: Clock | None = None,
+    check_schema: bool = True,
 ) -> App:
-    """Wire ARIA from settings; with ``migrate`` the schema is brought to head first."""
+    """Wire ARIA from settings; with ``migrate`` the schema is brought to head first.
+
+    ``check_schema=False`` skips the revision check, for a process whose parent checked it.
+    """
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
     if migrate and settings.migration_database_url:
@@ -92,7 +99,7 @@ def build(
         ensure_current(engine)
     elif migrate:
         upgrade(engine)
-    else:
+    elif check_schema:
         ensure_current(engine)
     sessions = unit_of_work_factory(engine)
     readers = read_only_factory(engine)

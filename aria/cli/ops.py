@@ -19,7 +19,7 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
 
 
-def app_from(migrate: bool = False) -> App:
+def app_from(migrate: bool = False, check_schema: bool = True) -> App:
     """Build ARIA from the environment, turning storage problems into one clear line."""
     from aria.bootstrap import build
     from aria.settings import Settings
@@ -29,7 +29,7 @@ def app_from(migrate: bool = False) -> App:
     try:
         settings = Settings()
         url = settings.database_url
-        return build(settings, migrate=migrate)
+        return build(settings, migrate=migrate, check_schema=check_schema)
     except StorageError as exc:
         raise failed(exc, _masked(str(exc), url)) from None
     except Exception as exc:  # a bad URL, an unreachable server

@@ -53,6 +53,32 @@ def test_importing_the_cli_loads_no_heavy_library() -> None:
     assert not roots & set(HEAVY), sorted(roots & set(HEAVY))
 
 
+# What a server answering sizings never needs: charts (the reports load matplotlib when they
+# draw), dataframes, SciPy, the calendar libraries and the notification channels.
+NOT_SERVED = (
+    "matplotlib",
+    "pandas",
+    "pandas_market_calendars",
+    "exchange_calendars",
+    "scipy",
+    "apprise",
+)
+
+
+def test_starting_the_server_loads_no_library_a_sizing_does_not_need() -> None:
+    started = "import aria.cli.serve, aria.api.app, aria.bootstrap, jobs.runner, uvicorn"
+    found = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", started],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in found.stderr.splitlines()}
+    roots = {name.split(".")[0] for name in loaded}
+    assert "fastapi" in roots  # the check sees what the server loads
+    assert not roots & set(NOT_SERVED), sorted(roots & set(NOT_SERVED))
+
+
 def test_help_works() -> None:
     shown = subprocess.run([ARIA, "--help"], capture_output=True, text=True, check=True)
     assert "size" in shown.stdout
