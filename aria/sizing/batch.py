@@ -202,6 +202,7 @@ class _Run:
             loss_per_lot=float(g.loss_per_lot),
             stress=float(conversion_stress(self.instrument, cohort.currency, profile)),
             on_symbol=self.on_symbol,
+            swing_per_lot=None if g.swing_per_lot is None else float(g.swing_per_lot),
         )
         npl = signal.notional_per_lot
         base = self._base(profile, g, m)
