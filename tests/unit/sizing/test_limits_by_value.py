@@ -292,6 +292,23 @@ def test_a_full_contract_cap_rejects() -> None:
     decision = run(_contracts(100000, [held("NQ", "10", "20000", "19999")]))
     assert room(decision, "max_contracts") == 0
     assert decision.reject_codes == ["max_contracts"]
+    fan, batch = fan_out(_contracts(100000, [held("NQ", "10", "20000", "19999")]))
+    assert column(fan, "max_contracts") == 0  # a column of the fan-out, not the pipeline's
+    in_float64(batch)
+    assert batch.summary(0) == ("rejected", D(0), ("max_contracts",), decision.binding)
+
+
+def test_a_fan_out_keeps_the_contracts_left_and_the_weights_a_signal_divides_them_by() -> None:
+    # Cap 4; held 5 MES (0.2 each) and one NQ (2): 1 contract left; a signal on MES divides
+    # it by 0.2, on a micro the firm does not weigh by name by 1 / 10.
+    weights = {"MES": "0.2", "NQ": 2}
+    document = _contracts(
+        100000, MICROS, max_contracts={"fixed": 4}, micros_per_contract=10, contract_weights=weights
+    )
+    fan, _ = fan_out(document)
+    assert column(fan, "max_contracts") == 1
+    assert column(fan, "micro_contract_weight") == 0.1
+    assert fan.table.keyed["contract_weights"]["MES"][0] == 0.2
 
 
 # -- positions: per symbol, in total, the profile's --------------------------------------
