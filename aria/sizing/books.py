@@ -146,9 +146,6 @@ class Books:
             self._kept = []
 
 
-BOOKS = Books()
-
-
 def _same_fanout(items: tuple[DecisionInputs, ...]) -> None:
     """What ``prepare`` checks of its inputs, checked before a kept book is reused."""
     first = items[0]
