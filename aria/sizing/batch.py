@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -117,7 +118,7 @@ class _Limits:
     names: npt.NDArray[np.intp]  # accounts × columns: the index of each bound's name
     columns: list[Column]
 
-    @property
+    @cached_property  # read for every rejected account
     def coded(self) -> list[int]:
         """The columns that reject at zero room."""
         return [j for j, c in enumerate(self.columns) if any(x is not None for x in c.codes)]
@@ -202,6 +203,7 @@ class _Run:
             loss_per_lot=float(g.loss_per_lot),
             stress=float(conversion_stress(self.instrument, cohort.currency, profile)),
             on_symbol=self.on_symbol,
+            swing_per_lot=None if g.swing_per_lot is None else float(g.swing_per_lot),
         )
         npl = signal.notional_per_lot
         base = self._base(profile, g, m)
@@ -275,24 +277,31 @@ class _Run:
         """Codes for rejected accounts: the gates in ``GATES``' order, then ``tail`` or the
         limits that leave no room, in ``LIMITS``' order."""
         fan = self.fan
-        for position in np.flatnonzero(which & ~self.scalar[m]):
-            index = int(m[position])
+        chosen = np.flatnonzero(which & ~self.scalar[m])
+        if not len(chosen):
+            return
+        # Read as Python values once: indexing numpy arrays one account at a time costs more.
+        fired = {name: found.tolist() for name, found in self.fired.items()}
+        zeros = hit[chosen].tolist() if limits is not None and hit is not None else None
+        coded = limits.coded if limits is not None else []
+        accounts = zip(chosen.tolist(), m[chosen].tolist(), strict=True)
+        for row, (position, index) in enumerate(accounts):
             codes: list[RejectCode] = []
             stopped = False
             for gate in gate_table.GATES:
                 if gate.over_signal is None:
                     codes += fan.gate_codes[gate.name][index]
-                elif self.fired[gate.name][index]:
+                elif fired[gate.name][index]:
                     codes.append(gate.codes[0])
                     stopped |= gate.final
             if stopped:  # sized no further: no stage after the gates has a say
                 self.codes[index] = tuple(dict.fromkeys(codes))
                 continue
             codes += tail
-            if limits is not None and hit is not None:
-                for column, zero in zip(limits.coded, hit[position], strict=True):
+            if limits is not None and zeros is not None:
+                for column, zero in zip(coded, zeros[row], strict=True):
                     if zero:
-                        code = limits.code(column, int(position))
+                        code = limits.code(column, position)
                         assert code is not None
                         codes.append(code)
             self.codes[index] = tuple(dict.fromkeys(codes))

@@ -14,7 +14,7 @@ What depends on the signal is left to :func:`aria.sizing.batch.decide_batch`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -33,7 +33,7 @@ from aria.sizing.decision import RejectCode
 from aria.sizing.exposure import value_book
 from aria.sizing.gates import account_ref, forbids_within, sibling_refs
 from aria.sizing.inputs import DecisionInputs, shared_part
-from aria.sizing.limits.base import Floats, Table
+from aria.sizing.limits.base import Floats, Mask, Table
 from aria.sizing.pipeline import account_view, headroom_of
 from aria.sizing.profiles import Method, Profile
 from firms import cross_account
@@ -91,11 +91,19 @@ class FanOut:
     held: Exposures  # the account's own positions
     within: Exposures  # own positions where the firm forbids hedging in one account
     hedged: Exposures  # siblings' positions a hedge against would break a firm's rule
+    # Per gate with ``alike``: each account's group, and one account of each group.
+    alike: dict[str, tuple[npt.NDArray[np.intp], tuple[DecisionInputs, ...]]]
 
     @property
     def size(self) -> int:
         """How many accounts the fan-out holds."""
         return len(self.inputs)
+
+    def each_alike(self, gate: str, answer: Callable[[DecisionInputs], bool]) -> Mask:
+        """``answer`` for every account, asked once per group of accounts alike for ``gate``."""
+        groups, members = self.alike[gate]
+        answers = np.array([answer(item) for item in members], dtype=np.bool_)
+        return answers[groups] if len(members) else np.zeros(self.size, dtype=np.bool_)
 
 
 def allocate(count: int) -> Floats:
@@ -199,8 +207,11 @@ def prepare(inputs: list[DecisionInputs] | tuple[DecisionInputs, ...]) -> FanOut
     scalar_only: list[bool] = []
     prepared_gates = [gate for gate in gate_table.GATES if gate.over_signal is None]
     gate_codes: dict[str, list[tuple[RejectCode, ...]]] = {g.name: [] for g in prepared_gates}
+    alike = {gate.name: _Alike(gate.alike) for gate in gate_table.GATES if gate.alike is not None}
     for index, item in enumerate(items):
         rows.index = index
+        for group in alike.values():
+            group.add(item)
         key = (shared_part(item.profile)[1], item.account.currency)
         cohorts.setdefault(key, []).append(index)
         profiles[key] = item.profile
@@ -248,7 +259,30 @@ def prepare(inputs: list[DecisionInputs] | tuple[DecisionInputs, ...]) -> FanOut
         held=rows.exposed("held"),
         within=rows.exposed("within"),
         hedged=rows.exposed("hedged"),
+        alike={name: group.done() for name, group in alike.items()},
     )
+
+
+class _Alike:
+    """Groups a fan-out's accounts by the very objects a gate's fan-out form reads of them."""
+
+    def __init__(self, read: Callable[[DecisionInputs], tuple[object, ...]]) -> None:
+        self.read = read
+        self.seen: dict[tuple[int, ...], int] = {}
+        self.groups: list[int] = []
+        self.members: list[DecisionInputs] = []
+
+    def add(self, item: DecisionInputs) -> None:
+        # The objects are read from ``item``, which the fan-out keeps: their ids stay theirs.
+        key = tuple(map(id, self.read(item)))
+        group = self.seen.get(key)
+        if group is None:
+            group = self.seen[key] = len(self.members)
+            self.members.append(item)
+        self.groups.append(group)
+
+    def done(self) -> tuple[npt.NDArray[np.intp], tuple[DecisionInputs, ...]]:
+        return np.array(self.groups, dtype=np.intp), tuple(self.members)
 
 
 def _prepared_factor(item: DecisionInputs) -> Decimal | None:

@@ -412,8 +412,14 @@ def opposed(exposures: Exposures, count: int, symbol: str, side: int) -> Mask:
 def _refused_over(
     fan: FanOut, request: TradeRequest, instrument: Instrument, market: MarketSnapshot
 ) -> Mask:
-    refusals = [instrument_refusal(i.rules, i.account, instrument) for i in fan.inputs]
-    return np.array([reason is not None for reason in refusals], dtype=np.bool_)
+    return fan.each_alike(
+        "instrument", lambda i: instrument_refusal(i.rules, i.account, instrument) is not None
+    )
+
+
+def _instrument_lists(inputs: DecisionInputs) -> tuple[object, ...]:
+    # What decides the refusal; the rest of the reason (names, the account's id) does not.
+    return (inputs.rules.instruments, inputs.account.instruments)
 
 
 def _stale_over(
@@ -442,8 +448,14 @@ def _mini_micro_over(
 ) -> Mask:
     # Few accounts forbid the mix and hold a position: each is decided by the scalar check
     # itself, with the signal's instrument, so both engines give one answer.
-    refusals = [mini_micro_refusal(item, instrument) for item in fan.inputs]
-    return np.array([reason is not None for reason in refusals], dtype=np.bool_)
+    return fan.each_alike("mini_micro", lambda i: mini_micro_refusal(i, instrument) is not None)
+
+
+def _mini_micro_holdings(inputs: DecisionInputs) -> tuple[object, ...]:
+    rules = inputs.rules.cross_account
+    if not cross_account.forbids_mini_and_micro(rules) or not inputs.state.positions:
+        return (None,)  # refused nothing, whatever the signal
+    return (rules, inputs.state.positions, inputs.instruments)
 
 
 @dataclass(frozen=True)
@@ -453,6 +465,9 @@ class GateRule:
     ``over_signal`` decides it for every account of a fan-out at once from the signal; a gate
     without one does not depend on what the signal says and is decided, with its codes, when
     the fan-out is prepared. A ``final`` gate stops its account: nothing after it is sized.
+    ``alike`` names what of an account the fan-out form reads: accounts holding the very same
+    objects there answer alike, so the form decides one of them per group
+    (:meth:`~aria.sizing.columns.FanOut.each_alike`).
     """
 
     name: str
@@ -460,6 +475,7 @@ class GateRule:
     check: Callable[[DecisionInputs], list[Gate]]
     over_signal: Callable[[FanOut, TradeRequest, Instrument, MarketSnapshot], Mask] | None = None
     final: bool = False
+    alike: Callable[[DecisionInputs], tuple[object, ...]] | None = None
 
 
 GATES: tuple[GateRule, ...] = (
@@ -469,6 +485,7 @@ GATES: tuple[GateRule, ...] = (
         instrument_gates,
         _refused_over,
         final=True,
+        alike=_instrument_lists,
     ),
     GateRule(
         "trading",
@@ -484,7 +501,13 @@ GATES: tuple[GateRule, ...] = (
     GateRule("market_age", (RejectCode.STALE_DATA,), market_gates, _stale_over),
     GateRule("hedge", (RejectCode.CROSS_ACCOUNT_HEDGE,), hedge_gates, _hedge_over),
     GateRule("within", (RejectCode.HEDGING_WITHIN_ACCOUNT,), within_gates, _within_over),
-    GateRule("mini_micro", (RejectCode.MINI_MICRO_MIX,), mini_micro_gates, _mini_micro_over),
+    GateRule(
+        "mini_micro",
+        (RejectCode.MINI_MICRO_MIX,),
+        mini_micro_gates,
+        _mini_micro_over,
+        alike=_mini_micro_holdings,
+    ),
     GateRule(
         "fanout",
         (
@@ -494,7 +517,9 @@ GATES: tuple[GateRule, ...] = (
         ),
         fanout_gates,
     ),
-    GateRule("news", (RejectCode.NEWS_WINDOW,), news.news_gates, news.news_over),
+    GateRule(
+        "news", (RejectCode.NEWS_WINDOW,), news.news_gates, news.news_over, alike=news.news_read
+    ),
     # Decided per account when a fan-out is prepared: it reads the account's rules and the
     # instrument's calendar at the fan-out's one moment, not what the signal says.
     GateRule("session", session_rules.CODES, session_rules.session_gates),

@@ -117,10 +117,16 @@ def news_over(
     fan: FanOut, request: TradeRequest, instrument: Instrument, market: MarketSnapshot
 ) -> npt.NDArray[np.bool_]:
     """The news gate over a fan-out: the accounts whose entry is refused."""
-    return np.array(
-        [
+    return fan.each_alike(
+        "news",
+        lambda i: (
             news_refusal(i.rules, i.news, instrument, fan.now, i.profile.news_horizon) is not None
-            for i in fan.inputs
-        ],
-        dtype=np.bool_,
+        ),
     )
+
+
+def news_read(inputs: DecisionInputs) -> tuple[object, ...]:
+    """What of an account the news gate reads besides the signal and the moment."""
+    if not inputs.rules.news or not inputs.news:
+        return (None,)  # no window to be inside, whatever the signal
+    return (inputs.rules, inputs.news, inputs.profile)

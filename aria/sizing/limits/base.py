@@ -163,6 +163,7 @@ class Signal:
     loss_per_lot: float
     stress: float
     on_symbol: Indices  # per account of the fan-out: its open positions on the signal's symbol
+    swing_per_lot: float | None = None  # take-profit to stop, a lot (None: no take-profit)
 
 
 @dataclass(frozen=True)

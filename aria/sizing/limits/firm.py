@@ -110,46 +110,80 @@ class MaxTotalLots(Limit):
         return [Column(values, self.names, self.codes)]
 
 
+def contract_room(view: AccountView) -> Room | None:
+    """The firm's cap on open futures contracts and what the account holds of it, each
+    product by its weight (``None``: the plan has no such cap)."""
+    rules = view.rules
+    limits = rules.limits
+    if limits is None or limits.max_contracts is None:
+        return None
+    cap = limits.max_contracts.resolve(rules.size)
+    # The firm's plan counts the balance (a payout lowers the tier); a deposit is not
+    # profit either: the lower of the two readings.
+    profit = view.day_balance - rules.size
+    allowance = rules.contract_allowance(min(profit, profit - view.cash.net))
+    if allowance is not None:
+        cap = min(cap, Decimal(allowance))
+    used = sum(
+        (
+            h.position.lots
+            * limits.contract_weight(
+                h.position.symbol, h.instrument is not None and h.instrument.is_micro
+            )
+            for h in view.held
+            if h.instrument is None or h.instrument.kind == "future"
+        ),
+        ZERO,
+    )
+    return Room(cap, used)
+
+
 class MaxContracts(Limit):
-    """Open contracts of futures, each product by its weight (micros by the firm's ratio)."""
+    """Open contracts of futures, each product by its weight (micros by the firm's ratio).
+
+    Over a fan-out, the contracts left are valued when the fan-out is prepared, with the
+    firm's weights by symbol and a micro's weight, so a signal's weight is looked up per
+    account (:meth:`firms.model.Limits.contract_weight`, the same rule).
+    """
 
     names = ("max_contracts",)
     codes = (RejectCode.MAX_CONTRACTS,)
-    vectorised = False
 
     def bounds(self, ctx: LimitContext) -> list[Bound]:
         view, instrument = ctx.account, ctx.instrument
-        rules = view.rules
-        limits = rules.limits
-        if limits is None or instrument.kind != "future" or limits.max_contracts is None:
+        limits = view.rules.limits
+        room = contract_room(view)
+        if limits is None or instrument.kind != "future" or room is None:
             return []
-        cap = limits.max_contracts.resolve(rules.size)
-        # The firm's plan counts the balance (a payout lowers the tier); a deposit is not
-        # profit either: the lower of the two readings.
-        profit = view.day_balance - rules.size
-        allowance = rules.contract_allowance(min(profit, profit - view.cash.net))
-        if allowance is not None:
-            cap = min(cap, Decimal(allowance))
-        used = sum(
-            (
-                h.position.lots
-                * limits.contract_weight(
-                    h.position.symbol, h.instrument is not None and h.instrument.is_micro
-                )
-                for h in view.held
-                if h.instrument is None or h.instrument.kind == "future"
-            ),
-            ZERO,
-        )
         per_lot = limits.contract_weight(instrument.symbol, instrument.is_micro)
-        return [clip(self.names[0], Room(cap, used), per_lot, "contracts", self.codes[0])]
+        return [clip(self.names[0], room, per_lot, "contracts", self.codes[0])]
 
     def prepare(self, view: AccountView, row: Row) -> None:
         limits = view.rules.limits
-        row.flag(self.names[0], limits is not None and limits.max_contracts is not None)
+        room = contract_room(view)
+        if room is None or limits is None:
+            row.put(self.names[0], None)
+            row.put("micro_contract_weight", None)
+            row.put_keyed("contract_weights", {})
+            return
+        row.put(self.names[0], room.left)
+        # No symbol is empty: this is the weight of a micro the firm does not list by name.
+        row.put("micro_contract_weight", limits.contract_weight("", True))
+        row.put_keyed("contract_weights", limits.contract_weights)
 
-    def fallback(self, table: Table, instrument: Instrument) -> Mask | None:
-        return table.flags[self.names[0]] if instrument.kind == "future" else None
+    def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
+        instrument = signal.instrument
+        if instrument.kind != "future":
+            return []
+        left = table.floats[self.names[0]][members]
+        weights = table.keyed.get("contract_weights", {}).get(instrument.symbol)
+        weight = np.full(len(members), np.nan) if weights is None else weights[members]
+        default = table.floats["micro_contract_weight"][members] if instrument.is_micro else 1.0
+        weight = np.where(np.isnan(weight), default, weight)
+        values = np.where(
+            np.isnan(left), np.inf, np.where(weight > 0, left / np.where(weight > 0, weight, 1), 0)
+        )
+        return [Column(values, self.names, self.codes)]
 
 
 class MaxPositionsPerSymbol(Limit):

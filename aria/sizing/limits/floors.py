@@ -19,7 +19,6 @@ from accounts.model import DayStart
 from accounts.money import ZERO
 from aria.sizing.decision import RejectCode
 from aria.sizing.exposure import Held
-from aria.sizing.instruments import Instrument
 from aria.sizing.limits.base import (
     AccountView,
     Bound,
@@ -27,7 +26,6 @@ from aria.sizing.limits.base import (
     Indices,
     Limit,
     LimitContext,
-    Mask,
     Row,
     Signal,
     Table,
@@ -235,6 +233,33 @@ def swing_budgets(
     return budgets
 
 
+SWING_FLOORS = ("daily_loss", "max_loss")  # the floors that can follow equity, in order
+
+
+@dataclass(frozen=True, slots=True)
+class SwingRoom:
+    """What the swing budgets of an account leave, before the trade's own swing."""
+
+    budgets: list[tuple[str, Decimal]]  # as ``swing_budgets``
+    open_ended: list[str]  # what the account holds or reserved without a bounded swing
+    used: Decimal  # the swings of its open trades and live reservations
+
+    def left(self, amount: Decimal, buffer: Decimal) -> Decimal:
+        """What a budget of ``amount`` leaves this trade's swing (less the safety buffer)."""
+        return max(amount - buffer - self.used, ZERO)
+
+
+def swing_room(view: AccountView) -> SwingRoom:
+    """The account's swing budgets and what its open trades and reservations use of them."""
+    budgets = swing_budgets(view.rules, view.day, view.headroom, view.cash)
+    open_ended = [h.position.symbol for h in view.held if h.swing is None]
+    open_ended += [f"reservation {r.decision_id}" for r in view.reservations if r.swing is None]
+    used = sum((h.swing for h in view.held if h.swing is not None), ZERO) + sum(
+        (r.swing for r in view.reservations if r.swing is not None), ZERO
+    )
+    return SwingRoom(budgets, open_ended, used)
+
+
 class Swings(Limit):
     """Floors that follow equity take back profit: the swing budget of each such floor.
 
@@ -243,34 +268,30 @@ class Swings(Limit):
     runs to just short of its take-profit and then back to its stop loses its whole swing
     against the floor. So the swings of all open trades, this one's included, must fit in
     the floor's amount (less the safety buffer): the rule holds whatever the path.
-    Scalar-only: an account with a swing budget is decided by the scalar pipeline.
+    Over a fan-out, what each budget leaves is valued in ``Decimal`` when the fan-out is
+    prepared (none where something open has no bounded swing) and divided by the signal's
+    swing per lot.
     """
 
-    names = ("daily_loss_swing", "max_loss_swing")
-    codes = (RejectCode.DAILY_LOSS_HEADROOM, RejectCode.MAX_LOSS_HEADROOM)
-    vectorised = False
-    key = "swing_budgets"
+    names = tuple(f"{floor}_swing" for floor in SWING_FLOORS)
+    codes = tuple(HEADROOM_CODES[floor] for floor in SWING_FLOORS)
 
     def bounds(self, ctx: LimitContext) -> list[Bound]:
         view = ctx.account
         room = view.headroom
-        budgets = swing_budgets(view.rules, view.day, room, view.cash)
-        if not budgets:
+        found_room = swing_room(view)
+        if not found_room.budgets:
             return []
-        open_ended = [h.position.symbol for h in view.held if h.swing is None]
-        unknown = [r.decision_id for r in view.reservations if r.swing is None]
-        used = sum((h.swing for h in view.held if h.swing is not None), ZERO) + sum(
-            (r.swing for r in view.reservations if r.swing is not None), ZERO
-        )
+        used = found_room.used
         per_lot = ctx.geometry.swing_per_lot
         if per_lot is not None:
             per_lot *= ctx.stress
         found = []
-        for floor, amount in budgets:
+        for floor, amount in found_room.budgets:
             name, code = f"{floor}_swing", HEADROOM_CODES[floor]
             what = f"the {floor.replace('_', '-')} floor follows equity"
-            if open_ended or unknown:
-                whose = ", ".join([*open_ended, *(f"reservation {d}" for d in unknown)])
+            if found_room.open_ended:
+                whose = ", ".join(found_room.open_ended)
                 reason = (
                     f"{what}, and {whose} has no take-profit to bound the profit it can give back"
                 )
@@ -284,7 +305,7 @@ class Swings(Limit):
                 found.append(Bound(name, ZERO, reason, code))
                 continue
             budget = amount - room.buffer
-            left = max(budget - used, ZERO)
+            left = found_room.left(amount, room.buffer)
             found.append(
                 Bound(
                     name,
@@ -298,10 +319,28 @@ class Swings(Limit):
         return found
 
     def prepare(self, view: AccountView, row: Row) -> None:
-        row.flag(self.key, bool(swing_budgets(view.rules, view.day, view.headroom, view.cash)))
+        found = swing_room(view)
+        budgets = dict(found.budgets)
+        for name, floor in zip(self.names, SWING_FLOORS, strict=True):
+            amount = budgets.get(floor)
+            if amount is None:
+                row.put(name, None)  # no such budget: no such bound
+            elif found.open_ended:
+                row.put(name, ZERO)
+            else:
+                row.put(name, found.left(amount, view.headroom.buffer))
 
-    def fallback(self, table: Table, instrument: Instrument) -> Mask | None:
-        return table.flags[self.key]
+    def columns(self, table: Table, members: Indices, signal: Signal) -> list[Column]:
+        per_lot = signal.swing_per_lot
+        columns = []
+        for name, code in zip(self.names, self.codes, strict=True):
+            left = table.floats[name][members]
+            if per_lot is None or per_lot <= 0:  # the trade's swing is unbounded: no room
+                values = np.where(np.isnan(left), np.inf, 0.0)
+            else:
+                values = open_room(left, per_lot * signal.stress)
+            columns.append(Column(values, (name,), (code,)))
+        return columns
 
 
 FLOORS: tuple[Limit, ...] = (FloorHeadroom(), CarriedFloors(), Swings())

@@ -7,8 +7,9 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 
 from aria.sizing.batch import BatchDecisions, decide_batch
 from aria.sizing.columns import prepare
@@ -568,3 +569,21 @@ def test_a_symbol_no_account_holds_has_no_positions_to_count() -> None:
     batch, _ = _decided_by_the_batch(document)
     assert not batch.by_scalar[0]
     assert batch.summary(0)[0] == "approved"
+
+
+@settings(max_examples=settings().max_examples, suppress_health_check=[HealthCheck.too_slow])
+@given(fanouts())
+def test_accounts_with_a_swing_budget_are_decided_in_the_batch_as_by_the_pipeline(
+    inputs: list[DecisionInputs],
+) -> None:
+    # A floor that follows equity gives the account a swing budget; its room is a column of
+    # the batch now, not a reason to hand the account to the pipeline.
+    fan = prepare(inputs)
+    budgets = ~np.isnan(fan.table.floats["max_loss_swing"]) | ~np.isnan(
+        fan.table.floats["daily_loss_swing"]
+    )
+    assume(bool(budgets.any()))
+    first = inputs[0]
+    batch = decide_batch(fan, first.request, first.instrument, first.market)
+    for index in np.flatnonzero(budgets):
+        assert batch.summary(int(index)) == _scalar(inputs[int(index)]), f"account {index}"

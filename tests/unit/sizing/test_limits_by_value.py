@@ -292,6 +292,23 @@ def test_a_full_contract_cap_rejects() -> None:
     decision = run(_contracts(100000, [held("NQ", "10", "20000", "19999")]))
     assert room(decision, "max_contracts") == 0
     assert decision.reject_codes == ["max_contracts"]
+    fan, batch = fan_out(_contracts(100000, [held("NQ", "10", "20000", "19999")]))
+    assert column(fan, "max_contracts") == 0  # a column of the fan-out, not the pipeline's
+    in_float64(batch)
+    assert batch.summary(0) == ("rejected", D(0), ("max_contracts",), decision.binding)
+
+
+def test_a_fan_out_keeps_the_contracts_left_and_the_weights_a_signal_divides_them_by() -> None:
+    # Cap 4; held 5 MES (0.2 each) and one NQ (2): 1 contract left; a signal on MES divides
+    # it by 0.2, on a micro the firm does not weigh by name by 1 / 10.
+    weights = {"MES": "0.2", "NQ": 2}
+    document = _contracts(
+        100000, MICROS, max_contracts={"fixed": 4}, micros_per_contract=10, contract_weights=weights
+    )
+    fan, _ = fan_out(document)
+    assert column(fan, "max_contracts") == 1
+    assert column(fan, "micro_contract_weight") == 0.1
+    assert fan.table.keyed["contract_weights"]["MES"][0] == 0.2
 
 
 # -- positions: per symbol, in total, the profile's --------------------------------------
@@ -722,9 +739,34 @@ def test_swings_of_open_trades_and_reservations_share_the_budget() -> None:
     assert room(decision, "max_loss_swing") == D("62.66533333")
     assert decision.binding == "max_loss_swing"
     assert decision.lots == D("62.66")
-    _, batch = fan_out(document)  # scalar-only: the fan-out hands the account to the pipeline
-    assert bool(batch.by_scalar[0])
-    assert batch.lots(0) == D("62.66")
+    fan, batch = fan_out(document)  # left in Decimal when prepared, divided per signal
+    assert column(fan, "max_loss_swing") == 939.98
+    assert math.isnan(column(fan, "daily_loss_swing"))  # no such budget
+    in_float64(batch)
+    assert batch.summary(0) == ("approved", D("62.66"), (), "max_loss_swing")
+
+
+def test_a_swing_budget_leaves_nothing_where_a_swing_is_unbounded_in_both_engines() -> None:
+    # The same budget; a held position without a take-profit, or a reservation of unknown
+    # swing, could give back any profit: no room, in both engines.
+    bounded = {**held("OTHER", "2"), "take_profit": "110"}
+    unknown = {"decision_id": "earlier", "amount": "25.02"}
+    for positions, reservations in (([held("OTHER", "2")], []), ([bounded], [unknown])):
+        document = spot({}, positions, BUFFERED, reservations=reservations)
+        document["rules"]["max_loss"] = {"trail": "intraday_equity", "amount": {"fixed": 1000}}
+        document["request"]["take_profit"] = 110
+        decision = run(document)
+        assert room(decision, "max_loss_swing") == 0
+        fan, batch = fan_out(document)
+        assert column(fan, "max_loss_swing") == 0
+        in_float64(batch)
+        assert decision.reject_codes == ["max_loss_headroom"]
+        assert batch.summary(0) == (
+            decision.status,
+            decision.lots,
+            tuple(decision.reject_codes),
+            decision.binding,
+        )
 
 
 LOCK = {"lock": "initial", "lock_offset": 100}  # the floor stops rising at 10,100
