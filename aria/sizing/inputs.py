@@ -8,8 +8,9 @@ import json
 import threading
 import weakref
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -18,6 +19,7 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
+    TypeAdapter,
     model_serializer,
     model_validator,
 )
@@ -282,21 +284,23 @@ OWN_PARTS = tuple(
 )
 _OWN = set(OWN_PARTS)
 _HASH_VERSION = "aria-inputs/2"
+T = TypeVar("T")
 
 
-class _Memo:
-    """A value computed once per immutable object, kept for as long as the object lives."""
+class _Memo(Generic[T]):
+    """A value computed once per immutable object, kept while the object lives (at most
+    ``limit`` objects: the oldest entry goes first)."""
 
-    def __init__(self, compute: Callable[[Any], tuple[str, str]]) -> None:
-        self._compute = compute
-        self._entries: dict[int, tuple[weakref.ref[Any], tuple[str, str]]] = {}
+    def __init__(self, compute: Callable[[Any], T], limit: int = 100_000) -> None:
+        self._compute, self._limit = compute, limit
+        self._entries: dict[int, tuple[weakref.ref[Any], T]] = {}
         self._lock = threading.Lock()
         # Keys of objects that died, removed under the lock by the next ``get``. A weakref
         # callback runs wherever the garbage collector happens to run, which can be inside
         # ``get`` while this thread holds the lock: taking the lock there would deadlock.
         self._dead: list[tuple[int, weakref.ref[Any]]] = []
 
-    def get(self, obj: Any) -> tuple[str, str]:
+    def get(self, obj: Any) -> T:
         key = id(obj)
         entry = self._entries.get(key)
         if entry is not None and entry[0]() is obj:
@@ -308,7 +312,10 @@ class _Memo:
                 found = self._entries.get(gone)
                 if found is not None and found[0] is ref:
                     del self._entries[gone]
+            self._entries.pop(key, None)  # a dead object's entry under a reused id
             self._entries[key] = (weakref.ref(obj, self._forget(key)), value)
+            if len(self._entries) > self._limit:
+                del self._entries[next(iter(self._entries))]
         return value
 
     def _forget(self, key: int) -> Callable[[weakref.ref[Any]], None]:
@@ -325,7 +332,6 @@ def _text_and_digest(text: str) -> tuple[str, str]:
 
 
 _SHARED = _Memo(lambda part: _text_and_digest(part.model_dump_json()))
-_OWN_JSON = _Memo(lambda inputs: _text_and_digest(inputs.model_dump_json(include=_OWN)))
 
 
 def shared_part(value: BaseModel) -> tuple[str, str]:
@@ -333,19 +339,121 @@ def shared_part(value: BaseModel) -> tuple[str, str]:
     return _SHARED.get(value)
 
 
-def own_json(inputs: DecisionInputs) -> str:
-    """The JSON object of the parts that belong to this account alone, in field order."""
-    return _OWN_JSON.get(inputs)[0]
+# The account's own parts that outlive a request (the account and its tracker's values are
+# kept by the row cache while their rows are unchanged) or that a fan-out's accounts share
+# (the calendar): their JSON is computed once per object and spliced into the own-parts text.
+def _account_json(account: Account) -> str:
+    # As ``DecisionInputs._compact`` leaves them out: the household while unset, the
+    # aliases while there are none.
+    left_out = set()
+    if account.household is None:
+        left_out.add("household")
+    if not account.symbol_aliases:
+        left_out.add("symbol_aliases")
+    return account.model_dump_json(exclude=left_out)
 
 
-def part_refs(inputs: DecisionInputs) -> dict[str, str | list[str]]:
-    """The digest of each shared part, and the digests of each listed part in order."""
+def _model_json(value: BaseModel) -> str:
+    return value.model_dump_json()
+
+
+_PIECES: dict[str, _Memo[str]] = {
+    "account": _Memo(_account_json),
+    "state": _Memo(_model_json),
+    "peaks": _Memo(_model_json),
+    "day": _Memo(_model_json),
+    "cash": _Memo(_model_json),
+    "calendar": _Memo(_model_json),
+}
+_LEFT_OUT_WHEN_UNSET = frozenset({"cash", "calendar"})  # as ``DecisionInputs._compact`` does
+_NOW = TypeAdapter(AwareDatetime)
+
+
+def _layout() -> tuple[str | frozenset[str], ...]:
+    # The own parts in field order: each piece by name, and each run of the other parts
+    # as one set, serialised together (``_compact`` leaves out the empty ones).
+    steps: list[str | frozenset[str]] = []
+    run: list[str] = []
+    for name in OWN_PARTS:
+        if name in _PIECES:
+            if run:
+                steps.append(frozenset(run))
+                run = []
+            steps.append(name)
+        else:
+            run.append(name)
+    if run:
+        steps.append(frozenset(run))
+    return tuple(steps)
+
+
+_LAYOUT = _layout()
+_ONLY_NOW = frozenset({"now"})
+
+
+def _own_text(inputs: DecisionInputs) -> str:
+    """The own parts' JSON, as ``inputs.model_dump_json(include=_OWN)`` writes it."""
+    out: list[str] = []
+    for step in _LAYOUT:
+        if isinstance(step, str):
+            value = getattr(inputs, step)
+            if value is not None:
+                out.append(f'"{step}":{_PIECES[step].get(value)}')
+            elif step not in _LEFT_OUT_WHEN_UNSET:
+                out.append(f'"{step}":null')
+        elif step == _ONLY_NOW:  # the most common run, without the model's serialiser
+            out.append('"now":' + _NOW.dump_json(inputs.now).decode())
+        else:
+            text = inputs.model_dump_json(include=step)
+            if len(text) > 2:
+                out.append(text[1:-1])
+    return "{" + ",".join(out) + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What a decision's inputs are recorded and hashed as: each shared part's digest (lists
+    for listed parts), the JSON of the account's own parts, and the input hash over them."""
+
+    refs: dict[str, str | list[str]]
+    own_json: str
+    hash: str
+
+
+def _fingerprint(inputs: DecisionInputs) -> Fingerprint:
     refs: dict[str, str | list[str]] = {
         name: _SHARED.get(getattr(inputs, name))[1] for name in SHARED_PARTS
     }
     for name in LISTED_PARTS:
         refs[name] = [_SHARED.get(part)[1] for part in getattr(inputs, name)]
-    return refs
+    own = _own_text(inputs)
+    lines = [_HASH_VERSION]
+    for name, ref in refs.items():
+        lines.append(f"{name}:{ref if isinstance(ref, str) else ','.join(ref)}")
+    lines.append(own)
+    return Fingerprint(refs, own, hashlib.sha256("\n".join(lines).encode()).hexdigest())
+
+
+_FINGERPRINTS = _Memo(_fingerprint, limit=20_000)
+
+
+def fingerprint(inputs: DecisionInputs) -> Fingerprint:
+    """The fingerprint of ``inputs`` with its mappings in the order they are held, computed
+    once per object: the hash and the record read the same texts and digests."""
+    return _FINGERPRINTS.get(inputs)
+
+
+def own_json(inputs: DecisionInputs) -> str:
+    """The JSON object of the parts that belong to this account alone, in field order."""
+    return fingerprint(inputs).own_json
+
+
+def part_refs(inputs: DecisionInputs) -> dict[str, str | list[str]]:
+    """The digest of each shared part, and the digests of each listed part in order."""
+    return {
+        name: ref if isinstance(ref, str) else list(ref)
+        for name, ref in fingerprint(inputs).refs.items()
+    }
 
 
 def _ordered(mapping: dict[str, Any]) -> bool:
@@ -384,11 +492,7 @@ def input_hash(inputs: DecisionInputs) -> str:
 def recorded_input_hash(inputs: DecisionInputs) -> str:
     """The input hash over the mappings in the order they are held (records written before
     the hash put them in key order were hashed so)."""
-    lines = [_HASH_VERSION]
-    for name, ref in part_refs(inputs).items():
-        lines.append(f"{name}:{ref if isinstance(ref, str) else ','.join(ref)}")
-    lines.append(own_json(inputs))
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return fingerprint(inputs).hash
 
 
 def from_parts(own: dict[str, Any], shared: dict[str, Any]) -> DecisionInputs:
