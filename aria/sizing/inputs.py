@@ -7,6 +7,7 @@ import hashlib
 import json
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -184,6 +185,26 @@ class BestDayWindow(Frozen):
     payouts: Annotated[int, Field(ge=0)] = 0
 
 
+# Inputs added after records were written: left out of the JSON while unset or empty, so
+# those records keep the input hash they were answered with (``cash``, the best-day windows,
+# the recent closed trades, the risk violations, the news, the calendar; and the account's
+# household and its symbol aliases).
+LEFT_OUT_WHILE_EMPTY = (
+    "cash",
+    "best_day_windows",
+    "recent_closed_trades",
+    "risk_violations",
+    "news",
+    "calendar",
+)
+ACCOUNT_LEFT_OUT_WHILE_EMPTY = ("household", "symbol_aliases")
+
+
+def empty(value: Any) -> bool:
+    """Whether an input is unset or empty (alike as a model's value and as its JSON value)."""
+    return value is None or (isinstance(value, tuple | list | dict | int) and not value)
+
+
 class DecisionInputs(Frozen):
     """The complete input of one decision."""
 
@@ -248,28 +269,15 @@ class DecisionInputs(Frozen):
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # ``cash``, ``recent_closed_trades`` and ``risk_violations`` came after records were
-        # written: left out while unset, so those records keep the input hash they were
-        # answered with.
         data: dict[str, Any] = handler(self)
-        if data.get("cash", 0) is None:
-            data.pop("cash")
-        # So is the account's household.
-        account = data.get("account")
-        if isinstance(account, dict) and account.get("household", 0) is None:
-            account.pop("household")
-        # And its symbol aliases, while it has none.
-        if isinstance(account, dict) and account.get("symbol_aliases", 0) in ({}, None):
-            account.pop("symbol_aliases")
-        if data.get("best_day_windows", 0) in ((), []):
-            data.pop("best_day_windows")  # likewise: came later, left out while empty
-        for name in ("recent_closed_trades", "risk_violations"):
-            if name in data and not data[name]:
+        for name in LEFT_OUT_WHILE_EMPTY:
+            if name in data and empty(data[name]):
                 data.pop(name)
-        if data.get("news", 1) in ((), []):  # likewise ``news``, while there is none
-            data.pop("news")
-        if data.get("calendar", 0) is None:  # ``calendar`` came later still
-            data.pop("calendar")
+        account = data.get("account")
+        if isinstance(account, dict):
+            for name in ACCOUNT_LEFT_OUT_WHILE_EMPTY:
+                if name in account and empty(account[name]):
+                    account.pop(name)
         return data
 
 
@@ -331,7 +339,48 @@ def _text_and_digest(text: str) -> tuple[str, str]:
     return text, hashlib.sha256(text.encode()).hexdigest()
 
 
-_SHARED = _Memo(lambda part: _text_and_digest(part.model_dump_json()))
+def _exact(value: Any) -> Any:
+    """A hashable key of ``value`` that is equal only for values that serialise alike."""
+    if isinstance(value, str) or value is None:
+        return value
+    if isinstance(value, BaseModel):
+        return _SHARED.get(value)[1]  # a nested part: the digest of its text
+    if isinstance(value, tuple | list):
+        return tuple(_exact(item) for item in value)
+    if isinstance(value, dict):
+        return tuple((key, _exact(item)) for key, item in value.items())
+    if isinstance(value, Decimal):
+        return ("d", str(value))  # 1.0 and 1.00 are written differently
+    return (value.__class__, value)  # 1, 1.0 and True are equal, and written differently
+
+
+class _ByContent:
+    """The text and digest of parts kept by their content (bounded, LRU): a part rebuilt for
+    every request, such as a sibling account, is serialised again only when it changed."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Any, ...], tuple[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, part: BaseModel) -> tuple[str, str]:
+        model = type(part)
+        key = (model, *(_exact(getattr(part, name)) for name in model.model_fields))
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        value = _text_and_digest(part.model_dump_json())
+        with self._lock:
+            self._entries[key] = value
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return value
+
+
+_BY_CONTENT = _ByContent(50_000)
+_SHARED = _Memo(_BY_CONTENT.get)
 
 
 def shared_part(value: BaseModel) -> tuple[str, str]:
@@ -343,13 +392,7 @@ def shared_part(value: BaseModel) -> tuple[str, str]:
 # kept by the row cache while their rows are unchanged) or that a fan-out's accounts share
 # (the calendar): their JSON is computed once per object and spliced into the own-parts text.
 def _account_json(account: Account) -> str:
-    # As ``DecisionInputs._compact`` leaves them out: the household while unset, the
-    # aliases while there are none.
-    left_out = set()
-    if account.household is None:
-        left_out.add("household")
-    if not account.symbol_aliases:
-        left_out.add("symbol_aliases")
+    left_out = {name for name in ACCOUNT_LEFT_OUT_WHILE_EMPTY if empty(getattr(account, name))}
     return account.model_dump_json(exclude=left_out)
 
 
@@ -365,48 +408,38 @@ _PIECES: dict[str, _Memo[str]] = {
     "cash": _Memo(_model_json),
     "calendar": _Memo(_model_json),
 }
-_LEFT_OUT_WHEN_UNSET = frozenset({"cash", "calendar"})  # as ``DecisionInputs._compact`` does
-_NOW = TypeAdapter(AwareDatetime)
+_LEFT_OUT = frozenset(LEFT_OUT_WHILE_EMPTY)
+# Each other own part is written by its field's own serialiser, as the model writes it.
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    name: TypeAdapter(DecisionInputs.model_fields[name].annotation)
+    for name in OWN_PARTS
+    if name not in _PIECES
+}
 
 
-def _layout() -> tuple[str | frozenset[str], ...]:
-    # The own parts in field order: each piece by name, and each run of the other parts
-    # as one set, serialised together (``_compact`` leaves out the empty ones).
-    steps: list[str | frozenset[str]] = []
-    run: list[str] = []
-    for name in OWN_PARTS:
-        if name in _PIECES:
-            if run:
-                steps.append(frozenset(run))
-                run = []
-            steps.append(name)
-        else:
-            run.append(name)
-    if run:
-        steps.append(frozenset(run))
-    return tuple(steps)
-
-
-_LAYOUT = _layout()
-_ONLY_NOW = frozenset({"now"})
+def _field_json(name: str, value: Any) -> str:
+    if value is None:
+        return "null"
+    if value == () and isinstance(value, tuple):
+        return "[]"
+    if type(value) is int:
+        return str(value)
+    if name == "instruments" and all(symbol.isalnum() for symbol in value):
+        # The catalog's instruments, each written once; plain symbols need no escaping.
+        return "{" + ",".join(f'"{s}":{_SHARED.get(i)[0]}' for s, i in value.items()) + "}"
+    return _ADAPTERS[name].dump_json(value).decode()
 
 
 def _own_text(inputs: DecisionInputs) -> str:
     """The own parts' JSON, as ``inputs.model_dump_json(include=_OWN)`` writes it."""
     out: list[str] = []
-    for step in _LAYOUT:
-        if isinstance(step, str):
-            value = getattr(inputs, step)
-            if value is not None:
-                out.append(f'"{step}":{_PIECES[step].get(value)}')
-            elif step not in _LEFT_OUT_WHEN_UNSET:
-                out.append(f'"{step}":null')
-        elif step == _ONLY_NOW:  # the most common run, without the model's serialiser
-            out.append('"now":' + _NOW.dump_json(inputs.now).decode())
-        else:
-            text = inputs.model_dump_json(include=step)
-            if len(text) > 2:
-                out.append(text[1:-1])
+    for name in OWN_PARTS:
+        value = getattr(inputs, name)
+        if name in _LEFT_OUT and empty(value):
+            continue
+        piece = _PIECES.get(name)
+        text = piece.get(value) if piece is not None and value is not None else None
+        out.append(f'"{name}":{text if text is not None else _field_json(name, value)}')
     return "{" + ",".join(out) + "}"
 
 

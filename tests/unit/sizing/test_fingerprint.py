@@ -8,8 +8,11 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
+from pydantic_core import to_json
 
 from accounts.cash import CashLedger
 from aria.audit.record import record_of
@@ -18,13 +21,17 @@ from aria.sizing.inputs import (
     _HASH_VERSION,
     _OWN,
     LISTED_PARTS,
+    OWN_PARTS,
     SHARED_PARTS,
     DecisionInputs,
+    Exposure,
+    OtherAccount,
     fingerprint,
     input_hash,
     own_json,
     part_refs,
     recorded_input_hash,
+    shared_part,
 )
 from aria.sizing.pipeline import decide
 from tests.builders import inputs_of
@@ -37,6 +44,34 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def reference_own_json(inputs: DecisionInputs) -> str:
+    """The own parts' JSON as first written: each field serialised, then the fields that came
+    after records were written left out while unset (the rules as they were then)."""
+    data: dict[str, Any] = {
+        name: TypeAdapter(DecisionInputs.model_fields[name].annotation).dump_python(
+            getattr(inputs, name), mode="json"
+        )
+        for name in OWN_PARTS
+    }
+    if data.get("cash", 0) is None:
+        data.pop("cash")
+    account = data.get("account")
+    if isinstance(account, dict) and account.get("household", 0) is None:
+        account.pop("household")
+    if isinstance(account, dict) and account.get("symbol_aliases", 0) in ({}, None):
+        account.pop("symbol_aliases")
+    if data.get("best_day_windows", 0) in ((), []):
+        data.pop("best_day_windows")
+    for name in ("recent_closed_trades", "risk_violations"):
+        if name in data and not data[name]:
+            data.pop(name)
+    if data.get("news", 1) in ((), []):
+        data.pop("news")
+    if data.get("calendar", 0) is None:
+        data.pop("calendar")
+    return to_json(data).decode()
+
+
 def reference_hash(inputs: DecisionInputs) -> str:
     """The recorded input hash as first written: every part serialised again, nothing kept."""
     lines = [_HASH_VERSION]
@@ -45,7 +80,7 @@ def reference_hash(inputs: DecisionInputs) -> str:
     for name in LISTED_PARTS:
         digests = [_digest(part.model_dump_json()) for part in getattr(inputs, name)]
         lines.append(f"{name}:{','.join(digests)}")
-    lines.append(inputs.model_dump_json(include=_OWN))
+    lines.append(reference_own_json(inputs))
     return _digest("\n".join(lines))
 
 
@@ -86,7 +121,7 @@ def test_the_fingerprint_equals_the_one_computed_from_scratch(
     data: st.DataObject, document: dict[str, Any]
 ) -> None:
     inputs = data.draw(varied(inputs_of(document)))
-    assert own_json(inputs) == inputs.model_dump_json(include=_OWN)
+    assert own_json(inputs) == reference_own_json(inputs) == inputs.model_dump_json(include=_OWN)
     assert recorded_input_hash(inputs) == reference_hash(inputs)
 
 
@@ -108,7 +143,7 @@ def test_the_record_keeps_the_texts_and_digests_the_hash_was_computed_from(
     inputs = inputs_of(document)
     decision = decide(inputs)
     record = record_of(decision, inputs, None, None)
-    assert record.own_json == inputs.model_dump_json(include=_OWN)
+    assert record.own_json == reference_own_json(inputs)
     assert record.refs == part_refs(inputs)
     assert record.refs is fingerprint(inputs).refs  # computed once, not again for the record
     assert decision.input_hash == reference_hash(inputs)
@@ -131,3 +166,41 @@ def test_a_changed_account_is_serialised_again() -> None:
     # the same account object in other inputs: its text is reused, the rest is not
     later = inputs.model_copy(update={"now": inputs.now + dt.timedelta(seconds=1)})
     assert own_json(later) == later.model_dump_json(include=_OWN) != own_json(inputs)
+
+
+def _sibling(**changes: Any) -> OtherAccount:
+    values: dict[str, Any] = {
+        "id": "acct-2",
+        "firm": "ftmo",
+        "phase_kind": "evaluation",
+        "size": D("100000"),
+        "positions": (Exposure(symbol="EURUSD", side="long"),),
+        "signal_order": 1,
+    }
+    return OtherAccount(**(values | changes))
+
+
+def test_a_sibling_rebuilt_for_each_request_is_recognised_by_its_content() -> None:
+    first, again = _sibling(), _sibling()
+    assert first is not again
+    assert shared_part(again) == shared_part(first)
+    assert shared_part(again)[0] is shared_part(first)[0]  # kept, not serialised again
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"size": D("100000.0")},  # the same amount, written differently
+        {"signal_order": 2},
+        {"same_signal": True},
+        {"strategy": "trend"},
+        {"positions": (Exposure(symbol="EURUSD", side="short"),)},
+        {"positions": ()},
+        {"phase_kind": "funded"},
+    ],
+)
+def test_a_changed_sibling_is_serialised_again(changes: dict[str, Any]) -> None:
+    before, after = _sibling(), _sibling(**changes)
+    shared_part(before)
+    assert shared_part(after)[0] == after.model_dump_json() != before.model_dump_json()
+    assert shared_part(after)[1] == _digest(after.model_dump_json())
