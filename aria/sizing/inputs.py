@@ -295,44 +295,57 @@ _HASH_VERSION = "aria-inputs/2"
 T = TypeVar("T")
 
 
+class _Entry(weakref.ref[Any], Generic[T]):
+    """A memo's entry: a weak reference to the object, with its key and value (no closure and
+    no tuple per entry: a memo may hold an entry for every account)."""
+
+    __slots__ = ("key", "value")
+    key: int
+    value: T
+
+    def __new__(
+        cls, obj: Any, callback: Callable[[_Entry[T]], object], key: int, value: T
+    ) -> _Entry[T]:
+        entry = super().__new__(cls, obj, callback)
+        entry.key, entry.value = key, value
+        return entry
+
+    def __init__(
+        self, obj: Any, callback: Callable[[_Entry[T]], object], key: int, value: T
+    ) -> None:
+        pass  # all set by ``__new__``; the reference's own ``__init__`` refuses the extra values
+
+
 class _Memo(Generic[T]):
     """A value computed once per immutable object, kept while the object lives (at most
     ``limit`` objects: the oldest entry goes first)."""
 
     def __init__(self, compute: Callable[[Any], T], limit: int = 100_000) -> None:
         self._compute, self._limit = compute, limit
-        self._entries: dict[int, tuple[weakref.ref[Any], T]] = {}
+        self._entries: dict[int, _Entry[T]] = {}
         self._lock = threading.Lock()
-        # Keys of objects that died, removed under the lock by the next ``get``. A weakref
+        # Entries of objects that died, removed under the lock by the next ``get``. A weakref
         # callback runs wherever the garbage collector happens to run, which can be inside
-        # ``get`` while this thread holds the lock: taking the lock there would deadlock.
-        self._dead: list[tuple[int, weakref.ref[Any]]] = []
+        # ``get`` while this thread holds the lock: taking the lock there would deadlock, so
+        # the callback only appends (atomic).
+        self._dead: list[_Entry[T]] = []
 
     def get(self, obj: Any) -> T:
         key = id(obj)
         entry = self._entries.get(key)
-        if entry is not None and entry[0]() is obj:
-            return entry[1]
+        if entry is not None and entry() is obj:
+            return entry.value
         value = self._compute(obj)
         with self._lock:
             while self._dead:
-                gone, ref = self._dead.pop()
-                found = self._entries.get(gone)
-                if found is not None and found[0] is ref:
-                    del self._entries[gone]
+                gone = self._dead.pop()
+                if self._entries.get(gone.key) is gone:
+                    del self._entries[gone.key]
             self._entries.pop(key, None)  # a dead object's entry under a reused id
-            self._entries[key] = (weakref.ref(obj, self._forget(key)), value)
+            self._entries[key] = _Entry(obj, self._dead.append, key, value)
             if len(self._entries) > self._limit:
                 del self._entries[next(iter(self._entries))]
         return value
-
-    def _forget(self, key: int) -> Callable[[weakref.ref[Any]], None]:
-        dead = self._dead
-
-        def forget(ref: weakref.ref[Any]) -> None:
-            dead.append((key, ref))  # atomic; no lock (see __init__)
-
-        return forget
 
 
 def _text_and_digest(text: str) -> tuple[str, str]:
@@ -409,12 +422,15 @@ _PIECES: dict[str, _Memo[str]] = {
     "calendar": _Memo(_model_json),
 }
 _LEFT_OUT = frozenset(LEFT_OUT_WHILE_EMPTY)
+
+
 # Each other own part is written by its field's own serialiser, as the model writes it.
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    name: TypeAdapter(DecisionInputs.model_fields[name].annotation)
-    for name in OWN_PARTS
-    if name not in _PIECES
-}
+def _adapter(name: str) -> TypeAdapter[Any]:
+    annotation = DecisionInputs.model_fields[name].annotation
+    return TypeAdapter(annotation if annotation is not None else Any)
+
+
+_ADAPTERS = {name: _adapter(name) for name in OWN_PARTS if name not in _PIECES}
 
 
 def _field_json(name: str, value: Any) -> str:

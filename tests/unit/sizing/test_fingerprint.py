@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -48,7 +48,7 @@ def reference_own_json(inputs: DecisionInputs) -> str:
     """The own parts' JSON as first written: each field serialised, then the fields that came
     after records were written left out while unset (the rules as they were then)."""
     data: dict[str, Any] = {
-        name: TypeAdapter(DecisionInputs.model_fields[name].annotation).dump_python(
+        name: TypeAdapter(cast(Any, DecisionInputs.model_fields[name].annotation)).dump_python(
             getattr(inputs, name), mode="json"
         )
         for name in OWN_PARTS
