@@ -392,7 +392,7 @@ class _ByContent:
         return value
 
 
-_BY_CONTENT = _ByContent(50_000)
+_BY_CONTENT = _ByContent(4_096)  # a few fan-outs of siblings: their texts are large
 _SHARED = _Memo(_BY_CONTENT.get)
 
 
@@ -430,7 +430,7 @@ def _adapter(name: str) -> TypeAdapter[Any]:
     return TypeAdapter(annotation if annotation is not None else Any)
 
 
-_ADAPTERS = {name: _adapter(name) for name in OWN_PARTS if name not in _PIECES}
+_ADAPTERS = {name: _adapter(name) for name in OWN_PARTS}
 
 
 def _field_json(name: str, value: Any) -> str:

@@ -26,6 +26,7 @@ from aria.sizing.inputs import (
     DecisionInputs,
     Exposure,
     OtherAccount,
+    _ByContent,
     fingerprint,
     input_hash,
     own_json,
@@ -204,3 +205,11 @@ def test_a_changed_sibling_is_serialised_again(changes: dict[str, Any]) -> None:
     shared_part(before)
     assert shared_part(after)[0] == after.model_dump_json() != before.model_dump_json()
     assert shared_part(after)[1] == _digest(after.model_dump_json())
+
+
+def test_parts_kept_by_content_are_bounded() -> None:
+    kept = _ByContent(2)
+    for order in range(5):
+        sibling = _sibling(signal_order=order)
+        assert kept.get(sibling)[0] == sibling.model_dump_json()
+    assert len(kept._entries) == 2
