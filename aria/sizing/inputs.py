@@ -362,9 +362,9 @@ def _exact(value: Any) -> Any:
         return tuple(_exact(item) for item in value)
     if isinstance(value, dict):
         return tuple((key, _exact(item)) for key, item in value.items())
-    if isinstance(value, Decimal):
-        return ("d", str(value))  # 1.0 and 1.00 are written differently
-    return (value.__class__, value)  # 1, 1.0 and True are equal, and written differently
+    # Values that are equal can be written differently: 1.0 and 1.00, 1 and True, 0.0 and
+    # -0.0, 12:00Z and 14:00+02:00. The repr tells each of them apart.
+    return (value.__class__, repr(value))
 
 
 class _ByContent:

@@ -25,6 +25,7 @@ from aria.sizing.inputs import (
     SHARED_PARTS,
     DecisionInputs,
     Exposure,
+    MarketSnapshot,
     OtherAccount,
     _ByContent,
     fingerprint,
@@ -205,6 +206,15 @@ def test_a_changed_sibling_is_serialised_again(changes: dict[str, Any]) -> None:
     shared_part(before)
     assert shared_part(after)[0] == after.model_dump_json() != before.model_dump_json()
     assert shared_part(after)[1] == _digest(after.model_dump_json())
+
+
+def test_a_market_at_the_same_instant_written_in_another_zone_is_serialised_again() -> None:
+    at = dt.datetime(2026, 6, 2, 12, 0, tzinfo=dt.UTC)
+    utc = MarketSnapshot(as_of=at, atr=D("0.0065"))
+    shared_part(utc)
+    zoned = MarketSnapshot(as_of=at.astimezone(dt.timezone(dt.timedelta(hours=2))), atr=D("0.0065"))
+    assert zoned == utc  # equal values...
+    assert shared_part(zoned)[0] == zoned.model_dump_json() != utc.model_dump_json()  # ...not alike
 
 
 def test_parts_kept_by_content_are_bounded() -> None:
