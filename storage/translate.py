@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -112,11 +113,13 @@ class RowCache:
 
     def __init__(self, translate: Callable[[Any], Any], columns: Sequence[str], size: int) -> None:
         self._translate, self._columns, self._size = translate, tuple(columns), size
+        self._values = operator.attrgetter(*self._columns)  # one call for every column
         self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lock = threading.Lock()
 
     def __call__(self, row: Any) -> Any:
-        key = tuple(_keyed(getattr(row, column)) for column in self._columns)
+        values = self._values(row)
+        key = tuple(map(_keyed, values)) if len(self._columns) > 1 else (_keyed(values),)
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
@@ -131,12 +134,14 @@ class RowCache:
 
 
 def _keyed(value: Any) -> Any:
-    # Exact text for amounts (1.0 and 1.00 are equal but not the same record) and JSON text
-    # for documents, so the key is hashable and as exact as the row.
+    # Exact text for amounts (1.0 and 1.00 are equal but not the same record), and for
+    # documents the repr of the decoded value: hashable, exact (it tells 1 from 1.0, True and
+    # "1", and keeps key order, which the translated value keeps too) and far cheaper than
+    # encoding JSON again. Tagged, so a document never shares a key with a text column.
     if isinstance(value, Decimal):
         return ("d", str(value))
     if isinstance(value, dict | list):
-        return ("j", json.dumps(value, sort_keys=True))
+        return ("j", repr(value))
     return value
 
 

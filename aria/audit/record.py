@@ -16,8 +16,7 @@ from aria.sizing.inputs import (
     LISTED_PARTS,
     SHARED_PARTS,
     DecisionInputs,
-    own_json,
-    part_refs,
+    fingerprint,
     shared_part,
 )
 
@@ -51,7 +50,8 @@ def record_of(
     strategy: str | None,
     reserve_until: dt.datetime | None,
 ) -> DecisionRecord:
-    """The record of ``decision`` taken from ``inputs`` (texts are computed once per object)."""
+    """The record of ``decision`` taken from ``inputs`` (texts and digests are computed once
+    per object: the input hash of ordered inputs read the same)."""
     parts = []
     for name in SHARED_PARTS:
         text, digest = shared_part(getattr(inputs, name))
@@ -60,11 +60,12 @@ def record_of(
         for value in getattr(inputs, name):
             text, digest = shared_part(value)
             parts.append(SharedPart(name, digest, text))
+    recorded = fingerprint(inputs)
     return DecisionRecord(
         decision=decision,
         decision_json=decision.model_dump_json(),
-        own_json=own_json(inputs),
-        refs=part_refs(inputs),
+        own_json=recorded.own_json,
+        refs=recorded.refs,
         parts=tuple(parts),
         strategy=strategy,
         reserve_until=reserve_until,

@@ -7,9 +7,11 @@ import hashlib
 import json
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -18,6 +20,7 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     StringConstraints,
+    TypeAdapter,
     model_serializer,
     model_validator,
 )
@@ -182,6 +185,26 @@ class BestDayWindow(Frozen):
     payouts: Annotated[int, Field(ge=0)] = 0
 
 
+# Inputs added after records were written: left out of the JSON while unset or empty, so
+# those records keep the input hash they were answered with (``cash``, the best-day windows,
+# the recent closed trades, the risk violations, the news, the calendar; and the account's
+# household and its symbol aliases).
+LEFT_OUT_WHILE_EMPTY = (
+    "cash",
+    "best_day_windows",
+    "recent_closed_trades",
+    "risk_violations",
+    "news",
+    "calendar",
+)
+ACCOUNT_LEFT_OUT_WHILE_EMPTY = ("household", "symbol_aliases")
+
+
+def empty(value: Any) -> bool:
+    """Whether an input is unset or empty (alike as a model's value and as its JSON value)."""
+    return value is None or (isinstance(value, tuple | list | dict | int) and not value)
+
+
 class DecisionInputs(Frozen):
     """The complete input of one decision."""
 
@@ -246,28 +269,15 @@ class DecisionInputs(Frozen):
 
     @model_serializer(mode="wrap")
     def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # ``cash``, ``recent_closed_trades`` and ``risk_violations`` came after records were
-        # written: left out while unset, so those records keep the input hash they were
-        # answered with.
         data: dict[str, Any] = handler(self)
-        if data.get("cash", 0) is None:
-            data.pop("cash")
-        # So is the account's household.
-        account = data.get("account")
-        if isinstance(account, dict) and account.get("household", 0) is None:
-            account.pop("household")
-        # And its symbol aliases, while it has none.
-        if isinstance(account, dict) and account.get("symbol_aliases", 0) in ({}, None):
-            account.pop("symbol_aliases")
-        if data.get("best_day_windows", 0) in ((), []):
-            data.pop("best_day_windows")  # likewise: came later, left out while empty
-        for name in ("recent_closed_trades", "risk_violations"):
-            if name in data and not data[name]:
+        for name in LEFT_OUT_WHILE_EMPTY:
+            if name in data and empty(data[name]):
                 data.pop(name)
-        if data.get("news", 1) in ((), []):  # likewise ``news``, while there is none
-            data.pop("news")
-        if data.get("calendar", 0) is None:  # ``calendar`` came later still
-            data.pop("calendar")
+        account = data.get("account")
+        if isinstance(account, dict):
+            for name in ACCOUNT_LEFT_OUT_WHILE_EMPTY:
+                if name in account and empty(account[name]):
+                    account.pop(name)
         return data
 
 
@@ -282,50 +292,108 @@ OWN_PARTS = tuple(
 )
 _OWN = set(OWN_PARTS)
 _HASH_VERSION = "aria-inputs/2"
+T = TypeVar("T")
 
 
-class _Memo:
-    """A value computed once per immutable object, kept for as long as the object lives."""
+class _Entry(weakref.ref[Any], Generic[T]):
+    """A memo's entry: a weak reference to the object, with its key and value (no closure and
+    no tuple per entry: a memo may hold an entry for every account)."""
 
-    def __init__(self, compute: Callable[[Any], tuple[str, str]]) -> None:
-        self._compute = compute
-        self._entries: dict[int, tuple[weakref.ref[Any], tuple[str, str]]] = {}
+    __slots__ = ("key", "value")
+    key: int
+    value: T
+
+    def __new__(
+        cls, obj: Any, callback: Callable[[_Entry[T]], object], key: int, value: T
+    ) -> _Entry[T]:
+        entry = super().__new__(cls, obj, callback)
+        entry.key, entry.value = key, value
+        return entry
+
+    def __init__(
+        self, obj: Any, callback: Callable[[_Entry[T]], object], key: int, value: T
+    ) -> None:
+        pass  # all set by ``__new__``; the reference's own ``__init__`` refuses the extra values
+
+
+class _Memo(Generic[T]):
+    """A value computed once per immutable object, kept while the object lives (at most
+    ``limit`` objects: the oldest entry goes first)."""
+
+    def __init__(self, compute: Callable[[Any], T], limit: int = 100_000) -> None:
+        self._compute, self._limit = compute, limit
+        self._entries: dict[int, _Entry[T]] = {}
         self._lock = threading.Lock()
-        # Keys of objects that died, removed under the lock by the next ``get``. A weakref
+        # Entries of objects that died, removed under the lock by the next ``get``. A weakref
         # callback runs wherever the garbage collector happens to run, which can be inside
-        # ``get`` while this thread holds the lock: taking the lock there would deadlock.
-        self._dead: list[tuple[int, weakref.ref[Any]]] = []
+        # ``get`` while this thread holds the lock: taking the lock there would deadlock, so
+        # the callback only appends (atomic).
+        self._dead: list[_Entry[T]] = []
 
-    def get(self, obj: Any) -> tuple[str, str]:
+    def get(self, obj: Any) -> T:
         key = id(obj)
         entry = self._entries.get(key)
-        if entry is not None and entry[0]() is obj:
-            return entry[1]
+        if entry is not None and entry() is obj:
+            return entry.value
         value = self._compute(obj)
         with self._lock:
             while self._dead:
-                gone, ref = self._dead.pop()
-                found = self._entries.get(gone)
-                if found is not None and found[0] is ref:
-                    del self._entries[gone]
-            self._entries[key] = (weakref.ref(obj, self._forget(key)), value)
+                gone = self._dead.pop()
+                if self._entries.get(gone.key) is gone:
+                    del self._entries[gone.key]
+            self._entries.pop(key, None)  # a dead object's entry under a reused id
+            self._entries[key] = _Entry(obj, self._dead.append, key, value)
+            if len(self._entries) > self._limit:
+                del self._entries[next(iter(self._entries))]
         return value
-
-    def _forget(self, key: int) -> Callable[[weakref.ref[Any]], None]:
-        dead = self._dead
-
-        def forget(ref: weakref.ref[Any]) -> None:
-            dead.append((key, ref))  # atomic; no lock (see __init__)
-
-        return forget
 
 
 def _text_and_digest(text: str) -> tuple[str, str]:
     return text, hashlib.sha256(text.encode()).hexdigest()
 
 
-_SHARED = _Memo(lambda part: _text_and_digest(part.model_dump_json()))
-_OWN_JSON = _Memo(lambda inputs: _text_and_digest(inputs.model_dump_json(include=_OWN)))
+def _exact(value: Any) -> Any:
+    """A hashable key of ``value`` that is equal only for values that serialise alike."""
+    if isinstance(value, str) or value is None:
+        return value
+    if isinstance(value, BaseModel):
+        return _SHARED.get(value)[1]  # a nested part: the digest of its text
+    if isinstance(value, tuple | list):
+        return tuple(_exact(item) for item in value)
+    if isinstance(value, dict):
+        return tuple((key, _exact(item)) for key, item in value.items())
+    # Values that are equal can be written differently: 1.0 and 1.00, 1 and True, 0.0 and
+    # -0.0, 12:00Z and 14:00+02:00. The repr tells each of them apart.
+    return (value.__class__, repr(value))
+
+
+class _ByContent:
+    """The text and digest of parts kept by their content (bounded, LRU): a part rebuilt for
+    every request, such as a sibling account, is serialised again only when it changed."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Any, ...], tuple[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, part: BaseModel) -> tuple[str, str]:
+        model = type(part)
+        key = (model, *(_exact(getattr(part, name)) for name in model.model_fields))
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        value = _text_and_digest(part.model_dump_json())
+        with self._lock:
+            self._entries[key] = value
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return value
+
+
+_BY_CONTENT = _ByContent(4_096)  # a few fan-outs of siblings: their texts are large
+_SHARED = _Memo(_BY_CONTENT.get)
 
 
 def shared_part(value: BaseModel) -> tuple[str, str]:
@@ -333,19 +401,108 @@ def shared_part(value: BaseModel) -> tuple[str, str]:
     return _SHARED.get(value)
 
 
-def own_json(inputs: DecisionInputs) -> str:
-    """The JSON object of the parts that belong to this account alone, in field order."""
-    return _OWN_JSON.get(inputs)[0]
+# The account's own parts that outlive a request (the account and its tracker's values are
+# kept by the row cache while their rows are unchanged) or that a fan-out's accounts share
+# (the calendar): their JSON is computed once per object and spliced into the own-parts text.
+def _account_json(account: Account) -> str:
+    left_out = {name for name in ACCOUNT_LEFT_OUT_WHILE_EMPTY if empty(getattr(account, name))}
+    return account.model_dump_json(exclude=left_out)
 
 
-def part_refs(inputs: DecisionInputs) -> dict[str, str | list[str]]:
-    """The digest of each shared part, and the digests of each listed part in order."""
+def _model_json(value: BaseModel) -> str:
+    return value.model_dump_json()
+
+
+_PIECES: dict[str, _Memo[str]] = {
+    "account": _Memo(_account_json),
+    "state": _Memo(_model_json),
+    "peaks": _Memo(_model_json),
+    "day": _Memo(_model_json),
+    "cash": _Memo(_model_json),
+    "calendar": _Memo(_model_json),
+}
+_LEFT_OUT = frozenset(LEFT_OUT_WHILE_EMPTY)
+
+
+# Each other own part is written by its field's own serialiser, as the model writes it.
+def _adapter(name: str) -> TypeAdapter[Any]:
+    annotation = DecisionInputs.model_fields[name].annotation
+    return TypeAdapter(annotation if annotation is not None else Any)
+
+
+_ADAPTERS = {name: _adapter(name) for name in OWN_PARTS}
+
+
+def _field_json(name: str, value: Any) -> str:
+    if value is None:
+        return "null"
+    if value == () and isinstance(value, tuple):
+        return "[]"
+    if type(value) is int:
+        return str(value)
+    if name == "instruments" and all(symbol.isalnum() for symbol in value):
+        # The catalog's instruments, each written once; plain symbols need no escaping.
+        return "{" + ",".join(f'"{s}":{_SHARED.get(i)[0]}' for s, i in value.items()) + "}"
+    return _ADAPTERS[name].dump_json(value).decode()
+
+
+def _own_text(inputs: DecisionInputs) -> str:
+    """The own parts' JSON, as ``inputs.model_dump_json(include=_OWN)`` writes it."""
+    out: list[str] = []
+    for name in OWN_PARTS:
+        value = getattr(inputs, name)
+        if name in _LEFT_OUT and empty(value):
+            continue
+        piece = _PIECES.get(name)
+        text = piece.get(value) if piece is not None and value is not None else None
+        out.append(f'"{name}":{text if text is not None else _field_json(name, value)}')
+    return "{" + ",".join(out) + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What a decision's inputs are recorded and hashed as: each shared part's digest (lists
+    for listed parts), the JSON of the account's own parts, and the input hash over them."""
+
+    refs: dict[str, str | list[str]]
+    own_json: str
+    hash: str
+
+
+def _fingerprint(inputs: DecisionInputs) -> Fingerprint:
     refs: dict[str, str | list[str]] = {
         name: _SHARED.get(getattr(inputs, name))[1] for name in SHARED_PARTS
     }
     for name in LISTED_PARTS:
         refs[name] = [_SHARED.get(part)[1] for part in getattr(inputs, name)]
-    return refs
+    own = _own_text(inputs)
+    lines = [_HASH_VERSION]
+    for name, ref in refs.items():
+        lines.append(f"{name}:{ref if isinstance(ref, str) else ','.join(ref)}")
+    lines.append(own)
+    return Fingerprint(refs, own, hashlib.sha256("\n".join(lines).encode()).hexdigest())
+
+
+_FINGERPRINTS = _Memo(_fingerprint, limit=20_000)
+
+
+def fingerprint(inputs: DecisionInputs) -> Fingerprint:
+    """The fingerprint of ``inputs`` with its mappings in the order they are held, computed
+    once per object: the hash and the record read the same texts and digests."""
+    return _FINGERPRINTS.get(inputs)
+
+
+def own_json(inputs: DecisionInputs) -> str:
+    """The JSON object of the parts that belong to this account alone, in field order."""
+    return fingerprint(inputs).own_json
+
+
+def part_refs(inputs: DecisionInputs) -> dict[str, str | list[str]]:
+    """The digest of each shared part, and the digests of each listed part in order."""
+    return {
+        name: ref if isinstance(ref, str) else list(ref)
+        for name, ref in fingerprint(inputs).refs.items()
+    }
 
 
 def _ordered(mapping: dict[str, Any]) -> bool:
@@ -384,11 +541,7 @@ def input_hash(inputs: DecisionInputs) -> str:
 def recorded_input_hash(inputs: DecisionInputs) -> str:
     """The input hash over the mappings in the order they are held (records written before
     the hash put them in key order were hashed so)."""
-    lines = [_HASH_VERSION]
-    for name, ref in part_refs(inputs).items():
-        lines.append(f"{name}:{ref if isinstance(ref, str) else ','.join(ref)}")
-    lines.append(own_json(inputs))
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return fingerprint(inputs).hash
 
 
 def from_parts(own: dict[str, Any], shared: dict[str, Any]) -> DecisionInputs:
