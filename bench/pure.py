@@ -11,7 +11,6 @@ from pathlib import Path
 
 from accounts.model import Position, Side
 from aria.sizing.batch import decide_batch
-from aria.sizing.books import Books
 from aria.sizing.columns import prepare
 from aria.sizing.inputs import DecisionInputs, Exposure, OtherAccount
 from aria.sizing.instruments import load_instruments
@@ -100,15 +99,6 @@ def fanout(count: int, preset: str = "aria") -> list[DecisionInputs]:
     ]
 
 
-def next_signal(inputs: list[DecisionInputs]) -> list[DecisionInputs]:
-    """The same accounts (the very same inputs) receiving another signal on the same pair,
-    at another entry and with a closer stop."""
-    request = inputs[0].request.model_copy(
-        update={"entry": Decimal("1.0900"), "stop_atr_multiple": Decimal("1.5")}
-    )
-    return [item.model_copy(update={"request": request}) for item in inputs]
-
-
 def repeated(anchor: Anchor | None, times: int) -> Anchor | None:
     """The anchor called ``times`` times in a row (to set beside a trial of as many units)."""
     if anchor is None:
@@ -173,9 +163,7 @@ def run(quick: bool) -> list[Figure]:
     """Figures ``pure.decisions_per_s.<preset>``, ``pure.decision_us.positions.<K>``, the
     batch engine's ``pure.batch_decisions_per_s.<N>``, the cost of preparing a book,
     ``pure.batch_prepare_us_per_account.<N>``, and both together,
-    ``pure.batch_end_to_end_us_per_account.<N>``, and again for a second signal to the same
-    accounts from their kept book, ``pure.batch_end_to_end_warm_us_per_account.<N>``; each
-    beside NautilusTrader's sizer."""
+    ``pure.batch_end_to_end_us_per_account.<N>``; each beside NautilusTrader's sizer."""
     figures = []
     anchor = nautilus()
     per_trial = 200 if quick else 1000
@@ -263,27 +251,6 @@ def run(quick: bool) -> list[Figure]:
             anchored(
                 value(
                     f"pure.batch_end_to_end_us_per_account.{count}",
-                    "us",
-                    [s / count * 1e6 for s in samples],
-                ),
-                anchor,
-                [a / count for a in anchor_s],
-                ratios,
-            )
-        )
-        books = Books()
-        books.prepared(inputs)  # the first signal to these accounts
-        second = next_signal(inputs)
-
-        def warm(books: Books = books, second: list[DecisionInputs] = second) -> None:
-            first = second[0]
-            decide_batch(books.prepared(second), first.request, first.instrument, first.market)
-
-        samples, anchor_s, ratios = interleaved(warm, repeated(anchor, count), batch_rounds + 2)
-        figures.append(
-            anchored(
-                value(
-                    f"pure.batch_end_to_end_warm_us_per_account.{count}",
                     "us",
                     [s / count * 1e6 for s in samples],
                 ),

@@ -50,7 +50,6 @@ def test_the_quick_benchmark_runs_and_writes_every_figure_with_its_anchor(tmp_pa
         "pure.decision_us.positions.50",
         "pure.batch_decisions_per_s.1000",
         "pure.batch_end_to_end_us_per_account.1000",
-        "pure.batch_end_to_end_warm_us_per_account.1000",
         "service.fanout_ms.sqlite.1000",
         "service.audited_over_commit.sqlite",
         "service.single_ms.sqlite.snapshots.50000",
