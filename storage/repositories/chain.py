@@ -20,6 +20,15 @@ from storage import bulk
 from storage.errors import Missing
 from storage.repositories.statements import ACCOUNTS, STATE_RECORDS, TRACKERS, fields, new_id
 
+CHANNEL = "aria_changes"  # PostgreSQL's channel of changed accounts (see storage.changes)
+_HEADS = sa.select(TRACKERS.c.account_id, TRACKERS.c.chain_seq, TRACKERS.c.chain_hash).where(
+    TRACKERS.c.account_id.in_(sa.bindparam("ids", expanding=True))
+)
+_LOCK_HEADS = _HEADS.order_by(TRACKERS.c.account_id).with_for_update()
+_NOTIFY = sa.select(
+    sa.func.pg_notify(sa.literal(CHANNEL), ACCOUNTS.c.owner + sa.literal(":") + ACCOUNTS.c.id)
+).where(ACCOUNTS.c.id.in_(sa.bindparam("ids", expanding=True)))
+
 
 class ChainHeads:
     """Chain heads (seq, hash) one transaction has read or moved, by account."""
@@ -50,12 +59,7 @@ class Chain:
         """Lock these accounts' tracker rows (in id order) before appending to their chains."""
         if not account_ids:
             return
-        rows = self.session.execute(
-            sa.select(TRACKERS.c.account_id, TRACKERS.c.chain_seq, TRACKERS.c.chain_hash)
-            .where(TRACKERS.c.account_id.in_(sorted(account_ids)))
-            .order_by(TRACKERS.c.account_id)
-            .with_for_update()
-        )
+        rows = self.session.execute(_LOCK_HEADS, {"ids": sorted(account_ids)})
         for row in rows:
             self.heads.put(row.account_id, row.chain_seq, row.chain_hash)
 
@@ -63,10 +67,7 @@ class Chain:
         """The current heads of these accounts (read from their trackers when not known)."""
         missing = sorted(a for a in account_ids if self.heads.get(a) is None)
         if missing:
-            query = sa.select(
-                TRACKERS.c.account_id, TRACKERS.c.chain_seq, TRACKERS.c.chain_hash
-            ).where(TRACKERS.c.account_id.in_(missing))
-            for row in self.session.execute(query):
+            for row in self.session.connection().execute(_HEADS, {"ids": missing}):
                 self.heads.put(row.account_id, row.chain_seq, row.chain_hash)
         found = {}
         for account_id in account_ids:
@@ -121,9 +122,6 @@ class Chain:
         self.append_states([(a, kind, bodies[a]) for a in sorted(account_ids)], at)
 
 
-CHANNEL = "aria_changes"  # PostgreSQL's channel of changed accounts (see storage.changes)
-
-
 def notify_changed(session: Session, account_ids: Set[str] | Sequence[str]) -> None:
     """On PostgreSQL, tell every listening server these accounts changed.
 
@@ -133,22 +131,23 @@ def notify_changed(session: Session, account_ids: Set[str] | Sequence[str]) -> N
     """
     if not account_ids or session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(
-        sa.select(
-            sa.func.pg_notify(
-                sa.literal(CHANNEL), ACCOUNTS.c.owner + sa.literal(":") + ACCOUNTS.c.id
-            )
-        ).where(ACCOUNTS.c.id.in_(sorted(account_ids)))
-    )
+    session.connection().execute(_NOTIFY, {"ids": sorted(account_ids)})
 
 
 def stored_state(session: Session, kind: str, account_ids: Set[str]) -> dict[str, str]:
     """The state bodies of these accounts' rows as the database now holds them."""
-    table, key = (
-        (ACCOUNTS, ACCOUNTS.c.id) if kind == "account" else (TRACKERS, TRACKERS.c.account_id)
-    )
     # Read back rather than built from what was written: the copy must be what verify reads.
-    query = sa.select(key.label("state_key"), *(table.c[c] for c in STATE_FIELDS[kind])).where(
-        key.in_(sorted(account_ids))
+    rows = session.connection().execute(_STORED_STATE[kind], {"ids": sorted(account_ids)})
+    return {row.state_key: state_body(kind, fields(row)) for row in rows}
+
+
+def _stored_state(table: sa.Table, key: sa.Column[str], kind: str) -> Any:
+    return sa.select(key.label("state_key"), *(table.c[c] for c in STATE_FIELDS[kind])).where(
+        key.in_(sa.bindparam("ids", expanding=True))
     )
-    return {row.state_key: state_body(kind, fields(row)) for row in session.execute(query)}
+
+
+_STORED_STATE = {
+    "account": _stored_state(ACCOUNTS, ACCOUNTS.c.id, "account"),
+    "tracker": _stored_state(TRACKERS, TRACKERS.c.account_id, "tracker"),
+}

@@ -56,18 +56,17 @@ class SizingRepository(Reservations):
 
     def for_sizing(self, query: SizingQuery) -> SizingSnapshot:
         ids = {"ids": sorted(set(query.account_ids))}
+        # Core statements on the session's connection: the same transaction, without the
+        # ORM's per-statement work (these reads load no ORM objects).
+        run = self.session.connection().execute
         # Locked: the chain heads read under the lock serve the append after it.
         found = (
-            with_trackers(self.session.execute(LOCK, ids), self.chain)
+            with_trackers(run(LOCK, ids), self.chain)
             if query.lock
-            else with_trackers(self.session.execute(READ, ids))
+            else with_trackers(run(READ, ids))
         )
         owners = sorted({account.owner for account, _ in found.values()})
-        others = (
-            with_trackers(self.session.execute(_FAMILY, {"owners": owners, **ids}))
-            if owners
-            else {}
-        )
+        others = with_trackers(run(_FAMILY, {"owners": owners, **ids})) if owners else {}
         keys = {key for account, _ in found.values() for key in query.layer_keys(account)}
         layers = layers_of(self.session, sorted(keys))
         readers = [
@@ -81,16 +80,17 @@ class SizingRepository(Reservations):
         )
         held = {p.symbol for _, t in found.values() if t.state for p in t.state.positions}
         snapshots, pairs = market.snapshots_and_pairs(self.session, sorted(held | {query.symbol}))
+        instruments, head = market.instruments_and_head(self.session, query.universe)
         return SizingSnapshot(
             accounts=found,
             others=others,
             layers=layers,
             trades={a: tuple(t) for a, t in trades.items()},
             reservations={a: tuple(r) for a, r in live.items()},
-            instruments=tuple(market.instruments(self.session)),
+            instruments=tuple(instruments),
             snapshots=snapshots,
             pairs=pairs,
-            correlation_head=market.correlation_head(self.session, query.universe),
+            correlation_head=head,
         )
 
     def claim_request(
@@ -109,8 +109,9 @@ class SizingRepository(Reservations):
             "request": request,
             "created_at": at,
         }
-        statement = _claim_statement(self.session.get_bind().dialect.name)
-        return self.session.execute(statement, values).first() is not None
+        connection = self.session.connection()
+        statement = _claim_statement(connection.dialect.name)
+        return connection.execute(statement, values).first() is not None
 
     def request_hash(self, request_id: str, *, scope: str = "") -> str | None:
         return self.session.scalar(
