@@ -1,0 +1,139 @@
+"""What an audited sizing sends to the database: a fixed set of statements, whatever the count
+of accounts, and reads folded together giving what the separate reads give."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from aria.service.context import Context
+from aria.sizing.instruments import Instrument
+from aria.sizing.market import Correlation, VolatilitySnapshot
+from storage.repositories import market
+from tests.builders import ask, open_account, push, utc
+from tests.clocks import SettableClock
+
+# A sizing's statements on SQLite: BEGIN, the claim, the locked accounts, their owners' other
+# accounts, profile layers, live reservations, snapshots with currency pairs, instruments with
+# the matrix head, known input parts, then the decisions, reservations and chain heads.
+SQLITE_STATEMENTS = 12
+
+
+def _statements(engine: Engine, work: Any) -> list[str]:
+    seen: list[str] = []
+
+    def note(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        work()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_a_sizing_sends_as_many_statements_for_ten_accounts_as_for_one(
+    ctx: Context, engine: Engine, clock: SettableClock
+) -> None:
+    ids = [f"ftmo-{n}" for n in range(10)]
+    for account_id in ids:
+        open_account(ctx, account_id)
+        push(ctx, account_id, 100_000, 100_000, clock.now())
+    ask(ctx, "warm", ids[:1])  # caches filled, input parts stored
+    clock.tick(1)
+    one = _statements(engine, lambda: ask(ctx, "one", ids[:1]))
+    clock.tick(1)
+    ten = _statements(engine, lambda: ask(ctx, "ten", ids))
+    # Only the parts the ten accounts are the first to use are new: one more insert.
+    new_parts = [s for s in ten if s.startswith("INSERT INTO input_parts")]
+    assert len(new_parts) <= 1
+    assert len(ten) - len(new_parts) == len(one), "\n".join(ten)
+    if engine.dialect.name == "sqlite":
+        assert len(one) <= SQLITE_STATEMENTS, "\n".join(one)
+    # Each table is read or written once: no statement repeats another's work.
+    assert sum("FROM market_snapshots" in s for s in one) == 1, "\n".join(one)
+    assert sum("instruments.spec" in s for s in one) == 1, "\n".join(one)
+    assert sum("correlation_matrices" in s for s in one) == 1, "\n".join(one)
+
+
+def _snapshot(symbol: str, at: dt.datetime, close: str) -> VolatilitySnapshot:
+    return VolatilitySnapshot(
+        symbol=symbol,
+        timeframe="1d",
+        as_of=at,
+        atr=Decimal("0.01"),
+        atr_percentile=Decimal(50),
+        regime="normal",
+        daily_volatility=Decimal("0.006"),
+        last_close=Decimal(close),
+        bars=300,
+        computed_at=at,
+    )
+
+
+def test_snapshots_with_pairs_are_the_separate_reads(ctx: Context, engine: Engine) -> None:
+    day = utc(2026, 6, 1)
+    with ctx.unit() as uow:
+        for symbol, close in (("GBPUSD", "1.25"), ("EURUSD", "1.08"), ("XAUUSD", "2300")):
+            uow.market.save_snapshot(_snapshot(symbol, day, close))
+        uow.market.save_snapshot(_snapshot("USDJPY", day + dt.timedelta(hours=1), "150"))
+        uow.market.save_snapshot(_snapshot("USDJPY", day, "149"))  # older: not the latest
+        uow.commit()
+    wanted = ["GBPUSD", "XAUUSD", "NAS100"]
+    with Session(engine) as session:
+        snapshots, pairs = market.snapshots_and_pairs(session, wanted)
+    with ctx.unit() as uow:
+        assert snapshots == uow.market.snapshots(wanted)
+        assert pairs == uow.market.currency_pairs()
+    assert sorted(snapshots) == ["GBPUSD", "XAUUSD"]
+    assert {s: v.last_close for s, v in pairs.items()} == {
+        "EURUSD": Decimal("1.08"),
+        "GBPUSD": Decimal("1.25"),
+        "USDJPY": Decimal("150"),
+    }
+
+
+def _instrument(ctx: Context, symbol: str) -> Instrument:
+    return ctx.instruments.get("EURUSD").model_copy(update={"symbol": symbol, "name": symbol})
+
+
+def _matrix() -> Correlation:
+    return Correlation(
+        symbols=("EURUSD", "GBPUSD"),
+        matrix=np.array([[1.0, 0.8], [0.8, 1.0]]),
+        observations=np.array([[250, 250], [250, 250]], dtype=np.int64),
+    )
+
+
+def test_instruments_and_head_are_the_separate_reads(ctx: Context, engine: Engine) -> None:
+    at = utc(2026, 6, 1)
+
+    def both(universe: str) -> tuple[Any, Any]:
+        with Session(engine) as session:
+            together = market.instruments_and_head(session, universe)
+            apart = (market.instruments(session), market.correlation_head(session, universe))
+        return together, apart
+
+    together, apart = both("all")
+    assert together == apart == ([], None)  # nothing stored: still one row, no head
+    with ctx.unit() as uow:
+        uow.market.upsert_instrument(_instrument(ctx, "ZARJPY"), at)
+        uow.market.upsert_instrument(_instrument(ctx, "NOKSEK"), at)
+        uow.market.save_correlation("all", _matrix(), at, at)
+        uow.market.save_correlation("all", _matrix(), at, at + dt.timedelta(hours=1))
+        uow.commit()
+    together, apart = both("all")
+    assert together == apart
+    assert [i.symbol for i in together[0]] == ["NOKSEK", "ZARJPY"]
+    assert together[1] == (2, at + dt.timedelta(hours=1))
+    together, apart = both("majors")  # another universe: the instruments, and no head
+    assert together == apart
+    assert len(together[0]) == 2
+    assert together[1] is None
