@@ -77,9 +77,17 @@ def insert_new(
 
 
 def update_rows(
-    session: Session, table: sa.Table, key: str, rows: Sequence[Mapping[str, Any]]
+    session: Session,
+    table: sa.Table,
+    key: str,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    postgresql_returning: str = "",
 ) -> None:
-    """Set columns of the rows identified by ``key`` (each mapping: the key, then new values)."""
+    """Set columns of the rows identified by ``key`` (each mapping: the key, then new values).
+
+    ``postgresql_returning``: a ``RETURNING`` list over the table and the new values ``v``,
+    evaluated per row on PostgreSQL (for a side effect in the same round trip)."""
     if not rows:
         return
     connection = session.connection()
@@ -92,7 +100,7 @@ def update_rows(
         )
         return
     arrays = _arrays(table, (key, *names), rows, dialect)
-    connection.execute(_update_postgresql(table, key, names, dialect), arrays)
+    connection.execute(_update_postgresql(table, key, names, dialect, postgresql_returning), arrays)
 
 
 # Each statement is built once per table and column set (and dialect): a request only binds
@@ -143,7 +151,7 @@ def _update_sqlite(table: sa.Table, key: str, names: tuple[str, ...]) -> Any:
 
 @functools.lru_cache(maxsize=64)
 def _update_postgresql(
-    table: sa.Table, key: str, names: tuple[str, ...], dialect: Any
+    table: sa.Table, key: str, names: tuple[str, ...], dialect: Any, returning: str
 ) -> sa.TextClause:
     quote = dialect.identifier_preparer.quote
     every = (key, *names)
@@ -153,6 +161,7 @@ def _update_postgresql(
         f"UPDATE {target} SET {assignments}"
         f" FROM unnest({_unnest(table, every, dialect)}) AS v({', '.join(quote(n) for n in every)})"
         f" WHERE {target}.{quote(key)} = v.{quote(key)}"
+        + (f" RETURNING {returning}" if returning else "")
     )
 
 

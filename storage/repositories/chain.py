@@ -25,9 +25,15 @@ _HEADS = sa.select(TRACKERS.c.account_id, TRACKERS.c.chain_seq, TRACKERS.c.chain
     TRACKERS.c.account_id.in_(sa.bindparam("ids", expanding=True))
 )
 _LOCK_HEADS = _HEADS.order_by(TRACKERS.c.account_id).with_for_update()
-_NOTIFY = sa.select(
-    sa.func.pg_notify(sa.literal(CHANNEL), ACCOUNTS.c.owner + sa.literal(":") + ACCOUNTS.c.id)
-).where(ACCOUNTS.c.id.in_(sa.bindparam("ids", expanding=True)))
+# On PostgreSQL, moving a head tells every listening server its account changed: every state
+# record, decision and rule event moves its account's chain head, so this is the one place a
+# write is announced. The notification is sent in the writing transaction, in the statement
+# that moves the heads (one per updated tracker row, whose account the foreign key assures):
+# PostgreSQL delivers it at COMMIT, and never for a rolled-back write.
+_ANNOUNCE = (
+    f"pg_notify('{CHANNEL}', (SELECT owner FROM accounts WHERE accounts.id = v.account_id)"
+    " || ':' || v.account_id)"
+)
 
 
 class ChainHeads:
@@ -79,6 +85,7 @@ class Chain:
 
     def move(self, moved: dict[str, tuple[int, str]]) -> None:
         """Store the new heads of the accounts appended to."""
+        # On PostgreSQL the same statement announces the change (see _ANNOUNCE).
         bulk.update_rows(
             self.session,
             TRACKERS,
@@ -87,10 +94,10 @@ class Chain:
                 {"account_id": account_id, "chain_seq": seq, "chain_hash": chain_hash}
                 for account_id, (seq, chain_hash) in moved.items()
             ],
+            postgresql_returning=_ANNOUNCE,
         )
         for account_id, (seq, chain_hash) in moved.items():
             self.heads.put(account_id, seq, chain_hash)
-        notify_changed(self.session, moved.keys())
 
     def append_states(self, entries: Sequence[tuple[str, str, str]], at: dt.datetime) -> None:
         """Append state records ``(account id, kind, body)`` to their accounts' chains."""
@@ -120,18 +127,6 @@ class Chain:
         """Chain a copy of these accounts' ``account`` or ``tracker`` rows as stored now."""
         bodies = stored_state(self.session, kind, account_ids)
         self.append_states([(a, kind, bodies[a]) for a in sorted(account_ids)], at)
-
-
-def notify_changed(session: Session, account_ids: Set[str] | Sequence[str]) -> None:
-    """On PostgreSQL, tell every listening server these accounts changed.
-
-    Every state record, decision and rule event moves its account's chain head, so this is
-    the one place a write is announced. The notification is sent in the writing transaction:
-    PostgreSQL delivers it at COMMIT, and never for a rolled-back write.
-    """
-    if not account_ids or session.get_bind().dialect.name != "postgresql":
-        return
-    session.connection().execute(_NOTIFY, {"ids": sorted(account_ids)})
 
 
 def stored_state(session: Session, kind: str, account_ids: Set[str]) -> dict[str, str]:
