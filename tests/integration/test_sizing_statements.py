@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import psycopg
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -15,7 +17,9 @@ from sqlalchemy.orm import Session
 from aria.service.context import Context
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
+from storage.changes import NotifyFeed
 from storage.repositories import market
+from storage.repositories.chain import CHANNEL
 from tests.builders import ask, open_account, push, utc
 from tests.clocks import SettableClock
 
@@ -23,6 +27,9 @@ from tests.clocks import SettableClock
 # accounts, profile layers, live reservations, snapshots with currency pairs, instruments with
 # the matrix head, known input parts, then the decisions, reservations and chain heads.
 SQLITE_STATEMENTS = 12
+# On PostgreSQL: no BEGIN sent as a statement, the decisions and reservations go by COPY (on the
+# driver's cursor), and moving the chain heads announces the change in the same statement.
+POSTGRESQL_STATEMENTS = 9
 
 
 def _statements(engine: Engine, work: Any) -> list[str]:
@@ -55,8 +62,9 @@ def test_a_sizing_sends_as_many_statements_for_ten_accounts_as_for_one(
     new_parts = [s for s in ten if s.startswith("INSERT INTO input_parts")]
     assert len(new_parts) <= 1
     assert len(ten) - len(new_parts) == len(one), "\n".join(ten)
-    if engine.dialect.name == "sqlite":
-        assert len(one) <= SQLITE_STATEMENTS, "\n".join(one)
+    limit = SQLITE_STATEMENTS if engine.dialect.name == "sqlite" else POSTGRESQL_STATEMENTS
+    assert len(one) <= limit, "\n".join(one)
+    assert not any("pg_notify" in s and "UPDATE" not in s for s in one), "\n".join(one)
     # Each table is read or written once: no statement repeats another's work.
     assert sum("FROM market_snapshots" in s for s in one) == 1, "\n".join(one)
     assert sum("instruments.spec" in s for s in one) == 1, "\n".join(one)
@@ -137,3 +145,19 @@ def test_instruments_and_head_are_the_separate_reads(ctx: Context, engine: Engin
     assert together == apart
     assert len(together[0]) == 2
     assert together[1] is None
+
+
+def test_a_sizing_announces_each_account_it_decided_for(
+    ctx: Context, engine: Engine, clock: SettableClock
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    for account_id, owner in (("a-1", "alice"), ("b-1", "bob"), ("b-2", "bob")):
+        open_account(ctx, account_id, owner=owner)
+        push(ctx, account_id, 100_000, 100_000, clock.now())
+    conninfo = NotifyFeed(engine.url.render_as_string(hide_password=False)).conninfo
+    with psycopg.connect(conninfo, autocommit=True) as listener:
+        listener.execute(f"LISTEN {CHANNEL}")
+        ask(ctx, "r-1", ["a-1", "b-2"])
+        heard = [n.payload for n in listener.notifies(timeout=2, stop_after=2)]
+    assert sorted(heard) == ["alice:a-1", "bob:b-2"]
