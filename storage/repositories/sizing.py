@@ -20,7 +20,7 @@ from aria.stored import SizingQuery, SizingSnapshot
 from storage import bulk, translate
 from storage.repositories import market
 from storage.repositories.account_records import layers_of, recent_trades
-from storage.repositories.accounts import ACCOUNTS_WITH_TRACKERS, LOCK, READ, with_trackers
+from storage.repositories.accounts import ACCOUNTS_WITH_TRACKERS, LOCK, with_trackers
 from storage.repositories.chain import Chain
 from storage.repositories.reservations import Reservations, live_reservations
 from storage.repositories.statements import (
@@ -29,12 +29,27 @@ from storage.repositories.statements import (
     PARTS,
     REQUESTS,
     RESERVATIONS,
+    TRACKERS,
     new_id,
 )
 
 _FAMILY = ACCOUNTS_WITH_TRACKERS.where(
     ACCOUNTS.c.owner.in_(sa.bindparam("owners", expanding=True)),
     ACCOUNTS.c.id.not_in(sa.bindparam("ids", expanding=True)),
+).order_by(ACCOUNTS.c.id)
+# The accounts asked for and their owners' other accounts in one statement, where nothing is
+# locked row by row: a preview, or SQLite (whose BEGIN IMMEDIATE has serialised writers).
+_REQUESTED = ACCOUNTS.c.id.in_(sa.bindparam("ids", expanding=True))
+_WITH_FAMILY = ACCOUNTS_WITH_TRACKERS.where(
+    sa.or_(
+        _REQUESTED,
+        ACCOUNTS.c.owner.in_(
+            sa.select(ACCOUNTS.c.owner)
+            .join(TRACKERS, TRACKERS.c.account_id == ACCOUNTS.c.id)
+            .where(_REQUESTED)
+            .scalar_subquery()
+        ),
+    )
 ).order_by(ACCOUNTS.c.id)
 
 
@@ -58,15 +73,19 @@ class SizingRepository(Reservations):
         ids = {"ids": sorted(set(query.account_ids))}
         # Core statements on the session's connection: the same transaction, without the
         # ORM's per-statement work (these reads load no ORM objects).
-        run = self.session.connection().execute
+        connection = self.session.connection()
+        run = connection.execute
         # Locked: the chain heads read under the lock serve the append after it.
-        found = (
-            with_trackers(run(LOCK, ids), self.chain)
-            if query.lock
-            else with_trackers(run(READ, ids))
-        )
-        owners = sorted({account.owner for account, _ in found.values()})
-        others = with_trackers(run(_FAMILY, {"owners": owners, **ids})) if owners else {}
+        chain = self.chain if query.lock else None
+        if query.lock and connection.dialect.name == "postgresql":
+            found = with_trackers(run(LOCK, ids), chain)
+            owners = sorted({account.owner for account, _ in found.values()})
+            others = with_trackers(run(_FAMILY, {"owners": owners, **ids})) if owners else {}
+        else:
+            rows = run(_WITH_FAMILY, ids).all()
+            asked = set(ids["ids"])
+            found = with_trackers((row for row in rows if row.id in asked), chain)
+            others = with_trackers(row for row in rows if row.id not in asked)
         keys = {key for account, _ in found.values() for key in query.layer_keys(account)}
         layers = layers_of(self.session, sorted(keys))
         readers = [

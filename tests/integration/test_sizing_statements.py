@@ -17,16 +17,17 @@ from sqlalchemy.orm import Session
 from aria.service.context import Context
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
+from aria.stored import SizingQuery
 from storage.changes import NotifyFeed
 from storage.repositories import market
 from storage.repositories.chain import CHANNEL
 from tests.builders import ask, open_account, push, utc
 from tests.clocks import SettableClock
 
-# A sizing's statements on SQLite: BEGIN, the claim, the locked accounts, their owners' other
+# A sizing's statements on SQLite: BEGIN, the claim, the accounts with their owners' other
 # accounts, profile layers, live reservations, snapshots with currency pairs, instruments with
 # the matrix head, known input parts, then the decisions, reservations and chain heads.
-SQLITE_STATEMENTS = 12
+SQLITE_STATEMENTS = 11
 # On PostgreSQL: no BEGIN sent as a statement, the decisions and reservations go by COPY (on the
 # driver's cursor), and moving the chain heads announces the change in the same statement.
 POSTGRESQL_STATEMENTS = 9
@@ -161,3 +162,34 @@ def test_a_sizing_announces_each_account_it_decided_for(
         ask(ctx, "r-1", ["a-1", "b-2"])
         heard = [n.payload for n in listener.notifies(timeout=2, stop_after=2)]
     assert sorted(heard) == ["alice:a-1", "bob:b-2"]
+
+
+def test_the_family_is_the_same_locked_or_not(ctx: Context, clock: SettableClock) -> None:
+    for account_id, owner in (("a-1", "alice"), ("a-2", "alice"), ("a-3", "alice"), ("b-1", "bob")):
+        open_account(ctx, account_id, owner=owner)
+    open_account(ctx, "c-1", owner="carol")
+
+    def load(lock: bool) -> tuple[list[str], list[str], dict[str, tuple[int, str] | None]]:
+        with ctx.unit() as uow:
+            snapshot = uow.sizing.for_sizing(
+                SizingQuery(
+                    account_ids=("b-1", "a-2", "zz-unknown"),
+                    symbol="GBPUSD",
+                    now=clock.now(),
+                    lock=lock,
+                    layer_keys=lambda account: [],
+                    reads_trades=lambda account, layers: False,
+                    trade_history=10,
+                    universe="all",
+                )
+            )
+            # Locked, the heads of the accounts asked for are known to the append after it.
+            heads = {a: uow.sizing.chain.heads.get(a) for a in ("a-1", "a-2", "b-1")}
+        return list(snapshot.accounts), list(snapshot.others), heads
+
+    locked, unlocked = load(True), load(False)
+    assert locked[:2] == unlocked[:2] == (["a-2", "b-1"], ["a-1", "a-3"])
+    assert locked[2]["a-1"] is None  # a sibling is read, not locked
+    assert locked[2]["a-2"] is not None
+    assert locked[2]["b-1"] is not None
+    assert set(unlocked[2].values()) == {None}
