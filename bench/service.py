@@ -50,9 +50,9 @@ def _fanout_call(db: Database, ids: list[str]) -> Anchor:
     return Anchor("fan-out", once)
 
 
-def fanout(db: Database, ids: list[str], repeat: int) -> list[float]:
+def fanout(db: Database, ids: list[str], repeat: int, warmup: int = 2) -> list[float]:
     """Seconds per fan-out of one signal to ``ids`` (for ``python -m bench.profile``)."""
-    return timed(_fanout_call(db, ids).call, repeat=repeat, warmup=2)
+    return timed(_fanout_call(db, ids).call, repeat=repeat, warmup=warmup)
 
 
 def measure(

@@ -330,11 +330,12 @@ def _gather(
 ) -> _Gathered:
     """Load the accounts (locked to write, or not for a preview) and build their inputs."""
     sent = trade.symbol
+    # The broker's spelling of a known instrument loads that instrument's market.
+    loaded = normalise(sent, ctx.instruments) or sent
     snapshot = uow.sizing.for_sizing(
         SizingQuery(
             account_ids=tuple(ids),
-            # The broker's spelling of a known instrument loads that instrument's market.
-            symbol=normalise(sent, ctx.instruments) or sent,
+            symbol=loaded,
             now=now,
             lock=lock,
             layer_keys=lambda account: layer_keys(account, trade.strategy or account.strategy),
@@ -379,8 +380,9 @@ def _gather(
     calendar = None if trade.reduce_only else session_calendar(instrument, now)
     held = {p.symbol for t in trackers.values() if t.state for p in t.state.positions}
     market = _load_market(ctx, uow, snapshot)
-    if trade.symbol not in market.snapshots:
-        # Only an alias can name an instrument the load did not expect: read its market too.
+    if trade.symbol != loaded and trade.symbol not in market.snapshots:
+        # Only an alias can name an instrument the load did not expect: read its market too
+        # (the symbol loaded has no snapshot when it is missing here: no need to look again).
         market.snapshots.update(uow.market.snapshots([trade.symbol]))
     shared = _Shared(market, trade.symbol, now, atr)
     order = {account_id: index for index, account_id in enumerate(ids)}

@@ -19,6 +19,25 @@ _LAYERS_OF = sa.select(LAYERS.c.scope, LAYERS.c.key, LAYERS.c.layer).where(
     LAYERS.c.key.in_(sa.bindparam("keys", expanding=True)),
 )
 
+_RANK = (
+    sa.func.row_number()
+    .over(
+        partition_by=TRADES.c.account_id,
+        order_by=(TRADES.c.closed_at.desc(), TRADES.c.id.desc()),
+    )
+    .label("rank")
+)
+_LATEST = (
+    sa.select(TRADES, _RANK)
+    .where(TRADES.c.account_id.in_(sa.bindparam("ids", expanding=True)))
+    .subquery()
+)
+_RECENT = (
+    sa.select(*(_LATEST.c[c.name] for c in TRADES.c))
+    .where(_LATEST.c.rank <= sa.bindparam("limit"))
+    .order_by(_LATEST.c.account_id, _LATEST.c.closed_at, _LATEST.c.id)
+)
+
 
 def recent_trades(
     session: Session, account_ids: Sequence[str], limit: int
@@ -27,22 +46,9 @@ def recent_trades(
     result: dict[str, list[Trade]] = {account_id: [] for account_id in account_ids}
     if not account_ids:
         return result
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=TRADES.c.account_id,
-            order_by=(TRADES.c.closed_at.desc(), TRADES.c.id.desc()),
-        )
-        .label("rank")
-    )
-    inner = sa.select(TRADES, rank).where(TRADES.c.account_id.in_(sorted(set(account_ids))))
-    latest = inner.subquery()
-    query = (
-        sa.select(*(latest.c[c.name] for c in TRADES.c))
-        .where(latest.c.rank <= limit)
-        .order_by(latest.c.account_id, latest.c.closed_at, latest.c.id)
-    )
-    for row in session.execute(query):
+    for row in session.connection().execute(
+        _RECENT, {"ids": sorted(set(account_ids)), "limit": limit}
+    ):
         result[row.account_id].append(translate.trade_from_row(row))
     return result
 
@@ -54,7 +60,7 @@ def layers_of(
     if not keys:
         return {}
     wanted = set(keys)
-    rows = session.execute(
+    rows = session.connection().execute(
         _LAYERS_OF,
         {"scopes": sorted({s for s, _ in wanted}), "keys": sorted({k for _, k in wanted})},
     )

@@ -15,6 +15,11 @@ from storage.repositories.statements import insert
 from storage.rows import EconomicEventRow
 
 CALENDAR = EconomicEventRow.__table__
+_BETWEEN = (
+    sa.select(CALENDAR)
+    .where(CALENDAR.c.at >= sa.bindparam("start"), CALENDAR.c.at <= sa.bindparam("end"))
+    .order_by(CALENDAR.c.at, CALENDAR.c.id)
+)
 
 
 def _event(row: Any) -> EconomicEvent:
@@ -70,11 +75,7 @@ class CalendarRepository:
         return len(set(unique) - known)
 
     def events_between(self, start: dt.datetime, end: dt.datetime) -> list[EconomicEvent]:
-        rows = self.session.execute(
-            sa.select(CALENDAR)
-            .where(CALENDAR.c.at >= start, CALENDAR.c.at <= end)
-            .order_by(CALENDAR.c.at, CALENDAR.c.id)
-        )
+        rows = self.session.execute(_BETWEEN, {"start": start, "end": end})
         return [_event(row) for row in rows]
 
     def event(self, event_id: str) -> EconomicEvent | None:

@@ -20,6 +20,21 @@ from storage import bulk
 from storage.errors import Missing
 from storage.repositories.statements import ACCOUNTS, STATE_RECORDS, TRACKERS, fields, new_id
 
+CHANNEL = "aria_changes"  # PostgreSQL's channel of changed accounts (see storage.changes)
+_HEADS = sa.select(TRACKERS.c.account_id, TRACKERS.c.chain_seq, TRACKERS.c.chain_hash).where(
+    TRACKERS.c.account_id.in_(sa.bindparam("ids", expanding=True))
+)
+_LOCK_HEADS = _HEADS.order_by(TRACKERS.c.account_id).with_for_update()
+# On PostgreSQL, moving a head tells every listening server its account changed: every state
+# record, decision and rule event moves its account's chain head, so this is the one place a
+# write is announced. The notification is sent in the writing transaction, in the statement
+# that moves the heads (one per updated tracker row, whose account the foreign key assures):
+# PostgreSQL delivers it at COMMIT, and never for a rolled-back write.
+_ANNOUNCE = (
+    f"pg_notify('{CHANNEL}', (SELECT owner FROM accounts WHERE accounts.id = v.account_id)"
+    " || ':' || v.account_id)"
+)
+
 
 class ChainHeads:
     """Chain heads (seq, hash) one transaction has read or moved, by account."""
@@ -50,12 +65,7 @@ class Chain:
         """Lock these accounts' tracker rows (in id order) before appending to their chains."""
         if not account_ids:
             return
-        rows = self.session.execute(
-            sa.select(TRACKERS.c.account_id, TRACKERS.c.chain_seq, TRACKERS.c.chain_hash)
-            .where(TRACKERS.c.account_id.in_(sorted(account_ids)))
-            .order_by(TRACKERS.c.account_id)
-            .with_for_update()
-        )
+        rows = self.session.execute(_LOCK_HEADS, {"ids": sorted(account_ids)})
         for row in rows:
             self.heads.put(row.account_id, row.chain_seq, row.chain_hash)
 
@@ -63,10 +73,7 @@ class Chain:
         """The current heads of these accounts (read from their trackers when not known)."""
         missing = sorted(a for a in account_ids if self.heads.get(a) is None)
         if missing:
-            query = sa.select(
-                TRACKERS.c.account_id, TRACKERS.c.chain_seq, TRACKERS.c.chain_hash
-            ).where(TRACKERS.c.account_id.in_(missing))
-            for row in self.session.execute(query):
+            for row in self.session.connection().execute(_HEADS, {"ids": missing}):
                 self.heads.put(row.account_id, row.chain_seq, row.chain_hash)
         found = {}
         for account_id in account_ids:
@@ -78,6 +85,7 @@ class Chain:
 
     def move(self, moved: dict[str, tuple[int, str]]) -> None:
         """Store the new heads of the accounts appended to."""
+        # On PostgreSQL the same statement announces the change (see _ANNOUNCE).
         bulk.update_rows(
             self.session,
             TRACKERS,
@@ -86,10 +94,10 @@ class Chain:
                 {"account_id": account_id, "chain_seq": seq, "chain_hash": chain_hash}
                 for account_id, (seq, chain_hash) in moved.items()
             ],
+            postgresql_returning=_ANNOUNCE,
         )
         for account_id, (seq, chain_hash) in moved.items():
             self.heads.put(account_id, seq, chain_hash)
-        notify_changed(self.session, moved.keys())
 
     def append_states(self, entries: Sequence[tuple[str, str, str]], at: dt.datetime) -> None:
         """Append state records ``(account id, kind, body)`` to their accounts' chains."""
@@ -121,34 +129,20 @@ class Chain:
         self.append_states([(a, kind, bodies[a]) for a in sorted(account_ids)], at)
 
 
-CHANNEL = "aria_changes"  # PostgreSQL's channel of changed accounts (see storage.changes)
-
-
-def notify_changed(session: Session, account_ids: Set[str] | Sequence[str]) -> None:
-    """On PostgreSQL, tell every listening server these accounts changed.
-
-    Every state record, decision and rule event moves its account's chain head, so this is
-    the one place a write is announced. The notification is sent in the writing transaction:
-    PostgreSQL delivers it at COMMIT, and never for a rolled-back write.
-    """
-    if not account_ids or session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(
-        sa.select(
-            sa.func.pg_notify(
-                sa.literal(CHANNEL), ACCOUNTS.c.owner + sa.literal(":") + ACCOUNTS.c.id
-            )
-        ).where(ACCOUNTS.c.id.in_(sorted(account_ids)))
-    )
-
-
 def stored_state(session: Session, kind: str, account_ids: Set[str]) -> dict[str, str]:
     """The state bodies of these accounts' rows as the database now holds them."""
-    table, key = (
-        (ACCOUNTS, ACCOUNTS.c.id) if kind == "account" else (TRACKERS, TRACKERS.c.account_id)
-    )
     # Read back rather than built from what was written: the copy must be what verify reads.
-    query = sa.select(key.label("state_key"), *(table.c[c] for c in STATE_FIELDS[kind])).where(
-        key.in_(sorted(account_ids))
+    rows = session.connection().execute(_STORED_STATE[kind], {"ids": sorted(account_ids)})
+    return {row.state_key: state_body(kind, fields(row)) for row in rows}
+
+
+def _stored_state(table: sa.Table, key: sa.Column[str], kind: str) -> Any:
+    return sa.select(key.label("state_key"), *(table.c[c] for c in STATE_FIELDS[kind])).where(
+        key.in_(sa.bindparam("ids", expanding=True))
     )
-    return {row.state_key: state_body(kind, fields(row)) for row in session.execute(query)}
+
+
+_STORED_STATE = {
+    "account": _stored_state(ACCOUNTS, ACCOUNTS.c.id, "account"),
+    "tracker": _stored_state(TRACKERS, TRACKERS.c.account_id, "tracker"),
+}

@@ -54,13 +54,20 @@ _LATEST_POSTGRESQL = sa.text(
 ).columns(*SNAPSHOTS.c)
 
 
+_PAIR_SET = frozenset(_PAIRS)
+# The pairs as SQL literals (six capital letters each: nothing to escape). Bound one by one,
+# their 420 parameters cost SQLAlchemy more than the database's 420 index seeks.
+_PAIR_VALUES = ", ".join(f"('{pair}')" for pair in _PAIRS)
+assert all(pair.isalpha() and pair.isupper() for pair in _PAIRS)
+
+
 @lru_cache(maxsize=256)
-def _latest_sqlite(count: int) -> sa.TextualSelect:
+def _latest_sqlite(count: int, pairs: bool = False) -> sa.TextualSelect:
     # Plain text, one statement per number of symbols: SQLAlchemy caches its compiled form,
     # which it cannot do for a VALUES list (compiling 420 pairs costs more than reading them).
     # SQLite has no LATERAL: the correlated subquery runs once per symbol, and each row is then
     # read by its primary key.
-    wanted = ", ".join(f"(:s{i})" for i in range(count))
+    wanted = ", ".join([*([_PAIR_VALUES] if pairs else []), *(f"(:s{i})" for i in range(count))])
     return sa.text(
         f"WITH wanted(symbol) AS (VALUES {wanted}) SELECT {_COLUMNS} FROM market_snapshots"
         f" WHERE id IN (SELECT ({_NEWEST.format(what='newest.id')}) FROM wanted)"
@@ -68,27 +75,31 @@ def _latest_sqlite(count: int) -> sa.TextualSelect:
 
 
 def latest_snapshots_statement(
-    symbols: Sequence[str], dialect: str
+    symbols: Sequence[str], dialect: str, *, pairs: bool = False
 ) -> tuple[sa.TextualSelect, dict[str, Any]]:
-    """The query for the newest snapshot row of each symbol (one index seek per symbol)."""
-    wanted = sorted(set(symbols))
+    """The query for the newest snapshot row of each symbol (one index seek per symbol), and
+    of every currency pair too with ``pairs``."""
     if dialect == "postgresql":
-        return _LATEST_POSTGRESQL, {"symbols": wanted}
-    return _latest_sqlite(len(wanted)), {f"s{i}": s for i, s in enumerate(wanted)}
+        every = set(symbols) | _PAIR_SET if pairs else set(symbols)
+        return _LATEST_POSTGRESQL, {"symbols": sorted(every)}
+    wanted = sorted(set(symbols) - _PAIR_SET if pairs else set(symbols))
+    return _latest_sqlite(len(wanted), pairs), {f"s{i}": s for i, s in enumerate(wanted)}
 
 
 def _is_pair(symbol: str) -> bool:
     return len(symbol) == 6 and symbol[:3] in CURRENCIES and symbol[3:] in CURRENCIES
 
 
-def _latest(session: Session, symbols: Sequence[str]) -> dict[str, VolatilitySnapshot]:
-    if not symbols:
+def _latest(
+    session: Session, symbols: Sequence[str], *, pairs: bool = False
+) -> dict[str, VolatilitySnapshot]:
+    if not symbols and not pairs:
         return {}
+    connection = session.connection()
+    statement, values = latest_snapshots_statement(symbols, connection.dialect.name, pairs=pairs)
     return {
         row.symbol: translate_market.snapshot_from_row(row)
-        for row in session.execute(
-            *latest_snapshots_statement(symbols, session.get_bind().dialect.name)
-        )
+        for row in connection.execute(statement, values)
     }
 
 
@@ -96,7 +107,7 @@ def snapshots_and_pairs(
     session: Session, symbols: Sequence[str]
 ) -> tuple[dict[str, VolatilitySnapshot], dict[str, VolatilitySnapshot]]:
     """The latest snapshot of each symbol, and of every currency pair, in one query."""
-    latest = _latest(session, sorted(set(symbols) | set(_PAIRS)))
+    latest = _latest(session, symbols, pairs=True)
     wanted = set(symbols)
     return (
         {s: v for s, v in latest.items() if s in wanted},
@@ -108,6 +119,28 @@ def correlation_head(session: Session, universe: str) -> tuple[int, dt.datetime]
     """The newest version of a universe's matrix and when it was computed (or ``None``)."""
     row = session.execute(_CORRELATION_HEAD, {"universe": universe}).first()
     return (row.version, row.computed_at) if row else None
+
+
+# The run-time instruments and the universe's matrix head in one statement: a sizing reads
+# both on every request, and a round trip costs more than either read.
+_HEAD = _CORRELATION_HEAD.subquery("head")
+_ONE = sa.select(sa.literal(1).label("one")).subquery("one")
+_INSTRUMENTS_AND_HEAD = (
+    sa.select(INSTRUMENTS.c.spec, _HEAD.c.version, _HEAD.c.computed_at)
+    .select_from(_ONE.outerjoin(_HEAD, sa.true()).outerjoin(INSTRUMENTS, sa.true()))
+    .order_by(INSTRUMENTS.c.symbol)
+)
+
+
+def instruments_and_head(
+    session: Session, universe: str
+) -> tuple[list[Instrument], tuple[int, dt.datetime] | None]:
+    """:func:`instruments` and :func:`correlation_head` of ``universe``, read together."""
+    rows = session.connection().execute(_INSTRUMENTS_AND_HEAD, {"universe": universe}).all()
+    first = rows[0]  # the one-row anchor guarantees a row
+    head = None if first.version is None else (first.version, first.computed_at)
+    found = [translate_market.instrument_from_json(r.spec) for r in rows if r.spec is not None]
+    return found, head
 
 
 def instruments(session: Session) -> list[Instrument]:
@@ -201,7 +234,7 @@ class MarketRepository:
         return _latest(self.session, symbols)
 
     def currency_pairs(self) -> dict[str, VolatilitySnapshot]:
-        return _latest(self.session, _PAIRS)
+        return _latest(self.session, (), pairs=True)
 
     def prune_snapshots(self, before: dt.datetime) -> int:
         newer = SNAPSHOTS.alias("newer")

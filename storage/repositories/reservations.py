@@ -45,7 +45,7 @@ def live_reservations(
     result: dict[str, list[Reservation]] = {account_id: [] for account_id in account_ids}
     if not account_ids:
         return result
-    for row in session.execute(_LIVE, {"ids": sorted(set(account_ids)), "now": now}):
+    for row in session.connection().execute(_LIVE, {"ids": sorted(set(account_ids)), "now": now}):
         result[row.account_id].append(translate.reservation_from_row(row))
     return result
 

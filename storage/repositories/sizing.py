@@ -20,7 +20,7 @@ from aria.stored import SizingQuery, SizingSnapshot
 from storage import bulk, translate
 from storage.repositories import market
 from storage.repositories.account_records import layers_of, recent_trades
-from storage.repositories.accounts import ACCOUNTS_WITH_TRACKERS, LOCK, READ, with_trackers
+from storage.repositories.accounts import ACCOUNTS_WITH_TRACKERS, LOCK, with_trackers
 from storage.repositories.chain import Chain
 from storage.repositories.reservations import Reservations, live_reservations
 from storage.repositories.statements import (
@@ -29,12 +29,27 @@ from storage.repositories.statements import (
     PARTS,
     REQUESTS,
     RESERVATIONS,
+    TRACKERS,
     new_id,
 )
 
 _FAMILY = ACCOUNTS_WITH_TRACKERS.where(
     ACCOUNTS.c.owner.in_(sa.bindparam("owners", expanding=True)),
     ACCOUNTS.c.id.not_in(sa.bindparam("ids", expanding=True)),
+).order_by(ACCOUNTS.c.id)
+# The accounts asked for and their owners' other accounts in one statement, where nothing is
+# locked row by row: a preview, or SQLite (whose BEGIN IMMEDIATE has serialised writers).
+_REQUESTED = ACCOUNTS.c.id.in_(sa.bindparam("ids", expanding=True))
+_WITH_FAMILY = ACCOUNTS_WITH_TRACKERS.where(
+    sa.or_(
+        _REQUESTED,
+        ACCOUNTS.c.owner.in_(
+            sa.select(ACCOUNTS.c.owner)
+            .join(TRACKERS, TRACKERS.c.account_id == ACCOUNTS.c.id)
+            .where(_REQUESTED)
+            .scalar_subquery()
+        ),
+    )
 ).order_by(ACCOUNTS.c.id)
 
 
@@ -56,18 +71,21 @@ class SizingRepository(Reservations):
 
     def for_sizing(self, query: SizingQuery) -> SizingSnapshot:
         ids = {"ids": sorted(set(query.account_ids))}
+        # Core statements on the session's connection: the same transaction, without the
+        # ORM's per-statement work (these reads load no ORM objects).
+        connection = self.session.connection()
+        run = connection.execute
         # Locked: the chain heads read under the lock serve the append after it.
-        found = (
-            with_trackers(self.session.execute(LOCK, ids), self.chain)
-            if query.lock
-            else with_trackers(self.session.execute(READ, ids))
-        )
-        owners = sorted({account.owner for account, _ in found.values()})
-        others = (
-            with_trackers(self.session.execute(_FAMILY, {"owners": owners, **ids}))
-            if owners
-            else {}
-        )
+        chain = self.chain if query.lock else None
+        if query.lock and connection.dialect.name == "postgresql":
+            found = with_trackers(run(LOCK, ids), chain)
+            owners = sorted({account.owner for account, _ in found.values()})
+            others = with_trackers(run(_FAMILY, {"owners": owners, **ids})) if owners else {}
+        else:
+            rows = run(_WITH_FAMILY, ids).all()
+            asked = set(ids["ids"])
+            found = with_trackers((row for row in rows if row.id in asked), chain)
+            others = with_trackers(row for row in rows if row.id not in asked)
         keys = {key for account, _ in found.values() for key in query.layer_keys(account)}
         layers = layers_of(self.session, sorted(keys))
         readers = [
@@ -81,16 +99,17 @@ class SizingRepository(Reservations):
         )
         held = {p.symbol for _, t in found.values() if t.state for p in t.state.positions}
         snapshots, pairs = market.snapshots_and_pairs(self.session, sorted(held | {query.symbol}))
+        instruments, head = market.instruments_and_head(self.session, query.universe)
         return SizingSnapshot(
             accounts=found,
             others=others,
             layers=layers,
             trades={a: tuple(t) for a, t in trades.items()},
             reservations={a: tuple(r) for a, r in live.items()},
-            instruments=tuple(market.instruments(self.session)),
+            instruments=tuple(instruments),
             snapshots=snapshots,
             pairs=pairs,
-            correlation_head=market.correlation_head(self.session, query.universe),
+            correlation_head=head,
         )
 
     def claim_request(
@@ -109,8 +128,9 @@ class SizingRepository(Reservations):
             "request": request,
             "created_at": at,
         }
-        statement = _claim_statement(self.session.get_bind().dialect.name)
-        return self.session.execute(statement, values).first() is not None
+        connection = self.session.connection()
+        statement = _claim_statement(connection.dialect.name)
+        return connection.execute(statement, values).first() is not None
 
     def request_hash(self, request_id: str, *, scope: str = "") -> str | None:
         return self.session.scalar(
