@@ -112,19 +112,23 @@ def _order(other: OtherAccount) -> int:
 def instrument_refusal(rules: RuleSet, account: Account, instrument: Instrument) -> str | None:
     """Why ``account`` may not trade ``instrument`` (its firm's or plan's list, or the account's
     own narrowing), or ``None`` when it may."""
-    what = f"{instrument.symbol} ({instrument.kind}, {instrument.asset_class.value})"
     allowed = rules.instruments
     if allowed is not None and not allowed.allows(
         instrument.symbol, instrument.kind, instrument.asset_class
     ):
         return (
-            f"{rules.firm_name} {rules.plan_name} does not allow {what};"
+            f"{rules.firm_name} {rules.plan_name} does not allow {_what(instrument)};"
             f" it allows {allowed.describe()}"
         )
     own = account.instruments
     if own is not None and not own.allows(instrument.symbol, instrument.asset_class):
-        return f"account {account.id} trades only {own.describe()}, not {what}"
+        return f"account {account.id} trades only {own.describe()}, not {_what(instrument)}"
     return None
+
+
+def _what(instrument: Instrument) -> str:
+    """How a refusal names the instrument (worded only when it is refused)."""
+    return f"{instrument.symbol} ({instrument.kind}, {instrument.asset_class.value})"
 
 
 def instrument_gates(inputs: DecisionInputs) -> list[Gate]:
@@ -366,7 +370,12 @@ def owner_findings(accounts: tuple[cross_account.AccountRef, ...]) -> OwnerGates
     it do not change what it is counted after), so one pass over the whole list answers for
     all of them; the answers for the last few lists asked are kept.
     """
+    first, count = accounts[0].account_id if accounts else None, len(accounts)
     for listed, answer in list(_last_owners):  # a copy: another thread may change the list
+        # Equal lists have equal lengths and first accounts: a list that differs is passed
+        # over on them, without comparing every field of every account.
+        if len(listed) != count or (count and listed[0].account_id != first):
+            continue
         if listed == accounts:
             return answer
     counted: dict[str, list[Gate]] = {}
