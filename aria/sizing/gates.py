@@ -307,7 +307,11 @@ def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
     me = account_ref(inputs)
     # Fan-out siblings count in signal order; one without an order counts before this account.
     siblings = sorted((o for o in inputs.others if o.same_signal), key=lambda o: (_order(o), o.id))
-    refs = dict(zip((o.id for o in siblings), sibling_refs(inputs, siblings), strict=True))
+    refs = (
+        dict(zip((o.id for o in siblings), sibling_refs(inputs, siblings), strict=True))
+        if siblings
+        else {}  # an account alone: no viewpoint to remember
+    )
     before = [refs[o.id] for o in siblings if _order(o) < inputs.signal_order]
     after = [refs[o.id] for o in siblings if _order(o) >= inputs.signal_order]
     if me.account_id in refs:  # listed among its own siblings: counted alone, as it asks
