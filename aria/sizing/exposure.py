@@ -55,49 +55,83 @@ def value_position(
     """Value one open position for headroom, exposure and margin."""
     if instrument is None:
         return Held(position, None, None, None, None, f"no instrument spec for {position.symbol}")
-    notional_unit = notional_per_lot(instrument, position.mark, account_ccy, rates)
-    notional = notional_unit * position.lots if notional_unit is not None else None
-    margin = notional / leverage_for(instrument, rules, profile) if notional is not None else None
-    stop = position.stop
-    note = ""
-    if stop is None and profile.headroom.fallback_stop_pct is not None:
-        stop = (
-            position.mark - position.side.sign * position.mark * profile.headroom.fallback_stop_pct
+    return _Terms(instrument, account_ccy, rules, profile).value(position, rates)
+
+
+class _Terms:
+    """What valuing a position on one instrument needs that its position does not change:
+    worked out once per instrument of a book, not once per position."""
+
+    __slots__ = ("_leverage", "account_ccy", "instrument", "profile", "rules", "slip", "stress")
+
+    def __init__(
+        self, instrument: Instrument, account_ccy: str, rules: RuleSet, profile: Profile
+    ) -> None:
+        self.instrument, self.account_ccy, self.rules, self.profile = (
+            instrument,
+            account_ccy,
+            rules,
+            profile,
         )
-        note = f"no stop: assumed {profile.headroom.fallback_stop_pct:%} away"
-    if stop is None:
-        return Held(position, instrument, None, notional, margin, f"{position.symbol} has no stop")
-    value = point_value(instrument, stop, account_ccy, rates)
-    if value is None:
+        self.slip = profile.costs.slippage_ticks * instrument.tick_size
+        self.stress = conversion_stress(instrument, account_ccy, profile)
+        self._leverage: Decimal | None = None
+
+    def leverage(self) -> Decimal:
+        """:func:`leverage_for` the instrument (asked only where a position has a notional)."""
+        if self._leverage is None:
+            self._leverage = leverage_for(self.instrument, self.rules, self.profile)
+        return self._leverage
+
+    def value(self, position: Position, rates: Mapping[str, Decimal]) -> Held:
+        """Value ``position`` (on this instrument) for headroom, exposure and margin."""
+        instrument, account_ccy, profile = self.instrument, self.account_ccy, self.profile
+        mark, sign, lots = position.mark, position.side.sign, position.lots
+        notional_unit = notional_per_lot(instrument, mark, account_ccy, rates)
+        notional = notional_unit * lots if notional_unit is not None else None
+        margin = notional / self.leverage() if notional is not None else None
+        stop = position.stop
+        note = ""
+        fallback = profile.headroom.fallback_stop_pct
+        if stop is None and fallback is not None:
+            stop = mark - sign * mark * fallback
+            note = f"no stop: assumed {fallback:%} away"
+        if stop is None:
+            return Held(
+                position, instrument, None, notional, margin, f"{position.symbol} has no stop"
+            )
+        value = point_value(instrument, stop, account_ccy, rates)
+        if value is None:
+            return Held(
+                position,
+                instrument,
+                None,
+                notional,
+                margin,
+                f"no conversion rate for {instrument.quote}",
+            )
+        distance = max((mark - stop) * sign, ZERO)
+        slippage = self.slip * value
+        cost = (profile.costs.commission_per_lot + slippage) * lots
+        stress = self.stress
+        swing = None
+        take_profit = position.take_profit
+        if take_profit is not None:
+            span = max((take_profit - stop) * sign, ZERO)
+            # Earned at the target's rate, lost back at the stop's: the larger bounds both legs.
+            at_target = point_value(instrument, take_profit, account_ccy, rates)
+            swing = (span * max(value, at_target or value) * lots + cost) * stress
+        from_entry = (position.entry - stop) * sign * value * lots + cost
         return Held(
             position,
             instrument,
-            None,
+            (distance * value * lots + cost) * stress,
             notional,
             margin,
-            f"no conversion rate for {instrument.quote}",
+            note,
+            swing,
+            max(from_entry * stress, ZERO),
         )
-    distance = max((position.mark - stop) * position.side.sign, ZERO)
-    slippage = profile.costs.slippage_ticks * instrument.tick_size * value
-    cost = (profile.costs.commission_per_lot + slippage) * position.lots
-    stress = conversion_stress(instrument, account_ccy, profile)
-    swing = None
-    if position.take_profit is not None:
-        span = max((position.take_profit - stop) * position.side.sign, ZERO)
-        # Earned at the target's rate, lost back at the stop's: the larger bounds both legs.
-        at_target = point_value(instrument, position.take_profit, account_ccy, rates)
-        swing = (span * max(value, at_target or value) * position.lots + cost) * stress
-    from_entry = (position.entry - stop) * position.side.sign * value * position.lots + cost
-    return Held(
-        position,
-        instrument,
-        (distance * value * position.lots + cost) * stress,
-        notional,
-        margin,
-        note,
-        swing,
-        max(from_entry * stress, ZERO),
-    )
 
 
 def conversion_stress(instrument: Instrument, account_ccy: str, profile: Profile) -> Decimal:
@@ -117,7 +151,15 @@ def value_book(
     profile: Profile,
 ) -> list[Held]:
     """Value every open position."""
-    return [
-        value_position(p, instruments.get(p.symbol), rates, account_ccy, rules, profile)
-        for p in positions
-    ]
+    terms: dict[str, _Terms] = {}
+    held = []
+    for position in positions:
+        instrument = instruments.get(position.symbol)
+        if instrument is None:
+            held.append(value_position(position, None, rates, account_ccy, rules, profile))
+            continue
+        found = terms.get(position.symbol)
+        if found is None:
+            found = terms[position.symbol] = _Terms(instrument, account_ccy, rules, profile)
+        held.append(found.value(position, rates))
+    return held

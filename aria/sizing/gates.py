@@ -112,19 +112,23 @@ def _order(other: OtherAccount) -> int:
 def instrument_refusal(rules: RuleSet, account: Account, instrument: Instrument) -> str | None:
     """Why ``account`` may not trade ``instrument`` (its firm's or plan's list, or the account's
     own narrowing), or ``None`` when it may."""
-    what = f"{instrument.symbol} ({instrument.kind}, {instrument.asset_class.value})"
     allowed = rules.instruments
     if allowed is not None and not allowed.allows(
         instrument.symbol, instrument.kind, instrument.asset_class
     ):
         return (
-            f"{rules.firm_name} {rules.plan_name} does not allow {what};"
+            f"{rules.firm_name} {rules.plan_name} does not allow {_what(instrument)};"
             f" it allows {allowed.describe()}"
         )
     own = account.instruments
     if own is not None and not own.allows(instrument.symbol, instrument.asset_class):
-        return f"account {account.id} trades only {own.describe()}, not {what}"
+        return f"account {account.id} trades only {own.describe()}, not {_what(instrument)}"
     return None
+
+
+def _what(instrument: Instrument) -> str:
+    """How a refusal names the instrument (worded only when it is refused)."""
+    return f"{instrument.symbol} ({instrument.kind}, {instrument.asset_class.value})"
 
 
 def instrument_gates(inputs: DecisionInputs) -> list[Gate]:
@@ -303,7 +307,11 @@ def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
     me = account_ref(inputs)
     # Fan-out siblings count in signal order; one without an order counts before this account.
     siblings = sorted((o for o in inputs.others if o.same_signal), key=lambda o: (_order(o), o.id))
-    refs = dict(zip((o.id for o in siblings), sibling_refs(inputs, siblings), strict=True))
+    refs = (
+        dict(zip((o.id for o in siblings), sibling_refs(inputs, siblings), strict=True))
+        if siblings
+        else {}  # an account alone: no viewpoint to remember
+    )
     before = [refs[o.id] for o in siblings if _order(o) < inputs.signal_order]
     after = [refs[o.id] for o in siblings if _order(o) >= inputs.signal_order]
     if me.account_id in refs:  # listed among its own siblings: counted alone, as it asks
@@ -366,7 +374,12 @@ def owner_findings(accounts: tuple[cross_account.AccountRef, ...]) -> OwnerGates
     it do not change what it is counted after), so one pass over the whole list answers for
     all of them; the answers for the last few lists asked are kept.
     """
+    first, count = accounts[0].account_id if accounts else None, len(accounts)
     for listed, answer in list(_last_owners):  # a copy: another thread may change the list
+        # Equal lists have equal lengths and first accounts: a list that differs is passed
+        # over on them, without comparing every field of every account.
+        if len(listed) != count or (count and listed[0].account_id != first):
+            continue
         if listed == accounts:
             return answer
     counted: dict[str, list[Gate]] = {}

@@ -11,11 +11,10 @@ the accounts it applies to, and the fan-out hands them to the scalar pipeline.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
-from functools import cached_property
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +52,30 @@ class Bound:
         return LimitCheck(name=self.name, max_lots=shown, reason=self.reason)
 
 
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first
+    read): a view is read by the one decision that made it, so nothing races for the value."""
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    @overload
+    def __get__(self, view: None, owner: Any = None) -> Self: ...
+    @overload
+    def __get__(self, view: object, owner: Any = None) -> _T: ...
+    def __get__(self, view: object, owner: Any = None) -> _T | Self:
+        if view is None:
+            return self
+        value = self.compute(view)
+        view.__dict__[self.name] = value  # found before this descriptor from now on
+        return value
+
+
 @dataclass(frozen=True)
 class AccountView:
     """What the limits look at that does not depend on the signal (sums taken once)."""
@@ -74,17 +97,17 @@ class AccountView:
     recent_closed_trades: Sequence[Trade] = ()
     risk_violations: int = 0  # of the firm's open-risk cap: an escalating firm lowers it
 
-    @cached_property
+    @_once
     def open_used(self) -> Decimal:
         """The further loss of open positions plus live reservations."""
         return self.headroom.open_risk + self.headroom.reserved
 
-    @cached_property
+    @_once
     def notional(self) -> Decimal:
         """The notional of the open positions that have one."""
         return sum((h.notional for h in self.held if h.notional is not None), ZERO)
 
-    @cached_property
+    @_once
     def margin(self) -> Decimal:
         """The margin the open positions use."""
         return sum((h.margin for h in self.held if h.margin is not None), ZERO)

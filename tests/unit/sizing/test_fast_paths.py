@@ -1,0 +1,80 @@
+"""The pipeline's shortcuts give what the plain way gives: a book valued once per instrument,
+the owner-list memo, the view's cached sums."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from aria.sizing.exposure import value_book, value_position
+from aria.sizing.gates import owner_findings
+from aria.sizing.limits.base import AccountView
+from aria.sizing.pipeline import account_view, headroom_of
+from firms.catalog import load_catalog
+from firms.cross_account import AccountRef
+from firms.model import PhaseKind
+from tests.builders import inputs_of
+from tests.strategies import scenarios
+
+D = Decimal
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(scenarios())
+def test_a_book_valued_once_per_instrument_is_valued_as_each_position_alone(
+    document: dict[str, Any],
+) -> None:
+    # The same symbol twice, so a second position reuses the first one's terms.
+    account = document["account"]
+    account["positions"] = account["positions"] + account["positions"]
+    inputs = inputs_of(document)
+    args = (
+        inputs.market.rates,
+        inputs.account.currency,
+        inputs.rules,
+        inputs.profile,
+    )
+    book = value_book(inputs.state.positions, inputs.instruments, *args)
+    alone = [
+        value_position(p, inputs.instruments.get(p.symbol), *args) for p in inputs.state.positions
+    ]
+    assert book == alone
+
+
+def _ref(account_id: str, owner: str, size: int) -> AccountRef:
+    rules = load_catalog().firm("ftmo").cross_account
+    return AccountRef(account_id, owner, "ftmo", PhaseKind.FUNDED, D(size), "USD", rules)
+
+
+def test_a_list_that_differs_after_its_first_account_is_counted_afresh() -> None:
+    # Same length, same first account: only the second differs, and only it passes the cap.
+    small = (_ref("c-1", "carol", 100_000), _ref("c-2", "carol", 100_000))
+    large = (_ref("c-1", "carol", 100_000), _ref("c-2", "carol", 350_000))
+    assert owner_findings(small) == {}
+    assert "c-2" in owner_findings(large)
+    assert owner_findings(small) == {}
+    assert owner_findings(()) == {}
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(scenarios())
+def test_the_views_sums_are_computed_once_and_are_the_sums(document: dict[str, Any]) -> None:
+    inputs = inputs_of(document)
+    held = value_book(
+        inputs.state.positions,
+        inputs.instruments,
+        inputs.market.rates,
+        inputs.account.currency,
+        inputs.rules,
+        inputs.profile,
+    )
+    view = account_view(inputs, held, headroom_of(inputs, held))
+    margin = sum((h.margin for h in held if h.margin is not None), D(0))
+    notional = sum((h.notional for h in held if h.notional is not None), D(0))
+    assert view.margin == margin
+    assert view.notional == notional
+    assert view.open_used == view.headroom.open_risk + view.headroom.reserved
+    assert view.__dict__["margin"] is view.margin  # kept: read again, not summed again
+    assert AccountView.margin is AccountView.__dict__["margin"]  # the class reads the descriptor
