@@ -535,7 +535,14 @@ def input_hash(inputs: DecisionInputs) -> str:
     fingerprints the inputs as recorded, so an amount written ``1000`` or ``1000.00`` is a
     different record of the same value.
     """
-    return recorded_input_hash(canonical_inputs(inputs))
+    return _CANONICAL_HASHES.get(inputs)
+
+
+# Kept by the object asked about: inputs whose mappings are out of key order are copied into
+# order, and the copy, new every call, would miss the fingerprints' memo.
+_CANONICAL_HASHES = _Memo(
+    lambda inputs: recorded_input_hash(canonical_inputs(inputs)), limit=20_000
+)
 
 
 def recorded_input_hash(inputs: DecisionInputs) -> str:

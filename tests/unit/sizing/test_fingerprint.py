@@ -17,6 +17,7 @@ from pydantic_core import to_json
 from accounts.cash import CashLedger
 from aria.audit.record import record_of
 from aria.service.sessions import session_calendar
+from aria.sizing import inputs as inputs_module
 from aria.sizing.inputs import (
     _HASH_VERSION,
     _OWN,
@@ -168,6 +169,35 @@ def test_a_changed_account_is_serialised_again() -> None:
     # the same account object in other inputs: its text is reused, the rest is not
     later = inputs.model_copy(update={"now": inputs.now + dt.timedelta(seconds=1)})
     assert own_json(later) == later.model_dump_json(include=_OWN) != own_json(inputs)
+
+
+def test_inputs_with_rates_out_of_order_are_put_in_order_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ordered copy is made once per inputs object, not on every hash of it."""
+    document: dict[str, Any] = {
+        "rules": {"name": "x"},
+        "account": {"balance": "1000", "as_of": "2026-06-01T12:00:00Z"},
+        "instrument": "EURUSD",
+        "request": {"symbol": "EURUSD", "side": "long", "entry": "1.1000", "stop": "1.09"},
+    }
+    base = inputs_of(document)
+    rates = {"USDJPY": Decimal("150"), "EURUSD": Decimal("1.1")}  # out of key order
+    inputs = base.model_copy(update={"market": base.market.model_copy(update={"rates": rates})})
+    ordered = base.model_copy(
+        update={"market": base.market.model_copy(update={"rates": dict(sorted(rates.items()))})}
+    )
+    copies: list[DecisionInputs] = []
+    real = inputs_module.canonical_inputs
+
+    def counted(value: DecisionInputs) -> DecisionInputs:
+        copies.append(value)
+        return real(value)
+
+    monkeypatch.setattr(inputs_module, "canonical_inputs", counted)
+    first = input_hash(inputs)
+    assert input_hash(inputs) == first == reference_hash(ordered)
+    assert len(copies) == 1
 
 
 def _sibling(**changes: Any) -> OtherAccount:
