@@ -567,9 +567,7 @@ def _other_account(
 ) -> OtherAccount:
     """An account as its owner's other accounts see it: its firm's cross-account rules and
     what it holds open; ``order`` places the accounts receiving this same signal."""
-    rules = ctx.rule_set(
-        account.firm, account.plan, account.phase, account.initial_balance, account.rulebook_version
-    )
+    rules = rules_of(ctx, account)
     positions = tracker.state.positions if tracker.state else ()
     return OtherAccount(
         id=account.id,
