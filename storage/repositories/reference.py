@@ -94,15 +94,15 @@ def read(
         read_now.append((revisions.SNAPSHOTS, key, cached))
 
     _keep(session, at, read_now)
-    snapshots = {s: v for s in wanted if (v := cached.known[s]) is not None}
+    snapshots = {s: found for s in wanted if (found := cached.known[s]) is not None}
     # As the one query gave them: every pair there is, and any symbol asked for that is one.
     pairs = {
-        s: v
+        s: pair
         for s in sorted({*market.PAIRS, *(s for s in wanted if market.is_pair(s))})
-        if (v := cached.known[s]) is not None
+        if (pair := cached.known[s]) is not None
     }
     return Reference(
-        layers={k: dict(v) for k in layer_keys if (v := layers.get(k)) is not None},
+        layers={k: dict(layer) for k in layer_keys if (layer := layers.get(k)) is not None},
         snapshots=snapshots,
         pairs=pairs,
         instruments=instruments,
