@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from aria.sizing.instruments import Instrument
 from aria.sizing.market import VolatilitySnapshot
 from storage.repositories import market, revisions
-from storage.repositories.account_records import all_layers
+from storage.repositories.account_records import all_layers, layers_of
 from storage.repositories.statements import REVISIONS
 
 # Families times the revisions a few databases may be at; each entry is bounded by its table.
@@ -76,7 +76,9 @@ def read(
 
     key = revisions.key(connection, revisions.LAYERS, at)
     layers: dict[tuple[str, str], dict[str, Any]] | None = CACHE.get(key)
-    if layers is None:
+    if layers is None and key is None:  # no revision to keep it under: only what is asked
+        layers = layers_of(session, layer_keys)
+    elif layers is None:
         # The whole table (a few rows per account): a revision's one read serves any request.
         layers = all_layers(session)
         read_now.append((revisions.LAYERS, key, layers))

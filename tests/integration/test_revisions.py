@@ -207,3 +207,13 @@ def test_the_migration_seeds_and_removes_the_revisions(blank_engine: Engine) -> 
     with blank_engine.connect() as connection:
         again = revisions.read(connection)
     assert again != found  # a new history starts elsewhere: nothing cached from before matches
+
+
+def test_without_a_revision_nothing_is_kept(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM revisions"))
+    _cached(engine)
+    _, again = _cached(engine)  # equal to the uncached read (asserted inside)
+    assert any("market_snapshots" in s for s in again), again
+    assert any("instruments.spec" in s for s in again), again
+    assert any("profile_layers" in s for s in again), again
