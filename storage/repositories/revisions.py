@@ -2,7 +2,9 @@
 
 Every write to a family (instruments, profile layers, volatility snapshots) moves the family's
 row in ``revisions`` in its own transaction, so other processes sharing the database see the
-change with the data. A reader takes the counters before the data it caches; what it read is
+change with the data. Counters start at random values and move by random steps, so one revision
+names one history of the family's rows, whatever database (or copy, or restored backup) it is
+read from. A reader takes the counters before the data it caches; what it read is
 kept only when the counter is still the same after the read, and never from a transaction that
 moved a counter itself (it could roll back, and the revision come again with other data).
 """
