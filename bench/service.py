@@ -23,6 +23,7 @@ from aria.service.sizing import size
 from bench.anchors import bare_commit
 from bench.fixtures import INSTRUMENTS, Database, database, populate
 from bench.harness import Anchor, Figure, anchored, interleaved, latency, timed, value
+from storage.repositories import revisions
 from storage.rows import DecisionRow, RequestRow, SnapshotRow
 
 _counter = itertools.count()
@@ -123,6 +124,7 @@ def _add_snapshots(db: Database, count: int, start: int) -> None:
     with db.engine.begin() as connection:
         for chunk in range(0, len(rows), 5000):
             connection.execute(sa.insert(table), rows[chunk : chunk + 5000])
+        revisions.bump_on(connection, revisions.SNAPSHOTS)
 
 
 def _add_decisions(db: Database, count: int, ids: list[str]) -> None:
@@ -179,6 +181,7 @@ def history(db: Database, backend: str, quick: bool) -> list[Figure]:
         figures.append(figure)
     with db.engine.begin() as connection:
         connection.execute(sa.delete(SnapshotRow.__table__))
+        revisions.bump_on(connection, revisions.SNAPSHOTS)
     added = 0
     for count in (0, 10_000) if quick else (0, 100_000):
         _add_decisions(db, count - added, ids)

@@ -486,3 +486,13 @@ class AlertStateRow(Base):
     epoch: Mapped[str] = mapped_column(sa.String(32))
     levels: Mapped[list[Any]]
     updated_at: Mapped[dt.datetime]
+
+
+class RevisionRow(Base):
+    """A counter per family of rarely-changing tables, moved by every write to them."""
+
+    __tablename__ = "revisions"
+
+    # instruments | profile_layers | market_snapshots
+    name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    revision: Mapped[int] = mapped_column(sa.BigInteger)

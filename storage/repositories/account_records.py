@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 
 from accounts.model import AccountState, Trade
 from storage import translate
+from storage.repositories import revisions
 from storage.repositories.statements import LAYERS, STATES, TRADES, insert, new_id
 
 _LAYERS_OF = sa.select(LAYERS.c.scope, LAYERS.c.key, LAYERS.c.layer).where(
     LAYERS.c.scope.in_(sa.bindparam("scopes", expanding=True)),
     LAYERS.c.key.in_(sa.bindparam("keys", expanding=True)),
 )
+_ALL_LAYERS = sa.select(LAYERS.c.scope, LAYERS.c.key, LAYERS.c.layer)
 
 _RANK = (
     sa.func.row_number()
@@ -65,6 +67,11 @@ def layers_of(
         {"scopes": sorted({s for s, _ in wanted}), "keys": sorted({k for _, k in wanted})},
     )
     return {(r.scope, r.key): dict(r.layer) for r in rows if (r.scope, r.key) in wanted}
+
+
+def all_layers(session: Session) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every stored profile layer by (scope, key)."""
+    return {(r.scope, r.key): dict(r.layer) for r in session.connection().execute(_ALL_LAYERS)}
 
 
 class AccountRecords:
@@ -162,3 +169,4 @@ class AccountRecords:
                 },
             )
         )
+        revisions.bump(self.session, revisions.LAYERS)

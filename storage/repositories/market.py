@@ -15,10 +15,11 @@ from aria.sizing.instruments import Instrument
 from aria.sizing.market import Correlation, VolatilitySnapshot
 from storage import translate_market
 from storage.errors import Missing
+from storage.repositories import revisions
 from storage.repositories.statements import BARS, CORRELATIONS, INSTRUMENTS, SNAPSHOTS, insert
 
 _INSTRUMENTS = sa.select(INSTRUMENTS.c.spec).order_by(INSTRUMENTS.c.symbol)
-_CORRELATION_HEAD = (
+CORRELATION_HEAD = (
     sa.select(CORRELATIONS.c.version, CORRELATIONS.c.computed_at)
     .where(CORRELATIONS.c.universe == sa.bindparam("universe"))
     .order_by(CORRELATIONS.c.version.desc())
@@ -28,7 +29,7 @@ _CORRELATION_HEAD = (
 # is the tie-break, as it always was), so the cost does not grow with the history kept.
 # Every six-letter currency pair there can be (the set the old ``length(symbol) = 6`` filter
 # could find).
-_PAIRS = tuple(
+PAIRS = tuple(
     sorted(
         base + quote
         for base in CURRENCIES
@@ -54,11 +55,11 @@ _LATEST_POSTGRESQL = sa.text(
 ).columns(*SNAPSHOTS.c)
 
 
-_PAIR_SET = frozenset(_PAIRS)
+_PAIR_SET = frozenset(PAIRS)
 # The pairs as SQL literals (six capital letters each: nothing to escape). Bound one by one,
 # their 420 parameters cost SQLAlchemy more than the database's 420 index seeks.
-_PAIR_VALUES = ", ".join(f"('{pair}')" for pair in _PAIRS)
-assert all(pair.isalpha() and pair.isupper() for pair in _PAIRS)
+_PAIR_VALUES = ", ".join(f"('{pair}')" for pair in PAIRS)
+assert all(pair.isalpha() and pair.isupper() for pair in PAIRS)
 
 
 @lru_cache(maxsize=256)
@@ -86,11 +87,11 @@ def latest_snapshots_statement(
     return _latest_sqlite(len(wanted), pairs), {f"s{i}": s for i, s in enumerate(wanted)}
 
 
-def _is_pair(symbol: str) -> bool:
+def is_pair(symbol: str) -> bool:
     return len(symbol) == 6 and symbol[:3] in CURRENCIES and symbol[3:] in CURRENCIES
 
 
-def _latest(
+def latest(
     session: Session, symbols: Sequence[str], *, pairs: bool = False
 ) -> dict[str, VolatilitySnapshot]:
     if not symbols and not pairs:
@@ -107,23 +108,23 @@ def snapshots_and_pairs(
     session: Session, symbols: Sequence[str]
 ) -> tuple[dict[str, VolatilitySnapshot], dict[str, VolatilitySnapshot]]:
     """The latest snapshot of each symbol, and of every currency pair, in one query."""
-    latest = _latest(session, symbols, pairs=True)
+    found = latest(session, symbols, pairs=True)
     wanted = set(symbols)
     return (
-        {s: v for s, v in latest.items() if s in wanted},
-        {s: v for s, v in latest.items() if _is_pair(s)},
+        {s: v for s, v in found.items() if s in wanted},
+        {s: v for s, v in found.items() if is_pair(s)},
     )
 
 
 def correlation_head(session: Session, universe: str) -> tuple[int, dt.datetime] | None:
     """The newest version of a universe's matrix and when it was computed (or ``None``)."""
-    row = session.execute(_CORRELATION_HEAD, {"universe": universe}).first()
+    row = session.execute(CORRELATION_HEAD, {"universe": universe}).first()
     return (row.version, row.computed_at) if row else None
 
 
 # The run-time instruments and the universe's matrix head in one statement: a sizing reads
 # both on every request, and a round trip costs more than either read.
-_HEAD = _CORRELATION_HEAD.subquery("head")
+_HEAD = CORRELATION_HEAD.subquery("head")
 _ONE = sa.select(sa.literal(1).label("one")).subquery("one")
 _INSTRUMENTS_AND_HEAD = (
     sa.select(INSTRUMENTS.c.spec, _HEAD.c.version, _HEAD.c.computed_at)
@@ -229,12 +230,13 @@ class MarketRepository:
 
     def save_snapshot(self, snapshot: VolatilitySnapshot) -> None:
         self.session.execute(SNAPSHOTS.insert(), translate_market.snapshot_values(snapshot))
+        revisions.bump(self.session, revisions.SNAPSHOTS)
 
     def snapshots(self, symbols: Sequence[str]) -> dict[str, VolatilitySnapshot]:
-        return _latest(self.session, symbols)
+        return latest(self.session, symbols)
 
     def currency_pairs(self) -> dict[str, VolatilitySnapshot]:
-        return _latest(self.session, (), pairs=True)
+        return latest(self.session, (), pairs=True)
 
     def prune_snapshots(self, before: dt.datetime) -> int:
         newer = SNAPSHOTS.alias("newer")
@@ -250,7 +252,10 @@ class MarketRepository:
         result = self.session.execute(
             SNAPSHOTS.delete().where(SNAPSHOTS.c.computed_at < before, superseded)
         )
-        return int(cast("sa.CursorResult[Any]", result).rowcount or 0)
+        pruned = int(cast("sa.CursorResult[Any]", result).rowcount or 0)
+        if pruned:
+            revisions.bump(self.session, revisions.SNAPSHOTS)
+        return pruned
 
     def save_correlation(
         self, universe: str, correlation: Correlation, as_of: dt.datetime, at: dt.datetime
@@ -305,6 +310,7 @@ class MarketRepository:
                 set_={"spec": statement.excluded.spec, "updated_at": statement.excluded.updated_at},
             )
         )
+        revisions.bump(self.session, revisions.INSTRUMENTS)
 
     def instruments(self) -> list[Instrument]:
         return instruments(self.session)

@@ -18,10 +18,10 @@ from aria.audit.record import DecisionRecord
 from aria.audit.records import StoredDecision
 from aria.stored import SizingQuery, SizingSnapshot
 from storage import bulk, translate
-from storage.repositories import market
-from storage.repositories.account_records import layers_of, recent_trades
+from storage.repositories.account_records import recent_trades
 from storage.repositories.accounts import ACCOUNTS_WITH_TRACKERS, LOCK, with_trackers
 from storage.repositories.chain import Chain
+from storage.repositories.reference import read as read_reference
 from storage.repositories.reservations import Reservations, live_reservations
 from storage.repositories.statements import (
     ACCOUNTS,
@@ -87,7 +87,11 @@ class SizingRepository(Reservations):
             found = with_trackers((row for row in rows if row.id in asked), chain)
             others = with_trackers(row for row in rows if row.id not in asked)
         keys = {key for account, _ in found.values() for key in query.layer_keys(account)}
-        layers = layers_of(self.session, sorted(keys))
+        held = {p.symbol for _, t in found.values() if t.state for p in t.state.positions}
+        reference = read_reference(
+            self.session, query.universe, sorted(keys), sorted(held | {query.symbol})
+        )
+        layers = reference.layers
         readers = [
             account_id
             for account_id in query.account_ids
@@ -97,19 +101,16 @@ class SizingRepository(Reservations):
         live = live_reservations(
             self.session, [a for a in query.account_ids if a in found], query.now
         )
-        held = {p.symbol for _, t in found.values() if t.state for p in t.state.positions}
-        snapshots, pairs = market.snapshots_and_pairs(self.session, sorted(held | {query.symbol}))
-        instruments, head = market.instruments_and_head(self.session, query.universe)
         return SizingSnapshot(
             accounts=found,
             others=others,
             layers=layers,
             trades={a: tuple(t) for a, t in trades.items()},
             reservations={a: tuple(r) for a, r in live.items()},
-            instruments=tuple(instruments),
-            snapshots=snapshots,
-            pairs=pairs,
-            correlation_head=head,
+            instruments=reference.instruments,
+            snapshots=reference.snapshots,
+            pairs=reference.pairs,
+            correlation_head=reference.correlation_head,
         )
 
     def claim_request(

@@ -31,6 +31,7 @@ from storage.rows import (
     ProfileLayerRow,
     RequestRow,
     ReservationRow,
+    RevisionRow,
     SnapshotRow,
     StateRecordRow,
     StateRow,
@@ -56,6 +57,7 @@ INSTRUMENTS = InstrumentRow.__table__
 JOB_RUNS = JobRunRow.__table__
 HEARTBEATS = HeartbeatRow.__table__
 API_KEYS = ApiKeyRow.__table__
+REVISIONS = RevisionRow.__table__
 
 
 def insert(session: Session, table: sa.Table) -> Any:

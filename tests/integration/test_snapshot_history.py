@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from aria.service import audit, maintenance
 from aria.service.context import Context
 from aria.sizing.market import VolatilitySnapshot
+from storage.repositories import revisions
 from storage.rows import SnapshotRow
 from storage.translate_market import snapshot_values
 from tests.builders import ask, open_account, push, utc
@@ -128,6 +129,7 @@ def test_the_sizing_path_reads_snapshots_through_the_index(
     ]
     with engine.begin() as connection:
         connection.execute(SNAPSHOTS.insert(), history)
+        revisions.bump_on(connection, revisions.SNAPSHOTS)
         if engine.dialect.name == "postgresql":
             connection.exec_driver_sql("ANALYZE market_snapshots")
         else:
