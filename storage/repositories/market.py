@@ -122,28 +122,6 @@ def correlation_head(session: Session, universe: str) -> tuple[int, dt.datetime]
     return (row.version, row.computed_at) if row else None
 
 
-# The run-time instruments and the universe's matrix head in one statement: a sizing reads
-# both on every request, and a round trip costs more than either read.
-_HEAD = CORRELATION_HEAD.subquery("head")
-_ONE = sa.select(sa.literal(1).label("one")).subquery("one")
-_INSTRUMENTS_AND_HEAD = (
-    sa.select(INSTRUMENTS.c.spec, _HEAD.c.version, _HEAD.c.computed_at)
-    .select_from(_ONE.outerjoin(_HEAD, sa.true()).outerjoin(INSTRUMENTS, sa.true()))
-    .order_by(INSTRUMENTS.c.symbol)
-)
-
-
-def instruments_and_head(
-    session: Session, universe: str
-) -> tuple[list[Instrument], tuple[int, dt.datetime] | None]:
-    """:func:`instruments` and :func:`correlation_head` of ``universe``, read together."""
-    rows = session.connection().execute(_INSTRUMENTS_AND_HEAD, {"universe": universe}).all()
-    first = rows[0]  # the one-row anchor guarantees a row
-    head = None if first.version is None else (first.version, first.computed_at)
-    found = [translate_market.instrument_from_json(r.spec) for r in rows if r.spec is not None]
-    return found, head
-
-
 def instruments(session: Session) -> list[Instrument]:
     """Every instrument stored at run time."""
     return [translate_market.instrument_from_json(spec) for spec in session.scalars(_INSTRUMENTS)]

@@ -67,7 +67,7 @@ def _records(session: Session) -> AccountRecords:
 def _direct(session: Session, symbols: list[str]) -> reference.Reference:
     """What the uncached statements give."""
     snapshots, pairs = market.snapshots_and_pairs(session, symbols)
-    instruments, head = market.instruments_and_head(session, "all")
+    instruments, head = market.instruments(session), market.correlation_head(session, "all")
     return reference.Reference(
         layers=layers_of(session, KEYS),
         snapshots=snapshots,

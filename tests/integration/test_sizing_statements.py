@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
 import psycopg
 import pytest
 import sqlalchemy as sa
@@ -15,8 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from aria.service.context import Context
-from aria.sizing.instruments import Instrument
-from aria.sizing.market import Correlation, VolatilitySnapshot
+from aria.sizing.market import VolatilitySnapshot
 from aria.stored import SizingQuery
 from storage.changes import NotifyFeed
 from storage.repositories import market
@@ -109,45 +107,6 @@ def test_snapshots_with_pairs_are_the_separate_reads(ctx: Context, engine: Engin
         "GBPUSD": Decimal("1.25"),
         "USDJPY": Decimal("150"),
     }
-
-
-def _instrument(ctx: Context, symbol: str) -> Instrument:
-    return ctx.instruments.get("EURUSD").model_copy(update={"symbol": symbol, "name": symbol})
-
-
-def _matrix() -> Correlation:
-    return Correlation(
-        symbols=("EURUSD", "GBPUSD"),
-        matrix=np.array([[1.0, 0.8], [0.8, 1.0]]),
-        observations=np.array([[250, 250], [250, 250]], dtype=np.int64),
-    )
-
-
-def test_instruments_and_head_are_the_separate_reads(ctx: Context, engine: Engine) -> None:
-    at = utc(2026, 6, 1)
-
-    def both(universe: str) -> tuple[Any, Any]:
-        with Session(engine) as session:
-            together = market.instruments_and_head(session, universe)
-            apart = (market.instruments(session), market.correlation_head(session, universe))
-        return together, apart
-
-    together, apart = both("all")
-    assert together == apart == ([], None)  # nothing stored: still one row, no head
-    with ctx.unit() as uow:
-        uow.market.upsert_instrument(_instrument(ctx, "ZARJPY"), at)
-        uow.market.upsert_instrument(_instrument(ctx, "NOKSEK"), at)
-        uow.market.save_correlation("all", _matrix(), at, at)
-        uow.market.save_correlation("all", _matrix(), at, at + dt.timedelta(hours=1))
-        uow.commit()
-    together, apart = both("all")
-    assert together == apart
-    assert [i.symbol for i in together[0]] == ["NOKSEK", "ZARJPY"]
-    assert together[1] == (2, at + dt.timedelta(hours=1))
-    together, apart = both("majors")  # another universe: the instruments, and no head
-    assert together == apart
-    assert len(together[0]) == 2
-    assert together[1] is None
 
 
 def test_a_sizing_announces_each_account_it_decided_for(
