@@ -129,7 +129,10 @@ class _Rows:
         self.rules: dict[int, tuple[int, CrossAccountRules | None]] = {}
 
     def put(self, key: str, value: Decimal | float | None) -> None:
-        self.floats.setdefault(key, []).append(_NONE if value is None else float(value))
+        column = self.floats.get(key)
+        if column is None:  # not ``setdefault``: it would build a list on every call
+            column = self.floats[key] = []
+        column.append(_NONE if value is None else float(value))
 
     def flag(self, key: str, value: bool) -> None:
         self.flags.setdefault(key, []).append(value)

@@ -15,7 +15,6 @@ at what the signal says).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -130,7 +129,18 @@ def counted(ref: AccountRef) -> AccountRef:
     """
     if ref.strategy is None or (ref.strategy and cross_account.counts_strategy(ref)):
         return ref
-    return dataclasses.replace(ref, strategy=None)
+    # Built field by field: ``dataclasses.replace`` costs several times as much per account.
+    return AccountRef(
+        ref.account_id,
+        ref.owner,
+        ref.firm,
+        ref.phase_kind,
+        ref.size,
+        ref.currency,
+        ref.rules,
+        None,
+        ref.household,
+    )
 
 
 def _order(other: OtherAccount) -> int:

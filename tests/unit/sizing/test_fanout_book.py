@@ -218,10 +218,11 @@ def test_a_label_is_kept_only_where_a_cap_counts_it() -> None:
     ftmo = load_catalog().firm("ftmo").cross_account
     funded = AccountRef("a", "alice", "ftmo", PhaseKind.FUNDED, D(1), "USD", ftmo, "trend")
     assert gate_module.counted(funded) is funded  # FTMO caps funded capital per strategy
-    challenge = AccountRef("a", "alice", "ftmo", PhaseKind.EVALUATION, D(1), "USD", ftmo, "x")
-    assert gate_module.counted(challenge).strategy is None
+    challenge = AccountRef(
+        "a", "alice", "ftmo", PhaseKind.EVALUATION, D(1), "USD", ftmo, "x", household="h"
+    )
     assert gate_module.counted(challenge) == AccountRef(
-        "a", "alice", "ftmo", PhaseKind.EVALUATION, D(1), "USD", ftmo
+        "a", "alice", "ftmo", PhaseKind.EVALUATION, D(1), "USD", ftmo, None, household="h"
     )
 
 
