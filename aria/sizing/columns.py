@@ -244,10 +244,10 @@ def prepare(inputs: list[DecisionInputs] | tuple[DecisionInputs, ...]) -> FanOut
         for limit in limit_table.LIMITS:
             limit.prepare(view, rows)
         _expose(rows, item)
-    codes = {name: tuple(found) for name, found in gate_codes.items()}
+    codes = {name: tuple(listed) for name, listed in gate_codes.items()}
     gated = np.zeros(len(items), dtype=np.bool_)
-    for found in codes.values():
-        gated |= np.fromiter(map(bool, found), dtype=np.bool_, count=len(items))
+    for per_account in codes.values():
+        gated |= np.fromiter(map(bool, per_account), dtype=np.bool_, count=len(items))
     return FanOut(
         inputs=items,
         now=first.now,
