@@ -317,8 +317,10 @@ def _expose(rows: _Rows, item: DecisionInputs) -> None:
         rows.expose("held", position.symbol, position.side.sign)
         if within:
             rows.expose("within", position.symbol, position.side.sign, rules)
-    me = account_ref(item)
     holding = [other for other in item.others if other.positions]
+    if not holding:
+        return  # no sibling holds anything a hedge could oppose
+    me = account_ref(item)
     for other, ref in zip(holding, sibling_refs(item, holding), strict=True):
         if not cross_account.hedge_forbidden(me, ref):  # as hedge_gates
             continue
