@@ -188,9 +188,20 @@ def _allocation_groups(
             continue
         if cap.scope in (CapScope.TRADER, CapScope.TRADER_OR_STRATEGY):
             groups[(account.firm, "trader", account.owner)].append(account)
-        if cap.scope in (CapScope.STRATEGY, CapScope.TRADER_OR_STRATEGY) and account.strategy:
+        if counts_strategy(account) and account.strategy:
             groups[(account.firm, "strategy", account.strategy)].append(account)
     return groups
+
+
+def counts_strategy(account: AccountRef) -> bool:
+    """True when an allocation cap by strategy covers the account's phase: only then is its
+    strategy label counted (no other check here reads it)."""
+    cap = account.rules.allocation_cap if account.rules else None
+    return (
+        cap is not None
+        and account.phase_kind in cap.phases
+        and cap.scope in (CapScope.STRATEGY, CapScope.TRADER_OR_STRATEGY)
+    )
 
 
 def allocation_findings(accounts: Sequence[AccountRef]) -> tuple[Finding, ...]:

@@ -129,7 +129,10 @@ class _Rows:
         self.rules: dict[int, tuple[int, CrossAccountRules | None]] = {}
 
     def put(self, key: str, value: Decimal | float | None) -> None:
-        self.floats.setdefault(key, []).append(_NONE if value is None else float(value))
+        column = self.floats.get(key)
+        if column is None:  # not ``setdefault``: it would build a list on every call
+            column = self.floats[key] = []
+        column.append(_NONE if value is None else float(value))
 
     def flag(self, key: str, value: bool) -> None:
         self.flags.setdefault(key, []).append(value)
@@ -208,6 +211,7 @@ def prepare(inputs: list[DecisionInputs] | tuple[DecisionInputs, ...]) -> FanOut
     prepared_gates = [gate for gate in gate_table.GATES if gate.over_signal is None]
     gate_codes: dict[str, list[tuple[RejectCode, ...]]] = {g.name: [] for g in prepared_gates}
     alike = {gate.name: _Alike(gate.alike) for gate in gate_table.GATES if gate.alike is not None}
+    enabled: dict[int, tuple[adjuster_table.Adjuster, ...]] = {}  # per profile, by identity
     for index, item in enumerate(items):
         rows.index = index
         for group in alike.values():
@@ -217,7 +221,8 @@ def prepare(inputs: list[DecisionInputs] | tuple[DecisionInputs, ...]) -> FanOut
         profiles[key] = item.profile
         scalar_only.append(item.profile.method not in SUPPORTED_METHODS)
         for gate in prepared_gates:
-            gate_codes[gate.name].append(tuple(code for code, _ in gate.check(item)))
+            found = gate.check(item)
+            gate_codes[gate.name].append(tuple([code for code, _ in found]) if found else ())
         held = value_book(
             item.state.positions,
             item.instruments,
@@ -232,12 +237,17 @@ def prepare(inputs: list[DecisionInputs] | tuple[DecisionInputs, ...]) -> FanOut
         rows.put("balance", view.balance)
         rows.put("personality", item.account.personality.multiplier)
         rows.put("open_used", view.open_used)
-        rows.put("pre_factor", _prepared_factor(item))
+        chosen = enabled.get(id(item.profile))  # by identity: ``items`` holds every profile
+        if chosen is None:
+            chosen = enabled[id(item.profile)] = _prepared_adjusters(item.profile)
+        rows.put("pre_factor", _prepared_factor(item, chosen))
         for limit in limit_table.LIMITS:
             limit.prepare(view, rows)
         _expose(rows, item)
-    codes = {name: tuple(found) for name, found in gate_codes.items()}
-    gated = [any(found[i] for found in codes.values()) for i in range(len(items))]
+    codes = {name: tuple(listed) for name, listed in gate_codes.items()}
+    gated = np.zeros(len(items), dtype=np.bool_)
+    for per_account in codes.values():
+        gated |= np.fromiter(map(bool, per_account), dtype=np.bool_, count=len(items))
     return FanOut(
         inputs=items,
         now=first.now,
@@ -249,7 +259,7 @@ def prepare(inputs: list[DecisionInputs] | tuple[DecisionInputs, ...]) -> FanOut
         ),
         scalar_only=np.array(scalar_only, dtype=np.bool_),
         gate_codes=codes,
-        gated=np.array(gated, dtype=np.bool_),
+        gated=gated,
         equity=rows.array("equity"),
         balance=rows.array("balance"),
         personality=rows.array("personality"),
@@ -285,15 +295,18 @@ class _Alike:
         return np.array(self.groups, dtype=np.intp), tuple(self.members)
 
 
-def _prepared_factor(item: DecisionInputs) -> Decimal | None:
-    """The prepared adjusters' factors combined in ``Decimal`` (``None``: none enabled)."""
-    profile = item.profile
-    factors = [
-        adjuster.of_account(item)
-        for adjuster in adjuster_table.ADJUSTERS
-        if adjuster.prepared and adjuster.enabled(profile)
-    ]
-    return combine(factors, profile.adjusters.combine) if factors else None
+def _prepared_adjusters(profile: Profile) -> tuple[adjuster_table.Adjuster, ...]:
+    """The adjusters ``profile`` turns on that a fan-out prepares, in the table's order."""
+    return tuple(a for a in adjuster_table.ADJUSTERS if a.prepared and a.enabled(profile))
+
+
+def _prepared_factor(
+    item: DecisionInputs, adjusters: tuple[adjuster_table.Adjuster, ...]
+) -> Decimal | None:
+    """The factors of ``adjusters`` (those its profile turns on) combined in ``Decimal``
+    (``None``: none enabled)."""
+    factors = [adjuster.of_account(item) for adjuster in adjusters]
+    return combine(factors, item.profile.adjusters.combine) if factors else None
 
 
 def _expose(rows: _Rows, item: DecisionInputs) -> None:
@@ -304,8 +317,10 @@ def _expose(rows: _Rows, item: DecisionInputs) -> None:
         rows.expose("held", position.symbol, position.side.sign)
         if within:
             rows.expose("within", position.symbol, position.side.sign, rules)
-    me = account_ref(item)
     holding = [other for other in item.others if other.positions]
+    if not holding:
+        return  # no sibling holds anything a hedge could oppose
+    me = account_ref(item)
     for other, ref in zip(holding, sibling_refs(item, holding), strict=True):
         if not cross_account.hedge_forbidden(me, ref):  # as hedge_gates
             continue

@@ -75,17 +75,19 @@ def other_ref(inputs: DecisionInputs, other: OtherAccount) -> cross_account.Acco
 
 # The refs of an owner's accounts as one of them sees them (its owner, firm and rules): every
 # account of the owner in a fan-out sees its siblings alike, so each is built once, not once
-# per account. Bounded: forgotten wholesale when it holds too many viewpoints or accounts
-# (a later request's accounts are new objects, so what an earlier one left is never read).
-_Built = dict[int, tuple[OtherAccount, AccountRef]]
+# per account, with its counted form beside it (``counted``). Bounded: forgotten wholesale
+# when it holds too many viewpoints or accounts (a later request's accounts are new objects,
+# so what an earlier one left is never read).
+_Built = dict[int, tuple[OtherAccount, AccountRef, AccountRef]]
 _refs_by_view: dict[tuple[str, str, int], tuple[CrossAccountRules | None, _Built]] = {}
 _VIEWS = 64
 _ENTRIES = 40_000
 _held = [0]  # the accounts held over every viewpoint
 
 
-def sibling_refs(inputs: DecisionInputs, others: Iterable[OtherAccount]) -> list[AccountRef]:
-    """``other_ref`` of each of ``others``, built once per viewpoint and account."""
+def _remembered(
+    inputs: DecisionInputs, others: Iterable[OtherAccount]
+) -> list[tuple[OtherAccount, AccountRef, AccountRef]]:
     rules = inputs.rules.cross_account
     view = (inputs.account.owner, inputs.account.firm, id(rules))
     if len(_refs_by_view) >= _VIEWS or _held[0] >= _ENTRIES:
@@ -95,14 +97,50 @@ def sibling_refs(inputs: DecisionInputs, others: Iterable[OtherAccount]) -> list
     if remembered is None or remembered[0] is not rules:  # held, so its id is not reused
         remembered = _refs_by_view[view] = (rules, {})
     built = remembered[1]
-    refs = []
+    found = []
     for other in others:
-        found = built.get(id(other))
-        if found is None or found[0] is not other:
-            found = built[id(other)] = (other, other_ref(inputs, other))
+        entry = built.get(id(other))
+        if entry is None or entry[0] is not other:
+            ref = other_ref(inputs, other)
+            entry = built[id(other)] = (other, ref, counted(ref))
             _held[0] += 1
-        refs.append(found[1])
-    return refs
+        found.append(entry)
+    return found
+
+
+def sibling_refs(inputs: DecisionInputs, others: Iterable[OtherAccount]) -> list[AccountRef]:
+    """``other_ref`` of each of ``others``, built once per viewpoint and account."""
+    return [entry[1] for entry in _remembered(inputs, others)]
+
+
+def counted_sibling_refs(
+    inputs: DecisionInputs, others: Iterable[OtherAccount]
+) -> list[AccountRef]:
+    """``counted(other_ref(...))`` of each of ``others``, built once per viewpoint and account."""
+    return [entry[2] for entry in _remembered(inputs, others)]
+
+
+def counted(ref: AccountRef) -> AccountRef:
+    """``ref`` as the fan-out's counts read it: its strategy label only where a cap counts it.
+
+    An account sees itself under the signal's label and its siblings see it under its own;
+    where no cap reads the label, both views compare equal, so one owner's accounts share
+    one counted list (``owner_findings``) instead of each counting its own.
+    """
+    if ref.strategy is None or (ref.strategy and cross_account.counts_strategy(ref)):
+        return ref
+    # Built field by field: ``dataclasses.replace`` costs several times as much per account.
+    return AccountRef(
+        ref.account_id,
+        ref.owner,
+        ref.firm,
+        ref.phase_kind,
+        ref.size,
+        ref.currency,
+        ref.rules,
+        None,
+        ref.household,
+    )
 
 
 def _order(other: OtherAccount) -> int:
@@ -304,11 +342,13 @@ def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
     identical = rules is not None and rules.identical_trading_cap is not None
     if not capped and not identical and (rules is None or rules.copy_trading is None):
         return []  # only this account's own caps and copy policy can flag it
-    me = account_ref(inputs)
+    # Counted forms (``counted``): the findings are the same, and the lists of one owner's
+    # accounts compare equal, so the owner's list is counted once.
+    me = counted(account_ref(inputs))
     # Fan-out siblings count in signal order; one without an order counts before this account.
     siblings = sorted((o for o in inputs.others if o.same_signal), key=lambda o: (_order(o), o.id))
     refs = (
-        dict(zip((o.id for o in siblings), sibling_refs(inputs, siblings), strict=True))
+        dict(zip((o.id for o in siblings), counted_sibling_refs(inputs, siblings), strict=True))
         if siblings
         else {}  # an account alone: no viewpoint to remember
     )
@@ -316,8 +356,8 @@ def fanout_gates(inputs: DecisionInputs) -> list[Gate]:
     after = [refs[o.id] for o in siblings if _order(o) >= inputs.signal_order]
     if me.account_id in refs:  # listed among its own siblings: counted alone, as it asks
         return _fanout_alone(me, before, after)
-    counted, copied = owner_findings((*before, me, *after)).get(me.account_id, ((), ()))
-    found = list(counted)
+    flagged, copied = owner_findings((*before, me, *after)).get(me.account_id, ((), ()))
+    found = list(flagged)
     # One signal on several accounts is a copy of the first of them at the firm.
     for source in before:
         if source.firm == me.firm:

@@ -20,7 +20,7 @@ from aria.sizing.batch import decide_batch
 from aria.sizing.columns import prepare
 from aria.sizing.decision import RejectCode
 from aria.sizing.gates import _order, account_ref, fanout_gates, other_ref, owner_findings
-from aria.sizing.inputs import DecisionInputs
+from aria.sizing.inputs import DecisionInputs, OtherAccount
 from aria.sizing.instruments import load_instruments
 from aria.sizing.limits.base import Floats
 from aria.sizing.pipeline import decide
@@ -29,7 +29,7 @@ from firms import cross_account
 from firms.catalog import load_catalog
 from firms.cross_account import AccountRef
 from firms.model import PhaseKind
-from tests.strategies import fanouts
+from tests.strategies import family, fanouts
 
 D = Decimal
 
@@ -183,3 +183,84 @@ def test_an_owners_findings_are_those_of_its_own_list_not_the_last_one_counted()
     assert "a-1" not in found
     assert owner_findings(bob) == {}
     assert owner_findings(alice) == found
+
+
+LABELS = st.sampled_from([None, "trend", "carry"])
+
+
+@st.composite
+def labelled_fanouts(draw: st.DrawFn) -> list[DecisionInputs]:
+    """Owned fan-outs whose signal and accounts carry strategy labels of their own."""
+    signal = draw(LABELS)
+    relabelled = [
+        item.model_copy(
+            update={
+                "account": item.account.model_copy(update={"strategy": draw(LABELS)}),
+                "request": item.request.model_copy(update={"strategy": signal}),
+            }
+        )
+        for item in draw(fanouts())
+    ]
+    owners = draw(st.lists(st.integers(0, 2), min_size=len(relabelled), max_size=len(relabelled)))
+    return _owned(family(relabelled, None), owners)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow])
+@given(labelled_fanouts())
+def test_the_counted_form_of_a_strategy_label_answers_as_the_label_itself(
+    inputs: list[DecisionInputs],
+) -> None:
+    for item in inputs:
+        assert fanout_gates(item) == _as_before(item), item.account.id
+
+
+def test_a_label_is_kept_only_where_a_cap_counts_it() -> None:
+    ftmo = load_catalog().firm("ftmo").cross_account
+    funded = AccountRef("a", "alice", "ftmo", PhaseKind.FUNDED, D(1), "USD", ftmo, "trend")
+    assert gate_module.counted(funded) is funded  # FTMO caps funded capital per strategy
+    challenge = AccountRef(
+        "a", "alice", "ftmo", PhaseKind.EVALUATION, D(1), "USD", ftmo, "x", household="h"
+    )
+    assert gate_module.counted(challenge) == AccountRef(
+        "a", "alice", "ftmo", PhaseKind.EVALUATION, D(1), "USD", ftmo, None, household="h"
+    )
+
+
+def _one_owner(count: int) -> list[DecisionInputs]:
+    """``count`` accounts of one owner taking a signal labelled otherwise than the accounts."""
+    book = _book(count)
+    assert book[0].request.strategy is not None
+    assert book[0].account.strategy != book[0].request.strategy
+    return family(book, None)
+
+
+def _work(monkeypatch: pytest.MonkeyPatch, count: int) -> tuple[int, int]:
+    """(owner lists counted, sibling refs built) deciding the fan-out gate of every account."""
+    counted: list[int] = []
+    built: list[str] = []
+    count_allocations, build_ref = cross_account.allocation_findings, gate_module.other_ref
+
+    def counting(accounts: tuple[AccountRef, ...]) -> tuple[cross_account.Finding, ...]:
+        counted.append(len(accounts))
+        return count_allocations(accounts)
+
+    def building(inputs: DecisionInputs, other: OtherAccount) -> AccountRef:
+        built.append(other.id)
+        return build_ref(inputs, other)
+
+    inputs = _one_owner(count)
+    gate_module._last_owners.clear()
+    gate_module._refs_by_view.clear()
+    with monkeypatch.context() as patch:
+        patch.setattr(cross_account, "allocation_findings", counting)
+        patch.setattr(gate_module, "other_ref", building)
+        for item in inputs:
+            fanout_gates(item)
+    return len(counted), len(built)
+
+
+def test_one_owners_accounts_are_counted_once_however_many_take_the_signal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert _work(monkeypatch, 10) == (1, 10)
+    assert _work(monkeypatch, 100) == (1, 100)
