@@ -4,14 +4,19 @@ the owner-list memo, the view's cached sums."""
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from aria.sizing.adjusters import ADJUSTERS, enabled_adjusters
 from aria.sizing.exposure import value_book, value_position
 from aria.sizing.gates import owner_findings
 from aria.sizing.limits.base import AccountView
 from aria.sizing.pipeline import account_view, headroom_of
+from aria.sizing.profiles import Profile
+from aria.sizing.stops import stop_floor
 from firms.catalog import load_catalog
 from firms.cross_account import AccountRef
 from firms.model import PhaseKind
@@ -78,3 +83,55 @@ def test_the_views_sums_are_computed_once_and_are_the_sums(document: dict[str, A
     assert view.open_used == view.headroom.open_risk + view.headroom.reserved
     assert view.__dict__["margin"] is view.margin  # kept: read again, not summed again
     assert AccountView.margin is AccountView.__dict__["margin"]  # the class reads the descriptor
+
+
+def test_the_adjusters_a_profile_turns_on_are_those_of_each_new_profile() -> None:
+    on = Profile.model_validate({"name": "on"})
+    off = Profile.model_validate(
+        {
+            **on.model_dump(),
+            "adjusters": {**on.adjusters.model_dump(), "drawdown": {"enabled": False}},
+        }
+    )
+    plain = [a.name for a in ADJUSTERS if a.enabled(on)]
+    assert [a.name for a in enabled_adjusters(on)] == plain
+    assert enabled_adjusters(on) is enabled_adjusters(on)  # kept for the profile object
+    assert [a.name for a in enabled_adjusters(off)] == [a.name for a in ADJUSTERS if a.enabled(off)]
+    assert "drawdown" in plain
+    assert "drawdown" not in [a.name for a in enabled_adjusters(off)]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    ticks=st.integers(0, 50),
+    tick=st.decimals("0.00001", "1", places=5),
+    atr=st.none() | st.decimals("0", "5", places=4),
+    of_atr=st.none() | st.decimals("0", "1", places=2),
+    spread=st.none() | st.decimals("0", "0.01", places=5),
+    spreads=st.none() | st.decimals("0.5", "5", places=1),
+)
+def test_the_stop_floor_is_the_first_largest_candidate_with_its_reason(
+    ticks: int,
+    tick: Decimal,
+    atr: Decimal | None,
+    of_atr: Decimal | None,
+    spread: Decimal | None,
+    spreads: Decimal | None,
+) -> None:
+    # The plain way: every candidate with its reason, the first of the largest.
+    candidates = [(ticks * tick, f"{ticks} ticks of {tick}")]
+    if of_atr is not None and atr is not None:
+        candidates.append((atr * of_atr, f"{of_atr} × ATR {atr}"))
+    if spreads is not None and spread is not None:
+        candidates.append((spread * spreads, f"{spreads} × the spread {spread}"))
+    distance, reason = max(candidates, key=lambda c: c[0])
+
+    stops = SimpleNamespace(min_stop_ticks=ticks, min_stop_atr=of_atr, min_stop_spreads=spreads)
+    found = stop_floor(
+        SimpleNamespace(spread=spread),  # type: ignore[arg-type]
+        SimpleNamespace(atr=atr),  # type: ignore[arg-type]
+        SimpleNamespace(stops=stops),  # type: ignore[arg-type]
+        SimpleNamespace(min_stop_ticks=0, tick_size=tick),  # type: ignore[arg-type]
+    )
+    assert (found.distance, found.reason) == (distance, reason)
+    assert str(found.distance) == str(distance)  # the same exponent as well
