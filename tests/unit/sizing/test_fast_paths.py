@@ -7,12 +7,14 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aria.sizing.adjusters import ADJUSTERS, enabled_adjusters
-from aria.sizing.exposure import value_book, value_position
+from aria.sizing.exposure import _Terms, value_book, value_position
 from aria.sizing.gates import owner_findings
+from aria.sizing.instruments import load_instruments, point_value
 from aria.sizing.limits.base import AccountView
 from aria.sizing.pipeline import account_view, headroom_of
 from aria.sizing.profiles import Profile
@@ -20,7 +22,7 @@ from aria.sizing.stops import stop_floor
 from firms.catalog import load_catalog
 from firms.cross_account import AccountRef
 from firms.model import PhaseKind
-from tests.builders import inputs_of
+from tests.builders import inputs_of, scenario
 from tests.strategies import scenarios
 
 D = Decimal
@@ -135,3 +137,26 @@ def test_the_stop_floor_is_the_first_largest_candidate_with_its_reason(
     )
     assert (found.distance, found.reason) == (distance, reason)
     assert str(found.distance) == str(distance)  # the same exponent as well
+
+
+@pytest.mark.parametrize("symbol", ["EURUSD", "USDJPY", "EURGBP", "XAUUSD"])
+@pytest.mark.parametrize("account_ccy", ["USD", "EUR", "JPY"])
+def test_a_books_point_value_is_the_instruments_at_every_price(
+    symbol: str, account_ccy: str
+) -> None:
+    instrument = load_instruments().get(symbol)
+    rates = {"EURUSD": D("1.085"), "USDJPY": D("151.2"), "GBPUSD": D("1.27")}
+    terms = _Terms(
+        instrument,
+        account_ccy,
+        inputs_of(scenario()).rules,
+        Profile.model_validate({"name": "book"}),
+    )
+    for price in (D("1.0831"), D("150.07"), D("0.8544"), D("2391.5"), D("1.0831")):
+        expected = point_value(instrument, price, account_ccy, rates)
+        assert terms.point_value(price, rates) == expected
+    # Other rates are converted afresh, not taken from the first ones.
+    other = {**rates, "EURUSD": D("1.2"), "USDJPY": D("140")}
+    assert terms.point_value(D("150.07"), other) == point_value(
+        instrument, D("150.07"), account_ccy, other
+    )
