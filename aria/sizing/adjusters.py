@@ -19,7 +19,7 @@ from accounts.money import HUNDRED, ONE, ZERO
 from accounts.performance import performance
 from aria.sizing.decision import Factor
 from aria.sizing.floats import ladder_column, near
-from aria.sizing.inputs import DecisionInputs, MarketSnapshot, live
+from aria.sizing.inputs import DecisionInputs, MarketSnapshot, _Memo, live
 from aria.sizing.limits.base import Floats, Indices, Mask, Signal
 from aria.sizing.profiles import Profile, ladder_factor
 
@@ -116,33 +116,35 @@ def concurrency_factor(positions: int, pending: int) -> Factor:
 
 def _correlation(ctx: AdjusterContext) -> Factor:
     rule = ctx.profile.adjusters.correlation
-    strongest: tuple[Decimal, str] | None = None
+    directional = rule.mode == "directional"
+    sign, symbol, correlations = ctx.side.sign, ctx.symbol, ctx.market.correlations
+    strongest: Decimal | None = None
+    found: tuple[Position, Decimal] | None = None  # the first strongest, and its correlation
     unknown: list[str] = []
     for position in ctx.positions:
-        if position.symbol == ctx.symbol:
+        if position.symbol == symbol:
             corr = ONE
-        elif position.symbol in ctx.market.correlations:
-            corr = ctx.market.correlations[position.symbol]
+        elif position.symbol in correlations:
+            corr = correlations[position.symbol]
         else:
             unknown.append(position.symbol)
             continue
-        if rule.mode == "directional":
-            # A position on the other side with positive correlation is a hedge, not a
-            # reinforcement; so is one on the same side with negative correlation.
-            effective = corr * ctx.side.sign * position.side.sign
-        else:
-            effective = abs(corr)
-        if strongest is None or effective > strongest[0]:
-            strongest = (effective, f"{position.side.value} {position.symbol} (ρ {corr})")
-    if strongest is None:
+        # Directional: a position on the other side with positive correlation is a hedge, not
+        # a reinforcement; so is one on the same side with negative correlation.
+        effective = corr * sign * position.side.sign if directional else abs(corr)
+        if strongest is None or effective > strongest:
+            strongest, found = effective, (position, corr)
+    if strongest is None or found is None:
         note = f"; no correlation known for {', '.join(sorted(set(unknown)))}" if unknown else ""
         return Factor(value=ONE, reason=f"no open exposure to correlate with{note}")
-    measure = max(strongest[0], ZERO)
+    measure = max(strongest, ZERO)
     step = ladder_factor(rule.ladder, measure)
-    kind = "reinforcing" if rule.mode == "directional" else "absolute"
+    kind = "reinforcing" if directional else "absolute"
+    position, corr = found
     return Factor(
         value=step.factor,
-        reason=f"strongest {kind} correlation {strongest[0]:.2f} with {strongest[1]}"
+        reason=f"strongest {kind} correlation {strongest:.2f} with"
+        f" {position.side.value} {position.symbol} (ρ {corr})"
         f" → ×{step.factor}",
     )
 
@@ -334,13 +336,27 @@ ADJUSTERS: tuple[Adjuster, ...] = (
 )
 
 
+def _enabled(profile: Profile) -> tuple[tuple[Adjuster, ...], tuple[Adjuster, ...]]:
+    return ADJUSTERS, tuple(a for a in ADJUSTERS if a.enabled(profile))
+
+
+# Which adjusters a profile turns on, once per profile object (a profile is frozen, and one
+# object serves every decision under it), with the table they were taken from.
+_ENABLED: _Memo[tuple[tuple[Adjuster, ...], tuple[Adjuster, ...]]] = _Memo(_enabled, limit=1_000)
+
+
+def enabled_adjusters(profile: Profile) -> tuple[Adjuster, ...]:
+    """The adjusters ``profile`` turns on, in the table's order."""
+    table, enabled = _ENABLED.get(profile)
+    # A table replaced since (an adjuster added) is read afresh.
+    return enabled if table is ADJUSTERS else _enabled(profile)[1]
+
+
 def adjust(ctx: AdjusterContext, base_lots: Decimal) -> tuple[dict[str, Factor], Decimal]:
     """Every enabled adjuster's factor, in the table's order, and their combination."""
     how = ctx.profile.adjusters.combine
     factors: dict[str, Factor] = {}
-    for adjuster in ADJUSTERS:
-        if not adjuster.enabled(ctx.profile):
-            continue
+    for adjuster in enabled_adjusters(ctx.profile):
         lots = base_lots
         if adjuster.on_size:
             lots = base_lots * combine([f.value for f in factors.values()], how)

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from accounts.model import Position
 from accounts.money import ZERO
-from aria.sizing.instruments import Instrument, notional_per_lot, point_value
+from aria.sizing.instruments import Instrument, point_value
 from aria.sizing.profiles import Profile
 from firms.ruleset import RuleSet
 
@@ -62,7 +62,20 @@ class _Terms:
     """What valuing a position on one instrument needs that its position does not change:
     worked out once per instrument of a book, not once per position."""
 
-    __slots__ = ("_leverage", "account_ccy", "instrument", "profile", "rules", "slip", "stress")
+    __slots__ = (
+        "_by_price",
+        "_leverage",
+        "_rates",
+        "_unit",
+        "account_ccy",
+        "commission",
+        "fallback",
+        "instrument",
+        "profile",
+        "rules",
+        "slip",
+        "stress",
+    )
 
     def __init__(
         self, instrument: Instrument, account_ccy: str, rules: RuleSet, profile: Profile
@@ -74,8 +87,15 @@ class _Terms:
             profile,
         )
         self.slip = profile.costs.slippage_ticks * instrument.tick_size
+        self.commission = profile.costs.commission_per_lot
+        self.fallback = profile.headroom.fallback_stop_pct
         self.stress = conversion_stress(instrument, account_ccy, profile)
         self._leverage: Decimal | None = None
+        # Only a pair whose base is the account's currency (USDJPY on a USD account) converts
+        # at its own price; any other instrument's point value is one for all its prices.
+        self._by_price = instrument.base == account_ccy and instrument.quote != account_ccy
+        self._rates: Mapping[str, Decimal] | None = None
+        self._unit: Decimal | None = None
 
     def leverage(self) -> Decimal:
         """:func:`leverage_for` the instrument (asked only where a position has a notional)."""
@@ -83,16 +103,26 @@ class _Terms:
             self._leverage = leverage_for(self.instrument, self.rules, self.profile)
         return self._leverage
 
+    def point_value(self, price: Decimal, rates: Mapping[str, Decimal]) -> Decimal | None:
+        """:func:`point_value` at ``price``, worked out once per ``rates`` where the price is
+        not the rate."""
+        if self._by_price:
+            return point_value(self.instrument, price, self.account_ccy, rates)
+        if rates is not self._rates:
+            self._unit = point_value(self.instrument, price, self.account_ccy, rates)
+            self._rates = rates
+        return self._unit
+
     def value(self, position: Position, rates: Mapping[str, Decimal]) -> Held:
         """Value ``position`` (on this instrument) for headroom, exposure and margin."""
-        instrument, account_ccy, profile = self.instrument, self.account_ccy, self.profile
+        instrument = self.instrument
         mark, sign, lots = position.mark, position.side.sign, position.lots
-        notional_unit = notional_per_lot(instrument, mark, account_ccy, rates)
-        notional = notional_unit * lots if notional_unit is not None else None
+        at_mark = self.point_value(mark, rates)  # as ``notional_per_lot``
+        notional = mark * at_mark * lots if at_mark is not None else None
         margin = notional / self.leverage() if notional is not None else None
         stop = position.stop
         note = ""
-        fallback = profile.headroom.fallback_stop_pct
+        fallback = self.fallback
         if stop is None and fallback is not None:
             stop = mark - sign * mark * fallback
             note = f"no stop: assumed {fallback:%} away"
@@ -100,7 +130,7 @@ class _Terms:
             return Held(
                 position, instrument, None, notional, margin, f"{position.symbol} has no stop"
             )
-        value = point_value(instrument, stop, account_ccy, rates)
+        value = self.point_value(stop, rates)
         if value is None:
             return Held(
                 position,
@@ -112,14 +142,14 @@ class _Terms:
             )
         distance = max((mark - stop) * sign, ZERO)
         slippage = self.slip * value
-        cost = (profile.costs.commission_per_lot + slippage) * lots
+        cost = (self.commission + slippage) * lots
         stress = self.stress
         swing = None
         take_profit = position.take_profit
         if take_profit is not None:
             span = max((take_profit - stop) * sign, ZERO)
             # Earned at the target's rate, lost back at the stop's: the larger bounds both legs.
-            at_target = point_value(instrument, take_profit, account_ccy, rates)
+            at_target = self.point_value(take_profit, rates)
             swing = (span * max(value, at_target or value) * lots + cost) * stress
         from_entry = (position.entry - stop) * sign * value * lots + cost
         return Held(

@@ -17,7 +17,8 @@ from aria.sizing import gates as gate_table
 from aria.sizing.adjusters import AdjusterContext, adjust
 from aria.sizing.decision import Decision, Factor, HeadroomView, LimitCheck, RejectCode
 from aria.sizing.exposure import Held, conversion_stress, leverage_for, value_book
-from aria.sizing.inputs import DecisionInputs, TradeRequest, live
+from aria.sizing.inputs import DecisionInputs, TradeRequest, _Memo, live
+from aria.sizing.inputs import Reservation as Reserved
 from aria.sizing.limits import AccountView, Bound, LimitContext, bounds
 from aria.sizing.methods import base_size
 from aria.sizing.news import news_warnings
@@ -33,6 +34,8 @@ _EIGHT = Decimal("1e-8")
 # open positions (limits.carried), what an account may trade, reduce-only holds.
 ENGINE = 3
 NO_TRADES = performance(())  # only Kelly sizes from the trades; the adjuster reads them itself
+# A rule set's label, once per rule-set object (frozen; one object serves its accounts).
+_RULEBOOKS: _Memo[str] = _Memo(lambda rules: rules.label, limit=1_000)
 
 
 def headroom_of(inputs: DecisionInputs, held: list[Held]) -> Headroom:
@@ -53,8 +56,14 @@ def headroom_of(inputs: DecisionInputs, held: list[Held]) -> Headroom:
     )
 
 
-def account_view(inputs: DecisionInputs, held: list[Held], room: Headroom) -> AccountView:
-    """What the limits look at of the account, whatever the signal."""
+def account_view(
+    inputs: DecisionInputs,
+    held: list[Held],
+    room: Headroom,
+    reservations: list[Reserved] | None = None,
+) -> AccountView:
+    """What the limits look at of the account, whatever the signal (``reservations``: the
+    live ones, when the caller has them)."""
     state = inputs.state
     # Margin, leverage, exposure and risk shares are of capital: a balance that starts at 0
     # (a Topstep XFA) is the P&L on a capital of the account's size.
@@ -69,7 +78,9 @@ def account_view(inputs: DecisionInputs, held: list[Held], room: Headroom) -> Ac
         held=held,
         headroom=room,
         day=inputs.day,
-        reservations=live(inputs.reservations, inputs.now),
+        reservations=live(inputs.reservations, inputs.now)
+        if reservations is None
+        else reservations,
         now=inputs.now,
         cash=inputs.cash or NO_CASH,
         best_day_windows=inputs.best_day_windows,
@@ -143,7 +154,7 @@ class _Builder:
             headroom=_view(self.room) if self.room else None,
             input_hash=self.hash,
             profile=inputs.profile.name,
-            rulebook=inputs.rules.label,
+            rulebook=_RULEBOOKS.get(inputs.rules),
         )
 
 
@@ -266,6 +277,7 @@ def decide(inputs: DecisionInputs) -> Decision:
     if base.reject is not None:
         return build.decision(ZERO, [*codes, base.reject])
 
+    reservations = live(inputs.reservations, inputs.now)
     context = AdjusterContext(
         profile=profile,
         market=inputs.market,
@@ -277,7 +289,7 @@ def decide(inputs: DecisionInputs) -> Decision:
         peak_equity=inputs.peaks.intraday_equity + offset,
         trades=inputs.trades,
         positions=state.positions,
-        pending=len(live(inputs.reservations, inputs.now)),
+        pending=len(reservations),
         open_risk=room.open_risk + room.reserved,
         loss_per_lot=g.loss_per_lot,
     )
@@ -294,7 +306,7 @@ def decide(inputs: DecisionInputs) -> Decision:
     leverage = leverage_for(instrument, inputs.rules, profile)
     found: list[Bound] = bounds(
         LimitContext(
-            account=account_view(inputs, held, room),
+            account=account_view(inputs, held, room, reservations),
             instrument=instrument,
             request=request,
             geometry=g,

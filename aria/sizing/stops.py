@@ -131,33 +131,43 @@ def stop_and_target(
 
 @dataclass(frozen=True, slots=True)
 class StopFloor:
-    """The nearest a stop may be to the entry, and what sets it."""
+    """The nearest a stop may be to the entry, and what sets it: ``multiple`` ticks, ATRs or
+    spreads (``what``) of ``unit`` each."""
 
     distance: Decimal
-    reason: str
+    what: str  # "ticks", "atr" or "spread"
+    multiple: Decimal | int
+    unit: Decimal
+
+    @property
+    def reason(self) -> str:
+        """What sets the floor, as a trader reads it (written only for a stop that breaks it)."""
+        if self.what == "ticks":
+            return f"{self.multiple} ticks of {self.unit}"
+        if self.what == "atr":
+            return f"{self.multiple} × ATR {self.unit}"
+        return f"{self.multiple} × the spread {self.unit}"
 
 
 def stop_floor(
     request: TradeRequest, market: MarketSnapshot, profile: Profile, instrument: Instrument
 ) -> StopFloor:
     """The largest of the minimum stop distances: ticks (the instrument's, or the profile's),
-    a fraction of ATR, and a multiple of the request's spread."""
+    a fraction of ATR, and a multiple of the request's spread (the first of equals)."""
     stops = profile.stops
     ticks = stops.min_stop_ticks if stops.min_stop_ticks is not None else instrument.min_stop_ticks
-    candidates = [(ticks * instrument.tick_size, f"{ticks} ticks of {instrument.tick_size}")]
-    if stops.min_stop_atr is not None and market.atr is not None:
-        candidates.append(
-            (market.atr * stops.min_stop_atr, f"{stops.min_stop_atr} × ATR {market.atr}")
-        )
-    if stops.min_stop_spreads is not None and request.spread is not None:
-        candidates.append(
-            (
-                request.spread * stops.min_stop_spreads,
-                f"{stops.min_stop_spreads} × the spread {request.spread}",
-            )
-        )
-    distance, reason = max(candidates, key=lambda c: c[0])
-    return StopFloor(distance, reason)
+    found = StopFloor(ticks * instrument.tick_size, "ticks", ticks, instrument.tick_size)
+    atr, of_atr = market.atr, stops.min_stop_atr
+    if of_atr is not None and atr is not None:
+        distance = atr * of_atr
+        if distance > found.distance:
+            found = StopFloor(distance, "atr", of_atr, atr)
+    spread, spreads = request.spread, stops.min_stop_spreads
+    if spreads is not None and spread is not None:
+        distance = spread * spreads
+        if distance > found.distance:
+            found = StopFloor(distance, "spread", spreads, spread)
+    return found
 
 
 def geometry(

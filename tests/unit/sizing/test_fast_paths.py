@@ -4,18 +4,25 @@ the owner-list memo, the view's cached sums."""
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from aria.sizing.exposure import value_book, value_position
+from aria.sizing.adjusters import ADJUSTERS, enabled_adjusters
+from aria.sizing.exposure import _Terms, value_book, value_position
 from aria.sizing.gates import owner_findings
+from aria.sizing.instruments import load_instruments, point_value
 from aria.sizing.limits.base import AccountView
 from aria.sizing.pipeline import account_view, headroom_of
+from aria.sizing.profiles import Profile
+from aria.sizing.stops import stop_floor
 from firms.catalog import load_catalog
 from firms.cross_account import AccountRef
 from firms.model import PhaseKind
-from tests.builders import inputs_of
+from tests.builders import inputs_of, scenario
 from tests.strategies import scenarios
 
 D = Decimal
@@ -78,3 +85,78 @@ def test_the_views_sums_are_computed_once_and_are_the_sums(document: dict[str, A
     assert view.open_used == view.headroom.open_risk + view.headroom.reserved
     assert view.__dict__["margin"] is view.margin  # kept: read again, not summed again
     assert AccountView.margin is AccountView.__dict__["margin"]  # the class reads the descriptor
+
+
+def test_the_adjusters_a_profile_turns_on_are_those_of_each_new_profile() -> None:
+    on = Profile.model_validate({"name": "on"})
+    off = Profile.model_validate(
+        {
+            **on.model_dump(),
+            "adjusters": {**on.adjusters.model_dump(), "drawdown": {"enabled": False}},
+        }
+    )
+    plain = [a.name for a in ADJUSTERS if a.enabled(on)]
+    assert [a.name for a in enabled_adjusters(on)] == plain
+    assert enabled_adjusters(on) is enabled_adjusters(on)  # kept for the profile object
+    assert [a.name for a in enabled_adjusters(off)] == [a.name for a in ADJUSTERS if a.enabled(off)]
+    assert "drawdown" in plain
+    assert "drawdown" not in [a.name for a in enabled_adjusters(off)]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    ticks=st.integers(0, 50),
+    tick=st.decimals("0.00001", "1", places=5),
+    atr=st.none() | st.decimals("0", "5", places=4),
+    of_atr=st.none() | st.decimals("0", "1", places=2),
+    spread=st.none() | st.decimals("0", "0.01", places=5),
+    spreads=st.none() | st.decimals("0.5", "5", places=1),
+)
+def test_the_stop_floor_is_the_first_largest_candidate_with_its_reason(
+    ticks: int,
+    tick: Decimal,
+    atr: Decimal | None,
+    of_atr: Decimal | None,
+    spread: Decimal | None,
+    spreads: Decimal | None,
+) -> None:
+    # The plain way: every candidate with its reason, the first of the largest.
+    candidates = [(ticks * tick, f"{ticks} ticks of {tick}")]
+    if of_atr is not None and atr is not None:
+        candidates.append((atr * of_atr, f"{of_atr} × ATR {atr}"))
+    if spreads is not None and spread is not None:
+        candidates.append((spread * spreads, f"{spreads} × the spread {spread}"))
+    distance, reason = max(candidates, key=lambda c: c[0])
+
+    stops = SimpleNamespace(min_stop_ticks=ticks, min_stop_atr=of_atr, min_stop_spreads=spreads)
+    found = stop_floor(
+        SimpleNamespace(spread=spread),  # type: ignore[arg-type]
+        SimpleNamespace(atr=atr),  # type: ignore[arg-type]
+        SimpleNamespace(stops=stops),  # type: ignore[arg-type]
+        SimpleNamespace(min_stop_ticks=0, tick_size=tick),  # type: ignore[arg-type]
+    )
+    assert (found.distance, found.reason) == (distance, reason)
+    assert str(found.distance) == str(distance)  # the same exponent as well
+
+
+@pytest.mark.parametrize("symbol", ["EURUSD", "USDJPY", "EURGBP", "XAUUSD"])
+@pytest.mark.parametrize("account_ccy", ["USD", "EUR", "JPY"])
+def test_a_books_point_value_is_the_instruments_at_every_price(
+    symbol: str, account_ccy: str
+) -> None:
+    instrument = load_instruments().get(symbol)
+    rates = {"EURUSD": D("1.085"), "USDJPY": D("151.2"), "GBPUSD": D("1.27")}
+    terms = _Terms(
+        instrument,
+        account_ccy,
+        inputs_of(scenario()).rules,
+        Profile.model_validate({"name": "book"}),
+    )
+    for price in (D("1.0831"), D("150.07"), D("0.8544"), D("2391.5"), D("1.0831")):
+        expected = point_value(instrument, price, account_ccy, rates)
+        assert terms.point_value(price, rates) == expected
+    # Other rates are converted afresh, not taken from the first ones.
+    other = {**rates, "EURUSD": D("1.2"), "USDJPY": D("140")}
+    assert terms.point_value(D("150.07"), other) == point_value(
+        instrument, D("150.07"), account_ccy, other
+    )
